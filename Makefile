@@ -1,0 +1,64 @@
+# tidekv developer entry points. `make run` and `make test` work on a fresh Debian 12
+# machine as root: both install missing packages first (scripts/setup).
+
+BUILD       ?= build
+BUILD_ASAN  ?= build-asan
+BUILD_FUZZ  ?= build-fuzz
+JOBS        ?= $(shell nproc)
+CONFIG      ?= config/tidekv.toml
+FUZZ_SECONDS ?= 30
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build run test test-unit test-asan test-fuzz bench format docs clean
+
+all: build
+
+deps:
+	@bash scripts/setup
+
+$(BUILD)/build.ninja: CMakeLists.txt | deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DTIDEKV_WERROR=ON $(CMAKE_FLAGS)
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+# Starts the server in the foreground with the documented default config on port 6379.
+run: build
+	./$(BUILD)/tidekv-server --config $(CONFIG)
+
+# Everything CI runs: Release build + all tests, the same tests under ASan/UBSan, a short
+# libFuzzer run per fuzz target.
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	$(MAKE) test-asan
+	$(MAKE) test-fuzz
+	@echo "make test: all suites passed"
+
+test-unit: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -L unit
+
+test-asan: deps
+	cmake -S . -B $(BUILD_ASAN) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTIDEKV_SANITIZE=ON -DTIDEKV_WERROR=ON
+	cmake --build $(BUILD_ASAN) -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --test-dir $(BUILD_ASAN) --output-on-failure -j $(JOBS)
+
+test-fuzz: deps
+	CC=clang CXX=clang++ cmake -S . -B $(BUILD_FUZZ) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DTIDEKV_FUZZ=ON -DTIDEKV_TESTS=OFF
+	cmake --build $(BUILD_FUZZ) -j $(JOBS) --target resp_parser_fuzz
+	bash tests/fuzz/run.sh $(BUILD_FUZZ)/tests/fuzz/resp_parser_fuzz $(FUZZ_SECONDS)
+
+# redis-benchmark against tidekv and redis-server in one run (not part of `make test`).
+bench: build
+	bash tests/bench/vs-redis.sh
+
+format:
+	clang-format-14 -i $$(git ls-files '*.h' '*.cc')
+
+docs: build
+	bash scripts/gen-config-docs $(BUILD)
+	./$(BUILD)/tidekv-docs commands > docs/commands.md
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

@@ -1,0 +1,142 @@
+// Config: every tidekv option, its default, bounds and documentation, in one table.
+//
+// Sources, in increasing precedence: built-in defaults < TOML file (--config) < command-line
+// flags. Loading is done once at start-up on the main thread; afterwards the loop thread owns
+// the Config and changes runtime-changeable options through SetOption (CONFIG SET).
+//
+// Errors never throw out of this module: they come back as a Status whose message names the
+// file, the line when known, the key and the reason, ready to print as the one start-up error.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "common/status.h"
+
+namespace tidekv::config {
+
+// The effective configuration. Field defaults here are the only place defaults are written;
+// the option table (options.cc) points at these fields and reads defaults from a
+// default-constructed Config.
+struct Config {
+  // [server]
+  std::string bind = "0.0.0.0";
+  int64_t port = 6379;
+  std::string dir = "./data";
+  int64_t databases = 16;
+  int64_t hz = 10;
+  int64_t tcp_backlog = 511;
+  int64_t timeout = 0;  // seconds a client may be idle before it is closed; 0 = never
+  int64_t tcp_keepalive = 300;
+
+  // [limits]
+  int64_t max_bulk_bytes = 512ll * 1024 * 1024;
+  int64_t max_multibulk_len = 16ll * 1024 * 1024;
+  int64_t max_query_buffer_bytes = 1024ll * 1024 * 1024;
+  int64_t max_clients = 10000;
+  int64_t client_output_bytes = 256ll * 1024 * 1024;
+  int64_t maxmemory = 0;  // bytes; 0 = no limit
+  std::string maxmemory_policy = "noeviction";
+
+  // [security]
+  std::string password;  // empty = no AUTH required, protected mode applies
+  bool protected_mode = true;
+
+  // [log]
+  std::string log_level = "info";
+  std::string log_file;  // empty = standard error
+
+  bool operator==(const Config&) const = default;
+};
+
+enum class OptionType {
+  kBool,    // TOML boolean; CONFIG SET accepts yes/no, true/false
+  kInt,     // TOML integer within [min, max]
+  kBytes,   // TOML integer, or string with a unit as Redis writes it: "512mb", "100k" (ParseBytes)
+  kString,  // TOML string
+  kEnum,    // TOML string, one of choices
+};
+
+struct OptionSpec {
+  std::string_view key = {};         // "section.name" as written in TOML, e.g. "server.port"
+  std::string_view redis_name = {};  // name CONFIG GET/SET also accept, e.g. "port"; may be empty
+  OptionType type = OptionType::kString;
+  int64_t min = 0;  // kInt / kBytes bounds (inclusive)
+  int64_t max = 0;
+  std::vector<std::string_view> choices = {};  // kEnum
+  bool runtime = false;                        // changeable with CONFIG SET while running
+  std::string_view doc = {};  // one line: what it does (default and runtime are added by renderers)
+
+  // Additions beyond the first contract; all have defaults so existing initialisers still work.
+  // kEnum: other spellings accepted on input and stored as the canonical choice
+  // (Redis's "notice" -> "info").
+  std::vector<std::pair<std::string_view, std::string_view>> aliases = {};
+  // kString: extra check on the text; returns the reason it is rejected, or "" when valid.
+  std::string_view (*validate)(std::string_view value) = nullptr;
+  // The Config field this option reads and writes; its alternative matches the type
+  // (kBool: bool, kInt/kBytes: int64_t, kString/kEnum: std::string).
+  std::variant<std::monostate, bool Config::*, int64_t Config::*, std::string Config::*> field = {};
+};
+
+// Every option, in file order (grouped by section).
+const std::vector<OptionSpec>& Options();
+
+// Finds an option by "section.name" or by its Redis name, case-insensitively.
+const OptionSpec* FindOption(std::string_view name);
+
+// The option's current value as text (CONFIG GET, --dump-config): bytes and ints in decimal,
+// bools as "yes"/"no".
+std::string GetOption(const Config& config, const OptionSpec& option);
+
+// Parses and validates text (CONFIG SET, command-line flags) and stores it. Does not look at
+// the runtime flag: the caller decides whether a change is allowed now. On error the config is
+// unchanged and the message is only the reason ("70000 is out of range [0, 65535]"), without
+// the option's name, so each caller prefixes the context it has (file:line, flag, CONFIG SET).
+Status SetOption(Config* config, const OptionSpec& option, std::string_view value);
+
+// Byte sizes as Redis writes them: digits with an optional case-insensitive unit; b, k, m, g
+// are powers of 1000 and kb, mb, gb powers of 1024 ("100k" = 100000, "512mb" = 536870912).
+// Empty on bad syntax or overflow. Bounds are the caller's business.
+std::optional<int64_t> ParseBytes(std::string_view text);
+
+// yes/no/true/false, case-insensitive.
+std::optional<bool> ParseBool(std::string_view text);
+
+// Loads a TOML document on top of base. source_name is used in error messages (the path).
+Result<Config> LoadTomlString(std::string_view toml, std::string_view source_name,
+                              Config base = {});
+Result<Config> LoadTomlFile(const std::string& path, Config base = {});
+
+// The effective configuration as a TOML document that LoadTomlString accepts.
+// With docs, every option is preceded by comment lines: its doc, default and runtime flag.
+std::string RenderToml(const Config& config, bool with_docs);
+
+// config/tidekv.toml: a short header comment, then RenderToml(Config{}, true).
+std::string RenderDefaultConfigFile();
+
+// docs/configuration.md, generated from the table.
+std::string RenderMarkdownReference();
+
+// What the command line asked for.
+struct CommandLine {
+  Config config;             // defaults < --config file < flags
+  std::string config_path;   // empty when no --config
+  bool help = false;         // --help: usage() text should be printed, then exit 0
+  bool version = false;      // --version
+  bool dump_config = false;  // --dump-config: print RenderToml(config, true), then exit 0
+  std::string usage;         // the help text
+};
+
+// tidekv-server [--config FILE] [--port N] [--bind ADDR] [--dir DIR] [--loglevel L]
+//               [--dump-config] [--help] [--version] [--<section>.<name> VALUE ...]
+Result<CommandLine> ParseCommandLine(int argc, const char* const* argv);
+
+// The --help text (also CommandLine::usage): every flag, including one per option.
+std::string UsageText();
+
+}  // namespace tidekv::config

@@ -1,0 +1,536 @@
+// The option table and the text <-> value conversions every source shares (TOML strings,
+// command-line flags, CONFIG SET). Defaults are never written here: they are read from a
+// default-constructed Config through each option's field pointer.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/strings.h"
+#include "config/config.h"
+#include "config/internal.h"
+
+namespace tidekv::config {
+namespace {
+
+constexpr int64_t kKiB = 1024;
+constexpr int64_t kMiB = 1024 * kKiB;
+constexpr int64_t kGiB = 1024 * kMiB;
+constexpr int64_t kNoMax = std::numeric_limits<int64_t>::max();
+
+std::string_view NotEmpty(std::string_view value) {
+  return value.empty() ? "must not be empty" : "";
+}
+
+std::vector<OptionSpec> BuildOptions() {
+  using T = OptionType;
+  return {
+      // [server]
+      {.key = "server.bind",
+       .redis_name = "bind",
+       .type = T::kString,
+       .runtime = false,
+       .doc = "Address to listen on: an IPv4 or IPv6 address; 0.0.0.0 means every IPv4 interface.",
+       .validate = NotEmpty,
+       .field = &Config::bind},
+      {.key = "server.port",
+       .redis_name = "port",
+       .type = T::kInt,
+       .min = 0,
+       .max = 65535,
+       .runtime = false,
+       .doc = "TCP port to listen on; 0 lets the kernel pick a free port (tests use this).",
+       .field = &Config::port},
+      {.key = "server.dir",
+       .redis_name = "dir",
+       .type = T::kString,
+       .runtime = false,
+       .doc = "Data directory: the log store and the batch files live here.",
+       .validate = NotEmpty,
+       .field = &Config::dir},
+      {.key = "server.databases",
+       .redis_name = "databases",
+       .type = T::kInt,
+       .min = 1,
+       .max = 1024,
+       .runtime = false,
+       .doc = "Number of logical databases; SELECT accepts 0 to databases - 1.",
+       .field = &Config::databases},
+      {.key = "server.hz",
+       .redis_name = "hz",
+       .type = T::kInt,
+       .min = 1,
+       .max = 500,
+       .runtime = true,
+       .doc = "Times per second background work runs (active expiry, idle-client timeouts).",
+       .field = &Config::hz},
+      {.key = "server.tcp_backlog",
+       .redis_name = "tcp-backlog",
+       .type = T::kInt,
+       .min = 1,
+       .max = 65535,
+       .runtime = false,
+       .doc = "Backlog passed to listen(2); the kernel caps it at net.core.somaxconn.",
+       .field = &Config::tcp_backlog},
+      {.key = "server.timeout",
+       .redis_name = "timeout",
+       .type = T::kInt,
+       .min = 0,
+       .max = std::numeric_limits<int32_t>::max(),
+       .runtime = true,
+       .doc = "Seconds a client may stay idle before it is closed; 0 = never.",
+       .field = &Config::timeout},
+      // 32767 is the largest TCP_KEEPIDLE Linux accepts.
+      {.key = "server.tcp_keepalive",
+       .redis_name = "tcp-keepalive",
+       .type = T::kInt,
+       .min = 0,
+       .max = 32767,
+       .runtime = true,
+       .doc = "Seconds of idleness before TCP keepalive probes are sent to a client; 0 = off.",
+       .field = &Config::tcp_keepalive},
+
+      // [limits]
+      {.key = "limits.max_bulk_bytes",
+       .redis_name = "proto-max-bulk-len",
+       .type = T::kBytes,
+       .min = 1,
+       .max = 4 * kGiB,
+       .runtime = true,
+       .doc = "Largest bulk string a client may send; a bigger $ length is a protocol error.",
+       .field = &Config::max_bulk_bytes},
+      {.key = "limits.max_multibulk_len",
+       .type = T::kInt,
+       .min = 1,
+       .max = std::numeric_limits<int32_t>::max(),
+       .runtime = true,
+       .doc = "Most elements a command array may have; a bigger * length is a protocol error.",
+       .field = &Config::max_multibulk_len},
+      {.key = "limits.max_query_buffer_bytes",
+       .redis_name = "client-query-buffer-limit",
+       .type = T::kBytes,
+       .min = kKiB,
+       .max = kNoMax,
+       .runtime = true,
+       .doc = "Most unparsed input buffered for one client; past it the client is closed.",
+       .field = &Config::max_query_buffer_bytes},
+      {.key = "limits.max_clients",
+       .redis_name = "maxclients",
+       .type = T::kInt,
+       .min = 1,
+       .max = 1'000'000,
+       .runtime = true,
+       .doc = "Most clients connected at once; more are refused with an error reply.",
+       .field = &Config::max_clients},
+      {.key = "limits.client_output_bytes",
+       .type = T::kBytes,
+       .min = kKiB,
+       .max = kNoMax,
+       .runtime = true,
+       .doc = "Most pending reply bytes for one normal client; past it the client is closed.",
+       .field = &Config::client_output_bytes},
+      {.key = "limits.maxmemory",
+       .redis_name = "maxmemory",
+       .type = T::kBytes,
+       .min = 0,
+       .max = kNoMax,
+       .runtime = true,
+       .doc = "Memory limit for the dataset; past it maxmemory_policy applies. 0 = no limit.",
+       .field = &Config::maxmemory},
+      {.key = "limits.maxmemory_policy",
+       .redis_name = "maxmemory-policy",
+       .type = T::kEnum,
+       .choices = {"noeviction"},
+       .runtime = true,
+       .doc = "What happens past maxmemory: noeviction refuses writes with -OOM.",
+       .field = &Config::maxmemory_policy},
+
+      // [security]
+      {.key = "security.password",
+       .redis_name = "requirepass",
+       .type = T::kString,
+       .runtime = true,
+       .doc = "Password clients must send with AUTH; empty = no AUTH (protected mode applies).",
+       .field = &Config::password},
+      {.key = "security.protected_mode",
+       .redis_name = "protected-mode",
+       .type = T::kBool,
+       .runtime = true,
+       .doc = "With no password set, only clients on loopback addresses are served.",
+       .field = &Config::protected_mode},
+
+      // [log]
+      {.key = "log.level",
+       .redis_name = "loglevel",
+       .type = T::kEnum,
+       .choices = {"trace", "debug", "info", "warn", "error", "critical", "off"},
+       .runtime = true,
+       .doc = "Least severe message logged; Redis's verbose, notice, warning are also accepted.",
+       .aliases = {{"verbose", "debug"}, {"notice", "info"}, {"warning", "warn"}},
+       .field = &Config::log_level},
+      {.key = "log.file",
+       .redis_name = "logfile",
+       .type = T::kString,
+       .runtime = false,
+       .doc = "File log lines are appended to; empty = standard error.",
+       .field = &Config::log_file},
+  };
+}
+
+// Optimal string alignment distance on lower-cased text: a swapped pair costs one, which is
+// the commonest typo ("prot" for "port").
+size_t EditDistance(std::string_view a_in, std::string_view b_in) {
+  const std::string a = AsciiLower(a_in);
+  const std::string b = AsciiLower(b_in);
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+// Maps text to the canonical choice of an enum option, honouring aliases; "" when invalid.
+std::string_view CanonicalChoice(const OptionSpec& option, std::string_view text) {
+  for (std::string_view choice : option.choices) {
+    if (EqualsIgnoreCase(choice, text)) return choice;
+  }
+  for (const auto& [alias, choice] : option.aliases) {
+    if (EqualsIgnoreCase(alias, text)) return choice;
+  }
+  return {};
+}
+
+std::string JoinChoices(const OptionSpec& option, std::string_view separator) {
+  std::string out;
+  for (std::string_view choice : option.choices) {
+    if (!out.empty()) out += separator;
+    out += choice;
+  }
+  return out;
+}
+
+}  // namespace
+
+const std::vector<OptionSpec>& Options() {
+  static const std::vector<OptionSpec> options = BuildOptions();
+  return options;
+}
+
+const OptionSpec* FindOption(std::string_view name) {
+  for (const OptionSpec& option : Options()) {
+    if (EqualsIgnoreCase(option.key, name) ||
+        (!option.redis_name.empty() && EqualsIgnoreCase(option.redis_name, name))) {
+      return &option;
+    }
+  }
+  return nullptr;
+}
+
+std::string GetOption(const Config& config, const OptionSpec& option) {
+  if (auto* b = std::get_if<bool Config::*>(&option.field)) return config.**b ? "yes" : "no";
+  if (auto* i = std::get_if<int64_t Config::*>(&option.field)) return std::to_string(config.**i);
+  if (auto* s = std::get_if<std::string Config::*>(&option.field)) return config.**s;
+  TIDEKV_CHECK(false && "option without a field");
+  return {};
+}
+
+std::optional<int64_t> ParseBytes(std::string_view text) {
+  size_t digits = 0;
+  if (digits < text.size() && text[digits] == '-') ++digits;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  const std::optional<int64_t> number = ParseInt64(text.substr(0, digits));
+  if (!number) return std::nullopt;
+  const std::string unit = AsciiLower(text.substr(digits));
+  int64_t multiplier = 0;
+  if (unit.empty() || unit == "b") {
+    multiplier = 1;
+  } else if (unit == "k") {
+    multiplier = 1000;
+  } else if (unit == "kb") {
+    multiplier = kKiB;
+  } else if (unit == "m") {
+    multiplier = 1000 * 1000;
+  } else if (unit == "mb") {
+    multiplier = kMiB;
+  } else if (unit == "g") {
+    multiplier = 1000 * 1000 * 1000;
+  } else if (unit == "gb") {
+    multiplier = kGiB;
+  } else {
+    return std::nullopt;
+  }
+  int64_t bytes = 0;
+  if (__builtin_mul_overflow(*number, multiplier, &bytes)) return std::nullopt;
+  return bytes;
+}
+
+std::optional<bool> ParseBool(std::string_view text) {
+  if (EqualsIgnoreCase(text, "yes") || EqualsIgnoreCase(text, "true")) return true;
+  if (EqualsIgnoreCase(text, "no") || EqualsIgnoreCase(text, "false")) return false;
+  return std::nullopt;
+}
+
+Status SetOption(Config* config, const OptionSpec& option, std::string_view value) {
+  switch (option.type) {
+    case OptionType::kBool: {
+      const std::optional<bool> b = ParseBool(value);
+      if (!b) {
+        return Status::InvalidArgument(fmt::format(
+            "'{}' is not a boolean (use yes/no or true/false)", internal::Printable(value)));
+      }
+      config->*std::get<bool Config::*>(option.field) = *b;
+      return Status::Ok();
+    }
+    case OptionType::kInt: {
+      const std::optional<int64_t> i = ParseInt64(value);
+      if (!i) {
+        return Status::InvalidArgument(
+            fmt::format("'{}' is not an integer", internal::Printable(value)));
+      }
+      return internal::SetInteger(config, option, *i, value);
+    }
+    case OptionType::kBytes: {
+      const std::optional<int64_t> bytes = ParseBytes(value);
+      if (!bytes) {
+        return Status::InvalidArgument(fmt::format(
+            "'{}' is not a byte size (an integer with an optional unit: b, k, kb, m, mb, g, gb)",
+            internal::Printable(value)));
+      }
+      return internal::SetInteger(config, option, *bytes, value);
+    }
+    case OptionType::kString: {
+      if (option.validate != nullptr) {
+        const std::string_view why = option.validate(value);
+        if (!why.empty()) return Status::InvalidArgument(std::string(why));
+      }
+      config->*std::get<std::string Config::*>(option.field) = std::string(value);
+      return Status::Ok();
+    }
+    case OptionType::kEnum: {
+      const std::string_view choice = CanonicalChoice(option, value);
+      if (choice.empty()) {
+        std::string message = fmt::format("'{}' is not one of: {}", internal::Printable(value),
+                                          JoinChoices(option, ", "));
+        const std::string_view near = internal::ClosestMatch(value, option.choices);
+        if (!near.empty()) message += fmt::format(" (did you mean {}?)", near);
+        return Status::InvalidArgument(std::move(message));
+      }
+      config->*std::get<std::string Config::*>(option.field) = std::string(choice);
+      return Status::Ok();
+    }
+  }
+  return Status::Internal("unknown option type");
+}
+
+namespace internal {
+
+const std::vector<Section>& Sections() {
+  static const std::vector<Section> sections = {
+      {"server", false, "Listening, databases and the background task clock."},
+      {"limits", false, "Bounds on what clients may send and hold, and on memory (DESIGN.md §9)."},
+      {"security", false, "Authentication and protected mode."},
+      {"replication", true, "Primary/replica settings."},
+      {"logstore", true, "The RocksDB frame log: mode, fsync policy, retention."},
+      {"compaction", true, "Sealing and merging of batches."},
+      {"trace", true, "The op trace recorder."},
+      {"log", false, "Server log output."},
+  };
+  return sections;
+}
+
+const Section* FindSection(std::string_view name) {
+  for (const Section& section : Sections()) {
+    if (section.name == name) return &section;
+  }
+  return nullptr;
+}
+
+std::string_view SectionOf(const OptionSpec& option) {
+  return option.key.substr(0, option.key.find('.'));
+}
+
+std::string_view NameOf(const OptionSpec& option) {
+  return option.key.substr(option.key.find('.') + 1);
+}
+
+std::string_view TypeName(OptionType type) {
+  switch (type) {
+    case OptionType::kBool:
+      return "bool";
+    case OptionType::kInt:
+      return "int";
+    case OptionType::kBytes:
+      return "bytes";
+    case OptionType::kString:
+      return "string";
+    case OptionType::kEnum:
+      return "enum";
+  }
+  return "?";
+}
+
+std::string QuoteToml(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+          out += fmt::format("\\u{:04X}", static_cast<unsigned>(c));
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+std::string TomlValue(const Config& config, const OptionSpec& option) {
+  switch (option.type) {
+    case OptionType::kBool:
+      return config.*std::get<bool Config::*>(option.field) ? "true" : "false";
+    case OptionType::kInt:
+    case OptionType::kBytes:
+      return GetOption(config, option);
+    case OptionType::kString:
+    case OptionType::kEnum:
+      return QuoteToml(GetOption(config, option));
+  }
+  return {};
+}
+
+std::string DefaultText(const OptionSpec& option) {
+  const Config defaults;
+  std::string text = TomlValue(defaults, option);
+  if (option.type == OptionType::kBytes) {
+    const std::string human = HumanBytes(defaults.*std::get<int64_t Config::*>(option.field));
+    if (!human.empty()) text += fmt::format(" ({})", human);
+  }
+  return text;
+}
+
+std::string HumanBytes(int64_t bytes) {
+  if (bytes <= 0) return {};
+  if (bytes % kGiB == 0) return fmt::format("{}gb", bytes / kGiB);
+  if (bytes % kMiB == 0) return fmt::format("{}mb", bytes / kMiB);
+  if (bytes % kKiB == 0) return fmt::format("{}kb", bytes / kKiB);
+  return {};
+}
+
+std::string BoundsText(const OptionSpec& option) {
+  switch (option.type) {
+    case OptionType::kInt:
+    case OptionType::kBytes:
+      if (option.max == kNoMax) return fmt::format(">= {}", option.min);
+      return fmt::format("[{}, {}]", option.min, option.max);
+    case OptionType::kEnum:
+      return JoinChoices(option, " | ");
+    case OptionType::kBool:
+    case OptionType::kString:
+      return {};
+  }
+  return {};
+}
+
+std::string Printable(std::string_view text) {
+  constexpr size_t kMaxShown = 80;
+  std::string out;
+  for (size_t i = 0; i < text.size() && i < kMaxShown; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7f) {
+      out += fmt::format("\\x{:02x}", c);
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (text.size() > kMaxShown) out += "...";
+  return out;
+}
+
+std::string OneLine(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return out;
+}
+
+Status SetInteger(Config* config, const OptionSpec& option, int64_t value,
+                  std::string_view as_written) {
+  if (value < option.min || value > option.max) {
+    std::string shown = std::to_string(value);
+    if (!as_written.empty() && as_written != shown) {
+      shown = fmt::format("{} ({})", Printable(as_written), value);
+    }
+    if (option.max == kNoMax) {
+      return Status::OutOfRange(fmt::format("{} is below the minimum {}", shown, option.min));
+    }
+    return Status::OutOfRange(
+        fmt::format("{} is out of range [{}, {}]", shown, option.min, option.max));
+  }
+  config->*std::get<int64_t Config::*>(option.field) = value;
+  return Status::Ok();
+}
+
+std::string_view ClosestMatch(std::string_view wrong,
+                              const std::vector<std::string_view>& candidates) {
+  // Allow roughly one typo per five characters, and at least two: enough for "prot"/"port"
+  // and "maxmemroy", not so much that unrelated names are offered.
+  const size_t allowed = std::max<size_t>(2, wrong.size() / 5);
+  std::string_view best;
+  size_t best_distance = allowed + 1;
+  for (std::string_view candidate : candidates) {
+    const size_t distance = EditDistance(wrong, candidate);
+    if (distance < best_distance) {
+      best = candidate;
+      best_distance = distance;
+    }
+  }
+  return best;
+}
+
+std::string_view SuggestOptionKey(std::string_view wrong) {
+  if (const OptionSpec* exact = FindOption(wrong)) return exact->key;
+  // A known name in the wrong section, or a Redis name: "server.maxmemory", "maxclients".
+  const size_t dot = wrong.rfind('.');
+  const std::string_view bare = dot == std::string_view::npos ? wrong : wrong.substr(dot + 1);
+  for (const OptionSpec& option : Options()) {
+    if (EqualsIgnoreCase(NameOf(option), bare) ||
+        (!option.redis_name.empty() && EqualsIgnoreCase(option.redis_name, bare))) {
+      return option.key;
+    }
+  }
+  std::vector<std::string_view> keys;
+  for (const OptionSpec& option : Options()) keys.push_back(option.key);
+  return ClosestMatch(wrong, keys);
+}
+
+}  // namespace internal
+}  // namespace tidekv::config

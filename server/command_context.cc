@@ -1,0 +1,42 @@
+#include "server/command_context.h"
+
+#include "common/strings.h"
+#include "server/engine.h"
+
+namespace tidekv::server {
+
+bool CommandContext::ArgIs(size_t i, std::string_view word) const {
+  return i < argv.size() && EqualsIgnoreCase(argv[i], word);
+}
+
+Entry* CommandContext::LookupRead(std::string_view key) {
+  Entry* e = db.Find(key, now_ms);
+  KeyspaceStats& stats = engine.keyspace().stats();
+  if (e == nullptr) {
+    stats.keyspace_misses++;
+    return nullptr;
+  }
+  stats.keyspace_hits++;
+  e->Touch(engine.lru_clock());
+  return e;
+}
+
+Entry* CommandContext::LookupWrite(std::string_view key) {
+  Entry* e = db.Find(key, now_ms);
+  if (e != nullptr) e->Touch(engine.lru_clock());
+  return e;
+}
+
+std::optional<int64_t> CommandContext::IntArg(size_t i, std::string_view error) {
+  auto v = ParseInt64(argv[i]);
+  if (!v) reply.Error(error);
+  return v;
+}
+
+std::optional<long double> CommandContext::LongDoubleArg(size_t i) {
+  auto v = ParseLongDouble(argv[i]);
+  if (!v) reply.Error(err::kNotFloat);
+  return v;
+}
+
+}  // namespace tidekv::server

@@ -1,0 +1,53 @@
+// CommandContext: what a command handler gets. Built by the dispatcher (Engine::Execute)
+// for one command on the loop thread; handlers read argv, use the keyspace, and write
+// exactly one reply through `reply`.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "proto/reply.h"
+#include "server/command_table.h"
+#include "server/errors.h"
+#include "server/keyspace.h"
+#include "server/session.h"
+
+namespace tidekv::server {
+
+class Engine;
+
+struct CommandContext {
+  Engine& engine;
+  Session& session;
+  Database& db;  // the session's selected database
+  proto::ReplyBuilder& reply;
+  std::span<const std::string_view> argv;
+  int64_t now_ms;  // the command's single "now": every expiry check in it uses this
+  const CommandSpec& spec;
+
+  size_t argc() const { return argv.size(); }
+  std::string_view arg(size_t i) const { return argv[i]; }
+  // True when argv[i] equals word, ignoring case (option keywords).
+  bool ArgIs(size_t i, std::string_view word) const;
+
+  // Key lookups. Read lookups count keyspace hits/misses and touch the LRU clock.
+  Entry* LookupRead(std::string_view key);
+  Entry* LookupWrite(std::string_view key);
+
+  // Argument parsing that replies the Redis error itself and returns nullopt on failure.
+  std::optional<int64_t> IntArg(size_t i, std::string_view error = err::kNotInteger);
+  std::optional<long double> LongDoubleArg(size_t i);
+
+  void Error(std::string_view message) { reply.Error(message); }
+  void SyntaxError() { reply.Error(err::kSyntax); }
+  void WrongType() { reply.Error(err::kWrongType); }
+
+  // Records that the command changed `n` keys (INFO's changes counter; later the trigger
+  // for propagating the command's effect).
+  void Changed(uint64_t n = 1) { dirty += n; }
+  uint64_t dirty = 0;
+};
+
+}  // namespace tidekv::server

@@ -1,0 +1,218 @@
+#include "server/connection.h"
+
+#include <cstring>
+
+#include "server/engine.h"
+#include "server/logging.h"
+#include "server/server.h"
+
+namespace tidekv::server {
+
+namespace {
+
+constexpr size_t kReadChunk = 16 * 1024;        // free space wanted before each read
+constexpr size_t kShrinkAbove = 1024 * 1024;    // buffers larger than this shrink when idle
+
+std::string EndpointText(const asio::ip::tcp::endpoint& ep) {
+  auto addr = ep.address();
+  if (addr.is_v6() && addr.to_v6().is_v4_mapped()) {
+    addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
+  }
+  return addr.to_string() + ":" + std::to_string(ep.port());
+}
+
+proto::ParserLimits LimitsFrom(const config::Config& c) {
+  proto::ParserLimits limits;
+  limits.max_bulk_bytes = static_cast<uint64_t>(c.max_bulk_bytes);
+  limits.max_multibulk_len = static_cast<uint64_t>(c.max_multibulk_len);
+  return limits;
+}
+
+}  // namespace
+
+Connection::Connection(Server& server, asio::ip::tcp::socket socket, uint64_t id)
+    : server_(server),
+      socket_(std::move(socket)),
+      parser_(LimitsFrom(server.config())),
+      reply_(&out_),
+      drained_(socket_.get_executor()) {
+  session_.id = id;
+  session_.created_ms = server_.engine().clock().NowMs();
+  session_.last_interaction_ms = session_.created_ms;
+  boost::system::error_code ec;
+  auto remote = socket_.remote_endpoint(ec);
+  if (!ec) session_.addr = EndpointText(remote);
+  auto local = socket_.local_endpoint(ec);
+  if (!ec) session_.laddr = EndpointText(local);
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  if (server_.config().tcp_keepalive > 0) {
+    socket_.set_option(asio::socket_base::keep_alive(true), ec);
+  }
+  // Non-blocking so Flush can try a direct write before falling back to an async one.
+  socket_.non_blocking(true, ec);
+  drained_.expires_at(asio::steady_timer::time_point::max());
+  in_.resize(kReadChunk);
+}
+
+Connection::~Connection() = default;
+
+asio::awaitable<void> Connection::Run() {
+  auto self = shared_from_this();
+  const config::Config& config = server_.config();
+  while (!closed_) {
+    // Make room for the next read: drop consumed bytes, then grow for a large argument.
+    if (in_start_ == in_end_) {
+      in_start_ = in_end_ = 0;
+      if (in_.size() > kShrinkAbove) {
+        in_.resize(kReadChunk);
+        in_.shrink_to_fit();
+      }
+    }
+    size_t needed = std::max(parser_.bytes_needed(), (in_end_ - in_start_) + kReadChunk);
+    if (in_.size() - in_start_ < needed) {
+      if (in_start_ > 0) {
+        std::memmove(in_.data(), in_.data() + in_start_, in_end_ - in_start_);
+        in_end_ -= in_start_;
+        in_start_ = 0;
+      }
+      if (in_.size() < needed) in_.resize(std::max(needed, in_.size() * 2));
+    }
+
+    boost::system::error_code ec;
+    size_t n = co_await socket_.async_read_some(
+        asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
+        asio::redirect_error(asio::use_awaitable, ec));
+    if (ec || n == 0) break;
+    in_end_ += n;
+    server_.net_stats().input_bytes += n;
+
+    bool keep_open = ProcessInput();
+    Flush();
+    if (!keep_open) {
+      // Let the last replies (e.g. the protocol error) reach the client before closing.
+      while (writing_ && !closed_) {
+        co_await drained_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
+      break;
+    }
+    if (in_end_ - in_start_ > static_cast<size_t>(config.max_query_buffer_bytes)) {
+      server_.net_stats().query_buffer_limit_disconnections++;
+      ModuleLogger("net")->warn("closing client id={} addr={}: query buffer of {} bytes is "
+                                "past limits.max_query_buffer_bytes ({})",
+                                session_.id, session_.addr, in_end_ - in_start_,
+                                config.max_query_buffer_bytes);
+      break;
+    }
+    // Back-pressure: read the next requests only once the replies so far left.
+    while (writing_ && !closed_) {
+      co_await drained_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+  }
+  Close("connection ended");
+  server_.Remove(this);
+}
+
+bool Connection::ProcessInput() {
+  Engine& engine = server_.engine();
+  reply_.set_resp3(session_.resp == 3);
+  while (in_start_ < in_end_ && !closed_) {
+    std::string_view buf(in_.data() + in_start_, in_end_ - in_start_);
+    size_t consumed = 0;
+    proto::ParseStatus status = parser_.Parse(buf, &argv_, &consumed);
+    if (status == proto::ParseStatus::kIncomplete) {
+      in_start_ += consumed;
+      return true;
+    }
+    if (status == proto::ParseStatus::kError) {
+      server_.net_stats().protocol_errors++;
+      ModuleLogger("net")->info("closing client id={} addr={}: {}", session_.id, session_.addr,
+                                parser_.error());
+      reply_.Error("ERR " + parser_.error());
+      return false;
+    }
+    engine.Execute(session_, argv_, reply_);
+    in_start_ += consumed;
+    reply_.set_resp3(session_.resp == 3);
+    if (session_.close_after_reply) return false;
+    if (!CheckOutputLimit()) return false;
+  }
+  return !closed_;
+}
+
+bool Connection::CheckOutputLimit() {
+  const auto limit = static_cast<size_t>(server_.config().client_output_bytes);
+  if (limit == 0 || output_bytes() <= limit) return true;
+  server_.net_stats().client_output_limit_disconnections++;
+  ModuleLogger("net")->warn("closing client id={} addr={}: {} bytes of output pending, past "
+                            "limits.client_output_bytes ({})",
+                            session_.id, session_.addr, output_bytes(), limit);
+  out_.clear();
+  Close("client output limit");
+  return false;
+}
+
+void Connection::Send(std::string_view bytes) {
+  if (closed_) return;
+  out_.append(bytes);
+  if (CheckOutputLimit()) Flush();
+}
+
+void Connection::Flush() {
+  if (writing_ || closed_ || out_.empty()) return;
+  boost::system::error_code ec;
+  size_t n = socket_.write_some(asio::buffer(out_), ec);
+  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+    Close("write error");
+    return;
+  }
+  server_.net_stats().output_bytes += n;
+  if (n == out_.size()) {
+    out_.clear();
+    if (out_.capacity() > kShrinkAbove) std::string().swap(out_);
+    return;
+  }
+  out_.erase(0, n);
+  writing_ = true;
+  asio::co_spawn(socket_.get_executor(), WriteLoop(), [](std::exception_ptr e) {
+    if (e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        ModuleLogger("net")->error("writer failed: {}", ex.what());
+      }
+    }
+  });
+}
+
+asio::awaitable<void> Connection::WriteLoop() {
+  auto self = shared_from_this();
+  while (!out_.empty() && !closed_) {
+    sending_.swap(out_);
+    boost::system::error_code ec;
+    size_t n = co_await asio::async_write(socket_, asio::buffer(sending_),
+                                          asio::redirect_error(asio::use_awaitable, ec));
+    server_.net_stats().output_bytes += n;
+    sending_.clear();
+    if (sending_.capacity() > kShrinkAbove) std::string().swap(sending_);
+    if (ec) {
+      Close("write error");
+      break;
+    }
+  }
+  writing_ = false;
+  drained_.cancel();
+}
+
+void Connection::Close(std::string_view reason) {
+  if (closed_) return;
+  closed_ = true;
+  ModuleLogger("net")->debug("client id={} addr={} closed: {}", session_.id, session_.addr,
+                             reason);
+  if (session_.monitor) server_.RemoveMonitor(this);
+  boost::system::error_code ec;
+  socket_.shutdown(asio::socket_base::shutdown_both, ec);
+  socket_.close(ec);
+  drained_.cancel();
+}
+
+}  // namespace tidekv::server

@@ -1,0 +1,76 @@
+// Connection: one client socket. A coroutine reads bytes, parses every complete request in
+// them, runs each through the Engine, and writes all the replies of that read in one write
+// (pipelining). Output from elsewhere (MONITOR feed) is queued with Send and flushed by the
+// same writer. Loop thread only; owned by the Server's connection list.
+//
+// Memory bounds: the query buffer may hold at most limits.max_query_buffer_bytes of one
+// unfinished request; pending output past limits.client_output_bytes closes the connection
+// (with a log line). While a write is in flight the reader waits, so a client that sends
+// but does not read is held back by TCP rather than buffered without bound.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/asio.h"
+#include "proto/reply.h"
+#include "proto/resp.h"
+#include "server/session.h"
+
+namespace tidekv::server {
+
+class Server;
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(Server& server, asio::ip::tcp::socket socket, uint64_t id);
+  ~Connection();
+
+  // The connection's life: runs until the peer leaves, an error, or Close.
+  asio::awaitable<void> Run();
+
+  // Closes the socket; Run then ends and the server forgets the connection.
+  void Close(std::string_view reason);
+  bool closed() const { return closed_; }
+
+  // Queues bytes for the client from outside its own request handling (MONITOR feed) and
+  // starts writing them.
+  void Send(std::string_view bytes);
+
+  Session& session() { return session_; }
+  const Session& session() const { return session_; }
+  size_t query_buffer_bytes() const { return in_end_ - in_start_; }
+  size_t query_buffer_capacity() const { return in_.size(); }
+  size_t output_bytes() const { return out_.size() + sending_.size(); }
+
+ private:
+  // Parses and executes every complete request in the input buffer. Returns false when the
+  // connection must close (protocol error, QUIT, limits).
+  bool ProcessInput();
+  // Writes out_ now if the socket takes it; otherwise starts the writer coroutine.
+  void Flush();
+  asio::awaitable<void> WriteLoop();
+  bool CheckOutputLimit();
+
+  Server& server_;
+  asio::ip::tcp::socket socket_;
+  Session session_;
+  proto::RequestParser parser_;
+  std::vector<std::string_view> argv_;
+
+  std::vector<char> in_;   // bytes [in_start_, in_end_) are unparsed input
+  size_t in_start_ = 0;
+  size_t in_end_ = 0;
+
+  std::string out_;        // replies not yet handed to the socket
+  std::string sending_;    // the buffer the writer coroutine is writing
+  proto::ReplyBuilder reply_;
+  bool writing_ = false;
+  bool closed_ = false;
+  asio::steady_timer drained_;  // cancelled when the writer has nothing left
+};
+
+}  // namespace tidekv::server

@@ -1,0 +1,123 @@
+#include "server/engine.h"
+
+#include <fmt/format.h>
+
+#include "common/strings.h"
+#include "server/command_context.h"
+#include "server/errors.h"
+#include "server/server.h"
+
+namespace tidekv::server {
+
+Engine::Engine(config::Config& config, const Clock& clock)
+    : config_(config),
+      clock_(clock),
+      keyspace_(static_cast<int>(config.databases)),
+      commands_(BuildCommandTable()) {
+  stats_.start_ms = clock_.NowMs();
+  startup_memory_ = UsedMemory();
+}
+
+namespace {
+
+std::string UnknownCommandError(std::span<const std::string_view> argv) {
+  std::string args;
+  for (size_t i = 1; i < argv.size() && args.size() < 128; i++) {
+    size_t room = 128 - args.size();
+    args += fmt::format("'{}' ", argv[i].substr(0, room));
+  }
+  return fmt::format("ERR unknown command '{}', with args beginning with: {}",
+                     argv[0].substr(0, 128), args);
+}
+
+bool ArityOk(int arity, size_t argc) {
+  return arity > 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
+}
+
+}  // namespace
+
+bool Engine::CheckAccess(Session& session, const CommandSpec& spec,
+                         std::span<const std::string_view> argv, proto::ReplyBuilder& reply) {
+  if (!config_.password.empty() && !session.authenticated &&
+      !HasFlag(spec.flags, CommandFlag::kNoAuth)) {
+    reply.Error(err::kNoAuth);
+    return false;
+  }
+  if (config_.maxmemory > 0 && HasFlag(spec.flags, CommandFlag::kDenyOom) &&
+      UsedMemory() > static_cast<size_t>(config_.maxmemory)) {
+    reply.Error(err::kOom);
+    return false;
+  }
+  return true;
+}
+
+void Engine::Execute(Session& session, std::span<const std::string_view> argv,
+                     proto::ReplyBuilder& reply) {
+  const int64_t start_ns = clock_.MonotonicNs();
+  const int64_t now_ms = clock_.NowMs();
+  lru_clock_ = static_cast<uint32_t>(now_ms / 1000);
+  session.last_interaction_ms = now_ms;
+  stats_.total_commands++;
+
+  const CommandSpec* spec = commands_.Find(argv[0]);
+  if (spec == nullptr) {
+    stats_.rejected_unknown++;
+    stats_.total_errors++;
+    reply.Error(UnknownCommandError(argv));
+    return;
+  }
+  if (spec->is_container() && !(argv.size() == 1 && spec->handler != nullptr)) {
+    // A container runs its own handler only when called bare (COMMAND); otherwise the
+    // subcommand's row decides everything below.
+    if (argv.size() < 2) {
+      spec->stats.rejected_calls++;
+      stats_.total_errors++;
+      reply.Error(fmt::format("ERR wrong number of arguments for '{}' command", spec->name));
+      return;
+    }
+    const CommandSpec* sub = spec->FindSubcommand(argv[1]);
+    if (sub == nullptr) {
+      stats_.total_errors++;
+      std::string upper = spec->name;
+      for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      reply.Error(fmt::format("ERR unknown subcommand '{}'. Try {} HELP.",
+                              argv[1].substr(0, 128), upper));
+      return;
+    }
+    spec = sub;
+  }
+  session.last_command = spec->name;
+  if (!ArityOk(spec->arity, argv.size())) {
+    spec->stats.rejected_calls++;
+    stats_.total_errors++;
+    reply.Error(fmt::format("ERR wrong number of arguments for '{}' command", spec->name));
+    return;
+  }
+  if (!CheckAccess(session, *spec, argv, reply)) {
+    spec->stats.rejected_calls++;
+    stats_.total_errors++;
+    return;
+  }
+
+  std::string* out = reply.buffer();
+  const size_t reply_start = out->size();
+  CommandContext ctx{*this, session, keyspace_.db(session.db), reply, argv, now_ms, *spec};
+  spec->handler(ctx);
+
+  stats_.dirty += ctx.dirty;
+  spec->stats.calls++;
+  if (out->size() > reply_start && (*out)[reply_start] == '-') {
+    spec->stats.failed_calls++;
+    stats_.total_errors++;
+  }
+  const int64_t end_ns = clock_.MonotonicNs();
+  spec->stats.usec += static_cast<uint64_t>((end_ns - start_ns) / 1000);
+
+  if (server_ != nullptr && server_->has_monitors() &&
+      !HasFlag(spec->flags, CommandFlag::kNoMonitor) &&
+      !HasFlag(spec->flags, CommandFlag::kAdmin)) {
+    server_->FeedMonitors(session, argv);
+  }
+}
+
+}  // namespace tidekv::server

@@ -1,0 +1,80 @@
+// Engine: the keyspace plus the command table plus the dispatcher, without any network.
+//
+// The Server wraps one Engine and feeds it requests from connections; tests (and trace replay
+// later) drive an Engine directly, in process. Everything here runs on the loop thread.
+// Execute does the checks every command shares, in one place: lookup, arity, AUTH, OOM,
+// statistics, MONITOR feed.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "common/clock.h"
+#include "config/config.h"
+#include "proto/reply.h"
+#include "server/command_table.h"
+#include "server/keyspace.h"
+#include "server/session.h"
+
+namespace tidekv::server {
+
+class Server;
+
+// Server-wide counters (INFO stats).
+struct EngineStats {
+  uint64_t total_commands = 0;
+  uint64_t total_errors = 0;  // error replies
+  uint64_t rejected_unknown = 0;
+  uint64_t dirty = 0;         // changes since start (INFO persistence later: since last save)
+  int64_t start_ms = 0;
+};
+
+class Engine {
+ public:
+  Engine(config::Config& config, const Clock& clock);
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Runs one request and appends exactly one reply (nothing for a MONITOR-only effect).
+  void Execute(Session& session, std::span<const std::string_view> argv,
+               proto::ReplyBuilder& reply);
+
+  Keyspace& keyspace() { return keyspace_; }
+  const CommandTable& commands() const { return commands_; }
+  config::Config& config() { return config_; }
+  const Clock& clock() const { return clock_; }
+  EngineStats& stats() { return stats_; }
+
+  // The network server, when there is one (nullptr in-process). Commands that need it
+  // (CLIENT LIST, SHUTDOWN, MONITOR) say so when it is absent.
+  Server* server() const { return server_; }
+  void set_server(Server* server) { server_ = server; }
+
+  // Seconds clock for OBJECT IDLETIME, refreshed per command.
+  uint32_t lru_clock() const { return lru_clock_; }
+
+  // Used memory as the allocator reports it (bytes), for maxmemory and INFO.
+  static size_t UsedMemory();
+  size_t startup_memory() const { return startup_memory_; }
+
+  // Allocates the next session id (CLIENT ID).
+  uint64_t NextSessionId() { return ++last_session_id_; }
+
+ private:
+  bool CheckAccess(Session& session, const CommandSpec& spec,
+                   std::span<const std::string_view> argv, proto::ReplyBuilder& reply);
+
+  config::Config& config_;
+  const Clock& clock_;
+  Keyspace keyspace_;
+  CommandTable commands_;
+  EngineStats stats_;
+  Server* server_ = nullptr;
+  uint32_t lru_clock_ = 0;
+  size_t startup_memory_ = 0;
+  uint64_t last_session_id_ = 0;
+};
+
+}  // namespace tidekv::server

@@ -1,0 +1,123 @@
+// Keyspace: the in-memory databases (SELECT 0..N-1), their keys, values and expiries.
+//
+// Owned by the Engine and touched only on the loop thread (DESIGN.md §1). Expiry is lazy
+// (a lookup that finds an expired key deletes it) plus active (ActiveExpireCycle samples
+// keys that have a TTL, like Redis's hz-driven cycle). Every removal caused by expiry goes
+// through one place, so it can later be propagated as DEL (DESIGN.md §3).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/dict.h"
+#include "server/entry.h"
+
+namespace tidekv {
+class Clock;
+}
+
+namespace tidekv::server {
+
+class Keyspace;
+
+class Database {
+ public:
+  Database(Keyspace* owner, int index) : owner_(owner), index_(index) {}
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  int index() const { return index_; }
+  size_t size() const { return dict_.size(); }
+  size_t volatile_size() const { return volatile_.size(); }
+  const Dict& dict() const { return dict_; }
+
+  // The live entry for key, or nullptr. An expired entry is deleted on the way (lazy expiry).
+  Entry* Find(std::string_view key, int64_t now_ms);
+  // Like Find but never deletes: an expired entry is reported as absent and left in place
+  // (used where Redis must not modify the keyspace, e.g. on a replica or in DEBUG).
+  Entry* Peek(std::string_view key, int64_t now_ms) const;
+
+  // Creates key (which must be absent or expired) with an empty string value, no expiry.
+  Entry* Insert(std::string_view key, int64_t now_ms);
+  // Returns the live entry or a fresh one; *created says which.
+  Entry* FindOrInsert(std::string_view key, int64_t now_ms, bool* created);
+
+  // Deletes the key if it exists (expired or not). Returns whether it was live.
+  bool Erase(std::string_view key, int64_t now_ms);
+  void Erase(Entry* entry);
+
+  // Sets the absolute expiry in Unix ms (0 removes it).
+  void SetExpire(Entry* entry, int64_t at_ms);
+
+  // Removes every key.
+  void Clear();
+
+  // A random live key (RANDOMKEY), or nullptr when the database holds none.
+  Entry* RandomEntry(int64_t now_ms);
+
+  // Samples keys with a TTL and deletes the expired ones until `deadline_ns` (monotonic) or
+  // until few sampled keys are expired. Returns how many keys were deleted.
+  size_t ActiveExpire(int64_t now_ms, int64_t deadline_ns, const Clock& clock);
+
+ private:
+  friend class Keyspace;
+  void Unlink(Entry* entry);
+  void ExpireNow(Entry* entry);
+
+  Keyspace* owner_;
+  int index_;
+  Dict dict_;
+  std::vector<Entry*> volatile_;  // entries with a TTL; Entry::volatile_index_ points here
+};
+
+// Counters the INFO command reports.
+struct KeyspaceStats {
+  uint64_t expired_keys = 0;       // keys removed because their TTL passed
+  uint64_t expire_cycles = 0;      // active expiry cycles run
+  uint64_t expire_cycle_time_us = 0;
+  uint64_t keyspace_hits = 0;
+  uint64_t keyspace_misses = 0;
+};
+
+class Keyspace {
+ public:
+  explicit Keyspace(int num_databases);
+  Keyspace(const Keyspace&) = delete;
+  Keyspace& operator=(const Keyspace&) = delete;
+
+  int num_databases() const { return static_cast<int>(dbs_.size()); }
+  Database& db(int index) { return *dbs_[static_cast<size_t>(index)]; }
+  const Database& db(int index) const { return *dbs_[static_cast<size_t>(index)]; }
+
+  size_t TotalKeys() const;
+  void ClearAll();
+
+  // Swaps the contents of two databases (SWAPDB).
+  void Swap(int a, int b);
+
+  KeyspaceStats& stats() { return stats_; }
+  std::mt19937_64& rng() { return rng_; }
+
+  // Whether the active cycle (and RANDOMKEY) may delete expired keys: DEBUG
+  // SET-ACTIVE-EXPIRE. Lookups always delete an expired key they find.
+  bool active_expire_enabled() const { return active_expire_enabled_; }
+  void set_active_expire_enabled(bool on) { active_expire_enabled_ = on; }
+
+  // One active-expiry cycle over all databases, bounded by budget_us of wall time.
+  size_t ActiveExpireCycle(int64_t now_ms, int64_t budget_us, const Clock& clock);
+
+ private:
+  friend class Database;
+  std::vector<std::unique_ptr<Database>> dbs_;
+  KeyspaceStats stats_;
+  std::mt19937_64 rng_{0x7469'6465'6b76ull};
+  bool active_expire_enabled_ = true;
+  size_t next_db_ = 0;  // where the next active cycle starts
+};
+
+}  // namespace tidekv::server

@@ -1,0 +1,258 @@
+#include "server/server.h"
+
+#include <csignal>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "server/connection.h"
+#include "server/logging.h"
+
+namespace tidekv::server {
+
+namespace {
+
+// Logs what ended a coroutine with an exception instead of dropping it silently.
+auto LogFailure(std::string what) {
+  return [what = std::move(what)](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      ModuleLogger("server")->error("{} failed: {}", what, ex.what());
+    }
+  };
+}
+
+bool IsLoopback(const asio::ip::address& addr) {
+  if (addr.is_loopback()) return true;
+  if (addr.is_v6() && addr.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6()).is_loopback();
+  }
+  return false;
+}
+
+}  // namespace
+
+Server::Server(config::Config config, const Clock& clock)
+    : config_(std::move(config)),
+      clock_(clock),
+      engine_(config_, clock_),
+      signals_(io_, SIGINT, SIGTERM),
+      cron_timer_(io_) {
+  engine_.set_server(this);
+  start_ns_ = clock_.MonotonicNs();
+}
+
+Server::~Server() {
+  // Connections reference the server; make sure none outlives it.
+  for (auto& [id, c] : connections_) c->Close("server destroyed");
+  connections_.clear();
+}
+
+Status Server::Listen() {
+  std::istringstream addresses(config_.bind);
+  std::string text;
+  uint16_t port = static_cast<uint16_t>(config_.port);
+  while (addresses >> text) {
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(text, ec);
+    if (ec) return Status::InvalidArgument(fmt::format("server.bind: '{}' is not an IP address", text));
+    auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io_);
+    asio::ip::tcp::endpoint endpoint(address, port);
+    acceptor->open(endpoint.protocol(), ec);
+    if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec && address.is_v6()) acceptor->set_option(asio::ip::v6_only(true), ec);
+    if (!ec) acceptor->bind(endpoint, ec);
+    if (!ec) acceptor->listen(static_cast<int>(config_.tcp_backlog), ec);
+    if (ec) {
+      return Status::IOError(
+          fmt::format("cannot listen on {}:{}: {}", text, port, ec.message()));
+    }
+    // With port 0 the first listener picks the port and the others use the same one.
+    port = acceptor->local_endpoint().port();
+    acceptors_.push_back(std::move(acceptor));
+  }
+  if (acceptors_.empty()) return Status::InvalidArgument("server.bind: no address to listen on");
+  port_ = port;
+  // The effective value: CONFIG GET port and INFO report the port actually bound.
+  config_.port = port;
+  return Status::Ok();
+}
+
+int Server::Run() {
+  for (auto& acceptor : acceptors_) {
+    asio::co_spawn(io_, Accept(*acceptor), LogFailure("accept loop"));
+  }
+  asio::co_spawn(io_, Cron(), LogFailure("cron"));
+  signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
+    if (!ec) RequestShutdown(signo == SIGINT ? "SIGINT" : "SIGTERM");
+  });
+  io_.run();
+  ModuleLogger("server")->info("tidekv is now ready to exit, bye bye");
+  return 0;
+}
+
+void Server::RequestShutdown(std::string_view reason) {
+  if (stopping_) return;
+  stopping_ = true;
+  ModuleLogger("server")->info("shutting down ({}), closing {} client(s)", reason,
+                               connections_.size());
+  boost::system::error_code ec;
+  for (auto& acceptor : acceptors_) acceptor->close(ec);
+  signals_.cancel(ec);
+  cron_timer_.cancel();
+  // Copy first: closing a connection can remove it from the map.
+  std::vector<std::shared_ptr<Connection>> all;
+  for (auto& [id, c] : connections_) all.push_back(c);
+  for (auto& c : all) c->Close("server shutdown");
+}
+
+asio::awaitable<void> Server::Accept(asio::ip::tcp::acceptor& acceptor) {
+  auto log = ModuleLogger("net");
+  while (!stopping_) {
+    boost::system::error_code ec;
+    asio::ip::tcp::socket socket =
+        co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (stopping_ || ec == asio::error::operation_aborted) co_return;
+    if (ec) {
+      // Out of file descriptors and similar: say so, back off briefly, keep serving.
+      log->warn("accept failed: {}", ec.message());
+      asio::steady_timer pause(io_, std::chrono::milliseconds(100));
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    net_stats_.connections_received++;
+    if (!AdmitPeer(socket)) continue;
+    uint64_t id = engine_.NextSessionId();
+    auto connection = std::make_shared<Connection>(*this, std::move(socket), id);
+    connections_.emplace(id, connection);
+    asio::co_spawn(io_, connection->Run(), LogFailure("client connection"));
+  }
+}
+
+bool Server::AdmitPeer(asio::ip::tcp::socket& socket) {
+  auto reject = [&](std::string_view message, std::string_view why) {
+    net_stats_.rejected_connections++;
+    boost::system::error_code ec;
+    auto peer = socket.remote_endpoint(ec);
+    ModuleLogger("net")->warn("rejected connection from {}: {}",
+                              ec ? std::string("?") : peer.address().to_string(), why);
+    // Best effort: the socket is fresh, so a short error fits in its send buffer.
+    asio::write(socket, asio::buffer(message), ec);
+    socket.close(ec);
+    return false;
+  };
+  if (connections_.size() >= static_cast<size_t>(config_.max_clients)) {
+    return reject("-ERR max number of clients reached\r\n", "limits.max_clients reached");
+  }
+  if (config_.protected_mode && config_.password.empty()) {
+    boost::system::error_code ec;
+    auto peer = socket.remote_endpoint(ec);
+    if (ec || !IsLoopback(peer.address())) {
+      return reject(
+          "-DENIED tidekv is running in protected mode: no password is set, so only clients "
+          "on the loopback interface are accepted. To accept this client, either set a "
+          "password (security.password in the config file, or CONFIG SET requirepass from a "
+          "loopback client), or, if every host that can reach this port is trusted, turn "
+          "protected mode off (security.protected_mode = false, or --security.protected_mode "
+          "no).\r\n",
+          "protected mode (no password set, non-loopback peer)");
+    }
+  }
+  return true;
+}
+
+void Server::Remove(Connection* connection) {
+  RemoveMonitor(connection);
+  connections_.erase(connection->session().id);
+}
+
+Connection* Server::FindClient(uint64_t id) const {
+  auto it = connections_.find(id);
+  return it == connections_.end() ? nullptr : it->second.get();
+}
+
+void Server::AddMonitor(Connection* connection) {
+  if (std::find(monitors_.begin(), monitors_.end(), connection) == monitors_.end()) {
+    monitors_.push_back(connection);
+  }
+}
+
+void Server::RemoveMonitor(Connection* connection) {
+  monitors_.erase(std::remove(monitors_.begin(), monitors_.end(), connection), monitors_.end());
+}
+
+void Server::FeedMonitors(const Session& session, std::span<const std::string_view> argv) {
+  // +1700000000.123456 [0 127.0.0.1:51234] "set" "k" "v"
+  const int64_t us = clock_.NowUs();
+  std::string line = fmt::format("+{}.{:06d} [{} {}]", us / 1000000, us % 1000000, session.db,
+                                 session.addr.empty() ? "internal" : session.addr);
+  for (std::string_view arg : argv) {
+    line += " \"";
+    for (unsigned char c : arg) {
+      switch (c) {
+        case '\\': line += "\\\\"; break;
+        case '"': line += "\\\""; break;
+        case '\n': line += "\\n"; break;
+        case '\r': line += "\\r"; break;
+        case '\t': line += "\\t"; break;
+        case '\a': line += "\\a"; break;
+        case '\b': line += "\\b"; break;
+        default:
+          if (std::isprint(c)) {
+            line += static_cast<char>(c);
+          } else {
+            line += fmt::format("\\x{:02x}", c);
+          }
+      }
+    }
+    line += '"';
+  }
+  line += "\r\n";
+  // Copy: a monitor whose output limit is hit is removed from monitors_ while we iterate.
+  std::vector<Connection*> targets = monitors_;
+  for (Connection* m : targets) m->Send(line);
+}
+
+void Server::OnConfigChanged() { SetLogLevel(config_.log_level); }
+
+asio::awaitable<void> Server::Cron() {
+  while (!stopping_) {
+    cron_timer_.expires_after(std::chrono::milliseconds(1000 / std::max<int64_t>(1, config_.hz)));
+    boost::system::error_code ec;
+    co_await cron_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (stopping_) co_return;
+    CronTick();
+  }
+}
+
+void Server::CronTick() {
+  const int64_t now_ms = clock_.NowMs();
+  // Active expiry gets at most a quarter of each cron period, like Redis's slow cycle.
+  const int64_t budget_us = 250'000 / std::max<int64_t>(1, config_.hz);
+  engine_.keyspace().ActiveExpireCycle(now_ms, budget_us, clock_);
+
+  if (config_.timeout > 0) {
+    std::vector<std::shared_ptr<Connection>> idle;
+    for (auto& [id, c] : connections_) {
+      const Session& s = c->session();
+      if (!s.monitor && now_ms - s.last_interaction_ms > config_.timeout * 1000) {
+        idle.push_back(c);
+      }
+    }
+    for (auto& c : idle) c->Close("idle timeout");
+  }
+
+  peak_memory_ = std::max<int64_t>(peak_memory_, static_cast<int64_t>(Engine::UsedMemory()));
+  const int64_t now_ns = clock_.MonotonicNs();
+  const uint64_t ops = engine_.stats().total_commands;
+  if (last_ops_ns_ != 0 && now_ns > last_ops_ns_) {
+    instantaneous_ops_ = static_cast<double>(ops - last_ops_) * 1e9 /
+                         static_cast<double>(now_ns - last_ops_ns_);
+  }
+  last_ops_ = ops;
+  last_ops_ns_ = now_ns;
+}
+
+}  // namespace tidekv::server

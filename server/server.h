@@ -1,0 +1,103 @@
+// Server: the network side of one tidekv node. Owns the io_context of the loop thread, the
+// listeners, every client Connection, the periodic cron (active expiry, client timeouts) and
+// the Engine the connections feed. Everything here runs on the loop thread (DESIGN.md §1).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/asio.h"
+#include "common/clock.h"
+#include "common/status.h"
+#include "config/config.h"
+#include "server/engine.h"
+
+namespace tidekv::server {
+
+class Connection;
+
+// Network counters for INFO stats.
+struct NetStats {
+  uint64_t connections_received = 0;
+  uint64_t rejected_connections = 0;  // max_clients, protected mode
+  uint64_t input_bytes = 0;
+  uint64_t output_bytes = 0;
+  uint64_t client_output_limit_disconnections = 0;
+  uint64_t query_buffer_limit_disconnections = 0;
+  uint64_t protocol_errors = 0;
+};
+
+class Server {
+ public:
+  Server(config::Config config, const Clock& clock);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds every address in config.bind (space-separated) on config.port. Port 0 picks a free
+  // port; port() tells which.
+  Status Listen();
+  uint16_t port() const { return port_; }
+
+  // Runs the loop thread until shutdown (SHUTDOWN, SIGINT, SIGTERM). Returns the exit code.
+  int Run();
+  // Stops accepting, closes every client and lets Run return. Safe to call more than once.
+  void RequestShutdown(std::string_view reason);
+
+  Engine& engine() { return engine_; }
+  config::Config& config() { return config_; }
+  asio::io_context& io() { return io_; }
+  NetStats& net_stats() { return net_stats_; }
+  int64_t start_monotonic_ns() const { return start_ns_; }
+  int64_t peak_memory() const { return peak_memory_; }
+  // Operations per second over the last cron samples (INFO instantaneous_ops_per_sec).
+  double instantaneous_ops() const { return instantaneous_ops_; }
+
+  // Clients.
+  // Every open client, by id (CLIENT LIST order).
+  const std::map<uint64_t, std::shared_ptr<Connection>>& connections() const {
+    return connections_;
+  }
+  void Remove(Connection* connection);
+  Connection* FindClient(uint64_t id) const;
+
+  // MONITOR.
+  bool has_monitors() const { return !monitors_.empty(); }
+  void AddMonitor(Connection* connection);
+  void RemoveMonitor(Connection* connection);
+  void FeedMonitors(const Session& session, std::span<const std::string_view> argv);
+
+  // Applies runtime-changeable options after CONFIG SET (log level, ...).
+  void OnConfigChanged();
+
+ private:
+  asio::awaitable<void> Accept(asio::ip::tcp::acceptor& acceptor);
+  asio::awaitable<void> Cron();
+  void CronTick();
+  bool AdmitPeer(asio::ip::tcp::socket& socket);
+
+  config::Config config_;
+  const Clock& clock_;
+  asio::io_context io_{1};
+  Engine engine_;
+  std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
+  asio::signal_set signals_;
+  asio::steady_timer cron_timer_;
+  std::map<uint64_t, std::shared_ptr<Connection>> connections_;
+  std::vector<Connection*> monitors_;
+  NetStats net_stats_;
+  uint16_t port_ = 0;
+  bool stopping_ = false;
+  int64_t start_ns_ = 0;
+  int64_t peak_memory_ = 0;
+  uint64_t last_ops_ = 0;
+  int64_t last_ops_ns_ = 0;
+  double instantaneous_ops_ = 0;
+};
+
+}  // namespace tidekv::server

@@ -1,0 +1,28 @@
+// Session: the per-client state commands read and change (selected db, protocol, auth,
+// name). A Connection owns one; in-process engines (tests, trace replay) make their own.
+// Loop thread only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace tidekv::server {
+
+struct Session {
+  uint64_t id = 0;
+  int db = 0;
+  int resp = 2;                // 2 or 3 (HELLO)
+  bool authenticated = false;  // meaningful only when a password is set
+  std::string name;            // CLIENT SETNAME
+  std::string lib_name;        // CLIENT SETINFO / HELLO ... SETNAME
+  std::string lib_ver;
+  std::string addr;            // "ip:port" of the peer ("" in-process)
+  std::string laddr;           // "ip:port" of our side
+  int64_t created_ms = 0;
+  int64_t last_interaction_ms = 0;
+  std::string last_command;    // lower-case full name, for CLIENT LIST
+  bool monitor = false;        // in MONITOR mode: only receives the feed
+  bool close_after_reply = false;  // QUIT, CLIENT KILL of itself, protocol error
+};
+
+}  // namespace tidekv::server

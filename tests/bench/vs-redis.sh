@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# tidekv vs redis-server, same machine, same run, same client.
+#
+# Starts build/tidekv-server and a Debian redis-server (no persistence) on loopback and runs
+# redis-benchmark against them alternately, REPEATS times per test. Prints per test the
+# median requests/s of each server, the tidekv/redis ratio, and each server's CPU seconds
+# per million requests (utime+stime from /proc/<pid>/stat around the run, so a saturated
+# client cannot hide a difference in server cost).
+#
+#   tests/bench/vs-redis.sh                 # defaults below
+#   REQUESTS=200000 REPEATS=3 tests/bench/vs-redis.sh
+#   TESTS="set:1 get:16" tests/bench/vs-redis.sh
+#   OUT=docs/bench-latest.md tests/bench/vs-redis.sh   # also writes the Markdown table
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+TIDEKV=${TIDEKV:-build/tidekv-server}
+REDIS=${REDIS:-$(command -v redis-server)}
+REQUESTS=${REQUESTS:-1000000}
+CLIENTS=${CLIENTS:-50}
+KEYSPACE=${KEYSPACE:-100000}
+SIZE=${SIZE:-64}
+REPEATS=${REPEATS:-3}
+TESTS=${TESTS:-"set:1 get:1 set:16 get:16 incr:1 incr:16 mset:1"}
+OUT=${OUT:-}
+
+[ -x "$TIDEKV" ] || { echo "vs-redis: $TIDEKV not built (make build)"; exit 2; }
+[ -x "$REDIS" ] || { echo "vs-redis: redis-server not found (make deps)"; exit 2; }
+command -v redis-benchmark >/dev/null || { echo "vs-redis: redis-benchmark missing"; exit 2; }
+
+work=$(mktemp -d /tmp/tidekv-bench.XXXXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do
+    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$p" 2>/dev/null || true
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# tidekv: ephemeral port, read back from its ready line.
+"$TIDEKV" --port 0 --dir "$work/tidekv" --loglevel warn >"$work/tidekv.out" 2>"$work/tidekv.err" &
+pids+=($!)
+tidekv_pid=$!
+for _ in $(seq 100); do grep -q 'ready: port=' "$work/tidekv.out" 2>/dev/null && break; sleep 0.1; done
+tidekv_port=$(sed -n 's/.*ready: port=\([0-9]*\).*/\1/p' "$work/tidekv.out")
+[ -n "$tidekv_port" ] || { echo "vs-redis: tidekv did not start"; cat "$work/tidekv.err"; exit 1; }
+
+# redis-server: no RDB, no AOF, port picked by trying a few.
+redis_port=""
+for port in $(shuf -i 20000-29999 -n 20); do
+  "$REDIS" --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" \
+    --logfile "$work/redis.log" --daemonize no >/dev/null 2>&1 &
+  p=$!
+  for _ in $(seq 50); do
+    redis-cli -p "$port" ping >/dev/null 2>&1 && break
+    kill -0 "$p" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$p" 2>/dev/null && redis-cli -p "$port" ping >/dev/null 2>&1; then
+    redis_port=$port; redis_pid=$p; pids+=("$p"); break
+  fi
+done
+[ -n "$redis_port" ] || { echo "vs-redis: redis-server did not start"; exit 1; }
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+
+# run_one PORT PID TEST PIPELINE -> "rps cpu_seconds_per_million"
+run_one() {
+  local port=$1 pid=$2 test=$3 pipe=$4
+  redis-cli -p "$port" flushall >/dev/null
+  local before after rps
+  before=$(cpu_ticks "$pid")
+  rps=$(redis-benchmark -p "$port" -c "$CLIENTS" -n "$REQUESTS" -r "$KEYSPACE" -d "$SIZE" \
+          -P "$pipe" -t "$test" --csv 2>/dev/null | awk -F'","' 'NR==2 {print $2}')
+  after=$(cpu_ticks "$pid")
+  awk -v r="$rps" -v t=$((after - before)) -v hz="$hz" -v n="$REQUESTS" \
+    'BEGIN { printf "%s %.4f\n", r, (t / hz) / (n / 1e6) }'
+}
+
+median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+
+echo "tidekv $( "$TIDEKV" --version ) vs $("$REDIS" --version | cut -d' ' -f1-3)"
+echo "redis-benchmark -c $CLIENTS -n $REQUESTS -r $KEYSPACE -d $SIZE, $REPEATS runs each, medians"
+header="| test | pipeline | tidekv req/s | redis req/s | ratio | tidekv CPU s/M req | redis CPU s/M req | CPU ratio |"
+rule="|---|---|---|---|---|---|---|---|"
+echo "$header"; echo "$rule"
+rows=()
+for spec in $TESTS; do
+  test=${spec%%:*}; pipe=${spec##*:}
+  : >"$work/t.rps"; : >"$work/r.rps"; : >"$work/t.cpu"; : >"$work/r.cpu"
+  for _ in $(seq "$REPEATS"); do
+    read -r rps cpu < <(run_one "$tidekv_port" "$tidekv_pid" "$test" "$pipe")
+    echo "$rps" >>"$work/t.rps"; echo "$cpu" >>"$work/t.cpu"
+    read -r rps cpu < <(run_one "$redis_port" "$redis_pid" "$test" "$pipe")
+    echo "$rps" >>"$work/r.rps"; echo "$cpu" >>"$work/r.cpu"
+  done
+  t_rps=$(median <"$work/t.rps"); r_rps=$(median <"$work/r.rps")
+  t_cpu=$(median <"$work/t.cpu"); r_cpu=$(median <"$work/r.cpu")
+  row=$(awk -v t="$t_rps" -v r="$r_rps" -v tc="$t_cpu" -v rc="$r_cpu" -v n="$test" -v p="$pipe" \
+    'BEGIN { printf "| %s | %s | %.0f | %.0f | %.2f | %.3f | %.3f | %.2f |", toupper(n), p, t, r, \
+             (r > 0 ? t / r : 0), tc, rc, (rc > 0 ? tc / rc : 0) }')
+  echo "$row"
+  rows+=("$row")
+done
+
+if [ -n "$OUT" ]; then
+  {
+    echo "$header"; echo "$rule"
+    printf '%s\n' "${rows[@]}"
+  } >"$OUT"
+fi

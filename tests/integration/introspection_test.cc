@@ -1,0 +1,142 @@
+// What clients and tools ask the server about itself: CONFIG, INFO, COMMAND, and the RESP3
+// reply shapes after HELLO 3.
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "tests/integration/raw_socket.h"
+#include "tests/integration/server_process.h"
+
+namespace tidekv::integration {
+namespace {
+
+std::string Text(const Reply& r) {
+  return r != nullptr && r->str != nullptr ? std::string(r->str, r->len) : std::string();
+}
+
+TEST_CASE("CONFIG GET and SET", "[integration]") {
+  ServerProcess server;
+  RedisConnection c = server.Connect();
+
+  CHECK(Call(c.get(), {"CONFIG", "GET", "maxmemory"}) == "[maxmemory, 0]");
+  CHECK(Call(c.get(), {"CONFIG", "SET", "maxmemory", "10mb"}) == "OK");
+  CHECK(Call(c.get(), {"CONFIG", "GET", "maxmemory"}) == "[maxmemory, 10485760]");
+  Reply info = Command(c.get(), {"INFO", "memory"});
+  CHECK(InfoField(Text(info), "maxmemory") == "10485760");
+  // The TOML name reaches the same option.
+  CHECK(Call(c.get(), {"CONFIG", "GET", "limits.maxmemory"}) == "[limits.maxmemory, 10485760]");
+
+  // With --port 0 the effective port is the one the kernel picked, as INFO's tcp_port says.
+  CHECK(Call(c.get(), {"CONFIG", "GET", "port"}) ==
+        "[port, " + std::to_string(server.port()) + "]");
+  const std::string immutable = Call(c.get(), {"CONFIG", "SET", "port", "1"});
+  INFO("CONFIG SET port: " << immutable);
+  CHECK(immutable.rfind("(error) ERR CONFIG SET failed", 0) == 0);
+  CHECK(immutable.find("immutable") != std::string::npos);
+  CHECK(Call(c.get(), {"CONFIG", "GET", "port"}) ==
+        "[port, " + std::to_string(server.port()) + "]");
+
+  CHECK(Call(c.get(), {"CONFIG", "SET", "no-such-option", "1"}).rfind("(error) ERR", 0) == 0);
+  CHECK(Call(c.get(), {"CONFIG", "SET", "maxmemory", "lots"}).rfind("(error) ERR", 0) == 0);
+  CHECK(Call(c.get(), {"CONFIG", "GET", "maxmemory"}) == "[maxmemory, 10485760]");
+  CHECK(Call(c.get(), {"CONFIG", "GET", "no-such-option"}) == "[]");
+}
+
+TEST_CASE("INFO has the standard sections", "[integration]") {
+  ServerProcess server;
+  RedisConnection c = server.Connect();
+  REQUIRE(Call(c.get(), {"SET", "k", "v"}) == "OK");
+
+  const std::string info = Text(Command(c.get(), {"INFO"}));
+  for (const char* section : {"# Server", "# Clients", "# Memory", "# Stats", "# Keyspace"}) {
+    INFO("section " << section);
+    CHECK(info.find(std::string(section) + "\r\n") != std::string::npos);
+  }
+  CHECK(InfoField(info, "tcp_port") == std::to_string(server.port()));
+  CHECK(InfoField(info, "process_id") == std::to_string(server.pid()));
+  CHECK(InfoField(info, "connected_clients") == "1");
+  CHECK(InfoField(info, "db0").rfind("keys=1,expires=0", 0) == 0);
+
+  const std::string commandstats = Text(Command(c.get(), {"INFO", "commandstats"}));
+  INFO(commandstats);
+  CHECK(commandstats.find("# Commandstats\r\n") != std::string::npos);
+  CHECK(InfoField(commandstats, "cmdstat_set").rfind("calls=1,", 0) == 0);
+
+  const std::string all = Text(Command(c.get(), {"INFO", "all"}));
+  for (const char* section :
+       {"# Server", "# Clients", "# Memory", "# Stats", "# Keyspace", "# Commandstats"}) {
+    INFO("INFO all, section " << section);
+    CHECK(all.find(std::string(section) + "\r\n") != std::string::npos);
+  }
+}
+
+TEST_CASE("COMMAND COUNT, INFO and DOCS", "[integration]") {
+  ServerProcess server;
+  RedisConnection c = server.Connect();
+
+  Reply count = Command(c.get(), {"COMMAND", "COUNT"});
+  REQUIRE(count != nullptr);
+  REQUIRE(count->type == REDIS_REPLY_INTEGER);
+  CHECK(count->integer > 50);
+
+  // COMMAND INFO get: [[name, arity, flags, first key, last key, step, ...]]
+  Reply info = Command(c.get(), {"COMMAND", "INFO", "get"});
+  REQUIRE(info != nullptr);
+  INFO("COMMAND INFO get: " << Describe(info));
+  REQUIRE(info->type == REDIS_REPLY_ARRAY);
+  REQUIRE(info->elements == 1);
+  const redisReply* get = info->element[0];
+  REQUIRE(get->type == REDIS_REPLY_ARRAY);
+  REQUIRE(get->elements >= 6);
+  CHECK(Describe(get->element[0]) == "get");
+  CHECK(Describe(get->element[1]) == "(integer) 2");
+  CHECK(Describe(get->element[3]) == "(integer) 1");
+  CHECK(Describe(get->element[4]) == "(integer) 1");
+  CHECK(Describe(get->element[5]) == "(integer) 1");
+
+  // COMMAND DOCS set: [name, [field, value, ...]] with a non-empty "arguments" list.
+  Reply docs = Command(c.get(), {"COMMAND", "DOCS", "set"});
+  REQUIRE(docs != nullptr);
+  INFO("COMMAND DOCS set: " << Describe(docs).substr(0, 1000));
+  REQUIRE(docs->type == REDIS_REPLY_ARRAY);
+  REQUIRE(docs->elements == 2);
+  CHECK(Describe(docs->element[0]) == "set");
+  const redisReply* fields = docs->element[1];
+  REQUIRE(fields->type == REDIS_REPLY_ARRAY);
+  const redisReply* arguments = nullptr;
+  for (size_t i = 0; i + 1 < fields->elements; i += 2) {
+    if (Describe(fields->element[i]) == "arguments") arguments = fields->element[i + 1];
+  }
+  REQUIRE(arguments != nullptr);
+  REQUIRE(arguments->type == REDIS_REPLY_ARRAY);
+  CHECK(arguments->elements >= 2);  // key and value at least
+  CHECK(Describe(arguments).find("key") != std::string::npos);
+}
+
+TEST_CASE("HELLO 3 switches the connection to RESP3", "[integration]") {
+  ServerProcess server;
+  RawSocket raw(server.port());
+
+  // Before HELLO: RESP2 shapes.
+  CHECK(raw.Roundtrip("GET missing\r\n") == "$-1\r\n");
+  CHECK(raw.Roundtrip("CONFIG GET maxmemory\r\n") == "*2\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n");
+
+  const std::string hello = raw.Roundtrip("HELLO 3\r\n");
+  INFO("HELLO 3: " << hello);
+  CHECK(hello.rfind("%", 0) == 0);
+  CHECK(hello.find("$6\r\nserver\r\n") != std::string::npos);
+  CHECK(hello.find("$5\r\nproto\r\n:3\r\n") != std::string::npos);
+
+  CHECK(raw.Roundtrip("CONFIG GET maxmemory\r\n") == "%1\r\n$9\r\nmaxmemory\r\n$1\r\n0\r\n");
+  CHECK(raw.Roundtrip("GET missing\r\n") == "_\r\n");
+  CHECK(raw.Roundtrip("SET k v\r\n") == "+OK\r\n");
+  CHECK(raw.Roundtrip("GET k\r\n") == "$1\r\nv\r\n");
+  CHECK(raw.Roundtrip("MGET k missing\r\n") == "*2\r\n$1\r\nv\r\n_\r\n");
+
+  // Back to RESP2 on the same connection.
+  CHECK(raw.Roundtrip("HELLO 2\r\n").rfind("*16\r\n", 0) == 0);
+  CHECK(raw.Roundtrip("GET missing\r\n") == "$-1\r\n");
+  CHECK(raw.Roundtrip("HELLO 4\r\n").rfind("-NOPROTO", 0) == 0);
+}
+
+}  // namespace
+}  // namespace tidekv::integration

@@ -1,0 +1,90 @@
+// Start-up and shutdown of the binary: a clean exit on SHUTDOWN, SIGTERM and SIGINT, and a
+// clear refusal to start on a bad config file.
+#include <catch2/catch.hpp>
+#include <csignal>
+#include <fstream>
+#include <string>
+
+#include "tests/integration/server_process.h"
+
+namespace tidekv::integration {
+namespace {
+
+TEST_CASE("SHUTDOWN exits with status 0 and closes the port", "[integration]") {
+  ServerProcess server;
+  RedisConnection c = server.Connect();
+  RedisConnection idle = server.Connect();
+  REQUIRE(Call(c.get(), {"SET", "k", "v"}) == "OK");
+
+  // A successful SHUTDOWN has no reply: the connection just closes.
+  Reply r = Command(c.get(), {"SHUTDOWN"});
+  CHECK(r == nullptr);
+  std::optional<int> code = server.WaitExit();
+  INFO(server.Log());
+  REQUIRE(code.has_value());
+  CHECK(*code == 0);
+  CHECK(PortClosed(server.port()));
+  CHECK(GetReply(idle.get()) == nullptr);
+  CHECK(server.Log().find("SHUTDOWN command") != std::string::npos);
+}
+
+TEST_CASE("SIGTERM and SIGINT exit with status 0", "[integration]") {
+  for (int signo : {SIGTERM, SIGINT}) {
+    INFO("signal " << signo);
+    ServerProcess server;
+    RedisConnection c = server.Connect();
+    REQUIRE(Call(c.get(), {"PING"}) == "PONG");
+    server.Signal(signo);
+    std::optional<int> code = server.WaitExit();
+    INFO(server.Log());
+    REQUIRE(code.has_value());
+    CHECK(*code == 0);
+    CHECK(PortClosed(server.port()));
+    CHECK(GetReply(c.get()) == nullptr);
+  }
+}
+
+TEST_CASE("an unknown key in the config file stops start-up", "[integration]") {
+  TempDir dir;
+  const std::filesystem::path file = dir.path() / "bad.toml";
+  std::ofstream(file) << "[server]\nhz = 10\nno_such_key = 1\n";
+
+  ProcessResult r = RunProcess({ServerBinary(), "--config", file.string(), "--port", "0", "--dir",
+                                (dir.path() / "data").string()},
+                               "", 15s);
+  INFO("stdout: " << r.out << "\nstderr: " << r.err);
+  CHECK_FALSE(r.timed_out);
+  CHECK(r.exit_code != 0);
+  CHECK(r.out.find("ready") == std::string::npos);
+  CHECK(r.err.find(file.string()) != std::string::npos);
+  CHECK(r.err.find("no_such_key") != std::string::npos);
+}
+
+TEST_CASE("a bad value in the config file stops start-up", "[integration]") {
+  TempDir dir;
+  const std::filesystem::path file = dir.path() / "bad.toml";
+  std::ofstream(file) << "[limits]\nmax_clients = \"many\"\n";
+
+  ProcessResult r = RunProcess({ServerBinary(), "--config", file.string(), "--port", "0", "--dir",
+                                (dir.path() / "data").string()},
+                               "", 15s);
+  INFO("stdout: " << r.out << "\nstderr: " << r.err);
+  CHECK(r.exit_code != 0);
+  CHECK(r.out.find("ready") == std::string::npos);
+  CHECK(r.err.find(file.string()) != std::string::npos);
+  CHECK(r.err.find("max_clients") != std::string::npos);
+}
+
+TEST_CASE("a good config file is used, and flags override it", "[integration]") {
+  TempDir dir;
+  const std::filesystem::path file = dir.path() / "good.toml";
+  std::ofstream(file) << "[server]\ndatabases = 4\n[limits]\nmax_clients = 7\n";
+  ServerProcess server({"--config", file.string(), "--limits.max_clients", "9"});
+  RedisConnection c = server.Connect();
+  CHECK(Call(c.get(), {"SELECT", "3"}) == "OK");
+  CHECK(Call(c.get(), {"SELECT", "4"}) == "(error) ERR DB index is out of range");
+  CHECK(Call(c.get(), {"CONFIG", "GET", "maxclients"}) == "[maxclients, 9]");
+}
+
+}  // namespace
+}  // namespace tidekv::integration

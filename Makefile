@@ -47,7 +47,7 @@ test-fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B $(BUILD_FUZZ) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DTIDEKV_FUZZ=ON -DTIDEKV_TESTS=OFF
 	cmake --build $(BUILD_FUZZ) -j $(JOBS) --target resp_parser_fuzz
-	bash tests/fuzz/run.sh $(BUILD_FUZZ)/tests/fuzz/resp_parser_fuzz $(FUZZ_SECONDS)
+	bash tests/fuzz/run.sh $(BUILD_FUZZ)/resp_parser_fuzz $(FUZZ_SECONDS)
 
 # redis-benchmark against tidekv and redis-server in one run (not part of `make test`).
 bench: build
@@ -55,6 +55,9 @@ bench: build
 
 format:
 	clang-format-14 -i $$(git ls-files '*.h' '*.cc')
+
+format-check:
+	bash scripts/check-format
 
 docs: build
 	bash scripts/gen-config-docs $(BUILD)

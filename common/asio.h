@@ -6,12 +6,15 @@
 // without it).
 #pragma once
 
+// The order below matters; include sorting must not touch it.
+// clang-format off
 #include <utility>  // must precede Boost.Asio (see above)
 
 #include <boost/asio.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
+// clang-format on
 
 namespace tidekv {
 namespace asio = boost::asio;

@@ -5,10 +5,10 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define TIDEKV_CHECK(cond)                                                                   \
-  do {                                                                                       \
-    if (!(cond)) [[unlikely]] {                                                              \
-      std::fprintf(stderr, "CHECK failed at %s:%d: %s\n", __FILE__, __LINE__, #cond);        \
-      std::abort();                                                                          \
-    }                                                                                        \
+#define TIDEKV_CHECK(cond)                                                            \
+  do {                                                                                \
+    if (!(cond)) [[unlikely]] {                                                       \
+      std::fprintf(stderr, "CHECK failed at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+      std::abort();                                                                   \
+    }                                                                                 \
   } while (0)

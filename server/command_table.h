@@ -7,13 +7,13 @@
 // check: arity, AUTH, OOM, write flags, statistics. Built once at start-up; read-only after.
 #pragma once
 
+#include <absl/container/flat_hash_map.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <absl/container/flat_hash_map.h>
 
 namespace tidekv::server {
 
@@ -22,16 +22,16 @@ using CommandHandler = void (*)(CommandContext& ctx);
 
 enum class CommandFlag : uint32_t {
   kNone = 0,
-  kWrite = 1u << 0,     // may modify the keyspace (refused on a read-only replica)
-  kReadOnly = 1u << 1,  // reads keys, never modifies them
-  kDenyOom = 1u << 2,   // may use more memory: refused when used memory is past maxmemory
-  kAdmin = 1u << 3,     // server administration (CONFIG, SHUTDOWN, DEBUG, MONITOR)
-  kNoAuth = 1u << 4,    // allowed before the client authenticated (AUTH, HELLO, QUIT)
-  kFast = 1u << 5,      // constant or logarithmic time
-  kLoading = 1u << 6,   // allowed while the dataset is loading
-  kStale = 1u << 7,     // allowed on a replica that is not in sync
-  kNoMonitor = 1u << 8, // never shown to MONITOR (carries secrets: AUTH, HELLO)
-  kKeyless = 1u << 9,   // touches no keys and no server state (PING, ECHO)
+  kWrite = 1u << 0,      // may modify the keyspace (refused on a read-only replica)
+  kReadOnly = 1u << 1,   // reads keys, never modifies them
+  kDenyOom = 1u << 2,    // may use more memory: refused when used memory is past maxmemory
+  kAdmin = 1u << 3,      // server administration (CONFIG, SHUTDOWN, DEBUG, MONITOR)
+  kNoAuth = 1u << 4,     // allowed before the client authenticated (AUTH, HELLO, QUIT)
+  kFast = 1u << 5,       // constant or logarithmic time
+  kLoading = 1u << 6,    // allowed while the dataset is loading
+  kStale = 1u << 7,      // allowed on a replica that is not in sync
+  kNoMonitor = 1u << 8,  // never shown to MONITOR (carries secrets: AUTH, HELLO)
+  kKeyless = 1u << 9,    // touches no keys and no server state (PING, ECHO)
 };
 
 constexpr CommandFlag operator|(CommandFlag a, CommandFlag b) {
@@ -44,25 +44,25 @@ constexpr bool HasFlag(CommandFlag set, CommandFlag f) {
 // Per-command counters for INFO commandstats.
 struct CommandStats {
   uint64_t calls = 0;
-  uint64_t usec = 0;
+  uint64_t ticks = 0;           // execution time in CycleClock ticks (INFO converts to usec)
   uint64_t rejected_calls = 0;  // refused before running (arity, auth, OOM, ...)
   uint64_t failed_calls = 0;    // ran and replied with an error
 };
 
 struct CommandSpec {
-  std::string name;   // lower case; subcommands are "container|sub", e.g. "client|list"
-  int arity = 0;      // >0: exact argc; <0: at least -arity (argv[0] included, as Redis)
+  std::string name;  // lower case; subcommands are "container|sub", e.g. "client|list"
+  int arity = 0;     // >0: exact argc; <0: at least -arity (argv[0] included, as Redis)
   CommandFlag flags = CommandFlag::kNone;
   int first_key = 0;  // position of the first key (0: none)
   int last_key = 0;   // position of the last key (-1: last argument, -2: second last...)
   int key_step = 0;
   CommandHandler handler = nullptr;  // null only for containers (CLIENT, CONFIG, ...)
   // Documentation (COMMAND DOCS, docs/commands.md).
-  std::string_view group;      // "string", "generic", "connection", "server"
-  std::string_view since;      // Redis version that introduced it
+  std::string_view group;  // "string", "generic", "connection", "server"
+  std::string_view since;  // Redis version that introduced it
   std::string_view summary;
   std::string_view complexity;
-  std::string_view syntax;     // arguments after the name, e.g. "key value [NX | XX]"
+  std::string_view syntax;  // arguments after the name, e.g. "key value [NX | XX]"
 
   std::vector<std::unique_ptr<CommandSpec>> subcommands;
   mutable CommandStats stats;

@@ -10,8 +10,8 @@ namespace tidekv::server {
 
 namespace {
 
-constexpr size_t kReadChunk = 16 * 1024;        // free space wanted before each read
-constexpr size_t kShrinkAbove = 1024 * 1024;    // buffers larger than this shrink when idle
+constexpr size_t kReadChunk = 16 * 1024;      // free space wanted before each read
+constexpr size_t kShrinkAbove = 1024 * 1024;  // buffers larger than this shrink when idle
 
 std::string EndpointText(const asio::ip::tcp::endpoint& ep) {
   auto addr = ep.address();
@@ -79,9 +79,9 @@ asio::awaitable<void> Connection::Run() {
     }
 
     boost::system::error_code ec;
-    size_t n = co_await socket_.async_read_some(
-        asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
-        asio::redirect_error(asio::use_awaitable, ec));
+    size_t n =
+        co_await socket_.async_read_some(asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
+                                         asio::redirect_error(asio::use_awaitable, ec));
     if (ec || n == 0) break;
     in_end_ += n;
     server_.net_stats().input_bytes += n;
@@ -97,10 +97,10 @@ asio::awaitable<void> Connection::Run() {
     }
     if (in_end_ - in_start_ > static_cast<size_t>(config.max_query_buffer_bytes)) {
       server_.net_stats().query_buffer_limit_disconnections++;
-      ModuleLogger("net")->warn("closing client id={} addr={}: query buffer of {} bytes is "
-                                "past limits.max_query_buffer_bytes ({})",
-                                session_.id, session_.addr, in_end_ - in_start_,
-                                config.max_query_buffer_bytes);
+      ModuleLogger("net")->warn(
+          "closing client id={} addr={}: query buffer of {} bytes is "
+          "past limits.max_query_buffer_bytes ({})",
+          session_.id, session_.addr, in_end_ - in_start_, config.max_query_buffer_bytes);
       break;
     }
     // Back-pressure: read the next requests only once the replies so far left.
@@ -112,15 +112,50 @@ asio::awaitable<void> Connection::Run() {
   server_.Remove(this);
 }
 
+// Requests are handled in batches of up to kBatch: parse them all, prefetch their keys'
+// slots, then their entries, then execute them in order. A pipelined client thus waits on
+// memory once per batch rather than twice per request. The argv views of a batch point
+// into in_, which nothing changes until the batch ran.
 bool Connection::ProcessInput() {
   Engine& engine = server_.engine();
   reply_.set_resp3(session_.resp == 3);
+  const char* const in_begin = in_.data();
   while (in_start_ < in_end_ && !closed_) {
-    std::string_view buf(in_.data() + in_start_, in_end_ - in_start_);
-    size_t consumed = 0;
-    proto::ParseStatus status = parser_.Parse(buf, &argv_, &consumed);
+    size_t n = 0;
+    size_t pos = in_start_;
+    proto::ParseStatus status = proto::ParseStatus::kComplete;
+    while (n < kBatch && pos < in_end_) {
+      Pending& p = batch_[n];
+      size_t consumed = 0;
+      status = parser_.Parse(std::string_view(in_begin + pos, in_end_ - pos), &p.argv, &consumed);
+      pos += consumed;
+      if (status != proto::ParseStatus::kComplete) break;
+      p.end = pos;
+      n++;
+      // An inline request with quoted words keeps them in the parser, valid only until the
+      // next Parse: run it before parsing further.
+      const char* arg0 = p.argv[0].data();
+      if (arg0 < in_begin || arg0 >= in_begin + in_end_) break;
+    }
+
+    if (n > 1) {
+      for (size_t i = 0; i < n; i++) batch_[i].prepared = engine.Prepare(session_, batch_[i].argv);
+      for (size_t i = 0; i < n; i++) engine.PrefetchEntry(session_, batch_[i].prepared);
+    } else if (n == 1) {
+      batch_[0].prepared = {};
+    }
+    // The requests of one batch run at one instant: one clock read per batch.
+    const int64_t now_us = n > 0 ? engine.clock().NowUs() : 0;
+    for (size_t i = 0; i < n; i++) {
+      engine.Execute(session_, batch_[i].argv, reply_, batch_[i].prepared.spec, now_us);
+      in_start_ = batch_[i].end;
+      reply_.set_resp3(session_.resp == 3);
+      if (session_.close_after_reply || closed_) return false;
+      if (!CheckOutputLimit()) return false;
+    }
+
     if (status == proto::ParseStatus::kIncomplete) {
-      in_start_ += consumed;
+      in_start_ = pos;  // also drops empty requests skipped before the partial one
       return true;
     }
     if (status == proto::ParseStatus::kError) {
@@ -130,11 +165,6 @@ bool Connection::ProcessInput() {
       reply_.Error("ERR " + parser_.error());
       return false;
     }
-    engine.Execute(session_, argv_, reply_);
-    in_start_ += consumed;
-    reply_.set_resp3(session_.resp == 3);
-    if (session_.close_after_reply) return false;
-    if (!CheckOutputLimit()) return false;
   }
   return !closed_;
 }
@@ -143,9 +173,10 @@ bool Connection::CheckOutputLimit() {
   const auto limit = static_cast<size_t>(server_.config().client_output_bytes);
   if (limit == 0 || output_bytes() <= limit) return true;
   server_.net_stats().client_output_limit_disconnections++;
-  ModuleLogger("net")->warn("closing client id={} addr={}: {} bytes of output pending, past "
-                            "limits.client_output_bytes ({})",
-                            session_.id, session_.addr, output_bytes(), limit);
+  ModuleLogger("net")->warn(
+      "closing client id={} addr={}: {} bytes of output pending, past "
+      "limits.client_output_bytes ({})",
+      session_.id, session_.addr, output_bytes(), limit);
   out_.clear();
   Close("client output limit");
   return false;
@@ -206,8 +237,7 @@ asio::awaitable<void> Connection::WriteLoop() {
 void Connection::Close(std::string_view reason) {
   if (closed_) return;
   closed_ = true;
-  ModuleLogger("net")->debug("client id={} addr={} closed: {}", session_.id, session_.addr,
-                             reason);
+  ModuleLogger("net")->debug("client id={} addr={} closed: {}", session_.id, session_.addr, reason);
   if (session_.monitor) server_.RemoveMonitor(this);
   boost::system::error_code ec;
   socket_.shutdown(asio::socket_base::shutdown_both, ec);

@@ -9,6 +9,7 @@
 // but does not read is held back by TCP rather than buffered without bound.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -18,6 +19,7 @@
 #include "common/asio.h"
 #include "proto/reply.h"
 #include "proto/resp.h"
+#include "server/engine.h"
 #include "server/session.h"
 
 namespace tidekv::server {
@@ -59,14 +61,22 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::ip::tcp::socket socket_;
   Session session_;
   proto::RequestParser parser_;
-  std::vector<std::string_view> argv_;
 
-  std::vector<char> in_;   // bytes [in_start_, in_end_) are unparsed input
+  // Requests parsed ahead of execution (see ProcessInput).
+  static constexpr size_t kBatch = 16;
+  struct Pending {
+    std::vector<std::string_view> argv;
+    size_t end = 0;  // input offset just past this request
+    Engine::Prepared prepared;
+  };
+  std::array<Pending, kBatch> batch_;
+
+  std::vector<char> in_;  // bytes [in_start_, in_end_) are unparsed input
   size_t in_start_ = 0;
   size_t in_end_ = 0;
 
-  std::string out_;        // replies not yet handed to the socket
-  std::string sending_;    // the buffer the writer coroutine is writing
+  std::string out_;      // replies not yet handed to the socket
+  std::string sending_;  // the buffer the writer coroutine is writing
   proto::ReplyBuilder reply_;
   bool writing_ = false;
   bool closed_ = false;

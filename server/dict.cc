@@ -9,7 +9,9 @@ namespace tidekv::server {
 uint64_t HashKey(std::string_view key) {
   // absl's hash is fast on short keys and seeded per process, which keeps hostile key sets
   // from forcing long probe runs.
-  return absl::Hash<std::string_view>{}(key);
+  // Through absl::string_view: Debian's absl has its own string_view type, and hashing
+  // std::string_view would fall back to std::hash and then mix again.
+  return absl::Hash<absl::string_view>{}(absl::string_view(key.data(), key.size()));
 }
 
 Entry* Dict::Find(std::string_view key, uint64_t hash) const {

@@ -62,6 +62,17 @@ class Dict {
   // dictGetRandomKey is not. `random` is any random 64-bit number.
   Entry* SlotAfter(uint64_t random) const;
 
+  // Cache hints for pipelined requests (Connection batches them): first the key's home
+  // slot, then, once that line has arrived, the entry it points to.
+  void PrefetchSlot(uint64_t hash) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[hash & mask()]);
+  }
+  void PrefetchEntry(uint64_t hash) const {
+    if (slots_.empty()) return;
+    uintptr_t s = slots_[hash & mask()];
+    if (s != 0 && (s & ~kPtrMask) == Tag(hash)) Unpack(s)->Prefetch();
+  }
+
   // Every entry, in slot order (FLUSHDB, KEYS). fn may not modify the table.
   template <typename Fn>
   void ForEach(Fn&& fn) const {

@@ -27,7 +27,7 @@ struct EngineStats {
   uint64_t total_commands = 0;
   uint64_t total_errors = 0;  // error replies
   uint64_t rejected_unknown = 0;
-  uint64_t dirty = 0;         // changes since start (INFO persistence later: since last save)
+  uint64_t dirty = 0;  // changes since start (INFO persistence later: since last save)
   int64_t start_ms = 0;
 };
 
@@ -37,9 +37,25 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // Runs one request and appends exactly one reply (nothing for a MONITOR-only effect).
-  void Execute(Session& session, std::span<const std::string_view> argv,
-               proto::ReplyBuilder& reply);
+  // Runs one request and appends exactly one reply (none for a successful SHUTDOWN).
+  // `spec` may carry the command already looked up by Prepare.
+  // `now_us` is the wall-clock time the command runs at; Connection reads the clock once per
+  // batch of pipelined requests and passes it, -1 reads the clock here.
+  void Execute(Session& session, std::span<const std::string_view> argv, proto::ReplyBuilder& reply,
+               const CommandSpec* spec = nullptr, int64_t now_us = -1);
+
+  // For a batch of pipelined requests: Prepare looks the command up and starts loading the
+  // first key's hash slot into cache; PrefetchEntry (called once the whole batch was
+  // prepared) starts loading the entry that slot points to. Executing the batch afterwards
+  // then finds both in cache instead of waiting on memory twice per request. Hints only:
+  // neither changes anything.
+  struct Prepared {
+    const CommandSpec* spec = nullptr;
+    uint64_t key_hash = 0;
+    bool has_key = false;
+  };
+  Prepared Prepare(const Session& session, std::span<const std::string_view> argv) const;
+  void PrefetchEntry(const Session& session, const Prepared& prepared) const;
 
   Keyspace& keyspace() { return keyspace_; }
   const CommandTable& commands() const { return commands_; }

@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <cstring>
 #include <new>
 
@@ -17,12 +18,17 @@ std::string_view TypeName(ValueType type) {
   return "none";
 }
 
-Entry* Entry::Create(std::string_view key, uint64_t hash) {
-  void* mem = ::operator new(sizeof(Entry) + key.size());
+Entry* Entry::Create(std::string_view key, uint64_t hash, size_t value_capacity) {
+  const size_t want = sizeof(Entry) + key.size() + value_capacity;
+  void* mem = ::operator new(want);
   Entry* e = new (mem) Entry();
   e->hash_ = hash;
   e->key_len_ = static_cast<uint32_t>(key.size());
-  if (!key.empty()) std::memcpy(e->key_, key.data(), key.size());
+  if (!key.empty()) std::memcpy(e->data_, key.data(), key.size());
+  // Whatever the allocator's size class gives beyond the request is inline room too.
+  const size_t usable = std::max(malloc_usable_size(mem), want);
+  e->val_cap_ =
+      static_cast<uint32_t>(std::min<size_t>(usable - sizeof(Entry) - key.size(), UINT32_MAX));
   return e;
 }
 
@@ -31,17 +37,81 @@ void Entry::Destroy(Entry* entry) {
   ::operator delete(static_cast<void*>(entry));
 }
 
+std::string& Entry::mutable_str() {
+  if (ext_ == nullptr) {
+    ext_ = new std::string(data_ + key_len_, val_len_);
+    val_len_ = 0;
+  }
+  return *ext_;
+}
+
+void Entry::SetString(std::string_view value) {
+  type_ = ValueType::kString;
+  raw_ = false;
+  if (value.size() <= val_cap_) {
+    // memmove: value may point into this entry's own inline bytes.
+    if (!value.empty()) std::memmove(data_ + key_len_, value.data(), value.size());
+    val_len_ = static_cast<uint32_t>(value.size());
+    delete ext_;
+    ext_ = nullptr;
+    return;
+  }
+  if (ext_ == nullptr) {
+    ext_ = new std::string(value);
+  } else {
+    // Do not keep a large buffer alive for a much smaller value.
+    if (ext_->capacity() > 64 && value.size() < ext_->capacity() / 2) std::string().swap(*ext_);
+    ext_->assign(value.data(), value.size());
+  }
+  val_len_ = 0;
+}
+
+void Entry::SetString(std::string&& value) {
+  if (value.size() <= val_cap_) return SetString(std::string_view(value));
+  type_ = ValueType::kString;
+  raw_ = false;
+  if (ext_ == nullptr) {
+    ext_ = new std::string(std::move(value));
+  } else {
+    *ext_ = std::move(value);
+  }
+  val_len_ = 0;
+}
+
+void Entry::TakeValueFrom(Entry& other) {
+  if (other.ext_ != nullptr) {
+    delete ext_;
+    ext_ = other.ext_;
+    other.ext_ = nullptr;
+    val_len_ = 0;
+  } else {
+    SetString(other.str());
+  }
+  type_ = other.type_;
+  raw_ = other.raw_;
+}
+
+void Entry::CopyValueFrom(const Entry& other) {
+  SetString(other.str());
+  type_ = other.type_;
+  raw_ = other.raw_;
+}
+
 std::string_view Entry::Encoding() const {
   // Redis stores a string that is a canonical 64-bit integer as "int", a short string
   // (up to 44 bytes) as "embstr", and anything longer or modified in place as "raw".
-  if (!raw_ && str_.size() <= 20 && ParseInt64(str_)) return "int";
-  if (!raw_ && str_.size() <= 44) return "embstr";
+  const std::string_view v = str();
+  if (!raw_ && v.size() <= 20 && ParseInt64(v)) return "int";
+  if (!raw_ && v.size() <= 44) return "embstr";
   return "raw";
 }
 
 size_t Entry::HeapBytes() const {
   size_t bytes = malloc_usable_size(const_cast<Entry*>(this));
-  if (str_.capacity() > 15) bytes += str_.capacity() + 1;
+  if (ext_ != nullptr) {
+    bytes += malloc_usable_size(ext_);
+    if (ext_->capacity() > 15) bytes += ext_->capacity() + 1;
+  }
   return bytes;
 }
 

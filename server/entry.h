@@ -22,11 +22,12 @@ class Entry {
  public:
   static constexpr uint32_t kNotVolatile = UINT32_MAX;
 
-  // Allocates an entry for key with an empty string value.
-  static Entry* Create(std::string_view key, uint64_t hash);
+  // Allocates an entry for key with an empty string value and room for a value of
+  // value_capacity bytes inline (more if the allocator's size class leaves room).
+  static Entry* Create(std::string_view key, uint64_t hash, size_t value_capacity = 0);
   static void Destroy(Entry* entry);
 
-  std::string_view key() const { return {key_, key_len_}; }
+  std::string_view key() const { return {data_, key_len_}; }
   uint64_t hash() const { return hash_; }
 
   // Absolute expiry in Unix ms; 0 means the key does not expire. Set through Database so
@@ -37,36 +38,23 @@ class Entry {
 
   ValueType type() const { return type_; }
 
-  // The string value. Commands that modify it in place (APPEND, SETRANGE, SETBIT) call
-  // MarkRaw so OBJECT ENCODING reports "raw" as Redis does.
-  const std::string& str() const { return str_; }
-  std::string& mutable_str() { return str_; }
-  void SetString(std::string_view value) {
-    // Do not keep a large buffer alive for a much smaller value.
-    if (str_.capacity() > 64 && value.size() < str_.capacity() / 2) std::string().swap(str_);
-    str_.assign(value.data(), value.size());
-    type_ = ValueType::kString;
-    raw_ = false;
+  // The string value. Small values live inline, right after the key, in the entry's own
+  // allocation (one allocation and at most two cache lines per key, like Redis's embstr);
+  // a value that outgrows the room, or one modified in place, lives in a std::string.
+  std::string_view str() const {
+    return ext_ != nullptr ? std::string_view(*ext_) : std::string_view(data_ + key_len_, val_len_);
   }
+  // The value as a growable string for in-place edits (APPEND, SETRANGE, SETBIT): moves it
+  // out of line first. Callers also call MarkRaw, as Redis reports such strings as "raw".
+  std::string& mutable_str();
+  void SetString(std::string_view value);
   void SetString(const char* value) { SetString(std::string_view(value)); }
-  void SetString(std::string&& value) {
-    str_ = std::move(value);
-    type_ = ValueType::kString;
-    raw_ = false;
-  }
+  void SetString(std::string&& value);
   void MarkRaw() { raw_ = true; }
 
-  // Moves the value (type, encoding and bytes) out of other (RENAME, MOVE, COPY).
-  void TakeValueFrom(Entry& other) {
-    type_ = other.type_;
-    raw_ = other.raw_;
-    str_ = std::move(other.str_);
-  }
-  void CopyValueFrom(const Entry& other) {
-    type_ = other.type_;
-    raw_ = other.raw_;
-    str_ = other.str_;
-  }
+  // Moves or copies the value (type, encoding and bytes) from other (RENAME, MOVE, COPY).
+  void TakeValueFrom(Entry& other);
+  void CopyValueFrom(const Entry& other);
 
   // OBJECT ENCODING: "int", "embstr" or "raw", computed the way Redis would have stored it.
   std::string_view Encoding() const;
@@ -75,24 +63,31 @@ class Entry {
   uint32_t lru() const { return lru_; }
   void Touch(uint32_t lru_seconds) { lru_ = lru_seconds; }
 
-  // Bytes this entry occupies on the heap (header + key + value buffer), for INFO and
-  // memory accounting.
+  // Bytes this entry occupies on the heap (node + out-of-line value), for memory reports.
   size_t HeapBytes() const;
+
+  // Cache hint: the entry's first two lines (header, key, start of an inline value).
+  void Prefetch() const {
+    __builtin_prefetch(this);
+    __builtin_prefetch(reinterpret_cast<const char*>(this) + 64);
+  }
 
  private:
   friend class Database;
   Entry() = default;
-  ~Entry() = default;
+  ~Entry() { delete ext_; }
 
   uint64_t hash_ = 0;
   int64_t expire_at_ = 0;
   uint32_t volatile_index_ = kNotVolatile;  // position in Database::volatile_
   uint32_t lru_ = 0;
   uint32_t key_len_ = 0;
+  uint32_t val_len_ = 0;  // inline value bytes in use
+  uint32_t val_cap_ = 0;  // inline value bytes available after the key
   ValueType type_ = ValueType::kString;
   bool raw_ = false;
-  std::string str_;
-  char key_[];  // key bytes follow the header (GNU flexible array member)
+  std::string* ext_ = nullptr;  // out-of-line value, when not inline
+  char data_[];                 // key bytes, then val_cap_ bytes of inline value
 };
 
 }  // namespace tidekv::server

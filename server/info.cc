@@ -1,5 +1,6 @@
 #include "server/info.h"
 
+#include <fmt/format.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -7,8 +8,7 @@
 #include <fstream>
 #include <vector>
 
-#include <fmt/format.h>
-
+#include "common/cycle_clock.h"
 #include "common/strings.h"
 #include "server/connection.h"
 #include "server/engine.h"
@@ -25,7 +25,8 @@ std::string HumanBytes(double n) {
     n /= 1024;
     u++;
   }
-  return u == 0 ? fmt::format("{}B", static_cast<long long>(n)) : fmt::format("{:.2f}{}", n, units[u]);
+  return u == 0 ? fmt::format("{}B", static_cast<long long>(n))
+                : fmt::format("{:.2f}{}", n, units[u]);
 }
 
 size_t ResidentBytes() {
@@ -82,9 +83,8 @@ void ClientsSection(Engine& engine, std::string& out) {
 void MemorySection(Engine& engine, std::string& out) {
   const size_t used = Engine::UsedMemory();
   const size_t rss = ResidentBytes();
-  const size_t peak = std::max<size_t>(used, engine.server() != nullptr
-                                                 ? static_cast<size_t>(engine.server()->peak_memory())
-                                                 : 0);
+  const size_t peak = std::max<size_t>(
+      used, engine.server() != nullptr ? static_cast<size_t>(engine.server()->peak_memory()) : 0);
   const size_t keys = engine.keyspace().TotalKeys();
   const size_t dataset = used > engine.startup_memory() ? used - engine.startup_memory() : 0;
   out += "# Memory\r\n";
@@ -101,7 +101,8 @@ void MemorySection(Engine& engine, std::string& out) {
   Line(out, "maxmemory_human", HumanBytes(static_cast<double>(engine.config().maxmemory)));
   Line(out, "maxmemory_policy", engine.config().maxmemory_policy);
   Line(out, "mem_fragmentation_ratio",
-       fmt::format("{:.2f}", used == 0 ? 0.0 : static_cast<double>(rss) / static_cast<double>(used)));
+       fmt::format("{:.2f}",
+                   used == 0 ? 0.0 : static_cast<double>(rss) / static_cast<double>(used)));
   Line(out, "mem_allocator", "libc");
 }
 
@@ -153,13 +154,13 @@ void CommandstatsSection(Engine& engine, std::string& out) {
   out += "# Commandstats\r\n";
   auto emit = [&out](const CommandSpec& c) {
     if (c.stats.calls == 0 && c.stats.rejected_calls == 0 && c.stats.failed_calls == 0) return;
-    double per_call = c.stats.calls == 0 ? 0.0
-                                         : static_cast<double>(c.stats.usec) /
-                                               static_cast<double>(c.stats.calls);
+    const auto usec =
+        static_cast<uint64_t>(CycleClock::ToMicros(static_cast<int64_t>(c.stats.ticks)));
+    const double per_call =
+        c.stats.calls == 0 ? 0.0 : static_cast<double>(usec) / static_cast<double>(c.stats.calls);
     out += fmt::format(
         "cmdstat_{}:calls={},usec={},usec_per_call={:.2f},rejected_calls={},failed_calls={}\r\n",
-        c.name, c.stats.calls, c.stats.usec, per_call, c.stats.rejected_calls,
-        c.stats.failed_calls);
+        c.name, c.stats.calls, usec, per_call, c.stats.rejected_calls, c.stats.failed_calls);
   };
   for (const CommandSpec* c : engine.commands().all()) {
     emit(*c);
@@ -184,10 +185,14 @@ struct Section {
 };
 
 constexpr Section kSections[] = {
-    {"server", ServerSection, true},         {"clients", ClientsSection, true},
-    {"memory", MemorySection, true},         {"stats", StatsSection, true},
-    {"replication", ReplicationSection, true}, {"cpu", CpuSection, true},
-    {"commandstats", CommandstatsSection, false}, {"keyspace", KeyspaceSection, true},
+    {"server", ServerSection, true},
+    {"clients", ClientsSection, true},
+    {"memory", MemorySection, true},
+    {"stats", StatsSection, true},
+    {"replication", ReplicationSection, true},
+    {"cpu", CpuSection, true},
+    {"commandstats", CommandstatsSection, false},
+    {"keyspace", KeyspaceSection, true},
 };
 
 }  // namespace

@@ -22,14 +22,14 @@ Entry* Database::Peek(std::string_view key, int64_t now_ms) const {
   return e;
 }
 
-Entry* Database::Insert(std::string_view key, int64_t now_ms) {
+Entry* Database::Insert(std::string_view key, int64_t now_ms, size_t value_capacity) {
   const uint64_t hash = HashKey(key);
   if (Entry* old = dict_.Find(key, hash)) {
     // Only an expired entry may still be here.
     TIDEKV_CHECK(old->ExpiredAt(now_ms));
     ExpireNow(old);
   }
-  Entry* e = Entry::Create(key, hash);
+  Entry* e = Entry::Create(key, hash, value_capacity);
   dict_.Insert(e);
   return e;
 }

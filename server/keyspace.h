@@ -42,8 +42,9 @@ class Database {
   // (used where Redis must not modify the keyspace, e.g. on a replica or in DEBUG).
   Entry* Peek(std::string_view key, int64_t now_ms) const;
 
-  // Creates key (which must be absent or expired) with an empty string value, no expiry.
-  Entry* Insert(std::string_view key, int64_t now_ms);
+  // Creates key (which must be absent or expired) with an empty string value, no expiry,
+  // and inline room for a value of value_capacity bytes (see Entry::SetString).
+  Entry* Insert(std::string_view key, int64_t now_ms, size_t value_capacity = 0);
   // Returns the live entry or a fresh one; *created says which.
   Entry* FindOrInsert(std::string_view key, int64_t now_ms, bool* created);
 
@@ -77,8 +78,8 @@ class Database {
 
 // Counters the INFO command reports.
 struct KeyspaceStats {
-  uint64_t expired_keys = 0;       // keys removed because their TTL passed
-  uint64_t expire_cycles = 0;      // active expiry cycles run
+  uint64_t expired_keys = 0;   // keys removed because their TTL passed
+  uint64_t expire_cycles = 0;  // active expiry cycles run
   uint64_t expire_cycle_time_us = 0;
   uint64_t keyspace_hits = 0;
   uint64_t keyspace_misses = 0;

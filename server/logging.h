@@ -2,10 +2,10 @@
 // module ("server", "net", "config", later "logstore", "replication", ...).
 #pragma once
 
+#include <spdlog/spdlog.h>
+
 #include <memory>
 #include <string_view>
-
-#include <spdlog/spdlog.h>
 
 #include "common/status.h"
 #include "config/config.h"

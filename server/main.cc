@@ -48,8 +48,8 @@ int main(int argc, char** argv) {
   std::error_code ec;
   std::filesystem::create_directories(cl.config.dir, ec);
   if (ec) {
-    std::fprintf(stderr, "tidekv-server: server.dir %s: cannot create: %s\n",
-                 cl.config.dir.c_str(), ec.message().c_str());
+    std::fprintf(stderr, "tidekv-server: server.dir %s: cannot create: %s\n", cl.config.dir.c_str(),
+                 ec.message().c_str());
     return 1;
   }
 

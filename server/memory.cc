@@ -50,9 +50,7 @@ void* AllocateAlignedOrThrow(size_t size, std::align_val_t align) {
 
 }  // namespace
 
-size_t tidekv::server::Engine::UsedMemory() {
-  return g_used_bytes.load(std::memory_order_relaxed);
-}
+size_t tidekv::server::Engine::UsedMemory() { return g_used_bytes.load(std::memory_order_relaxed); }
 
 void* operator new(size_t size) { return AllocateOrThrow(size); }
 void* operator new[](size_t size) { return AllocateOrThrow(size); }

@@ -1,9 +1,9 @@
 #include "server/server.h"
 
+#include <fmt/format.h>
+
 #include <csignal>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "server/connection.h"
 #include "server/logging.h"
@@ -57,7 +57,8 @@ Status Server::Listen() {
   while (addresses >> text) {
     boost::system::error_code ec;
     auto address = asio::ip::make_address(text, ec);
-    if (ec) return Status::InvalidArgument(fmt::format("server.bind: '{}' is not an IP address", text));
+    if (ec)
+      return Status::InvalidArgument(fmt::format("server.bind: '{}' is not an IP address", text));
     auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io_);
     asio::ip::tcp::endpoint endpoint(address, port);
     acceptor->open(endpoint.protocol(), ec);
@@ -66,8 +67,7 @@ Status Server::Listen() {
     if (!ec) acceptor->bind(endpoint, ec);
     if (!ec) acceptor->listen(static_cast<int>(config_.tcp_backlog), ec);
     if (ec) {
-      return Status::IOError(
-          fmt::format("cannot listen on {}:{}: {}", text, port, ec.message()));
+      return Status::IOError(fmt::format("cannot listen on {}:{}: {}", text, port, ec.message()));
     }
     // With port 0 the first listener picks the port and the others use the same one.
     port = acceptor->local_endpoint().port();
@@ -192,13 +192,27 @@ void Server::FeedMonitors(const Session& session, std::span<const std::string_vi
     line += " \"";
     for (unsigned char c : arg) {
       switch (c) {
-        case '\\': line += "\\\\"; break;
-        case '"': line += "\\\""; break;
-        case '\n': line += "\\n"; break;
-        case '\r': line += "\\r"; break;
-        case '\t': line += "\\t"; break;
-        case '\a': line += "\\a"; break;
-        case '\b': line += "\\b"; break;
+        case '\\':
+          line += "\\\\";
+          break;
+        case '"':
+          line += "\\\"";
+          break;
+        case '\n':
+          line += "\\n";
+          break;
+        case '\r':
+          line += "\\r";
+          break;
+        case '\t':
+          line += "\\t";
+          break;
+        case '\a':
+          line += "\\a";
+          break;
+        case '\b':
+          line += "\\b";
+          break;
         default:
           if (std::isprint(c)) {
             line += static_cast<char>(c);
@@ -248,8 +262,8 @@ void Server::CronTick() {
   const int64_t now_ns = clock_.MonotonicNs();
   const uint64_t ops = engine_.stats().total_commands;
   if (last_ops_ns_ != 0 && now_ns > last_ops_ns_) {
-    instantaneous_ops_ = static_cast<double>(ops - last_ops_) * 1e9 /
-                         static_cast<double>(now_ns - last_ops_ns_);
+    instantaneous_ops_ =
+        static_cast<double>(ops - last_ops_) * 1e9 / static_cast<double>(now_ns - last_ops_ns_);
   }
   last_ops_ = ops;
   last_ops_ns_ = now_ns;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace tidekv::server {
 
@@ -16,12 +17,12 @@ struct Session {
   std::string name;            // CLIENT SETNAME
   std::string lib_name;        // CLIENT SETINFO / HELLO ... SETNAME
   std::string lib_ver;
-  std::string addr;            // "ip:port" of the peer ("" in-process)
-  std::string laddr;           // "ip:port" of our side
+  std::string addr;   // "ip:port" of the peer ("" in-process)
+  std::string laddr;  // "ip:port" of our side
   int64_t created_ms = 0;
   int64_t last_interaction_ms = 0;
-  std::string last_command;    // lower-case full name, for CLIENT LIST
-  bool monitor = false;        // in MONITOR mode: only receives the feed
+  std::string_view last_command;   // full name of the last command (points into the table)
+  bool monitor = false;            // in MONITOR mode: only receives the feed
   bool close_after_reply = false;  // QUIT, CLIENT KILL of itself, protocol error
 };
 

@@ -33,7 +33,7 @@ constexpr std::string_view kBitfieldReadOnly = "ERR BITFIELD_RO only supports th
 
 bool IsString(const Entry* e) { return e->type() == ValueType::kString; }
 
-const uint8_t* Bytes(const std::string& s) { return reinterpret_cast<const uint8_t*>(s.data()); }
+const uint8_t* Bytes(std::string_view s) { return reinterpret_cast<const uint8_t*>(s.data()); }
 
 // getBitOffsetFromArgument: a non-negative bit offset whose byte lies within the maximum
 // string size. With bits_per_hash > 0 (BITFIELD), "#n" means n * bits_per_hash.

@@ -46,10 +46,11 @@ bool IsKeyword(std::string_view w) {
 
 std::string TypeOfName(std::string_view name) {
   static constexpr std::string_view kIntegers[] = {
-      "seconds", "milliseconds", "count", "offset", "start", "end", "index", "numkeys",
-      "increment", "decrement", "timeout", "db", "destination-db", "bit", "len", "min-match-len",
-      "maxage", "client-id", "protover", "index1", "index2", "numreplicas", "value-int",
-      "cursor", "maxlen"};
+      "seconds",       "milliseconds", "count",          "offset",    "start",
+      "end",           "index",        "numkeys",        "increment", "decrement",
+      "timeout",       "db",           "destination-db", "bit",       "len",
+      "min-match-len", "maxage",       "client-id",      "protover",  "index1",
+      "index2",        "numreplicas",  "value-int",      "cursor",    "maxlen"};
   if (name.find("key") != std::string_view::npos || name == "source" || name == "destination") {
     return "key";
   }
@@ -116,7 +117,8 @@ class SyntaxParser {
             continue;
           }
         }
-        DocArgument group = alts.size() > 1 ? MakeOneOf(std::move(alts)) : MakeBlock(std::move(alts[0]));
+        DocArgument group =
+            alts.size() > 1 ? MakeOneOf(std::move(alts)) : MakeBlock(std::move(alts[0]));
         group.optional = group.optional || optional;
         items.push_back(std::move(group));
       } else if (t == "...") {
@@ -409,7 +411,8 @@ void CommandHelp(CommandContext& ctx) {
 
 std::string SyntaxLine(const CommandSpec& c) {
   std::string name = c.name;
-  for (char& ch : name) ch = ch == '|' ? ' ' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  for (char& ch : name)
+    ch = ch == '|' ? ' ' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
   return c.syntax.empty() ? name : name + " " + std::string(c.syntax);
 }
 
@@ -445,7 +448,8 @@ std::string RenderCommandsMarkdown(const CommandTable& table) {
   }
   auto row = [&out](const CommandSpec& c) {
     std::string flags;
-    for (auto f : FlagNames(c.flags)) flags += flags.empty() ? std::string(f) : ", " + std::string(f);
+    for (auto f : FlagNames(c.flags))
+      flags += flags.empty() ? std::string(f) : ", " + std::string(f);
     out += fmt::format("| `{}` | {} | {} | {} |\n", SyntaxLine(c), c.summary,
                        c.complexity.empty() ? "" : c.complexity, flags);
   };
@@ -465,39 +469,67 @@ std::string RenderCommandsMarkdown(const CommandTable& table) {
 }
 
 void RegisterCommandCommands(CommandTable& table) {
-  CommandSpec& command = table.Add({.name = "command", .arity = -1, .flags = F::kStale | F::kLoading,
-                                    .handler = Command, .group = "server", .since = "2.8.13",
+  CommandSpec& command = table.Add({.name = "command",
+                                    .arity = -1,
+                                    .flags = F::kStale | F::kLoading,
+                                    .handler = Command,
+                                    .group = "server",
+                                    .since = "2.8.13",
                                     .summary = "Returns detailed information about all commands.",
                                     .complexity = "O(N) where N is the total number of commands",
                                     .syntax = ""});
-  table.AddSubcommand(command, {.name = "count", .arity = 2, .flags = F::kStale | F::kLoading,
-                                .handler = CommandCount, .since = "2.8.13",
-                                .summary = "Returns a count of commands.", .complexity = "O(1)",
+  table.AddSubcommand(command, {.name = "count",
+                                .arity = 2,
+                                .flags = F::kStale | F::kLoading,
+                                .handler = CommandCount,
+                                .since = "2.8.13",
+                                .summary = "Returns a count of commands.",
+                                .complexity = "O(1)",
                                 .syntax = ""});
-  table.AddSubcommand(command, {.name = "info", .arity = -2, .flags = F::kStale | F::kLoading,
-                                .handler = CommandInfo, .since = "2.8.13",
-                                .summary = "Returns information about one, multiple or all commands.",
-                                .complexity = "O(N) where N is the number of commands to look up",
-                                .syntax = "[command-name [command-name ...]]"});
-  table.AddSubcommand(command, {.name = "docs", .arity = -2, .flags = F::kStale | F::kLoading,
-                                .handler = CommandDocs, .since = "7.0.0",
-                                .summary = "Returns documentary information about one, multiple or all commands.",
-                                .complexity = "O(N) where N is the number of commands to look up",
-                                .syntax = "[command-name [command-name ...]]"});
-  table.AddSubcommand(command, {.name = "list", .arity = -2, .flags = F::kStale | F::kLoading,
-                                .handler = CommandList, .since = "7.0.0",
-                                .summary = "Returns a list of command names.",
-                                .complexity = "O(N) where N is the total number of Redis commands",
-                                .syntax = "[FILTERBY MODULE module-name | ACLCAT category | PATTERN pattern]"});
-  table.AddSubcommand(command, {.name = "getkeys", .arity = -3, .flags = F::kStale | F::kLoading,
-                                .handler = CommandGetKeys, .since = "2.8.13",
-                                .summary = "Extracts the key names from an arbitrary command.",
-                                .complexity = "O(N) where N is the number of arguments to the command",
-                                .syntax = "command [arg [arg ...]]"});
-  table.AddSubcommand(command, {.name = "help", .arity = 2, .flags = F::kStale | F::kLoading,
-                                .handler = CommandHelp, .since = "5.0.0",
+  table.AddSubcommand(command,
+                      {.name = "info",
+                       .arity = -2,
+                       .flags = F::kStale | F::kLoading,
+                       .handler = CommandInfo,
+                       .since = "2.8.13",
+                       .summary = "Returns information about one, multiple or all commands.",
+                       .complexity = "O(N) where N is the number of commands to look up",
+                       .syntax = "[command-name [command-name ...]]"});
+  table.AddSubcommand(
+      command, {.name = "docs",
+                .arity = -2,
+                .flags = F::kStale | F::kLoading,
+                .handler = CommandDocs,
+                .since = "7.0.0",
+                .summary = "Returns documentary information about one, multiple or all commands.",
+                .complexity = "O(N) where N is the number of commands to look up",
+                .syntax = "[command-name [command-name ...]]"});
+  table.AddSubcommand(
+      command, {.name = "list",
+                .arity = -2,
+                .flags = F::kStale | F::kLoading,
+                .handler = CommandList,
+                .since = "7.0.0",
+                .summary = "Returns a list of command names.",
+                .complexity = "O(N) where N is the total number of Redis commands",
+                .syntax = "[FILTERBY MODULE module-name | ACLCAT category | PATTERN pattern]"});
+  table.AddSubcommand(command,
+                      {.name = "getkeys",
+                       .arity = -3,
+                       .flags = F::kStale | F::kLoading,
+                       .handler = CommandGetKeys,
+                       .since = "2.8.13",
+                       .summary = "Extracts the key names from an arbitrary command.",
+                       .complexity = "O(N) where N is the number of arguments to the command",
+                       .syntax = "command [arg [arg ...]]"});
+  table.AddSubcommand(command, {.name = "help",
+                                .arity = 2,
+                                .flags = F::kStale | F::kLoading,
+                                .handler = CommandHelp,
+                                .since = "5.0.0",
                                 .summary = "Returns helpful text about the different subcommands.",
-                                .complexity = "O(1)", .syntax = ""});
+                                .complexity = "O(1)",
+                                .syntax = ""});
 }
 
 }  // namespace tidekv::server

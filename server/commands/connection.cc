@@ -1,9 +1,10 @@
 // Connection commands: PING ECHO HELLO AUTH SELECT QUIT RESET CLIENT.
+#include "server/connection.h"
+
 #include <fmt/format.h>
 
 #include "common/strings.h"
 #include "server/command_context.h"
-#include "server/connection.h"
 #include "server/engine.h"
 #include "server/info.h"
 #include "server/server.h"
@@ -28,7 +29,8 @@ bool SecretEquals(std::string_view given, std::string_view secret) {
   return diff == 0;
 }
 
-constexpr std::string_view kWrongPass = "WRONGPASS invalid username-password pair or user is disabled.";
+constexpr std::string_view kWrongPass =
+    "WRONGPASS invalid username-password pair or user is disabled.";
 
 // Checks a username/password pair against security.password. Replies the error itself.
 bool Authenticate(CommandContext& ctx, std::string_view user, std::string_view password) {
@@ -91,8 +93,7 @@ void Hello(CommandContext& ctx) {
       setname = ctx.arg(++i);
       has_setname = true;
       if (!ValidClientName(setname)) {
-        return ctx.Error(
-            "ERR Client names cannot contain spaces, newlines or special characters.");
+        return ctx.Error("ERR Client names cannot contain spaces, newlines or special characters.");
       }
     } else {
       return ctx.Error(fmt::format("ERR Syntax error in HELLO option '{}'", ctx.arg(i)));
@@ -165,8 +166,9 @@ std::string ClientLine(const Session& s, const Connection* c, int64_t now_ms) {
       (now_ms - s.last_interaction_ms) / 1000, s.monitor ? "O" : "N", s.db,
       c != nullptr ? c->query_buffer_bytes() : 0,
       c != nullptr ? c->query_buffer_capacity() - c->query_buffer_bytes() : 0,
-      c != nullptr ? c->output_bytes() : 0, s.last_command.empty() ? "NULL" : s.last_command,
-      s.resp, s.lib_name, s.lib_ver);
+      c != nullptr ? c->output_bytes() : 0,
+      s.last_command.empty() ? std::string_view("NULL") : s.last_command, s.resp, s.lib_name,
+      s.lib_ver);
 }
 
 void ClientId(CommandContext& ctx) { ctx.reply.Integer(static_cast<int64_t>(ctx.session.id)); }
@@ -188,8 +190,8 @@ void ClientSetInfo(CommandContext& ctx) {
   std::string_view value = ctx.arg(3);
   for (unsigned char c : value) {
     if (c < '!' || c > '~') {
-      return ctx.Error(fmt::format(
-          "ERR {} cannot contain spaces, newlines or special characters.", ctx.arg(2)));
+      return ctx.Error(
+          fmt::format("ERR {} cannot contain spaces, newlines or special characters.", ctx.arg(2)));
     }
   }
   if (ctx.ArgIs(2, "LIB-NAME")) {
@@ -363,74 +365,146 @@ void ClientHelp(CommandContext& ctx) {
 }  // namespace
 
 void RegisterConnectionCommands(CommandTable& table) {
-  table.Add({.name = "ping", .arity = -1, .flags = F::kFast | F::kStale | F::kLoading | F::kKeyless,
-             .handler = Ping, .group = "connection", .since = "1.0.0",
-             .summary = "Returns the server's liveliness response.", .complexity = "O(1)",
+  table.Add({.name = "ping",
+             .arity = -1,
+             .flags = F::kFast | F::kStale | F::kLoading | F::kKeyless,
+             .handler = Ping,
+             .group = "connection",
+             .since = "1.0.0",
+             .summary = "Returns the server's liveliness response.",
+             .complexity = "O(1)",
              .syntax = "[message]"});
-  table.Add({.name = "echo", .arity = 2, .flags = F::kFast | F::kStale | F::kLoading | F::kKeyless,
-             .handler = Echo, .group = "connection", .since = "1.0.0",
-             .summary = "Returns the given string.", .complexity = "O(1)", .syntax = "message"});
-  table.Add({.name = "auth", .arity = -2,
+  table.Add({.name = "echo",
+             .arity = 2,
+             .flags = F::kFast | F::kStale | F::kLoading | F::kKeyless,
+             .handler = Echo,
+             .group = "connection",
+             .since = "1.0.0",
+             .summary = "Returns the given string.",
+             .complexity = "O(1)",
+             .syntax = "message"});
+  table.Add({.name = "auth",
+             .arity = -2,
              .flags = F::kNoAuth | F::kFast | F::kStale | F::kLoading | F::kNoMonitor,
-             .handler = Auth, .group = "connection", .since = "1.0.0",
-             .summary = "Authenticates the connection.", .complexity = "O(N) where N is the number of passwords defined for the user",
+             .handler = Auth,
+             .group = "connection",
+             .since = "1.0.0",
+             .summary = "Authenticates the connection.",
+             .complexity = "O(N) where N is the number of passwords defined for the user",
              .syntax = "[username] password"});
-  table.Add({.name = "hello", .arity = -1,
+  table.Add({.name = "hello",
+             .arity = -1,
              .flags = F::kNoAuth | F::kFast | F::kStale | F::kLoading | F::kNoMonitor,
-             .handler = Hello, .group = "connection", .since = "6.0.0",
-             .summary = "Handshakes with the server.", .complexity = "O(1)",
+             .handler = Hello,
+             .group = "connection",
+             .since = "6.0.0",
+             .summary = "Handshakes with the server.",
+             .complexity = "O(1)",
              .syntax = "[protover [AUTH username password] [SETNAME clientname]]"});
-  table.Add({.name = "select", .arity = 2, .flags = F::kFast | F::kStale | F::kLoading,
-             .handler = Select, .group = "connection", .since = "1.0.0",
-             .summary = "Changes the selected database.", .complexity = "O(1)",
+  table.Add({.name = "select",
+             .arity = 2,
+             .flags = F::kFast | F::kStale | F::kLoading,
+             .handler = Select,
+             .group = "connection",
+             .since = "1.0.0",
+             .summary = "Changes the selected database.",
+             .complexity = "O(1)",
              .syntax = "index"});
-  table.Add({.name = "quit", .arity = -1,
+  table.Add({.name = "quit",
+             .arity = -1,
              .flags = F::kNoAuth | F::kFast | F::kStale | F::kLoading | F::kKeyless,
-             .handler = Quit, .group = "connection", .since = "1.0.0",
-             .summary = "Closes the connection.", .complexity = "O(1)", .syntax = ""});
-  table.Add({.name = "reset", .arity = 1,
+             .handler = Quit,
+             .group = "connection",
+             .since = "1.0.0",
+             .summary = "Closes the connection.",
+             .complexity = "O(1)",
+             .syntax = ""});
+  table.Add({.name = "reset",
+             .arity = 1,
              .flags = F::kNoAuth | F::kFast | F::kStale | F::kLoading | F::kKeyless,
-             .handler = Reset, .group = "connection", .since = "6.2.0",
-             .summary = "Resets the connection.", .complexity = "O(1)", .syntax = ""});
+             .handler = Reset,
+             .group = "connection",
+             .since = "6.2.0",
+             .summary = "Resets the connection.",
+             .complexity = "O(1)",
+             .syntax = ""});
 
-  CommandSpec& client = table.Add({.name = "client", .arity = -2, .flags = F::kStale | F::kLoading,
-                                   .group = "connection", .since = "2.4.0",
+  CommandSpec& client = table.Add({.name = "client",
+                                   .arity = -2,
+                                   .flags = F::kStale | F::kLoading,
+                                   .group = "connection",
+                                   .since = "2.4.0",
                                    .summary = "A container for client connection commands.",
                                    .complexity = "Depends on subcommand."});
-  table.AddSubcommand(client, {.name = "id", .arity = 2, .flags = F::kFast | F::kStale | F::kLoading,
-                               .handler = ClientId, .since = "5.0.0",
+  table.AddSubcommand(client, {.name = "id",
+                               .arity = 2,
+                               .flags = F::kFast | F::kStale | F::kLoading,
+                               .handler = ClientId,
+                               .since = "5.0.0",
                                .summary = "Returns the unique client ID of the connection.",
-                               .complexity = "O(1)", .syntax = ""});
-  table.AddSubcommand(client, {.name = "setname", .arity = 3, .flags = F::kFast | F::kStale | F::kLoading,
-                               .handler = ClientSetName, .since = "2.6.9",
-                               .summary = "Sets the connection name.", .complexity = "O(1)",
+                               .complexity = "O(1)",
+                               .syntax = ""});
+  table.AddSubcommand(client, {.name = "setname",
+                               .arity = 3,
+                               .flags = F::kFast | F::kStale | F::kLoading,
+                               .handler = ClientSetName,
+                               .since = "2.6.9",
+                               .summary = "Sets the connection name.",
+                               .complexity = "O(1)",
                                .syntax = "connection-name"});
-  table.AddSubcommand(client, {.name = "getname", .arity = 2, .flags = F::kFast | F::kStale | F::kLoading,
-                               .handler = ClientGetName, .since = "2.6.9",
+  table.AddSubcommand(client, {.name = "getname",
+                               .arity = 2,
+                               .flags = F::kFast | F::kStale | F::kLoading,
+                               .handler = ClientGetName,
+                               .since = "2.6.9",
                                .summary = "Returns the name of the connection.",
-                               .complexity = "O(1)", .syntax = ""});
-  table.AddSubcommand(client, {.name = "setinfo", .arity = 4, .flags = F::kFast | F::kStale | F::kLoading,
-                               .handler = ClientSetInfo, .since = "7.2.0",
+                               .complexity = "O(1)",
+                               .syntax = ""});
+  table.AddSubcommand(client, {.name = "setinfo",
+                               .arity = 4,
+                               .flags = F::kFast | F::kStale | F::kLoading,
+                               .handler = ClientSetInfo,
+                               .since = "7.2.0",
                                .summary = "Sets information specific to the client or connection.",
-                               .complexity = "O(1)", .syntax = "LIB-NAME libname | LIB-VER libver"});
-  table.AddSubcommand(client, {.name = "list", .arity = -2, .flags = F::kAdmin | F::kStale | F::kLoading,
-                               .handler = ClientList, .since = "2.4.0",
-                               .summary = "Lists open connections.",
-                               .complexity = "O(N) where N is the number of client connections",
-                               .syntax = "[TYPE NORMAL | MASTER | REPLICA | PUBSUB] [ID client-id [client-id ...]]"});
-  table.AddSubcommand(client, {.name = "info", .arity = 2, .flags = F::kStale | F::kLoading,
-                               .handler = ClientInfo, .since = "6.2.0",
+                               .complexity = "O(1)",
+                               .syntax = "LIB-NAME libname | LIB-VER libver"});
+  table.AddSubcommand(
+      client,
+      {.name = "list",
+       .arity = -2,
+       .flags = F::kAdmin | F::kStale | F::kLoading,
+       .handler = ClientList,
+       .since = "2.4.0",
+       .summary = "Lists open connections.",
+       .complexity = "O(N) where N is the number of client connections",
+       .syntax = "[TYPE NORMAL | MASTER | REPLICA | PUBSUB] [ID client-id [client-id ...]]"});
+  table.AddSubcommand(client, {.name = "info",
+                               .arity = 2,
+                               .flags = F::kStale | F::kLoading,
+                               .handler = ClientInfo,
+                               .since = "6.2.0",
                                .summary = "Returns information about the connection.",
-                               .complexity = "O(1)", .syntax = ""});
-  table.AddSubcommand(client, {.name = "kill", .arity = -3, .flags = F::kAdmin | F::kStale | F::kLoading,
-                               .handler = ClientKill, .since = "2.4.0",
-                               .summary = "Terminates open connections.",
-                               .complexity = "O(N) where N is the number of client connections",
-                               .syntax = "ip:port | [ID client-id] [TYPE NORMAL | MASTER | SLAVE | REPLICA | PUBSUB] [USER username] [ADDR ip:port] [LADDR ip:port] [SKIPME YES | NO] [MAXAGE maxage]"});
-  table.AddSubcommand(client, {.name = "help", .arity = 2, .flags = F::kStale | F::kLoading,
-                               .handler = ClientHelp, .since = "5.0.0",
+                               .complexity = "O(1)",
+                               .syntax = ""});
+  table.AddSubcommand(
+      client,
+      {.name = "kill",
+       .arity = -3,
+       .flags = F::kAdmin | F::kStale | F::kLoading,
+       .handler = ClientKill,
+       .since = "2.4.0",
+       .summary = "Terminates open connections.",
+       .complexity = "O(N) where N is the number of client connections",
+       .syntax = "ip:port | [ID client-id] [TYPE NORMAL | MASTER | SLAVE | REPLICA | PUBSUB] [USER "
+                 "username] [ADDR ip:port] [LADDR ip:port] [SKIPME YES | NO] [MAXAGE maxage]"});
+  table.AddSubcommand(client, {.name = "help",
+                               .arity = 2,
+                               .flags = F::kStale | F::kLoading,
+                               .handler = ClientHelp,
+                               .since = "5.0.0",
                                .summary = "Returns helpful text about the different subcommands.",
-                               .complexity = "O(1)", .syntax = ""});
+                               .complexity = "O(1)",
+                               .syntax = ""});
 }
 
 }  // namespace tidekv::server

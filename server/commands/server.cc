@@ -1,7 +1,9 @@
 // Server commands: INFO DBSIZE FLUSHDB FLUSHALL CONFIG TIME SHUTDOWN MONITOR DEBUG.
-#include <thread>
+#include "server/server.h"
 
 #include <fmt/format.h>
+
+#include <thread>
 
 #include "common/sha1.h"
 #include "common/strings.h"
@@ -10,7 +12,6 @@
 #include "server/connection.h"
 #include "server/engine.h"
 #include "server/info.h"
-#include "server/server.h"
 
 namespace tidekv::server {
 
@@ -23,9 +24,7 @@ void ReplyHelp(CommandContext& ctx, std::initializer_list<std::string_view> line
   for (std::string_view line : lines) ctx.reply.Simple(line);
 }
 
-void Info(CommandContext& ctx) {
-  ctx.reply.Verbatim(BuildInfo(ctx.engine, ctx.argv.subspan(1)));
-}
+void Info(CommandContext& ctx) { ctx.reply.Verbatim(BuildInfo(ctx.engine, ctx.argv.subspan(1))); }
 
 void DbSize(CommandContext& ctx) { ctx.reply.Integer(static_cast<int64_t>(ctx.db.size())); }
 
@@ -101,8 +100,8 @@ void ConfigGet(CommandContext& ctx) {
 
 void ConfigSet(CommandContext& ctx) {
   if (ctx.argc() % 2 != 0) {
-    return ctx.Error(fmt::format(
-        "ERR Unknown option or number of arguments for CONFIG SET - '{}'", ctx.arg(ctx.argc() - 1)));
+    return ctx.Error(fmt::format("ERR Unknown option or number of arguments for CONFIG SET - '{}'",
+                                 ctx.arg(ctx.argc() - 1)));
   }
   // All-or-nothing: validate every pair against a copy, then commit the copy.
   config::Config updated = ctx.engine.config();
@@ -110,8 +109,8 @@ void ConfigSet(CommandContext& ctx) {
   for (size_t i = 2; i + 1 < ctx.argc(); i += 2) {
     const config::OptionSpec* opt = config::FindOption(ctx.arg(i));
     if (opt == nullptr) {
-      return ctx.Error(
-          fmt::format("ERR Unknown option or number of arguments for CONFIG SET - '{}'", ctx.arg(i)));
+      return ctx.Error(fmt::format(
+          "ERR Unknown option or number of arguments for CONFIG SET - '{}'", ctx.arg(i)));
     }
     if (std::find(seen.begin(), seen.end(), opt) != seen.end()) {
       return ctx.Error(fmt::format(
@@ -147,16 +146,14 @@ void ConfigResetStat(CommandContext& ctx) {
 }
 
 void ConfigHelp(CommandContext& ctx) {
-  ReplyHelp(ctx, {"CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                  "GET <pattern> [<pattern> ...]",
-                  "    Return parameters matching the glob-like <pattern> and their values.",
-                  "    Names are the TOML keys (server.port) or the Redis names (port).",
-                  "SET <directive> <value> [<directive> <value> ...]",
-                  "    Set runtime-changeable parameters; all or none are applied.",
-                  "RESETSTAT",
-                  "    Reset statistics reported by the INFO command.",
-                  "HELP",
-                  "    Print this help."});
+  ReplyHelp(ctx,
+            {"CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+             "GET <pattern> [<pattern> ...]",
+             "    Return parameters matching the glob-like <pattern> and their values.",
+             "    Names are the TOML keys (server.port) or the Redis names (port).",
+             "SET <directive> <value> [<directive> <value> ...]",
+             "    Set runtime-changeable parameters; all or none are applied.", "RESETSTAT",
+             "    Reset statistics reported by the INFO command.", "HELP", "    Print this help."});
 }
 
 // ---- SHUTDOWN, MONITOR ---------------------------------------------------------------
@@ -264,98 +261,165 @@ void DebugSetActiveExpire(CommandContext& ctx) {
 }
 
 void DebugHelp(CommandContext& ctx) {
-  ReplyHelp(ctx, {"DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                  "DIGEST",
+  ReplyHelp(ctx, {"DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "DIGEST",
                   "    Output a hex signature representing the current dataset.",
                   "DIGEST-VALUE <key> [<key> ...]",
                   "    Output a hex signature of the values of the given keys.",
-                  "SET-ACTIVE-EXPIRE <0|1>",
-                  "    Turn the active expiry cycle off (0) or on (1).",
-                  "SLEEP <seconds>",
-                  "    Stop the server for <seconds> (fractions allowed).",
-                  "HELP",
-                  "    Print this help."});
+                  "SET-ACTIVE-EXPIRE <0|1>", "    Turn the active expiry cycle off (0) or on (1).",
+                  "SLEEP <seconds>", "    Stop the server for <seconds> (fractions allowed).",
+                  "HELP", "    Print this help."});
 }
 
 }  // namespace
 
 void RegisterServerCommands(CommandTable& table) {
-  table.Add({.name = "info", .arity = -1, .flags = F::kStale | F::kLoading, .handler = Info,
-             .group = "server", .since = "1.0.0",
+  table.Add({.name = "info",
+             .arity = -1,
+             .flags = F::kStale | F::kLoading,
+             .handler = Info,
+             .group = "server",
+             .since = "1.0.0",
              .summary = "Returns information and statistics about the server.",
-             .complexity = "O(1)", .syntax = "[section [section ...]]"});
-  table.Add({.name = "dbsize", .arity = 1, .flags = F::kReadOnly | F::kFast, .handler = DbSize,
-             .group = "server", .since = "1.0.0",
-             .summary = "Returns the number of keys in the database.", .complexity = "O(1)",
+             .complexity = "O(1)",
+             .syntax = "[section [section ...]]"});
+  table.Add({.name = "dbsize",
+             .arity = 1,
+             .flags = F::kReadOnly | F::kFast,
+             .handler = DbSize,
+             .group = "server",
+             .since = "1.0.0",
+             .summary = "Returns the number of keys in the database.",
+             .complexity = "O(1)",
              .syntax = ""});
-  table.Add({.name = "flushdb", .arity = -1, .flags = F::kWrite, .handler = FlushDb,
-             .group = "server", .since = "1.0.0",
+  table.Add({.name = "flushdb",
+             .arity = -1,
+             .flags = F::kWrite,
+             .handler = FlushDb,
+             .group = "server",
+             .since = "1.0.0",
              .summary = "Removes all keys from the current database.",
              .complexity = "O(N) where N is the number of keys in the selected database",
              .syntax = "[ASYNC | SYNC]"});
-  table.Add({.name = "flushall", .arity = -1, .flags = F::kWrite, .handler = FlushAll,
-             .group = "server", .since = "1.0.0", .summary = "Removes all keys from all databases.",
+  table.Add({.name = "flushall",
+             .arity = -1,
+             .flags = F::kWrite,
+             .handler = FlushAll,
+             .group = "server",
+             .since = "1.0.0",
+             .summary = "Removes all keys from all databases.",
              .complexity = "O(N) where N is the total number of keys in all databases",
              .syntax = "[ASYNC | SYNC]"});
-  table.Add({.name = "time", .arity = 1, .flags = F::kFast | F::kStale | F::kLoading | F::kKeyless,
-             .handler = Time, .group = "server", .since = "2.6.0",
-             .summary = "Returns the server time.", .complexity = "O(1)", .syntax = ""});
-  table.Add({.name = "shutdown", .arity = -1,
-             .flags = F::kAdmin | F::kNoAuth | F::kStale | F::kLoading, .handler = Shutdown,
-             .group = "server", .since = "1.0.0",
+  table.Add({.name = "time",
+             .arity = 1,
+             .flags = F::kFast | F::kStale | F::kLoading | F::kKeyless,
+             .handler = Time,
+             .group = "server",
+             .since = "2.6.0",
+             .summary = "Returns the server time.",
+             .complexity = "O(1)",
+             .syntax = ""});
+  table.Add({.name = "shutdown",
+             .arity = -1,
+             .flags = F::kAdmin | F::kNoAuth | F::kStale | F::kLoading,
+             .handler = Shutdown,
+             .group = "server",
+             .since = "1.0.0",
              .summary = "Synchronously saves the database(s) to disk and shuts down the server.",
-             .complexity = "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
+             .complexity = "O(N) when saving, where N is the total number of keys in all databases "
+                           "when saving data, otherwise O(1)",
              .syntax = "[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]"});
-  table.Add({.name = "monitor", .arity = 1, .flags = F::kAdmin | F::kStale | F::kLoading,
-             .handler = Monitor, .group = "server", .since = "1.0.0",
+  table.Add({.name = "monitor",
+             .arity = 1,
+             .flags = F::kAdmin | F::kStale | F::kLoading,
+             .handler = Monitor,
+             .group = "server",
+             .since = "1.0.0",
              .summary = "Listens for all requests received by the server in real-time.",
-             .complexity = "", .syntax = ""});
+             .complexity = "",
+             .syntax = ""});
 
-  CommandSpec& config = table.Add({.name = "config", .arity = -2, .group = "server",
+  CommandSpec& config = table.Add({.name = "config",
+                                   .arity = -2,
+                                   .group = "server",
                                    .since = "2.0.0",
                                    .summary = "A container for server configuration commands.",
                                    .complexity = "Depends on subcommand."});
-  table.AddSubcommand(config, {.name = "get", .arity = -3, .flags = F::kAdmin | F::kStale | F::kLoading,
-                               .handler = ConfigGet, .since = "2.0.0",
-                               .summary = "Returns the effective values of configuration parameters.",
-                               .complexity = "O(N) when N is the number of configuration parameters provided",
-                               .syntax = "parameter [parameter ...]"});
-  table.AddSubcommand(config, {.name = "set", .arity = -4, .flags = F::kAdmin | F::kStale | F::kLoading,
-                               .handler = ConfigSet, .since = "2.0.0",
-                               .summary = "Sets configuration parameters in-flight.",
-                               .complexity = "O(N) when N is the number of configuration parameters provided",
-                               .syntax = "parameter value [parameter value ...]"});
-  table.AddSubcommand(config, {.name = "resetstat", .arity = 2, .flags = F::kAdmin | F::kStale | F::kLoading,
-                               .handler = ConfigResetStat, .since = "2.0.0",
-                               .summary = "Resets the server's statistics.", .complexity = "O(1)",
+  table.AddSubcommand(
+      config, {.name = "get",
+               .arity = -3,
+               .flags = F::kAdmin | F::kStale | F::kLoading,
+               .handler = ConfigGet,
+               .since = "2.0.0",
+               .summary = "Returns the effective values of configuration parameters.",
+               .complexity = "O(N) when N is the number of configuration parameters provided",
+               .syntax = "parameter [parameter ...]"});
+  table.AddSubcommand(
+      config, {.name = "set",
+               .arity = -4,
+               .flags = F::kAdmin | F::kStale | F::kLoading,
+               .handler = ConfigSet,
+               .since = "2.0.0",
+               .summary = "Sets configuration parameters in-flight.",
+               .complexity = "O(N) when N is the number of configuration parameters provided",
+               .syntax = "parameter value [parameter value ...]"});
+  table.AddSubcommand(config, {.name = "resetstat",
+                               .arity = 2,
+                               .flags = F::kAdmin | F::kStale | F::kLoading,
+                               .handler = ConfigResetStat,
+                               .since = "2.0.0",
+                               .summary = "Resets the server's statistics.",
+                               .complexity = "O(1)",
                                .syntax = ""});
-  table.AddSubcommand(config, {.name = "help", .arity = 2, .flags = F::kStale | F::kLoading,
-                               .handler = ConfigHelp, .since = "5.0.0",
+  table.AddSubcommand(config, {.name = "help",
+                               .arity = 2,
+                               .flags = F::kStale | F::kLoading,
+                               .handler = ConfigHelp,
+                               .since = "5.0.0",
                                .summary = "Returns helpful text about the different subcommands.",
-                               .complexity = "O(1)", .syntax = ""});
+                               .complexity = "O(1)",
+                               .syntax = ""});
 
-  CommandSpec& debug = table.Add({.name = "debug", .arity = -2, .group = "server",
+  CommandSpec& debug = table.Add({.name = "debug",
+                                  .arity = -2,
+                                  .group = "server",
                                   .since = "1.0.0",
                                   .summary = "A container for debugging commands.",
                                   .complexity = "Depends on subcommand."});
-  table.AddSubcommand(debug, {.name = "digest", .arity = 2, .flags = F::kAdmin | F::kStale | F::kLoading,
-                              .handler = DebugDigest, .summary = "Returns a digest of the whole dataset.",
-                              .complexity = "O(N) where N is the number of keys", .syntax = ""});
-  table.AddSubcommand(debug, {.name = "digest-value", .arity = -2, .flags = F::kAdmin | F::kStale | F::kLoading,
-                              .handler = DebugDigestValue, .summary = "Returns digests of the values of keys.",
+  table.AddSubcommand(debug, {.name = "digest",
+                              .arity = 2,
+                              .flags = F::kAdmin | F::kStale | F::kLoading,
+                              .handler = DebugDigest,
+                              .summary = "Returns a digest of the whole dataset.",
+                              .complexity = "O(N) where N is the number of keys",
+                              .syntax = ""});
+  table.AddSubcommand(debug, {.name = "digest-value",
+                              .arity = -2,
+                              .flags = F::kAdmin | F::kStale | F::kLoading,
+                              .handler = DebugDigestValue,
+                              .summary = "Returns digests of the values of keys.",
                               .complexity = "O(N) where N is the number of keys",
                               .syntax = "[key [key ...]]"});
-  table.AddSubcommand(debug, {.name = "sleep", .arity = 3, .flags = F::kAdmin | F::kStale | F::kLoading,
-                              .handler = DebugSleep, .summary = "Blocks the server for a while.",
-                              .complexity = "O(1)", .syntax = "seconds"});
-  table.AddSubcommand(debug, {.name = "set-active-expire", .arity = 3, .flags = F::kAdmin | F::kStale | F::kLoading,
+  table.AddSubcommand(debug, {.name = "sleep",
+                              .arity = 3,
+                              .flags = F::kAdmin | F::kStale | F::kLoading,
+                              .handler = DebugSleep,
+                              .summary = "Blocks the server for a while.",
+                              .complexity = "O(1)",
+                              .syntax = "seconds"});
+  table.AddSubcommand(debug, {.name = "set-active-expire",
+                              .arity = 3,
+                              .flags = F::kAdmin | F::kStale | F::kLoading,
                               .handler = DebugSetActiveExpire,
                               .summary = "Turns the active expiry cycle on or off.",
-                              .complexity = "O(1)", .syntax = "0 | 1"});
-  table.AddSubcommand(debug, {.name = "help", .arity = 2, .flags = F::kStale | F::kLoading,
+                              .complexity = "O(1)",
+                              .syntax = "0 | 1"});
+  table.AddSubcommand(debug, {.name = "help",
+                              .arity = 2,
+                              .flags = F::kStale | F::kLoading,
                               .handler = DebugHelp,
                               .summary = "Returns helpful text about the different subcommands.",
-                              .complexity = "O(1)", .syntax = ""});
+                              .complexity = "O(1)",
+                              .syntax = ""});
 }
 
 }  // namespace tidekv::server

@@ -34,8 +34,9 @@ bool IsString(const Entry* e) { return e->type() == ValueType::kString; }
 
 // Creates key (which must be absent) with an empty string. New keys start with a fresh LRU
 // stamp, as Redis's createObject does, so OBJECT IDLETIME of a new key is 0.
-Entry* CreateKey(CommandContext& ctx, std::string_view key) {
-  Entry* e = ctx.db.Insert(key, ctx.now_ms);
+// value_capacity sizes the inline room for the value about to be stored.
+Entry* CreateKey(CommandContext& ctx, std::string_view key, size_t value_capacity = 0) {
+  Entry* e = ctx.db.Insert(key, ctx.now_ms, value_capacity);
   e->Touch(ctx.engine.lru_clock());
   return e;
 }
@@ -46,11 +47,11 @@ Entry* CreateKey(CommandContext& ctx, std::string_view key) {
 Entry* StoreString(CommandContext& ctx, Entry* e, std::string_view key, std::string_view value,
                    bool keep_ttl) {
   if (e == nullptr) {
-    e = CreateKey(ctx, key);
+    e = CreateKey(ctx, key, value.size());
   } else if (!IsString(e)) {
     const int64_t ttl = e->expire_at();
     ctx.db.Erase(e);
-    e = CreateKey(ctx, key);
+    e = CreateKey(ctx, key, value.size());
     if (keep_ttl && ttl != 0) ctx.db.SetExpire(e, ttl);
   } else if (!keep_ttl && e->HasExpiry()) {
     ctx.db.SetExpire(e, 0);
@@ -400,7 +401,7 @@ void GetRange(CommandContext& ctx) {
     ctx.WrongType();
     return;
   }
-  const std::string& s = e->str();
+  const std::string_view s = e->str();
   const int64_t len = static_cast<int64_t>(s.size());
   int64_t from = *start;
   int64_t to = *end;
@@ -487,7 +488,7 @@ void IncrDecr(CommandContext& ctx, int64_t delta) {
   }
   char buf[24];
   const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, result);
-  if (e == nullptr) e = CreateKey(ctx, key);
+  if (e == nullptr) e = CreateKey(ctx, key, 20);  // room for any int64, so counters stay inline
   e->SetString(std::string_view(buf, static_cast<size_t>(end - buf)));
   ctx.Changed();
   ctx.reply.Integer(result);

@@ -71,7 +71,6 @@ hz=$(getconf CLK_TCK)
 # run_one PORT PID TEST PIPELINE -> "rps cpu_seconds_per_million"
 run_one() {
   local port=$1 pid=$2 test=$3 pipe=$4
-  redis-cli -p "$port" flushall >/dev/null
   local before after rps
   before=$(cpu_ticks "$pid")
   rps=$(redis-benchmark -p "$port" -c "$CLIENTS" -n "$REQUESTS" -r "$KEYSPACE" -d "$SIZE" \
@@ -82,6 +81,12 @@ run_one() {
 }
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+
+# Fill both servers with the keyspace the tests use, so GETs find values (-d bytes each).
+for port in "$tidekv_port" "$redis_port"; do
+  redis-benchmark -p "$port" -c 10 -n $((KEYSPACE * 4)) -r "$KEYSPACE" -d "$SIZE" -P 32 -t set \
+    -q >/dev/null 2>&1
+done
 
 echo "tidekv $( "$TIDEKV" --version ) vs $("$REDIS" --version | cut -d' ' -f1-3)"
 echo "redis-benchmark -c $CLIENTS -n $REQUESTS -r $KEYSPACE -d $SIZE, $REPEATS runs each, medians"

@@ -1,5 +1,6 @@
 // Malformed requests: the sender gets "-ERR Protocol error: ..." and is disconnected; every
 // other client carries on as if nothing happened (DESIGN.md §9).
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <string>
 
@@ -37,22 +38,21 @@ TEST_CASE("protocol errors close only the offending connection", "[integration]"
   int incr = 0;
   for (const BadRequest& bad : requests) {
     INFO("case: " << bad.what);
-    {
-      RawSocket raw(server.port());
-      // A good request first: its reply must still arrive, before the error.
-      REQUIRE(raw.Send("PING\r\n" + bad.bytes));
-      const bool closed = raw.ReadUntilClosed();
-      INFO("received: " << raw.received());
-      CHECK(closed);
-      CHECK(raw.received().rfind(std::string("+PONG\r\n") + bad.error, 0) == 0);
-      CHECK(raw.received().size() >= 2);
-      CHECK(raw.received().substr(raw.received().size() - 2) == "\r\n");
-      CHECK(std::count(raw.received().begin(), raw.received().end(), '\n') == 2);
+    RawSocket raw(server.port());
+    // A good request first: its reply must still arrive, before the error. The send may
+    // end early when the server closes on the bad bytes; the checks below are what count.
+    raw.Send("PING\r\n" + bad.bytes);
+    const bool closed = raw.ReadUntilClosed();
+    INFO("received: " << raw.received());
+    CHECK(closed);
+    CHECK(raw.received().rfind(std::string("+PONG\r\n") + bad.error, 0) == 0);
+    CHECK(raw.received().size() >= 2);
+    CHECK(raw.received().substr(raw.received().size() - 2) == "\r\n");
+    CHECK(std::count(raw.received().begin(), raw.received().end(), '\n') == 2);
 
-      // The other client neither noticed nor lost anything.
-      CHECK(Call(bystander.get(), {"INCR", "counter"}) == "(integer) " + std::to_string(++incr));
-      CHECK(Call(bystander.get(), {"PING"}) == "PONG");
-    }
+    // The other client neither noticed nor lost anything.
+    CHECK(Call(bystander.get(), {"INCR", "counter"}) == "(integer) " + std::to_string(++incr));
+    CHECK(Call(bystander.get(), {"PING"}) == "PONG");
   }
   CHECK(WaitFor([&] {
     Reply i = Command(bystander.get(), {"INFO", "clients"});

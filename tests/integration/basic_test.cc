@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <set>
 #include <string>
+#include <string_view>
 
 #include "tests/integration/server_process.h"
 
@@ -52,6 +53,29 @@ TEST_CASE("keys and values are binary safe", "[integration]") {
   REQUIRE(r != nullptr);
   CHECK(r->type == REDIS_REPLY_STRING);
   CHECK(r->len == 0);
+}
+
+TEST_CASE("a 32 MB value round-trips intact", "[integration]") {
+  ServerProcess server;
+  RedisConnection c = server.Connect();
+  std::string value(32 << 20, '\0');
+  for (size_t i = 0; i < value.size(); i++) value[i] = static_cast<char>((i * 131) >> 3);
+  REQUIRE(Call(c.get(), {"SET", "big", value}) == "OK");
+  Reply r = Command(c.get(), {"GET", "big"});
+  REQUIRE(r != nullptr);
+  REQUIRE(r->type == REDIS_REPLY_STRING);
+  CHECK(r->len == value.size());
+  CHECK(std::string_view(r->str, r->len) == value);
+  CHECK(Call(c.get(), {"APPEND", "big", "!"}) == "(integer) " + std::to_string(value.size() + 1));
+  CHECK(Call(c.get(), {"GETRANGE", "big", "-2", "-1"}) == value.substr(value.size() - 1) + "!");
+}
+
+TEST_CASE("QUIT answers OK and closes the connection", "[integration]") {
+  ServerProcess server;
+  RedisConnection c = server.Connect();
+  CHECK(Call(c.get(), {"QUIT"}) == "OK");
+  CHECK(GetReply(c.get()) == nullptr);
+  CHECK(c->err == REDIS_ERR_EOF);
 }
 
 TEST_CASE("EXPIRE, TTL and PTTL follow real time", "[integration]") {

@@ -1,6 +1,9 @@
 // Many clients at once, and the commands that look at or act on other clients: CLIENT
 // LIST/ID/SETNAME/GETNAME/INFO/KILL and MONITOR.
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdlib>
 #include <regex>
 #include <string>
 #include <vector>
@@ -146,6 +149,26 @@ TEST_CASE("CLIENT KILL by ID and by ADDR closes the other connection", "[integra
     Reply info = Command(killer.get(), {"INFO", "clients"});
     return InfoField(Text(info), "connected_clients") == "1";
   }));
+}
+
+TEST_CASE("server.timeout closes idle clients only", "[integration]") {
+  ServerProcess server({"--server.timeout", "1"});
+  RedisConnection idle = server.Connect();
+  RedisConnection busy = server.Connect();
+  REQUIRE(Call(idle.get(), {"PING"}) == "PONG");
+
+  // The busy client keeps talking for longer than the timeout; the idle one says nothing.
+  const auto start = Clock::now();
+  bool busy_ok = true;
+  while (Clock::now() - start < 2500ms) {
+    busy_ok = busy_ok && Call(busy.get(), {"PING"}) == "PONG";
+    std::this_thread::sleep_for(100ms);
+  }
+  CHECK(busy_ok);
+  Reply r = GetReply(idle.get());  // nothing was sent: only a close can end this read
+  CHECK(r == nullptr);
+  CHECK(idle->err == REDIS_ERR_EOF);
+  CHECK(Clock::now() - start < 8s);
 }
 
 TEST_CASE("MONITOR streams the commands of other clients", "[integration]") {

@@ -3,8 +3,7 @@
 // RespReplyLength below, written for the tests and independent of tidekv's parser.
 //
 // Every call takes a deadline; nothing blocks past it. One thread owns each object.
-#ifndef TIDEKV_TESTS_INTEGRATION_RAW_SOCKET_H_
-#define TIDEKV_TESTS_INTEGRATION_RAW_SOCKET_H_
+#pragma once
 
 #include <cstdint>
 #include <functional>
@@ -61,5 +60,3 @@ class RawSocket {
 };
 
 }  // namespace tidekv::integration
-
-#endif  // TIDEKV_TESTS_INTEGRATION_RAW_SOCKET_H_

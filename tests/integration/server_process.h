@@ -10,8 +10,7 @@
 // std::runtime_error, which Catch2 turns into a failed test with the message; the one
 // exception is ~ServerProcess, which records a failed check (it cannot throw) when a server
 // that was still running does not exit with status 0 on SIGTERM.
-#ifndef TIDEKV_TESTS_INTEGRATION_SERVER_PROCESS_H_
-#define TIDEKV_TESTS_INTEGRATION_SERVER_PROCESS_H_
+#pragma once
 
 #include <hiredis/hiredis.h>
 #include <sys/types.h>
@@ -152,5 +151,3 @@ bool WaitFor(Condition condition, std::chrono::milliseconds timeout = kReplyTime
 }
 
 }  // namespace tidekv::integration
-
-#endif  // TIDEKV_TESTS_INTEGRATION_SERVER_PROCESS_H_

@@ -1,13 +1,13 @@
 // Walks the command table: the rows must be well-formed, because the dispatcher, COMMAND,
 // COMMAND DOCS and docs/commands.md all trust them.
-#include <catch2/catch.hpp>
+#include "server/command_table.h"
 
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <set>
 #include <sstream>
 
 #include "server/command_docs.h"
-#include "server/command_table.h"
 #include "tests/unit/server/engine_fixture.h"
 
 namespace tidekv::server {
@@ -148,8 +148,7 @@ TEST_CASE("dispatcher checks arity, unknown commands and subcommands", "[command
   CHECK(f.Run({"CLIENT", "bogus"}) == "-ERR unknown subcommand 'bogus'. Try CLIENT HELP.\r\n");
   CHECK(f.Run({"CLIENT", "ID", "x"}) ==
         "-ERR wrong number of arguments for 'client|id' command\r\n");
-  CHECK(f.Run({"COMMAND", "COUNT"}) ==
-        ":" + std::to_string(f.engine().commands().size()) + "\r\n");
+  CHECK(f.Run({"COMMAND", "COUNT"}) == ":" + std::to_string(f.engine().commands().size()) + "\r\n");
 }
 
 TEST_CASE("COMMAND INFO, DOCS, LIST and GETKEYS", "[command_table]") {
@@ -164,8 +163,7 @@ TEST_CASE("COMMAND INFO, DOCS, LIST and GETKEYS", "[command_table]") {
   CHECK(f.Run({"COMMAND", "GETKEYS", "MSET", "a", "1", "b", "2"}) ==
         "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
   CHECK(f.Run({"COMMAND", "GETKEYS", "PING"}) == "-ERR The command has no key arguments\r\n");
-  CHECK(f.Run({"COMMAND", "LIST", "FILTERBY", "PATTERN", "getr*"}) ==
-        "*1\r\n$8\r\ngetrange\r\n");
+  CHECK(f.Run({"COMMAND", "LIST", "FILTERBY", "PATTERN", "getr*"}) == "*1\r\n$8\r\ngetrange\r\n");
 }
 
 }  // namespace

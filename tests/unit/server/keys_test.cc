@@ -34,7 +34,7 @@ Entry* Put(EngineFixture& f, std::string_view key, std::string_view value, int d
 std::optional<std::string> Value(EngineFixture& f, std::string_view key, int db = 0) {
   Entry* e = f.engine().keyspace().db(db).Peek(key, f.clock().NowMs());
   if (e == nullptr) return std::nullopt;
-  return e->str();
+  return std::string(e->str());
 }
 
 std::string Err(std::string_view msg) { return "-" + std::string(msg) + "\r\n"; }

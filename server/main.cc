@@ -53,7 +53,9 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  server::Server server(cl.config, SystemClock::Instance());
+  config::Config effective = cl.config;
+  server::FitClientsToFileLimit(&effective);
+  server::Server server(effective, SystemClock::Instance());
   if (Status s = server.Listen(); !s.ok()) {
     log->critical("{}", s.message());
     std::fprintf(stderr, "tidekv-server: %s\n", s.message().c_str());

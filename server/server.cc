@@ -1,6 +1,7 @@
 #include "server/server.h"
 
 #include <fmt/format.h>
+#include <sys/resource.h>
 
 #include <csignal>
 #include <sstream>
@@ -33,6 +34,27 @@ bool IsLoopback(const asio::ip::address& addr) {
 }
 
 }  // namespace
+
+void FitClientsToFileLimit(config::Config* config) {
+  constexpr rlim_t kReserved = 64;  // listeners, log files, RocksDB, the trace file...
+  struct rlimit limit {};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  const rlim_t wanted = static_cast<rlim_t>(config->max_clients) + kReserved;
+  if (limit.rlim_cur >= wanted) return;
+  struct rlimit raised = limit;
+  raised.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
+  if (raised.rlim_cur > limit.rlim_cur && setrlimit(RLIMIT_NOFILE, &raised) == 0) {
+    limit = raised;
+  }
+  if (limit.rlim_cur >= wanted) return;
+  const int64_t fit =
+      limit.rlim_cur > kReserved ? static_cast<int64_t>(limit.rlim_cur - kReserved) : 1;
+  ModuleLogger("server")->warn(
+      "open-file limit is {} (hard {}): limits.max_clients lowered from {} to {}; raise the "
+      "limit (ulimit -n) to serve more clients",
+      limit.rlim_cur, limit.rlim_max, config->max_clients, fit);
+  config->max_clients = fit;
+}
 
 Server::Server(config::Config config, const Clock& clock)
     : config_(std::move(config)),
@@ -116,8 +138,13 @@ asio::awaitable<void> Server::Accept(asio::ip::tcp::acceptor& acceptor) {
         co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (stopping_ || ec == asio::error::operation_aborted) co_return;
     if (ec) {
-      // Out of file descriptors and similar: say so, back off briefly, keep serving.
-      log->warn("accept failed: {}", ec.message());
+      // Out of file descriptors and similar: say so (at most once a second), back off
+      // briefly, keep serving.
+      const int64_t now = clock_.MonotonicNs();
+      if (now - last_accept_warning_ns_ > 1'000'000'000) {
+        log->warn("accept failed: {}", ec.message());
+        last_accept_warning_ns_ = now;
+      }
       asio::steady_timer pause(io_, std::chrono::milliseconds(100));
       co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;

@@ -21,6 +21,12 @@ namespace tidekv::server {
 
 class Connection;
 
+// Raises the open-file limit to fit limits.max_clients (plus descriptors for the server's
+// own use) when the hard limit allows; otherwise lowers max_clients to what fits, with a
+// warning, so that clients past it get "max number of clients reached" instead of waiting
+// unanswered in the accept queue. Redis does the same at start-up.
+void FitClientsToFileLimit(config::Config* config);
+
 // Network counters for INFO stats.
 struct NetStats {
   uint64_t connections_received = 0;
@@ -93,6 +99,7 @@ class Server {
   NetStats net_stats_;
   uint16_t port_ = 0;
   bool stopping_ = false;
+  int64_t last_accept_warning_ns_ = 0;
   int64_t start_ns_ = 0;
   int64_t peak_memory_ = 0;
   uint64_t last_ops_ = 0;

@@ -47,6 +47,16 @@ struct Config {
   std::string password;  // empty = no AUTH required, protected mode applies
   bool protected_mode = true;
 
+  // [logstore]
+  std::string logstore_mode = "wal";
+  std::string fsync = "everysec";
+
+  // [compaction]
+  int64_t seal_interval_ms = 1000;
+  int64_t seal_dirty_bytes = 64ll * 1024 * 1024;
+  int64_t compaction_max_inflight = 1;
+  int64_t compaction_threads = 2;
+
   // [log]
   std::string log_level = "info";
   std::string log_file;  // empty = standard error

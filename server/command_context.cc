@@ -27,6 +27,15 @@ Entry* CommandContext::LookupWrite(std::string_view key) {
   return e;
 }
 
+void CommandContext::Propagate(std::initializer_list<std::string_view> effect) {
+  Propagate(std::span<const std::string_view>(effect.begin(), effect.size()));
+}
+
+void CommandContext::Propagate(std::span<const std::string_view> effect) {
+  propagated = true;
+  engine.EmitEffect(&session, session.db, effect);
+}
+
 std::optional<int64_t> CommandContext::IntArg(size_t i, std::string_view error) {
   auto v = ParseInt64(argv[i]);
   if (!v) reply.Error(error);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -44,10 +45,17 @@ struct CommandContext {
   void SyntaxError() { reply.Error(err::kSyntax); }
   void WrongType() { reply.Error(err::kWrongType); }
 
-  // Records that the command changed `n` keys (INFO's changes counter; later the trigger
-  // for propagating the command's effect).
+  // Records that the command changed `n` keys. A write command with changes whose handler
+  // did not call Propagate has its argv propagated as its effect after it returns.
   void Changed(uint64_t n = 1) { dirty += n; }
   uint64_t dirty = 0;
+
+  // Emits an effect now, instead of the command's own argv: relative times become
+  // absolute, results computed here become plain SETs (DESIGN.md §3). May be called more
+  // than once; each call is one effect in the current database.
+  void Propagate(std::initializer_list<std::string_view> effect);
+  void Propagate(std::span<const std::string_view> effect);
+  bool propagated = false;
 };
 
 }  // namespace tidekv::server

@@ -4,6 +4,7 @@
 
 #include "server/engine.h"
 #include "server/logging.h"
+#include "server/persistence.h"
 #include "server/server.h"
 
 namespace tidekv::server {
@@ -86,7 +87,9 @@ asio::awaitable<void> Connection::Run() {
     in_end_ += n;
     server_.net_stats().input_bytes += n;
 
+    const uint64_t writes_before = session_.write_count;
     bool keep_open = ProcessInput();
+    if (session_.write_count != writes_before) HoldUntilDurable();
     Flush();
     if (!keep_open) {
       // Let the last replies (e.g. the protocol error) reach the client before closing.
@@ -103,9 +106,25 @@ asio::awaitable<void> Connection::Run() {
           session_.id, session_.addr, in_end_ - in_start_, config.max_query_buffer_bytes);
       break;
     }
-    // Back-pressure: read the next requests only once the replies so far left.
-    while (writing_ && !closed_) {
-      co_await drained_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    // Back-pressure: read the next requests only once the replies so far left (and any
+    // blocked command or durability wait is over); then run what is already buffered.
+    for (;;) {
+      while (MustPause() && !closed_) {
+        co_await drained_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
+      if (closed_ || in_start_ == in_end_ || parser_.bytes_needed() > 0) break;
+      const uint64_t before = session_.write_count;
+      if (!ProcessInput()) {
+        Flush();
+        while (writing_ && !closed_) {
+          co_await drained_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        }
+        Close("request handled");
+        break;
+      }
+      if (session_.write_count != before) HoldUntilDurable();
+      Flush();
+      if (!MustPause()) break;
     }
   }
   Close("connection ended");
@@ -149,6 +168,12 @@ bool Connection::ProcessInput() {
     for (size_t i = 0; i < n; i++) {
       engine.Execute(session_, batch_[i].argv, reply_, batch_[i].prepared.spec, now_us);
       in_start_ = batch_[i].end;
+      if (session_.blocked) {
+        // The rest of the batch runs after the blocked command completes; the parser
+        // forgets how far it read ahead and starts again from in_start_ then.
+        parser_.Reset();
+        return true;
+      }
       reply_.set_resp3(session_.resp == 3);
       if (session_.close_after_reply || closed_) return false;
       if (!CheckOutputLimit()) return false;
@@ -188,8 +213,31 @@ void Connection::Send(std::string_view bytes) {
   if (CheckOutputLimit()) Flush();
 }
 
+void Connection::HoldUntilDurable() {
+  Persistence* persistence = server_.persistence();
+  if (persistence == nullptr || !persistence->MustWaitFor(session_.last_write_offset)) return;
+  held_ = true;
+  std::weak_ptr<Connection> weak = weak_from_this();
+  persistence->WaitDurable(session_.last_write_offset, [weak] {
+    if (auto self = weak.lock()) {
+      self->held_ = false;
+      self->Flush();
+      self->drained_.cancel();
+    }
+  });
+}
+
+void Connection::Unblock(const std::function<void(proto::ReplyBuilder&)>& write_reply) {
+  if (closed_ || !session_.blocked) return;
+  reply_.set_resp3(session_.resp == 3);
+  write_reply(reply_);
+  session_.blocked = false;
+  Flush();
+  drained_.cancel();
+}
+
 void Connection::Flush() {
-  if (writing_ || closed_ || out_.empty()) return;
+  if (writing_ || held_ || closed_ || out_.empty()) return;
   boost::system::error_code ec;
   size_t n = socket_.write_some(asio::buffer(out_), ec);
   if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {

@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -41,6 +42,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Queues bytes for the client from outside its own request handling (MONITOR feed) and
   // starts writing them.
   void Send(std::string_view bytes);
+
+  // Completes a blocked command (Session::blocked): writes its reply and lets the client's
+  // next requests run.
+  void Unblock(const std::function<void(proto::ReplyBuilder&)>& write_reply);
 
   Session& session() { return session_; }
   const Session& session() const { return session_; }
@@ -78,9 +83,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string out_;      // replies not yet handed to the socket
   std::string sending_;  // the buffer the writer coroutine is writing
   proto::ReplyBuilder reply_;
+  // Whether the reader must wait before handling more input.
+  bool MustPause() const { return writing_ || held_ || session_.blocked; }
+  // Holds the replies of a batch that wrote until persistence says those writes are
+  // durable (fsync = "always").
+  void HoldUntilDurable();
+
   bool writing_ = false;
+  bool held_ = false;  // replies held until durable
   bool closed_ = false;
-  asio::steady_timer drained_;  // cancelled when the writer has nothing left
+  asio::steady_timer drained_;  // cancelled when whatever the reader waits for is done
 };
 
 }  // namespace tidekv::server

@@ -15,6 +15,7 @@ Engine::Engine(config::Config& config, const Clock& clock)
       clock_(clock),
       keyspace_(static_cast<int>(config.databases)),
       commands_(BuildCommandTable()) {
+  keyspace_.set_observer(this);
   stats_.start_ms = clock_.NowMs();
   startup_memory_ = UsedMemory();
 }
@@ -37,8 +38,19 @@ bool ArityOk(int arity, size_t argc) {
 
 }  // namespace
 
+void Engine::OnExpired(int db, std::string_view key) {
+  // An expired key's removal is a write like any other: replicas and the log see DEL.
+  const std::string_view argv[] = {"DEL", key};
+  EmitEffect(nullptr, db, argv);
+}
+
+void Engine::OnWholeDatabase(const Database& db) {
+  if (sink_ != nullptr) sink_->OnWholeDatabase(db);
+}
+
 bool Engine::CheckAccess(Session& session, const CommandSpec& spec,
                          std::span<const std::string_view> argv, proto::ReplyBuilder& reply) {
+  if (session.internal) return true;
   if (!config_.password.empty() && !session.authenticated &&
       !HasFlag(spec.flags, CommandFlag::kNoAuth)) {
     reply.Error(err::kNoAuth);
@@ -48,6 +60,13 @@ bool Engine::CheckAccess(Session& session, const CommandSpec& spec,
       UsedMemory() > static_cast<size_t>(config_.maxmemory)) {
     reply.Error(err::kOom);
     return false;
+  }
+  if (sink_ != nullptr && HasFlag(spec.flags, CommandFlag::kWrite)) {
+    std::string why;
+    if (!sink_->WritesAllowed(&why)) {
+      reply.Error(why);
+      return false;
+    }
   }
   return true;
 }
@@ -127,6 +146,10 @@ void Engine::Execute(Session& session, std::span<const std::string_view> argv,
   spec->handler(ctx);
 
   stats_.dirty += ctx.dirty;
+  // A write that changed something and did not describe its own effect is its own effect.
+  if (ctx.dirty > 0 && !ctx.propagated && HasFlag(spec->flags, CommandFlag::kWrite)) {
+    EmitEffect(&session, session.db, argv);
+  }
   spec->stats.calls++;
   if (out->size() > reply_start && (*out)[reply_start] == '-') {
     spec->stats.failed_calls++;

@@ -22,6 +22,20 @@ namespace tidekv::server {
 
 class Server;
 
+// Receives every write's effect, in execution order: the deterministic argv that, applied
+// to the state before it, gives the state after it (DESIGN.md §3). Persistence (and later
+// replication) implements it. Loop thread only.
+class EffectSink {
+ public:
+  virtual ~EffectSink() = default;
+  // session is the client whose command caused it (nullptr for expiry and internal work).
+  virtual void OnEffect(Session* session, int db, std::span<const std::string_view> argv) = 0;
+  // Told before a whole database is emptied or swapped (see KeyspaceObserver).
+  virtual void OnWholeDatabase(const Database& db) = 0;
+  // Whether writes may run now; when not, *why is the error reply (e.g. MISCONF ...).
+  virtual bool WritesAllowed(std::string* why) const = 0;
+};
+
 // Server-wide counters (INFO stats).
 struct EngineStats {
   uint64_t total_commands = 0;
@@ -31,7 +45,7 @@ struct EngineStats {
   int64_t start_ms = 0;
 };
 
-class Engine {
+class Engine : private KeyspaceObserver {
  public:
   Engine(config::Config& config, const Clock& clock);
   Engine(const Engine&) = delete;
@@ -66,6 +80,14 @@ class Engine {
   // The network server, when there is one (nullptr in-process). Commands that need it
   // (CLIENT LIST, SHUTDOWN, MONITOR) say so when it is absent.
   Server* server() const { return server_; }
+
+  // Where write effects go (nullptr: nowhere, e.g. plain in-process tests).
+  void set_effect_sink(EffectSink* sink) { sink_ = sink; }
+  EffectSink* effect_sink() const { return sink_; }
+  // Hands one effect to the sink. Commands call it through CommandContext::Propagate.
+  void EmitEffect(Session* session, int db, std::span<const std::string_view> argv) {
+    if (sink_ != nullptr) sink_->OnEffect(session, db, argv);
+  }
   void set_server(Server* server) { server_ = server; }
 
   // Seconds clock for OBJECT IDLETIME, refreshed per command.
@@ -81,6 +103,9 @@ class Engine {
  private:
   bool CheckAccess(Session& session, const CommandSpec& spec,
                    std::span<const std::string_view> argv, proto::ReplyBuilder& reply);
+  // KeyspaceObserver: expiry becomes a DEL effect; whole-database changes go to the sink.
+  void OnExpired(int db, std::string_view key) override;
+  void OnWholeDatabase(const Database& db) override;
 
   config::Config& config_;
   const Clock& clock_;
@@ -88,6 +113,7 @@ class Engine {
   CommandTable commands_;
   EngineStats stats_;
   Server* server_ = nullptr;
+  EffectSink* sink_ = nullptr;
   uint32_t lru_clock_ = 0;
   size_t startup_memory_ = 0;
   uint64_t last_session_id_ = 0;

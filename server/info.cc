@@ -12,6 +12,7 @@
 #include "common/strings.h"
 #include "server/connection.h"
 #include "server/engine.h"
+#include "server/persistence.h"
 #include "server/server.h"
 
 namespace tidekv::server {
@@ -139,6 +140,17 @@ void ReplicationSection(Engine& engine, std::string& out) {
   Line(out, "connected_slaves", 0);
 }
 
+void PersistenceSection(Engine& engine, std::string& out) {
+  out += "# Persistence\r\n";
+  Persistence* p = engine.server() != nullptr ? engine.server()->persistence() : nullptr;
+  if (p == nullptr) {
+    Line(out, "loading", 0);
+    Line(out, "aof_enabled", 0);
+    return;
+  }
+  p->AppendInfo(out);
+}
+
 void CpuSection(Engine& engine, std::string& out) {
   struct rusage self {};
   getrusage(RUSAGE_SELF, &self);
@@ -185,13 +197,10 @@ struct Section {
 };
 
 constexpr Section kSections[] = {
-    {"server", ServerSection, true},
-    {"clients", ClientsSection, true},
-    {"memory", MemorySection, true},
-    {"stats", StatsSection, true},
-    {"replication", ReplicationSection, true},
-    {"cpu", CpuSection, true},
-    {"commandstats", CommandstatsSection, false},
+    {"server", ServerSection, true},     {"clients", ClientsSection, true},
+    {"memory", MemorySection, true},     {"persistence", PersistenceSection, true},
+    {"stats", StatsSection, true},       {"replication", ReplicationSection, true},
+    {"cpu", CpuSection, true},           {"commandstats", CommandstatsSection, false},
     {"keyspace", KeyspaceSection, true},
 };
 

@@ -5,7 +5,10 @@
 
 namespace tidekv::server {
 
-Database::~Database() { Clear(); }
+Database::~Database() {
+  // Going away is not a change of the dataset: free the entries without telling anyone.
+  dict_.ForEach([](Entry* e) { Entry::Destroy(e); });
+}
 
 Entry* Database::Find(std::string_view key, int64_t now_ms) {
   Entry* e = dict_.Find(key, HashKey(key));
@@ -65,6 +68,7 @@ void Database::Erase(Entry* entry) {
 
 void Database::ExpireNow(Entry* entry) {
   owner_->stats_.expired_keys++;
+  if (owner_->observer_ != nullptr) owner_->observer_->OnExpired(index_, entry->key());
   Erase(entry);
 }
 
@@ -86,6 +90,7 @@ void Database::SetExpire(Entry* entry, int64_t at_ms) {
 }
 
 void Database::Clear() {
+  if (owner_->observer_ != nullptr && dict_.size() > 0) owner_->observer_->OnWholeDatabase(*this);
   dict_.ForEach([](Entry* e) { Entry::Destroy(e); });
   dict_.Clear();
   std::vector<Entry*>().swap(volatile_);
@@ -145,6 +150,10 @@ void Keyspace::ClearAll() {
 }
 
 void Keyspace::Swap(int a, int b) {
+  if (observer_ != nullptr) {
+    observer_->OnWholeDatabase(*dbs_[static_cast<size_t>(a)]);
+    observer_->OnWholeDatabase(*dbs_[static_cast<size_t>(b)]);
+  }
   std::swap(dbs_[static_cast<size_t>(a)], dbs_[static_cast<size_t>(b)]);
   dbs_[static_cast<size_t>(a)]->index_ = a;
   dbs_[static_cast<size_t>(b)]->index_ = b;

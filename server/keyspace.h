@@ -76,6 +76,17 @@ class Database {
   std::vector<Entry*> volatile_;  // entries with a TTL; Entry::volatile_index_ points here
 };
 
+// Told about changes the command path cannot describe as effects: keys removed because they
+// expired (the engine turns them into DEL effects) and whole databases about to be emptied
+// or swapped (persistence marks their keys for the next seal).
+class KeyspaceObserver {
+ public:
+  virtual ~KeyspaceObserver() = default;
+  virtual void OnExpired(int db, std::string_view key) = 0;
+  // Called before every key of `db` goes away or changes at once (FLUSHDB, FLUSHALL, SWAPDB).
+  virtual void OnWholeDatabase(const Database& db) = 0;
+};
+
 // Counters the INFO command reports.
 struct KeyspaceStats {
   uint64_t expired_keys = 0;   // keys removed because their TTL passed
@@ -102,6 +113,8 @@ class Keyspace {
   void Swap(int a, int b);
 
   KeyspaceStats& stats() { return stats_; }
+  void set_observer(KeyspaceObserver* observer) { observer_ = observer; }
+  KeyspaceObserver* observer() const { return observer_; }
   std::mt19937_64& rng() { return rng_; }
 
   // Whether the active cycle (and RANDOMKEY) may delete expired keys: DEBUG
@@ -118,6 +131,7 @@ class Keyspace {
   KeyspaceStats stats_;
   std::mt19937_64 rng_{0x7469'6465'6b76ull};
   bool active_expire_enabled_ = true;
+  KeyspaceObserver* observer_ = nullptr;
   size_t next_db_ = 0;  // where the next active cycle starts
 };
 

@@ -56,6 +56,11 @@ int main(int argc, char** argv) {
   config::Config effective = cl.config;
   server::FitClientsToFileLimit(&effective);
   server::Server server(effective, SystemClock::Instance());
+  if (Status s = server.Recover(); !s.ok()) {
+    log->critical("cannot load the data directory: {}", s.message());
+    std::fprintf(stderr, "tidekv-server: %s\n", s.message().c_str());
+    return 1;
+  }
   if (Status s = server.Listen(); !s.ok()) {
     log->critical("{}", s.message());
     std::fprintf(stderr, "tidekv-server: %s\n", s.message().c_str());

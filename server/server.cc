@@ -8,6 +8,7 @@
 
 #include "server/connection.h"
 #include "server/logging.h"
+#include "server/persistence.h"
 
 namespace tidekv::server {
 
@@ -64,12 +65,26 @@ Server::Server(config::Config config, const Clock& clock)
       cron_timer_(io_) {
   engine_.set_server(this);
   start_ns_ = clock_.MonotonicNs();
+  persistence_ = std::make_unique<Persistence>(engine_, io_, config_);
+  engine_.set_effect_sink(persistence_.get());
+}
+
+Status Server::Recover() {
+  if (Status s = persistence_->Recover(); !s.ok()) return s;
+  persistence_->Start();
+  return Status::Ok();
+}
+
+void Server::Unblock(uint64_t id, const std::function<void(proto::ReplyBuilder&)>& write_reply) {
+  if (Connection* c = FindClient(id)) c->Unblock(write_reply);
 }
 
 Server::~Server() {
   // Connections reference the server; make sure none outlives it.
   for (auto& [id, c] : connections_) c->Close("server destroyed");
   connections_.clear();
+  engine_.set_effect_sink(nullptr);
+  persistence_.reset();
 }
 
 Status Server::Listen() {
@@ -111,6 +126,8 @@ int Server::Run() {
     if (!ec) RequestShutdown(signo == SIGINT ? "SIGINT" : "SIGTERM");
   });
   io_.run();
+  // Every client is gone: write out the last chunk and wait for the log writer.
+  persistence_->Stop();
   ModuleLogger("server")->info("tidekv is now ready to exit, bye bye");
   return 0;
 }
@@ -273,6 +290,7 @@ void Server::CronTick() {
   // Active expiry gets at most a quarter of each cron period, like Redis's slow cycle.
   const int64_t budget_us = 250'000 / std::max<int64_t>(1, config_.hz);
   engine_.keyspace().ActiveExpireCycle(now_ms, budget_us, clock_);
+  persistence_->Cron(now_ms);
 
   if (config_.timeout > 0) {
     std::vector<std::shared_ptr<Connection>> idle;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <span>
@@ -20,6 +21,7 @@
 namespace tidekv::server {
 
 class Connection;
+class Persistence;
 
 // Raises the open-file limit to fit limits.max_clients (plus descriptors for the server's
 // own use) when the hard limit allows; otherwise lowers max_clients to what fits, with a
@@ -50,12 +52,20 @@ class Server {
   Status Listen();
   uint16_t port() const { return port_; }
 
+  // Opens the data directory and loads the dataset (batches, then the log). Call before
+  // Run; an error names the file and stops start-up.
+  Status Recover();
+
   // Runs the loop thread until shutdown (SHUTDOWN, SIGINT, SIGTERM). Returns the exit code.
   int Run();
   // Stops accepting, closes every client and lets Run return. Safe to call more than once.
   void RequestShutdown(std::string_view reason);
 
   Engine& engine() { return engine_; }
+  Persistence* persistence() { return persistence_.get(); }
+
+  // Completes the blocked command of client `id` (if it is still connected).
+  void Unblock(uint64_t id, const std::function<void(proto::ReplyBuilder&)>& write_reply);
   config::Config& config() { return config_; }
   asio::io_context& io() { return io_; }
   NetStats& net_stats() { return net_stats_; }
@@ -91,6 +101,7 @@ class Server {
   const Clock& clock_;
   asio::io_context io_{1};
   Engine engine_;
+  std::unique_ptr<Persistence> persistence_;
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
   asio::signal_set signals_;
   asio::steady_timer cron_timer_;

@@ -24,6 +24,14 @@ struct Session {
   std::string_view last_command;   // full name of the last command (points into the table)
   bool monitor = false;            // in MONITOR mode: only receives the feed
   bool close_after_reply = false;  // QUIT, CLIENT KILL of itself, protocol error
+  // The command just run is waiting for something (SAVE, DEBUG RELOAD, later WAIT): its
+  // reply comes later through Server::Unblock, and the client's next requests wait.
+  bool blocked = false;
+  // Internal sessions (log replay, later the replication link) skip AUTH, OOM and the
+  // write-refusal checks: what they apply already happened.
+  bool internal = false;
+  uint64_t write_count = 0;        // effects this session caused
+  uint64_t last_write_offset = 0;  // offset of the latest one
 };
 
 }  // namespace tidekv::server

@@ -373,11 +373,17 @@ void ExpireGeneric(CommandContext& ctx, int64_t base_ms, bool seconds) {
     return;
   }
 
+  // The effect names an absolute time (or the deletion), so replaying it later gives the
+  // same state whatever the clock says then.
+  const std::string_view key = ctx.arg(1);
   if (*when <= ctx.now_ms) {
-    // A time already past deletes the key (later propagated as DEL), like Redis.
+    // A time already past deletes the key, like Redis.
     ctx.db.Erase(e);
+    ctx.Propagate({"DEL", key});
   } else {
     ctx.db.SetExpire(e, *when);
+    const std::string at = std::to_string(*when);
+    ctx.Propagate({"PEXPIREAT", key, at});
   }
   ctx.Changed();
   ctx.reply.Integer(1);

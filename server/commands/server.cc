@@ -12,6 +12,7 @@
 #include "server/connection.h"
 #include "server/engine.h"
 #include "server/info.h"
+#include "server/persistence.h"
 
 namespace tidekv::server {
 
@@ -88,7 +89,12 @@ void ConfigGet(CommandContext& ctx) {
       }
     }
     for (const FixedParameter& p : kFixedParameters) {
-      if (GlobMatch(pattern, p.name, true)) add(std::string(p.name), std::string(p.value));
+      if (GlobMatch(pattern, p.name, true)) {
+        // With a log store every write is logged: "appendonly" is then yes.
+        const bool logged = p.name == "appendonly" && ctx.engine.server() != nullptr &&
+                            ctx.engine.server()->persistence() != nullptr;
+        add(std::string(p.name), logged ? "yes" : std::string(p.value));
+      }
     }
   }
   ctx.reply.Map(found.size());
@@ -154,6 +160,61 @@ void ConfigHelp(CommandContext& ctx) {
              "SET <directive> <value> [<directive> <value> ...]",
              "    Set runtime-changeable parameters; all or none are applied.", "RESETSTAT",
              "    Reset statistics reported by the INFO command.", "HELP", "    Print this help."});
+}
+
+// ---- SAVE, BGSAVE, LASTSAVE ----------------------------------------------------------
+
+Persistence* PersistenceOf(CommandContext& ctx) {
+  Server* server = ctx.engine.server();
+  Persistence* p = server != nullptr ? server->persistence() : nullptr;
+  if (p == nullptr) ctx.Error("ERR persistence is not enabled in this engine");
+  return p;
+}
+
+// Blocks the calling client until `start` reports, then replies OK or the error.
+template <typename Start>
+void BlockUntilDone(CommandContext& ctx, Start&& start) {
+  Server* server = ctx.engine.server();
+  const uint64_t id = ctx.session.id;
+  ctx.session.blocked = true;
+  start([server, id](const Status& status) {
+    server->Unblock(id, [status](proto::ReplyBuilder& reply) {
+      if (status.ok()) {
+        reply.Ok();
+      } else {
+        reply.Error("ERR " + status.message());
+      }
+    });
+  });
+}
+
+void Save(CommandContext& ctx) {
+  Persistence* p = PersistenceOf(ctx);
+  if (p == nullptr) return;
+  BlockUntilDone(ctx, [p](auto done) { p->Save(std::move(done)); });
+}
+
+void BgSave(CommandContext& ctx) {
+  if (ctx.argc() > 2 || (ctx.argc() == 2 && !ctx.ArgIs(1, "SCHEDULE"))) return ctx.SyntaxError();
+  Persistence* p = PersistenceOf(ctx);
+  if (p == nullptr) return;
+  if (!p->SaveInBackground()) {
+    if (ctx.argc() == 2) return ctx.reply.Simple("Background saving scheduled");
+    return ctx.Error("ERR Background save already in progress");
+  }
+  ctx.reply.Simple("Background saving started");
+}
+
+void LastSave(CommandContext& ctx) {
+  Persistence* p = PersistenceOf(ctx);
+  if (p == nullptr) return;
+  ctx.reply.Integer(p->last_save_unix_s());
+}
+
+void DebugReload(CommandContext& ctx) {
+  Persistence* p = PersistenceOf(ctx);
+  if (p == nullptr) return;
+  BlockUntilDone(ctx, [p](auto done) { p->Reload(std::move(done)); });
 }
 
 // ---- SHUTDOWN, MONITOR ---------------------------------------------------------------
@@ -261,13 +322,15 @@ void DebugSetActiveExpire(CommandContext& ctx) {
 }
 
 void DebugHelp(CommandContext& ctx) {
-  ReplyHelp(ctx, {"DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "DIGEST",
-                  "    Output a hex signature representing the current dataset.",
-                  "DIGEST-VALUE <key> [<key> ...]",
-                  "    Output a hex signature of the values of the given keys.",
-                  "SET-ACTIVE-EXPIRE <0|1>", "    Turn the active expiry cycle off (0) or on (1).",
-                  "SLEEP <seconds>", "    Stop the server for <seconds> (fractions allowed).",
-                  "HELP", "    Print this help."});
+  ReplyHelp(
+      ctx,
+      {"DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "DIGEST",
+       "    Output a hex signature representing the current dataset.",
+       "DIGEST-VALUE <key> [<key> ...]",
+       "    Output a hex signature of the values of the given keys.", "SET-ACTIVE-EXPIRE <0|1>",
+       "    Turn the active expiry cycle off (0) or on (1).", "RELOAD",
+       "    Seal, empty the keyspace and load it back from the data directory.", "SLEEP <seconds>",
+       "    Stop the server for <seconds> (fractions allowed).", "HELP", "    Print this help."});
 }
 
 }  // namespace
@@ -328,6 +391,34 @@ void RegisterServerCommands(CommandTable& table) {
              .complexity = "O(N) when saving, where N is the total number of keys in all databases "
                            "when saving data, otherwise O(1)",
              .syntax = "[NOSAVE | SAVE] [NOW] [FORCE] [ABORT]"});
+  table.Add(
+      {.name = "save",
+       .arity = 1,
+       .flags = F::kAdmin,
+       .handler = Save,
+       .group = "server",
+       .since = "1.0.0",
+       .summary = "Seals every change so far into a batch file and replies once it is durable.",
+       .complexity = "O(N) where N is the number of keys changed since the last seal",
+       .syntax = ""});
+  table.Add({.name = "bgsave",
+             .arity = -1,
+             .flags = F::kAdmin,
+             .handler = BgSave,
+             .group = "server",
+             .since = "1.0.0",
+             .summary = "Starts sealing the changes so far into a batch file in the background.",
+             .complexity = "O(1) (the seal's cost is paid on the compaction pool)",
+             .syntax = "[SCHEDULE]"});
+  table.Add({.name = "lastsave",
+             .arity = 1,
+             .flags = F::kFast | F::kLoading | F::kStale,
+             .handler = LastSave,
+             .group = "server",
+             .since = "1.0.0",
+             .summary = "Returns the Unix timestamp of the last successful seal.",
+             .complexity = "O(1)",
+             .syntax = ""});
   table.Add({.name = "monitor",
              .arity = 1,
              .flags = F::kAdmin | F::kStale | F::kLoading,
@@ -399,6 +490,13 @@ void RegisterServerCommands(CommandTable& table) {
                               .summary = "Returns digests of the values of keys.",
                               .complexity = "O(N) where N is the number of keys",
                               .syntax = "[key [key ...]]"});
+  table.AddSubcommand(debug, {.name = "reload",
+                              .arity = 2,
+                              .flags = F::kAdmin | F::kLoading,
+                              .handler = DebugReload,
+                              .summary = "Seals, empties the keyspace and recovers it from disk.",
+                              .complexity = "O(N) where N is the number of keys",
+                              .syntax = ""});
   table.AddSubcommand(debug, {.name = "sleep",
                               .arity = 3,
                               .flags = F::kAdmin | F::kStale | F::kLoading,

@@ -221,13 +221,25 @@ void SetGeneric(CommandContext& ctx, const StringOptions& opts, std::string_view
   }
 
   ctx.Changed();
+  // The effect is a plain SET whatever the form (SETNX, SETEX, GETSET, NX/XX/GET options):
+  // the conditions were decided here, and relative expiries become PXAT.
   if (expire_at != 0 && expire_at <= ctx.now_ms) {
     // EXAT/PXAT already in the past: the key would be born expired, so it just ends up absent.
     if (e != nullptr) ctx.db.Erase(e);
+    ctx.Propagate({"DEL", key});
   } else {
     // A new expiry overwrites the old one, so there is no point dropping it first.
-    e = StoreString(ctx, e, key, value, (f & kOptKeepTtl) != 0 || expire_at != 0);
-    if (expire_at != 0) ctx.db.SetExpire(e, expire_at);
+    const bool keep_ttl = (f & kOptKeepTtl) != 0;
+    e = StoreString(ctx, e, key, value, keep_ttl || expire_at != 0);
+    if (expire_at != 0) {
+      ctx.db.SetExpire(e, expire_at);
+      const std::string at = std::to_string(expire_at);
+      ctx.Propagate({"SET", key, value, "PXAT", at});
+    } else if (keep_ttl) {
+      ctx.Propagate({"SET", key, value, "KEEPTTL"});
+    } else {
+      ctx.Propagate({"SET", key, value});
+    }
   }
 
   if (f & kOptGet) return;
@@ -272,6 +284,7 @@ void GetDel(CommandContext& ctx) {
   ctx.reply.Bulk(e->str());
   ctx.db.Erase(e);
   ctx.Changed();
+  ctx.Propagate({"DEL", ctx.arg(1)});
 }
 
 void GetEx(CommandContext& ctx) {
@@ -295,15 +308,20 @@ void GetEx(CommandContext& ctx) {
     expire_at = *at;
   }
   ctx.reply.Bulk(e->str());
+  const std::string_view key = ctx.arg(1);
   if (expire_at != 0 && expire_at <= ctx.now_ms) {
     ctx.db.Erase(e);
     ctx.Changed();
+    ctx.Propagate({"DEL", key});
   } else if (expire_at != 0) {
     ctx.db.SetExpire(e, expire_at);
     ctx.Changed();
+    const std::string at = std::to_string(expire_at);
+    ctx.Propagate({"PEXPIREAT", key, at});
   } else if ((opts.flags & kOptPersist) && e->HasExpiry()) {
     ctx.db.SetExpire(e, 0);
     ctx.Changed();
+    ctx.Propagate({"PERSIST", key});
   }
 }
 
@@ -556,6 +574,8 @@ void IncrByFloat(CommandContext& ctx) {
   e->SetString(FormatLongDouble(value));
   ctx.Changed();
   ctx.reply.Bulk(e->str());
+  // Float formatting could differ between builds: the effect is the resulting string.
+  ctx.Propagate({"SET", key, e->str(), "KEEPTTL"});
 }
 
 // ---- LCS ----------------------------------------------------------------------------------

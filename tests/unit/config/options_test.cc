@@ -45,8 +45,8 @@ TEST_CASE("the option table is consistent", "[config][options]") {
     CHECK(!option.doc.empty());
     CHECK(option.doc.find('\n') == std::string_view::npos);
     const std::string_view section = option.key.substr(0, option.key.find('.'));
-    CHECK(
-        (section == "server" || section == "limits" || section == "security" || section == "log"));
+    CHECK((section == "server" || section == "limits" || section == "security" ||
+           section == "logstore" || section == "compaction" || section == "log"));
     switch (option.type) {
       case OptionType::kBool:
         CHECK(std::holds_alternative<bool Config::*>(option.field));
@@ -77,7 +77,7 @@ TEST_CASE("the option table is consistent", "[config][options]") {
     CHECK(SetOption(&copy, option, GetOption(defaults, option)).ok());
     CHECK(copy == defaults);
   }
-  CHECK(Options().size() == 19);
+  CHECK(Options().size() == 25);
 }
 
 TEST_CASE("options carry the Redis names CONFIG GET/SET use", "[config][options]") {

@@ -143,7 +143,7 @@ TEST_CASE("unknown sections and keys are errors with a suggestion", "[config][to
 }
 
 TEST_CASE("reserved sections may be present but not hold keys", "[config][toml]") {
-  for (std::string_view section : {"replication", "logstore", "compaction", "trace"}) {
+  for (std::string_view section : {"replication", "trace"}) {
     INFO(section);
     const std::string header = "[" + std::string(section) + "]\n";
     CHECK(LoadTomlString(header, "x.toml").ok());

@@ -1,0 +1,410 @@
+#include "compaction/batch.h"
+
+#include <fcntl.h>
+#include <rocksdb/convenience.h>
+#include <rocksdb/env.h>
+#include <rocksdb/iterator.h>
+#include <rocksdb/options.h>
+#include <rocksdb/sst_file_reader.h>
+#include <rocksdb/sst_file_writer.h>
+#include <rocksdb/table.h>
+#include <rocksdb/table_properties.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+
+namespace tidekv::compaction {
+namespace {
+
+constexpr uint8_t kStateFormat = 1;
+constexpr uint8_t kFlagTombstone = 0x01;
+// format, flags, expire (8), type.
+constexpr size_t kStateHeader = 11;
+constexpr size_t kDbBytes = 2;
+
+// The range tombstone that makes an empty batch a valid SST (see README.md "Empty batches").
+// It covers only the empty key, which is never a batch key (those are at least 2 bytes),
+// and SstFileReader iterators do not apply range tombstones anyway.
+constexpr std::string_view kEmptyMarkerBegin{"", 0};
+constexpr std::string_view kEmptyMarkerEnd{"\0", 1};
+
+rocksdb::Slice ToSlice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
+std::string_view ToView(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
+
+// rocksdb::Status never leaves this file: every error becomes a tidekv Status naming the
+// batch file, since the one reading the message (an operator at start-up) needs the path.
+Status FromRocks(const rocksdb::Status& s, std::string_view what, const std::string& path) {
+  std::string message = std::string(what) + " " + path + ": " + s.ToString();
+  if (s.IsCorruption()) return Status::Corruption(std::move(message));
+  if (s.IsPathNotFound()) return Status::NotFound(std::move(message));
+  if (s.IsNoSpace()) return Status::Unavailable(std::move(message));
+  if (s.IsIOError()) return Status::IOError(std::move(message));
+  if (s.IsInvalidArgument()) return Status::InvalidArgument(std::move(message));
+  return Status::Internal(std::move(message));
+}
+
+Status FromErrno(int err, std::string_view what, const std::string& path) {
+  std::string message = std::string(what) + " " + path + ": " +
+                        std::error_code(err, std::generic_category()).message();
+  if (err == ENOSPC || err == EDQUOT) return Status::Unavailable(std::move(message));
+  if (err == ENOENT) return Status::NotFound(std::move(message));
+  return Status::IOError(std::move(message));
+}
+
+// The table format every batch is written with. Blocks of 32 KiB compress well and keep a
+// sequential scan (loads, merges, shipping) at a few reads per MiB; the index is
+// partitioned so that a reader holds only the small top-level index in memory, not an
+// index proportional to the file (see MergeBatches' memory bound).
+rocksdb::CompressionType PickCompression() {
+  static const rocksdb::CompressionType kPicked = [] {
+    const std::vector<rocksdb::CompressionType> supported = rocksdb::GetSupportedCompressions();
+    for (rocksdb::CompressionType want : {rocksdb::kLZ4Compression, rocksdb::kSnappyCompression}) {
+      if (std::find(supported.begin(), supported.end(), want) != supported.end()) return want;
+    }
+    return rocksdb::kNoCompression;
+  }();
+  return kPicked;
+}
+
+rocksdb::BlockBasedTableOptions TableOptions() {
+  rocksdb::BlockBasedTableOptions table;
+  table.block_size = 32 * 1024;
+  table.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
+  table.metadata_block_size = 4 * 1024;
+  // Batches are read once, front to back (load, merge, ship): caching their blocks would
+  // only evict something useful. Each read allocates a block and frees it after use.
+  table.no_block_cache = true;
+  return table;
+}
+
+rocksdb::Options BatchOptions() {
+  rocksdb::Options options;
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(TableOptions()));
+  options.compression = PickCompression();
+  options.bottommost_compression = rocksdb::kDisableCompressionOption;
+  return options;
+}
+
+// A new file's directory entry is durable only once its directory is synced; the manifest
+// that names the file is committed right after, so do it here.
+Status SyncParentDir(const std::string& path) {
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return FromErrno(errno, "open directory of batch", path);
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) return FromErrno(err, "fsync directory of batch", path);
+  return Status::Ok();
+}
+
+void PutFixed64(std::string& out, uint64_t v) {
+  for (int i = 0; i < 8; i++) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+
+uint64_t GetFixed64(const char* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; i++) v |= uint64_t{static_cast<uint8_t>(p[i])} << (8 * i);
+  return v;
+}
+
+// True when encoded has a header this build understands. Readers check every state so
+// that callers (load, merge) never see a malformed one.
+bool WellFormedState(std::string_view encoded) {
+  return encoded.size() >= kStateHeader && static_cast<uint8_t>(encoded[0]) == kStateFormat &&
+         (static_cast<uint8_t>(encoded[1]) & ~kFlagTombstone) == 0;
+}
+
+}  // namespace
+
+// ---- KeyState and batch keys ----------------------------------------------------------
+
+std::string EncodeKeyState(const KeyState& state) {
+  std::string out;
+  out.reserve(kStateHeader + state.value.size());
+  out.push_back(static_cast<char>(kStateFormat));
+  out.push_back(static_cast<char>(state.tombstone ? kFlagTombstone : 0));
+  PutFixed64(out, static_cast<uint64_t>(state.expire_at_ms));
+  out.push_back(static_cast<char>(state.type));
+  out.append(state.value);
+  return out;
+}
+
+Result<KeyState> DecodeKeyState(std::string_view bytes) {
+  if (bytes.size() < kStateHeader) {
+    return Status::Corruption("key state: " + std::to_string(bytes.size()) +
+                              " bytes, shorter than the 11-byte header");
+  }
+  if (static_cast<uint8_t>(bytes[0]) != kStateFormat) {
+    return Status::Corruption("key state: unknown format " +
+                              std::to_string(static_cast<uint8_t>(bytes[0])));
+  }
+  const uint8_t flags = static_cast<uint8_t>(bytes[1]);
+  if ((flags & ~kFlagTombstone) != 0) {
+    return Status::Corruption("key state: unknown flags " + std::to_string(flags));
+  }
+  KeyState state;
+  state.tombstone = (flags & kFlagTombstone) != 0;
+  state.expire_at_ms = static_cast<int64_t>(GetFixed64(bytes.data() + 2));
+  state.type = static_cast<uint8_t>(bytes[10]);
+  state.value.assign(bytes.substr(kStateHeader));
+  return state;
+}
+
+bool IsTombstone(std::string_view encoded) {
+  return encoded.size() >= kStateHeader && (static_cast<uint8_t>(encoded[1]) & kFlagTombstone);
+}
+
+int64_t ExpireAtOf(std::string_view encoded) {
+  if (encoded.size() < kStateHeader) return 0;
+  return static_cast<int64_t>(GetFixed64(encoded.data() + 2));
+}
+
+std::string BatchKey(int db, std::string_view key) {
+  TIDEKV_CHECK(db >= 0 && db <= 0xFFFF);
+  std::string out;
+  out.reserve(kDbBytes + key.size());
+  out.push_back(static_cast<char>((db >> 8) & 0xFF));
+  out.push_back(static_cast<char>(db & 0xFF));
+  out.append(key);
+  return out;
+}
+
+std::pair<int, std::string_view> SplitBatchKey(std::string_view batch_key) {
+  if (batch_key.size() < kDbBytes) return {-1, {}};
+  const int db = (static_cast<uint8_t>(batch_key[0]) << 8) | static_cast<uint8_t>(batch_key[1]);
+  return {db, batch_key.substr(kDbBytes)};
+}
+
+std::string BatchMeta::FileName() const {
+  char name[64];
+  std::snprintf(name, sizeof(name), "batch-%020" PRIu64 ".sst", id);
+  return name;
+}
+
+// ---- BatchWriter ------------------------------------------------------------------------
+
+struct BatchWriter::Impl {
+  std::string path;
+  rocksdb::Options options;
+  std::unique_ptr<rocksdb::SstFileWriter> writer;
+  std::string last_key;
+  bool finished = false;
+};
+
+Result<std::unique_ptr<BatchWriter>> BatchWriter::Create(const std::string& path) {
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  impl->options = BatchOptions();
+  impl->writer = std::make_unique<rocksdb::SstFileWriter>(rocksdb::EnvOptions(), impl->options);
+  rocksdb::Status s = impl->writer->Open(path);
+  if (!s.ok()) return FromRocks(s, "create batch", path);
+  std::unique_ptr<BatchWriter> writer(new BatchWriter());
+  writer->impl_ = std::move(impl);
+  return writer;
+}
+
+BatchWriter::~BatchWriter() {
+  if (impl_ == nullptr || impl_->finished) return;
+  // An unfinished batch is garbage: close it and remove it so that no half-written file
+  // is left behind for a later start-up to trip over.
+  impl_->writer.reset();
+  std::error_code ignored;
+  std::filesystem::remove(impl_->path, ignored);
+}
+
+Status BatchWriter::Add(std::string_view batch_key, std::string_view encoded_state) {
+  if (impl_->finished) {
+    return Status::InvalidArgument("batch " + impl_->path + ": Add after Finish");
+  }
+  if (batch_key.size() < kDbBytes) {
+    return Status::InvalidArgument("batch " + impl_->path + ": key shorter than 2 bytes");
+  }
+  if (!WellFormedState(encoded_state)) {
+    return Status::InvalidArgument("batch " + impl_->path + ": malformed key state");
+  }
+  // Checked here rather than left to SstFileWriter so the message is ours and the writer
+  // stays usable after a rejected key.
+  if (entries_ > 0 && batch_key <= std::string_view(impl_->last_key)) {
+    return Status::InvalidArgument("batch " + impl_->path +
+                                   ": keys must be added in strictly increasing order");
+  }
+  rocksdb::Status s = impl_->writer->Put(ToSlice(batch_key), ToSlice(encoded_state));
+  if (!s.ok()) return FromRocks(s, "write batch", impl_->path);
+  impl_->last_key.assign(batch_key);
+  entries_++;
+  return Status::Ok();
+}
+
+Result<uint64_t> BatchWriter::Finish() {
+  if (impl_->finished) {
+    return Status::InvalidArgument("batch " + impl_->path + ": Finish called twice");
+  }
+  if (entries_ == 0) {
+    rocksdb::Status s =
+        impl_->writer->DeleteRange(ToSlice(kEmptyMarkerBegin), ToSlice(kEmptyMarkerEnd));
+    if (!s.ok()) return FromRocks(s, "write empty batch", impl_->path);
+  }
+  // SstFileWriter::Finish fsyncs the file before closing it.
+  rocksdb::Status s = impl_->writer->Finish();
+  if (!s.ok()) return FromRocks(s, "finish batch", impl_->path);
+  impl_->finished = true;
+  impl_->writer.reset();
+  Status synced = SyncParentDir(impl_->path);
+  if (!synced.ok()) return synced;
+  std::error_code ec;
+  const uint64_t size = std::filesystem::file_size(impl_->path, ec);
+  if (ec) return FromErrno(ec.value(), "stat batch", impl_->path);
+  return size;
+}
+
+// ---- BatchReader ------------------------------------------------------------------------
+
+struct BatchReader::Impl {
+  std::string path;
+  rocksdb::Options options;
+  std::unique_ptr<rocksdb::SstFileReader> reader;
+  // Declared after the reader so it is destroyed first.
+  std::unique_ptr<rocksdb::Iterator> iter;
+  Status bad_entry;  // a malformed key or state met while iterating
+  uint64_t entries = 0;
+
+  // Stops iteration at an entry that is not a batch entry, so callers only ever see
+  // well-formed keys and states.
+  void CheckEntry() {
+    if (!iter->Valid()) return;
+    if (iter->key().size() < kDbBytes) {
+      bad_entry = Status::Corruption("batch " + path + ": key shorter than 2 bytes");
+    } else if (!WellFormedState(ToView(iter->value()))) {
+      bad_entry = Status::Corruption("batch " + path + ": malformed key state");
+    }
+  }
+};
+
+Result<std::unique_ptr<BatchReader>> BatchReader::Open(const std::string& path, bool verify) {
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  impl->options = BatchOptions();
+  impl->reader = std::make_unique<rocksdb::SstFileReader>(impl->options);
+  rocksdb::Status s = impl->reader->Open(path);
+  if (!s.ok()) return FromRocks(s, "open batch", path);
+  if (verify) {
+    rocksdb::ReadOptions ro;
+    ro.verify_checksums = true;
+    ro.fill_cache = false;
+    s = impl->reader->VerifyChecksum(ro);
+    if (!s.ok()) return FromRocks(s, "verify batch", path);
+  }
+  // num_entries counts range tombstones too; an empty batch has exactly one (its marker).
+  if (auto props = impl->reader->GetTableProperties()) {
+    impl->entries = props->num_entries - std::min(props->num_entries, props->num_range_deletions);
+  }
+  rocksdb::ReadOptions ro;
+  ro.verify_checksums = true;
+  ro.fill_cache = false;
+  impl->iter.reset(impl->reader->NewIterator(ro));
+  std::unique_ptr<BatchReader> reader(new BatchReader());
+  reader->impl_ = std::move(impl);
+  return reader;
+}
+
+BatchReader::~BatchReader() = default;
+
+void BatchReader::SeekToFirst() {
+  impl_->bad_entry = Status::Ok();
+  impl_->iter->SeekToFirst();
+  impl_->CheckEntry();
+}
+
+bool BatchReader::Valid() const { return impl_->bad_entry.ok() && impl_->iter->Valid(); }
+
+void BatchReader::Next() {
+  impl_->iter->Next();
+  impl_->CheckEntry();
+}
+
+std::string_view BatchReader::key() const { return ToView(impl_->iter->key()); }
+
+std::string_view BatchReader::value() const { return ToView(impl_->iter->value()); }
+
+Status BatchReader::status() const {
+  if (!impl_->bad_entry.ok()) return impl_->bad_entry;
+  rocksdb::Status s = impl_->iter->status();
+  if (!s.ok()) return FromRocks(s, "read batch", impl_->path);
+  return Status::Ok();
+}
+
+uint64_t BatchReader::entries() const { return impl_->entries; }
+
+const std::string& BatchReader::path() const { return impl_->path; }
+
+// ---- MergeBatches -----------------------------------------------------------------------
+
+Result<BatchMeta> MergeBatches(const std::string& older_path, const std::string& newer_path,
+                               const std::string& out_path, const BatchMeta& result_template,
+                               bool into_oldest, int64_t now_ms) {
+  // No up-front VerifyChecksum: the merge reads every block once with checksums verified,
+  // so a corrupt input fails the merge without reading the files twice.
+  auto older = BatchReader::Open(older_path, /*verify=*/false);
+  if (!older.ok()) return older.status();
+  auto newer = BatchReader::Open(newer_path, /*verify=*/false);
+  if (!newer.ok()) return newer.status();
+  auto out = BatchWriter::Create(out_path);
+  if (!out.ok()) return out.status();
+
+  BatchReader& a = **older;
+  BatchReader& b = **newer;
+  BatchWriter& w = **out;
+  // Only a merge into the oldest batch may forget a key: elsewhere a tombstone or an expired
+  // state still shadows an older value of the key.
+  auto keep = [&](std::string_view state) {
+    if (!into_oldest) return true;
+    if (IsTombstone(state)) return false;
+    const int64_t expire = ExpireAtOf(state);
+    return !(expire > 0 && expire <= now_ms);
+  };
+  auto emit = [&](std::string_view key, std::string_view state) {
+    return keep(state) ? w.Add(key, state) : Status::Ok();
+  };
+
+  a.SeekToFirst();
+  b.SeekToFirst();
+  while (a.Valid() || b.Valid()) {
+    Status s;
+    if (!b.Valid() || (a.Valid() && a.key() < b.key())) {
+      s = emit(a.key(), a.value());
+      a.Next();
+    } else if (!a.Valid() || b.key() < a.key()) {
+      s = emit(b.key(), b.value());
+      b.Next();
+    } else {
+      s = emit(b.key(), b.value());  // the newer state wins
+      a.Next();
+      b.Next();
+    }
+    if (!s.ok()) return s;  // the writer's destructor removes the partial output
+  }
+  if (Status s = a.status(); !s.ok()) return s;
+  if (Status s = b.status(); !s.ok()) return s;
+
+  const uint64_t entries = w.entries();
+  auto bytes = w.Finish();
+  if (!bytes.ok()) {
+    std::error_code ignored;
+    std::filesystem::remove(out_path, ignored);
+    return bytes.status();
+  }
+  BatchMeta merged = result_template;
+  merged.bytes = *bytes;
+  merged.entries = entries;
+  return merged;
+}
+
+}  // namespace tidekv::compaction

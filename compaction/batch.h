@@ -1,0 +1,115 @@
+// Batches: immutable sorted files holding, for every key changed in an offset range
+// [lower, upper), that key's state at upper (DESIGN.md §6). Written with
+// rocksdb::SstFileWriter and read with rocksdb::SstFileReader: checksummed, compressed,
+// indexed; no hand-written file format.
+//
+// This module moves bytes: a key is (database, key bytes) and a state is a value the server
+// encoded (type tag + opaque bytes) or a tombstone, plus an absolute expiry. Only the server
+// knows what a string or a hash is. No Asio; file I/O only, meant to run on the compaction
+// pool, never on the loop thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "common/status.h"
+
+namespace tidekv::compaction {
+
+// The state of one key at a batch's upper offset.
+struct KeyState {
+  bool tombstone = false;    // deleted (or expired) by upper
+  int64_t expire_at_ms = 0;  // absolute Unix ms; 0 = no expiry
+  uint8_t type = 0;          // the server's value type tag
+  std::string value;         // the server's encoding of the value (opaque here)
+  bool operator==(const KeyState&) const = default;
+};
+
+// [u8 format=1][u8 flags: bit0 tombstone][i64 little-endian expire][u8 type][value bytes]
+std::string EncodeKeyState(const KeyState& state);
+Result<KeyState> DecodeKeyState(std::string_view bytes);
+// DecodeKeyState rejects (Corruption) a short header, another format or unknown flag bits.
+// The expiry and tombstone flag without copying the value (merges use these). They expect a
+// well-formed state (BatchReader only yields those); a short one reads as live, no expiry.
+bool IsTombstone(std::string_view encoded);
+int64_t ExpireAtOf(std::string_view encoded);
+
+// Batch keys sort by database, then key bytes: 2-byte big-endian db, then the key.
+// db must be in [0, 65535] (checked).
+std::string BatchKey(int db, std::string_view key);
+// {db, key}; {-1, ""} for bytes shorter than 2 (never produced by BatchKey or a reader).
+std::pair<int, std::string_view> SplitBatchKey(std::string_view batch_key);
+
+// What the spine and the manifest know about one batch file.
+struct BatchMeta {
+  uint64_t id = 0;     // unique, increasing; names the file
+  uint64_t lower = 0;  // covers offsets [lower, upper)
+  uint64_t upper = 0;
+  uint32_t level = 0;  // sealed batches start at 0; merges may raise it
+  uint64_t bytes = 0;  // file size
+  uint64_t entries = 0;
+  std::string FileName() const;  // "batch-<id, 20 digits>.sst"
+  bool operator==(const BatchMeta&) const = default;
+};
+
+class BatchWriter {
+ public:
+  static Result<std::unique_ptr<BatchWriter>> Create(const std::string& path);
+  ~BatchWriter();
+  // Keys must be added in strictly increasing byte order (InvalidArgument otherwise; the
+  // writer stays usable). encoded_state must be a well-formed EncodeKeyState output.
+  Status Add(std::string_view batch_key, std::string_view encoded_state);
+  // Finishes the file (the file and its directory fsynced) and returns its size in bytes, as
+  // the filesystem reports it. An empty batch is allowed (README.md, "Empty batches").
+  // A writer destroyed before a successful Finish removes its partial file.
+  Result<uint64_t> Finish();
+  uint64_t entries() const { return entries_; }
+
+ private:
+  BatchWriter() = default;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  uint64_t entries_ = 0;
+};
+
+class BatchReader {
+ public:
+  // Opens a batch; with verify, checks every block's checksum first so a corrupt file is
+  // reported (Corruption naming the path) before anything from it is used.
+  static Result<std::unique_ptr<BatchReader>> Open(const std::string& path, bool verify = true);
+  ~BatchReader();
+  // Iteration in key order.
+  void SeekToFirst();
+  bool Valid() const;
+  void Next();
+  std::string_view key() const;
+  std::string_view value() const;
+  // Corruption or I/O errors met while iterating; iteration also stops (Corruption) at an
+  // entry that is not a batch entry (key under 2 bytes, malformed state), so every key()
+  // and value() a caller sees is well-formed. Check it after Valid() turns false.
+  Status status() const;
+  // Number of entries, from the file's properties (0 for an empty batch).
+  uint64_t entries() const;
+  const std::string& path() const;
+
+ private:
+  BatchReader() = default;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Merges two adjacent batches into one file at out_path: for a key in both, the newer
+// state wins. With into_oldest (older is the spine's oldest batch, so nothing older can be
+// shadowed), tombstones and states with 0 < expire_at <= now_ms are dropped. Streams through
+// both inputs: memory is bounded by the readers' block buffers, not by the batch sizes.
+// Returns the merged batch's meta: result_template (id, level, [older.lower, newer.upper))
+// with bytes and entries filled in; the caller then sets the level with Spine::MergedLevel.
+// On error, out_path is removed and the inputs are untouched.
+Result<BatchMeta> MergeBatches(const std::string& older_path, const std::string& newer_path,
+                               const std::string& out_path, const BatchMeta& result_template,
+                               bool into_oldest, int64_t now_ms);
+
+}  // namespace tidekv::compaction

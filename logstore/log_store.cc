@@ -1,0 +1,618 @@
+#include "logstore/log_store.h"
+
+#include <rocksdb/convenience.h>
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <utility>
+
+#include "proto/frame.h"
+
+namespace tidekv::logstore {
+namespace {
+
+constexpr char kFramesFamily[] = "frames";
+constexpr char kMetaFamily[] = "meta";
+// Default family: the next offset of a log without chunks (see the header).
+constexpr char kEmptyNextKey[] = "empty_log_next_offset";
+
+// Sorts after every 8-byte key: the exclusive end of "all chunks".
+const std::string kPastLastKey(9, '\xff');
+
+std::string Key(uint64_t offset) {
+  std::string key(8, '\0');
+  for (int i = 0; i < 8; i++) key[i] = static_cast<char>(offset >> (56 - 8 * i));
+  return key;
+}
+
+bool ParseKey(const rocksdb::Slice& key, uint64_t* offset) {
+  if (key.size() != 8) return false;
+  uint64_t v = 0;
+  for (int i = 0; i < 8; i++) v = (v << 8) | static_cast<unsigned char>(key[i]);
+  *offset = v;
+  return true;
+}
+
+std::string Hex(const rocksdb::Slice& s) { return s.ToString(/*hex=*/true); }
+
+// The only place rocksdb::Status becomes a tidekv Status. `what` says what we were doing.
+Status Convert(const rocksdb::Status& s, const std::string& path, std::string_view what) {
+  if (s.ok()) return Status::Ok();
+  std::string m = "log store " + path + ": " + std::string(what) + ": " + s.ToString();
+  if (s.IsNoSpace()) return Status::Unavailable(std::move(m));
+  switch (s.code()) {
+    case rocksdb::Status::kCorruption:
+      return Status::Corruption(std::move(m));
+    case rocksdb::Status::kIOError:
+      return Status::IOError(std::move(m));
+    case rocksdb::Status::kNotFound:
+      return Status::NotFound(std::move(m));
+    case rocksdb::Status::kInvalidArgument:
+    case rocksdb::Status::kNotSupported:
+      return Status::InvalidArgument(std::move(m));
+    case rocksdb::Status::kBusy:
+    case rocksdb::Status::kTimedOut:
+    case rocksdb::Status::kTryAgain:
+    case rocksdb::Status::kShutdownInProgress:
+      return Status::Unavailable(std::move(m));
+    default:
+      return Status::Internal(std::move(m));
+  }
+}
+
+enum class ChunkState {
+  kOk,
+  kTorn,  // a frame is cut short or garbled: what a write cut off by a crash leaves
+  kBad,   // frames decode but carry the wrong offsets: never the result of a crash
+};
+
+// Checks that `value` is whole frames with consecutive offsets from `first`. On kOk *next
+// is the offset after the last frame and *count the number of frames.
+ChunkState CheckChunk(std::string_view value, uint64_t first, uint64_t* next, uint64_t* count,
+                      std::string* error) {
+  proto::Frame frame;
+  uint64_t expected = first;
+  size_t pos = 0;
+  if (value.empty()) {
+    *error = "empty chunk";
+    return ChunkState::kTorn;
+  }
+  while (pos < value.size()) {
+    std::string decode_error;
+    const proto::FrameStatus st = proto::DecodeFrame(value.substr(pos), &frame, &decode_error);
+    if (st != proto::FrameStatus::kOk) {
+      *error = "frame " + std::to_string(expected) + " at byte " + std::to_string(pos) + " of " +
+               std::to_string(value.size()) + ": " +
+               (st == proto::FrameStatus::kIncomplete ? "cut short" : decode_error);
+      return ChunkState::kTorn;
+    }
+    if (frame.offset != expected) {
+      *error = "frame at byte " + std::to_string(pos) + " has offset " +
+               std::to_string(frame.offset) + ", expected " + std::to_string(expected);
+      return ChunkState::kBad;
+    }
+    pos += frame.size;
+    expected++;
+  }
+  *next = expected;
+  *count = expected - first;
+  return ChunkState::kOk;
+}
+
+rocksdb::DBOptions MakeDbOptions(const LogStoreOptions& options) {
+  rocksdb::DBOptions o;
+  o.create_if_missing = options.create_if_missing;
+  o.create_missing_column_families = true;
+  o.max_background_jobs = 2;
+  // Every write reaches the WAL file before Write returns: a process crash loses nothing.
+  o.manual_wal_flush = false;
+  // Replay up to the first damaged WAL record and stop: the log stays a prefix, no holes.
+  o.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  // The meta family is written rarely; without a cap its old memtable would pin WAL files.
+  o.max_total_wal_size = 256ull << 20;
+  o.keep_log_file_num = 4;
+  o.max_log_file_size = 16ull << 20;
+  o.bytes_per_sync = 1ull << 20;
+  return o;
+}
+
+rocksdb::ColumnFamilyOptions MakeFramesOptions(const LogStoreOptions& options) {
+  rocksdb::ColumnFamilyOptions o;
+  o.write_buffer_size = options.write_buffer_size;
+  // Frames are RESP text with repeated commands and keys: LZ4 is cheap and pays off. Fall
+  // back to none when this RocksDB build lacks it.
+  const auto supported = rocksdb::GetSupportedCompressions();
+  const bool lz4 =
+      std::find(supported.begin(), supported.end(), rocksdb::kLZ4Compression) != supported.end();
+  o.compression = lz4 ? rocksdb::kLZ4Compression : rocksdb::kNoCompression;
+  o.bottommost_compression = o.compression;
+  // Reads are sequential scans from a Seek: larger blocks, no bloom filter.
+  rocksdb::BlockBasedTableOptions table;
+  table.block_size = 64 * 1024;
+  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return o;
+}
+
+rocksdb::ColumnFamilyOptions MakeMetaOptions() {
+  rocksdb::ColumnFamilyOptions o;
+  o.write_buffer_size = 4ull << 20;
+  o.compression = rocksdb::kNoCompression;
+  return o;
+}
+
+}  // namespace
+
+struct LogStore::Impl {
+  rocksdb::DB* db = nullptr;
+  rocksdb::ColumnFamilyHandle* default_cf = nullptr;
+  rocksdb::ColumnFamilyHandle* frames = nullptr;
+  rocksdb::ColumnFamilyHandle* meta = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  // Set after a failed write: RocksDB refuses writes after a WAL error until Resume().
+  bool write_failed = false;
+  std::atomic<int> injected_errors{0};
+
+  // Writes a batch; after an earlier failure, first lets RocksDB leave its error state.
+  Status Write(const std::string& path, rocksdb::WriteBatch* batch, bool sync,
+               std::string_view what) {
+    if (write_failed) {
+      rocksdb::Status s = db->Resume();
+      if (!s.ok()) return Convert(s, path, std::string(what) + " (resuming after an error)");
+      write_failed = false;
+    }
+    rocksdb::WriteOptions wo;
+    wo.sync = sync;
+    rocksdb::Status s = db->Write(wo, batch);
+    if (!s.ok()) {
+      write_failed = true;
+      return Convert(s, path, what);
+    }
+    return Status::Ok();
+  }
+
+  ~Impl() {
+    if (db == nullptr) return;
+    for (rocksdb::ColumnFamilyHandle* h : handles)
+      db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    db->Close().PermitUncheckedError();
+    delete db;
+  }
+};
+
+LogStore::LogStore() = default;
+LogStore::~LogStore() = default;
+
+Result<std::unique_ptr<LogStore>> LogStore::Open(const std::string& dir,
+                                                 const LogStoreOptions& options,
+                                                 OpenReport* report) {
+  OpenReport local;
+  if (report == nullptr) report = &local;
+  *report = OpenReport{};
+  const std::string path = dir + "/log";
+  if (options.create_if_missing) {
+    std::error_code ec;
+    std::filesystem::create_directories(path, ec);
+    if (ec) return Status::IOError("log store " + path + ": cannot create: " + ec.message());
+  }
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+      {kFramesFamily, MakeFramesOptions(options)},
+      {kMetaFamily, MakeMetaOptions()},
+  };
+  std::unique_ptr<LogStore> store(new LogStore());
+  store->path_ = path;
+  store->impl_ = std::make_unique<Impl>();
+  Impl& impl = *store->impl_;
+  rocksdb::Status s =
+      rocksdb::DB::Open(MakeDbOptions(options), path, families, &impl.handles, &impl.db);
+  if (!s.ok()) {
+    impl.handles.clear();
+    impl.db = nullptr;
+    return Convert(s, path, "open");
+  }
+  impl.default_cf = impl.handles[0];
+  impl.frames = impl.handles[1];
+  impl.meta = impl.handles[2];
+  if (Status st = store->Recover(options, report); !st.ok()) return st;
+  return store;
+}
+
+// Finds the first and next offsets, checks the chunks (all, or the last two), and drops a
+// torn last chunk.
+Status LogStore::Recover(const LogStoreOptions& options, OpenReport* report) {
+  Impl& impl = *impl_;
+  uint64_t empty_next = 0;
+  {
+    std::string value;
+    rocksdb::Status s =
+        impl.db->Get(rocksdb::ReadOptions(), impl.default_cf, kEmptyNextKey, &value);
+    if (s.ok()) {
+      if (!ParseKey(value, &empty_next)) {
+        return Status::Corruption("log store " + path_ + ": bad " + kEmptyNextKey + " value " +
+                                  Hex(value));
+      }
+    } else if (!s.IsNotFound()) {
+      return Convert(s, path_, "reading the empty-log offset");
+    }
+  }
+
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  ro.readahead_size = 2ull << 20;
+  std::unique_ptr<rocksdb::Iterator> it(impl.db->NewIterator(ro, impl.frames));
+  auto key_of = [&](uint64_t* offset) -> Status {
+    if (ParseKey(it->key(), offset)) return Status::Ok();
+    return Status::Corruption("log store " + path_ + ": chunk key " + Hex(it->key()) +
+                              " is not an 8-byte offset");
+  };
+  auto corrupt_chunk = [&](uint64_t key, const std::string& why) {
+    return Status::Corruption("log store " + path_ + ": chunk " + std::to_string(key) + " (key " +
+                              Hex(Key(key)) + "): " + why);
+  };
+
+  it->SeekToFirst();
+  if (!it->Valid()) {
+    if (!it->status().ok()) return Convert(it->status(), path_, "reading the first chunk");
+    first_offset_ = next_offset_ = empty_next;
+    report->first_offset = report->next_offset = empty_next;
+    return Status::Ok();
+  }
+  uint64_t first = 0;
+  if (Status st = key_of(&first); !st.ok()) return st;
+
+  // The chunk to drop, if the last one is torn.
+  std::optional<uint64_t> torn;
+  std::string torn_why;
+  size_t torn_bytes = 0;
+  uint64_t next = first;
+  uint64_t chunks = 0;
+
+  if (options.verify_on_open) {
+    while (it->Valid()) {
+      uint64_t key = 0;
+      if (Status st = key_of(&key); !st.ok()) return st;
+      if (key != next) {
+        return corrupt_chunk(key, "follows a chunk ending before offset " + std::to_string(next));
+      }
+      uint64_t end = 0;
+      uint64_t count = 0;
+      std::string why;
+      const ChunkState state = CheckChunk(it->value().ToStringView(), key, &end, &count, &why);
+      const size_t bytes = it->value().size();
+      it->Next();
+      const bool last = !it->Valid();
+      if (last && !it->status().ok()) return Convert(it->status(), path_, "scanning chunks");
+      if (state == ChunkState::kBad || (state == ChunkState::kTorn && !last)) {
+        return corrupt_chunk(key, why);
+      }
+      if (state == ChunkState::kTorn) {
+        torn = key;
+        torn_why = why;
+        torn_bytes = bytes;
+        break;
+      }
+      next = end;
+      chunks++;
+    }
+  } else {
+    // Only the tail: the last chunk, and the one before it when the last is torn or to
+    // check that the last follows it.
+    it->SeekToLast();
+    if (!it->Valid()) return Convert(it->status(), path_, "reading the last chunk");
+    uint64_t key = 0;
+    if (Status st = key_of(&key); !st.ok()) return st;
+    uint64_t end = 0;
+    uint64_t count = 0;
+    std::string why;
+    ChunkState state = CheckChunk(it->value().ToStringView(), key, &end, &count, &why);
+    if (state == ChunkState::kBad) return corrupt_chunk(key, why);
+    const uint64_t last_key = key;
+    if (state == ChunkState::kTorn) {
+      torn = key;
+      torn_why = why;
+      torn_bytes = it->value().size();
+    } else {
+      next = end;
+    }
+    it->Prev();
+    if (it->Valid()) {
+      if (Status st = key_of(&key); !st.ok()) return st;
+      state = CheckChunk(it->value().ToStringView(), key, &end, &count, &why);
+      if (state != ChunkState::kOk) return corrupt_chunk(key, why);
+      if (end != last_key) {
+        return corrupt_chunk(last_key,
+                             "follows a chunk ending before offset " + std::to_string(end));
+      }
+    } else if (!it->status().ok()) {
+      return Convert(it->status(), path_, "reading the chunk before the last");
+    }
+    uint64_t estimate = 0;
+    if (impl.db->GetIntProperty(impl.frames, "rocksdb.estimate-num-keys", &estimate)) {
+      chunks = estimate;
+    }
+  }
+  it.reset();
+
+  if (torn) {
+    // The torn chunk's offset is where the log continues; if it was the only chunk, only
+    // the bookkeeping key can say so after the delete.
+    rocksdb::WriteBatch batch;
+    rocksdb::Status s = batch.Delete(impl.frames, Key(*torn));
+    if (s.ok()) s = batch.Put(impl.default_cf, kEmptyNextKey, Key(*torn));
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    if (s.ok()) s = impl.db->Write(wo, &batch);
+    if (!s.ok()) return Convert(s, path_, "dropping the torn last chunk");
+    next = *torn;
+    if (chunks > 0 && !options.verify_on_open) chunks--;
+    report->dropped_torn_tail = true;
+    report->torn_tail_detail = "dropped the last chunk (offset " + std::to_string(*torn) + ", " +
+                               std::to_string(torn_bytes) + " bytes): " + torn_why;
+  }
+  // When the only chunk was torn, first == *torn == next: an empty log.
+  first_offset_ = first;
+  next_offset_ = next;
+  report->first_offset = first_offset_;
+  report->next_offset = next_offset_;
+  report->chunks = chunks;
+  return Status::Ok();
+}
+
+Status LogStore::InjectedError(const char* what) {
+  int n = impl_->injected_errors.load();
+  while (n > 0 && !impl_->injected_errors.compare_exchange_weak(n, n - 1)) {
+  }
+  if (n <= 0) return Status::Ok();
+  return Status::IOError("log store " + path_ + ": " + what + ": injected error (test)");
+}
+
+void LogStore::InjectWriteErrorForTest(int n) { impl_->injected_errors.store(n); }
+
+Status LogStore::Append(uint64_t first_offset, uint32_t count, std::string_view frames,
+                        const std::vector<std::pair<std::string, std::string>>& meta, bool sync) {
+  if (first_offset != next_offset_) {
+    return Status::InvalidArgument("log store " + path_ + ": append at offset " +
+                                   std::to_string(first_offset) + " but the next offset is " +
+                                   std::to_string(next_offset_));
+  }
+  if (count == 0 || frames.empty()) {
+    return Status::InvalidArgument("log store " + path_ + ": empty chunk");
+  }
+#ifndef NDEBUG
+  // Debug builds check that the bytes are what the caller says (a full decode).
+  {
+    uint64_t end = 0;
+    uint64_t decoded = 0;
+    std::string why;
+    if (CheckChunk(frames, first_offset, &end, &decoded, &why) != ChunkState::kOk ||
+        decoded != count) {
+      return Status::InvalidArgument(
+          "log store " + path_ + ": chunk at " + std::to_string(first_offset) + " claims " +
+          std::to_string(count) +
+          " frames: " + (why.empty() ? std::to_string(decoded) + " decoded" : why));
+    }
+  }
+#endif
+  if (Status st = InjectedError("append"); !st.ok()) return st;
+  rocksdb::WriteBatch batch;
+  rocksdb::Status s = batch.Put(impl_->frames, Key(first_offset), frames);
+  for (const auto& [name, value] : meta) {
+    if (s.ok()) s = batch.Put(impl_->meta, name, value);
+  }
+  if (!s.ok()) return Convert(s, path_, "append");
+  if (Status st = impl_->Write(path_, &batch, sync, "append"); !st.ok()) return st;
+  next_offset_ += count;
+  return Status::Ok();
+}
+
+Status LogStore::CommitMeta(const std::vector<std::pair<std::string, std::string>>& meta,
+                            uint64_t truncate_below, bool sync) {
+  if (Status st = InjectedError("commit meta"); !st.ok()) return st;
+  rocksdb::WriteBatch batch;
+  rocksdb::Status s;
+  for (const auto& [name, value] : meta) {
+    if (s.ok()) s = batch.Put(impl_->meta, name, value);
+  }
+  uint64_t new_first = first_offset_;
+  if (truncate_below > first_offset_ && first_offset_ < next_offset_) {
+    if (truncate_below >= next_offset_) {
+      new_first = next_offset_;
+      if (s.ok()) s = batch.Put(impl_->default_cf, kEmptyNextKey, Key(next_offset_));
+    } else {
+      // The chunk holding truncate_below stays; everything before it goes.
+      std::unique_ptr<rocksdb::Iterator> it(
+          impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->frames));
+      it->SeekForPrev(Key(truncate_below));
+      if (!it->Valid()) {
+        if (!it->status().ok()) return Convert(it->status(), path_, "finding the truncation");
+        return Status::Corruption("log store " + path_ + ": no chunk holds offset " +
+                                  std::to_string(truncate_below) + " (first offset " +
+                                  std::to_string(first_offset_) + ")");
+      }
+      if (!ParseKey(it->key(), &new_first)) {
+        return Status::Corruption("log store " + path_ + ": chunk key " + Hex(it->key()) +
+                                  " is not an 8-byte offset");
+      }
+    }
+    // Tombstones over [old first, new first) only: ranges from 0 would pile up overlapping.
+    if (s.ok() && new_first > first_offset_) {
+      s = batch.DeleteRange(impl_->frames, Key(first_offset_), Key(new_first));
+    }
+  }
+  if (!s.ok()) return Convert(s, path_, "commit meta");
+  if (Status st = impl_->Write(path_, &batch, sync, "commit meta"); !st.ok()) return st;
+  if (new_first != first_offset_) {
+    first_offset_ = new_first;
+    // Space: drop SST files lying wholly below the new first offset now rather than at
+    // some later compaction. include_end = false keeps any file that reaches new_first,
+    // which is where the range tombstone itself lives, so nothing can come back. Best
+    // effort: the tombstone already hides those chunks.
+    const std::string begin = Key(0);
+    const std::string end = Key(new_first);
+    const rocksdb::Slice b(begin);
+    const rocksdb::Slice e(end);
+    rocksdb::DeleteFilesInRange(impl_->db, impl_->frames, &b, &e, /*include_end=*/false)
+        .PermitUncheckedError();
+  }
+  return Status::Ok();
+}
+
+Status LogStore::Reset(uint64_t next_offset,
+                       const std::vector<std::pair<std::string, std::string>>& meta, bool sync) {
+  if (Status st = InjectedError("reset"); !st.ok()) return st;
+  rocksdb::WriteBatch batch;
+  rocksdb::Status s = batch.DeleteRange(impl_->frames, Key(0), kPastLastKey);
+  if (s.ok()) s = batch.Put(impl_->default_cf, kEmptyNextKey, Key(next_offset));
+  for (const auto& [name, value] : meta) {
+    if (s.ok()) s = batch.Put(impl_->meta, name, value);
+  }
+  if (!s.ok()) return Convert(s, path_, "reset");
+  if (Status st = impl_->Write(path_, &batch, sync, "reset"); !st.ok()) return st;
+  first_offset_ = next_offset_ = next_offset;
+  const std::string begin = Key(0);
+  const rocksdb::Slice b(begin);
+  const rocksdb::Slice e(kPastLastKey);
+  rocksdb::DeleteFilesInRange(impl_->db, impl_->frames, &b, &e, /*include_end=*/false)
+      .PermitUncheckedError();
+  return Status::Ok();
+}
+
+std::optional<std::string> LogStore::GetMeta(std::string_view name) const {
+  Result<std::optional<std::string>> r = ReadMeta(name);
+  if (!r.ok()) return std::nullopt;
+  return std::move(r).value();
+}
+
+Result<std::optional<std::string>> LogStore::ReadMeta(std::string_view name) const {
+  std::string value;
+  rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->meta, name, &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return Convert(s, path_, "reading meta " + std::string(name));
+  return std::optional<std::string>(std::move(value));
+}
+
+Status LogStore::Sync() {
+  if (Status st = InjectedError("sync"); !st.ok()) return st;
+  rocksdb::Status s = impl_->db->SyncWAL();
+  if (!s.ok()) {
+    impl_->write_failed = true;
+    return Convert(s, path_, "sync");
+  }
+  return Status::Ok();
+}
+
+Status LogStore::Flush() {
+  rocksdb::FlushOptions fo;
+  fo.wait = true;
+  return Convert(impl_->db->Flush(fo, {impl_->frames, impl_->meta}), path_, "flush");
+}
+
+namespace {
+
+class ChunkReader final : public LogStore::Reader {
+ public:
+  ChunkReader(std::unique_ptr<rocksdb::Iterator> it, std::string path, uint64_t from,
+              uint64_t chunk)
+      : it_(std::move(it)), path_(std::move(path)), from_(from), expected_(chunk) {}
+
+  Result<std::optional<std::string_view>> Next() override {
+    for (;;) {
+      if (!it_->Valid()) {
+        if (!it_->status().ok()) return Convert(it_->status(), path_, "reading frames");
+        return std::optional<std::string_view>();
+      }
+      const std::string_view value = it_->value().ToStringView();
+      if (pos_ == 0) {
+        uint64_t key = 0;
+        if (!ParseKey(it_->key(), &key)) {
+          return Status::Corruption("log store " + path_ + ": chunk key " + Hex(it_->key()) +
+                                    " is not an 8-byte offset");
+        }
+        if (key != expected_) {
+          return Corrupt(key, "follows a chunk ending before offset " + std::to_string(expected_));
+        }
+        chunk_ = key;
+      }
+      if (pos_ == value.size()) {
+        it_->Next();
+        pos_ = 0;
+        continue;
+      }
+      std::string error;
+      const proto::FrameStatus st = proto::DecodeFrame(value.substr(pos_), &frame_, &error);
+      if (st != proto::FrameStatus::kOk) {
+        return Corrupt(chunk_, "frame at byte " + std::to_string(pos_) + ": " +
+                                   (st == proto::FrameStatus::kIncomplete ? "cut short" : error));
+      }
+      if (frame_.offset != expected_) {
+        return Corrupt(chunk_, "frame at byte " + std::to_string(pos_) + " has offset " +
+                                   std::to_string(frame_.offset) + ", expected " +
+                                   std::to_string(expected_));
+      }
+      const std::string_view encoded = value.substr(pos_, frame_.size);
+      pos_ += frame_.size;
+      expected_++;
+      if (frame_.offset >= from_) return std::optional<std::string_view>(encoded);
+    }
+  }
+
+ private:
+  Status Corrupt(uint64_t chunk, const std::string& why) const {
+    return Status::Corruption("log store " + path_ + ": chunk " + std::to_string(chunk) + " (key " +
+                              Hex(Key(chunk)) + "): " + why);
+  }
+
+  std::unique_ptr<rocksdb::Iterator> it_;
+  std::string path_;
+  uint64_t from_;
+  uint64_t expected_;  // offset of the next frame
+  uint64_t chunk_ = 0;
+  size_t pos_ = 0;  // byte position in the current chunk
+  proto::Frame frame_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<LogStore::Reader>> LogStore::ReadFrom(uint64_t offset) const {
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->frames));
+  it->SeekForPrev(Key(offset));
+  if (!it->Valid()) {
+    if (!it->status().ok()) return Convert(it->status(), path_, "seeking frames");
+    // No chunk starts at or below offset: either the log is empty or offset was truncated.
+    it->SeekToFirst();
+    if (!it->Valid()) {
+      if (!it->status().ok()) return Convert(it->status(), path_, "seeking frames");
+      return std::unique_ptr<Reader>(new ChunkReader(std::move(it), path_, offset, offset));
+    }
+    uint64_t first = 0;
+    ParseKey(it->key(), &first);
+    return Status::OutOfRange("log store " + path_ + ": offset " + std::to_string(offset) +
+                              " is below the first stored offset " + std::to_string(first));
+  }
+  uint64_t chunk = 0;
+  if (!ParseKey(it->key(), &chunk)) {
+    return Status::Corruption("log store " + path_ + ": chunk key " + Hex(it->key()) +
+                              " is not an 8-byte offset");
+  }
+  return std::unique_ptr<Reader>(new ChunkReader(std::move(it), path_, offset, chunk));
+}
+
+uint64_t LogStore::Bytes() const {
+  const std::string begin = Key(first_offset_);
+  rocksdb::Range range(begin, kPastLastKey);
+  rocksdb::SizeApproximationOptions o;
+  o.include_memtables = true;
+  o.include_files = true;
+  uint64_t size = 0;
+  if (!impl_->db->GetApproximateSizes(o, impl_->frames, &range, 1, &size).ok()) return 0;
+  return size;
+}
+
+}  // namespace tidekv::logstore

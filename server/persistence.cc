@@ -1,0 +1,656 @@
+#include "server/persistence.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <future>
+
+#include "common/strings.h"
+#include "compaction/batch.h"
+#include "compaction/manifest.h"
+#include "proto/frame.h"
+#include "server/logging.h"
+
+namespace tidekv::server {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kManifestKey = "manifest";
+constexpr size_t kMaxChunkBytes = 1 << 20;  // a chunk is handed to the writer at this size
+
+logstore::FsyncPolicy PolicyOf(std::string_view fsync) {
+  if (fsync == "always") return logstore::FsyncPolicy::kAlways;
+  if (fsync == "no") return logstore::FsyncPolicy::kNo;
+  return logstore::FsyncPolicy::kEverySec;
+}
+
+// Makes a rename in dir durable.
+void SyncDirectory(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+compaction::KeyState StateOf(const Entry* e) {
+  compaction::KeyState state;
+  if (e == nullptr) {
+    state.tombstone = true;
+    return state;
+  }
+  state.type = static_cast<uint8_t>(e->type());
+  state.expire_at_ms = e->expire_at();
+  state.value = std::string(e->str());
+  return state;
+}
+
+}  // namespace
+
+Persistence::Persistence(Engine& engine, asio::io_context& io, const config::Config& config)
+    : engine_(engine),
+      io_(io),
+      config_(config),
+      dir_(config.dir),
+      batch_dir_(config.dir + "/batches"),
+      dirty_(static_cast<size_t>(config.databases)) {}
+
+Persistence::~Persistence() {
+  *alive_ = false;
+  Stop();
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+Status Persistence::LockDirectory() {
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  if (ec) return Status::IOError(fmt::format("data directory {}: {}", dir_, ec.message()));
+  const std::string path = dir_ + "/LOCK";
+  lock_fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd_ < 0) {
+    return Status::IOError(fmt::format("cannot open {}: {}", path, std::strerror(errno)));
+  }
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    char pid[32] = {0};
+    ssize_t n = ::pread(lock_fd_, pid, sizeof pid - 1, 0);
+    std::string holder = n > 0 ? std::string(pid, static_cast<size_t>(n)) : "unknown";
+    while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+    return Status::Unavailable(fmt::format(
+        "data directory {} is in use by another tidekv-server (pid {}); each server needs its "
+        "own server.dir",
+        dir_, holder));
+  }
+  const std::string me = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(lock_fd_, 0) == 0) {
+    (void)!::pwrite(lock_fd_, me.data(), me.size(), 0);
+  }
+  return Status::Ok();
+}
+
+Status Persistence::Recover() {
+  const int64_t start = engine_.clock().MonotonicNs();
+  auto log = ModuleLogger("persistence");
+  if (Status s = LockDirectory(); !s.ok()) return s;
+  std::error_code ec;
+  fs::create_directories(batch_dir_, ec);
+  if (ec) return Status::IOError(fmt::format("{}: {}", batch_dir_, ec.message()));
+
+  logstore::OpenReport report;
+  auto opened = logstore::LogStore::Open(dir_, logstore::LogStoreOptions{}, &report);
+  if (!opened.ok()) return opened.status();
+  store_ = std::move(opened).value();
+  if (report.dropped_torn_tail) {
+    stats_.dropped_torn_tail = true;
+    log->warn("log store {}: dropped a torn final chunk: {}", store_->path(),
+              report.torn_tail_detail);
+  }
+
+  compaction::Manifest manifest;
+  if (auto bytes = store_->GetMeta(kManifestKey)) {
+    auto decoded = compaction::DecodeManifest(*bytes);
+    if (!decoded.ok()) {
+      return Status::Corruption(fmt::format("manifest in {} is unreadable: {}", store_->path(),
+                                            decoded.status().message()));
+    }
+    manifest = std::move(decoded).value();
+  }
+  spine_ = compaction::Spine(manifest.batches);
+  next_batch_id_ = manifest.next_batch_id;
+  log_base_ = manifest.batches.empty() ? report.first_offset : spine_.lower();
+
+  // Files of seals or merges a crash interrupted are not in the manifest: remove them.
+  for (const auto& file : fs::directory_iterator(batch_dir_, ec)) {
+    const std::string name = file.path().filename().string();
+    bool referenced =
+        std::any_of(manifest.batches.begin(), manifest.batches.end(),
+                    [&](const compaction::BatchMeta& b) { return b.FileName() == name; });
+    if (!referenced) {
+      log->info("removing {} (not in the manifest: left by an interrupted seal or merge)",
+                file.path().string());
+      fs::remove(file.path(), ec);
+    }
+  }
+
+  if (Status s = LoadBatches(); !s.ok()) return s;
+
+  const uint64_t replay_from = spine_.batches().empty() ? report.first_offset : spine_.upper();
+  if (store_->FirstOffset() > replay_from && store_->NextOffset() > store_->FirstOffset()) {
+    return Status::Corruption(fmt::format(
+        "log store {} starts at offset {} but the batches end at {}: frames are missing",
+        store_->path(), store_->FirstOffset(), replay_from));
+  }
+  next_offset_ = replay_from;
+  if (Status s = ReplayLog(); !s.ok()) return s;
+  next_offset_ = std::max(next_offset_, store_->NextOffset());
+  durable_next_ = next_offset_;
+  stats_.recovery_ms = (engine_.clock().MonotonicNs() - start) / 1'000'000;
+  log->info("recovered {} keys from {} batches and {} log frames in {} ms (next offset {})",
+            engine_.keyspace().TotalKeys(), spine_.batches().size(), stats_.recovered_frames,
+            stats_.recovery_ms, next_offset_);
+  return Status::Ok();
+}
+
+Status Persistence::LoadBatches() {
+  Keyspace& ks = engine_.keyspace();
+  const int64_t now = engine_.clock().NowMs();
+  replaying_ = true;
+  for (const compaction::BatchMeta& meta : spine_.batches()) {
+    const std::string path = BatchPath(meta);
+    auto opened = compaction::BatchReader::Open(path, /*verify=*/true);
+    if (!opened.ok()) {
+      replaying_ = false;
+      return Status::Corruption(
+          fmt::format("batch file {} is unreadable: {}", path, opened.status().message()));
+    }
+    auto& reader = *opened.value();
+    for (reader.SeekToFirst(); reader.Valid(); reader.Next()) {
+      auto [db_index, key] = compaction::SplitBatchKey(reader.key());
+      auto state = compaction::DecodeKeyState(reader.value());
+      if (!state.ok() || db_index < 0 || db_index >= ks.num_databases() ||
+          (!state->tombstone && state->type != static_cast<uint8_t>(ValueType::kString))) {
+        replaying_ = false;
+        return Status::Corruption(fmt::format("batch file {}: bad entry for key '{}' in db {}",
+                                              path, key.substr(0, 64), db_index));
+      }
+      Database& db = ks.db(db_index);
+      if (state->tombstone || (state->expire_at_ms != 0 && state->expire_at_ms <= now)) {
+        // Deleted, or expired by now: never resurrected by an older batch's value either,
+        // because batches load oldest first and this state replaces it.
+        if (Entry* e = db.Peek(key, INT64_MIN)) db.Erase(e);
+        continue;
+      }
+      Entry* e = db.Peek(key, INT64_MIN);
+      if (e == nullptr) e = db.Insert(key, now, state->value.size());
+      e->SetString(state->value);
+      db.SetExpire(e, state->expire_at_ms);
+      stats_.recovered_batch_keys++;
+    }
+    if (Status s = reader.status(); !s.ok()) {
+      replaying_ = false;
+      return Status::Corruption(fmt::format("batch file {}: {}", path, s.message()));
+    }
+  }
+  replaying_ = false;
+  return Status::Ok();
+}
+
+Status Persistence::ReplayLog() {
+  auto reader = store_->ReadFrom(next_offset_);
+  if (!reader.ok()) return reader.status();
+  Session replay;
+  replay.internal = true;
+  std::string scratch;
+  proto::ReplyBuilder reply(&scratch);
+  replaying_ = true;
+  for (;;) {
+    auto next = reader.value()->Next();
+    if (!next.ok()) {
+      replaying_ = false;
+      return next.status();
+    }
+    if (!next->has_value()) break;
+    proto::Frame frame;
+    std::string error;
+    if (proto::DecodeFrame(**next, &frame, &error) != proto::FrameStatus::kOk ||
+        frame.offset != next_offset_ || frame.argv.empty() ||
+        frame.db >= engine_.keyspace().num_databases()) {
+      replaying_ = false;
+      return Status::Corruption(
+          fmt::format("log store {}: frame at offset {} is invalid ({})", store_->path(),
+                      next_offset_, error.empty() ? "offset or database out of sequence" : error));
+    }
+    replay.db = frame.db;
+    scratch.clear();
+    engine_.Execute(replay, frame.argv, reply);
+    if (!scratch.empty() && scratch[0] == '-') {
+      ModuleLogger("persistence")
+          ->warn("replaying frame {} ({}) failed: {}", frame.offset, frame.argv[0],
+                 scratch.substr(1, scratch.size() - 3));
+    }
+    next_offset_++;
+    stats_.recovered_frames++;
+  }
+  replaying_ = false;
+  return Status::Ok();
+}
+
+void Persistence::Start() {
+  pool_ = std::make_unique<asio::thread_pool>(static_cast<size_t>(config_.compaction_threads));
+  logstore::LogWriterCallbacks callbacks;
+  std::weak_ptr<bool> alive = alive_;
+  callbacks.on_durable = [this, alive](uint64_t next) {
+    asio::post(io_, [this, alive, next] {
+      if (alive.lock() && *alive.lock()) OnDurable(next);
+    });
+  };
+  callbacks.on_error = [this, alive](const Status& error) {
+    std::string text = error.message();
+    asio::post(io_, [this, alive, text] {
+      if (!alive.lock() || !*alive.lock()) return;
+      write_error_ = true;
+      write_error_text_ = text;
+      ModuleLogger("persistence")
+          ->error("log store write failed: {}; refusing writes until it succeeds again", text);
+    });
+  };
+  callbacks.on_recovered = [this, alive] {
+    asio::post(io_, [this, alive] {
+      if (!alive.lock() || !*alive.lock()) return;
+      write_error_ = false;
+      ModuleLogger("persistence")->info("log store writes succeed again; accepting writes");
+    });
+  };
+  writer_ = std::make_unique<logstore::LogWriter>(store_.get(), PolicyOf(config_.fsync),
+                                                  std::move(callbacks));
+  writer_->Start();
+}
+
+void Persistence::Stop() {
+  if (writer_ != nullptr) {
+    FlushChunk();
+    writer_->Stop();
+    writer_.reset();
+  }
+  if (pool_ != nullptr) {
+    pool_->join();
+    pool_.reset();
+  }
+}
+
+// ---- write path ------------------------------------------------------------------------
+
+void Persistence::MarkDirty(int db, std::string_view key) {
+  auto [it, inserted] = dirty_[static_cast<size_t>(db)].emplace(key);
+  if (inserted) dirty_bytes_ += key.size() + 32;
+}
+
+void Persistence::MarkKeys(int db, std::span<const std::string_view> argv) {
+  const CommandSpec* spec = engine_.commands().Find(argv[0]);
+  if (spec == nullptr || spec->first_key <= 0) return;
+  const int argc = static_cast<int>(argv.size());
+  const int last = spec->last_key < 0 ? argc + spec->last_key : spec->last_key;
+  for (int i = spec->first_key; i <= last && i < argc; i += std::max(1, spec->key_step)) {
+    MarkDirty(db, argv[static_cast<size_t>(i)]);
+  }
+  // Keys in another database: MOVE key db, COPY source destination DB db.
+  if (spec->name == "move" && argc == 3) {
+    if (auto target = ParseInt64(argv[2])) {
+      if (*target >= 0 && *target < static_cast<int64_t>(dirty_.size())) {
+        MarkDirty(static_cast<int>(*target), argv[1]);
+      }
+    }
+  } else if (spec->name == "copy") {
+    for (int i = 3; i + 1 < argc; i++) {
+      if (EqualsIgnoreCase(argv[static_cast<size_t>(i)], "db")) {
+        if (auto target = ParseInt64(argv[static_cast<size_t>(i) + 1])) {
+          if (*target >= 0 && *target < static_cast<int64_t>(dirty_.size())) {
+            MarkDirty(static_cast<int>(*target), argv[2]);
+          }
+        }
+      }
+    }
+  }
+}
+
+void Persistence::OnWholeDatabase(const Database& db) {
+  if (reloading_) return;  // DEBUG RELOAD empties the keyspace to load it back
+  db.dict().ForEach([&](Entry* e) { MarkDirty(db.index(), e->key()); });
+}
+
+void Persistence::OnEffect(Session* session, int db, std::span<const std::string_view> argv) {
+  MarkKeys(db, argv);
+  if (replaying_) return;
+  const uint64_t offset = next_offset_++;
+  if (chunk_count_ == 0) chunk_first_ = offset;
+  proto::EncodeFrame(offset, db, argv, &chunk_);
+  chunk_count_++;
+  if (session != nullptr) {
+    session->last_write_offset = offset;
+    session->write_count++;
+  }
+  if (chunk_.size() >= kMaxChunkBytes) {
+    FlushChunk();
+  } else {
+    ScheduleFlush();
+  }
+}
+
+bool Persistence::WritesAllowed(std::string* why) const {
+  if (!write_error_) return true;
+  *why = fmt::format(
+      "MISCONF Errors writing to the log store ({}): write commands are refused until a write "
+      "succeeds again (the server retries every second); reads keep working",
+      write_error_text_);
+  return false;
+}
+
+void Persistence::ScheduleFlush() {
+  if (flush_posted_) return;
+  flush_posted_ = true;
+  // Runs after the handlers already queued in this loop iteration: the frames of every
+  // client served in this round go to the writer as one chunk (group commit).
+  std::weak_ptr<bool> alive = alive_;
+  asio::post(io_, [this, alive] {
+    if (!alive.lock() || !*alive.lock()) return;
+    flush_posted_ = false;
+    FlushChunk();
+  });
+}
+
+void Persistence::FlushChunk() {
+  if (chunk_count_ == 0 || writer_ == nullptr) return;
+  std::string frames;
+  frames.reserve(std::min<size_t>(chunk_.capacity(), kMaxChunkBytes));
+  frames.swap(chunk_);
+  writer_->Submit(chunk_first_, chunk_count_, std::move(frames));
+  chunk_count_ = 0;
+}
+
+bool Persistence::MustWaitFor(uint64_t offset) const {
+  return config_.fsync == "always" && offset >= durable_next_ && writer_ != nullptr;
+}
+
+void Persistence::WaitDurable(uint64_t offset, std::function<void()> resume) {
+  durable_waiters_.emplace_back(offset, std::move(resume));
+}
+
+void Persistence::OnDurable(uint64_t durable_next) {
+  durable_next_ = std::max(durable_next_, durable_next);
+  while (!durable_waiters_.empty() && durable_waiters_.front().first < durable_next_) {
+    auto resume = std::move(durable_waiters_.front().second);
+    durable_waiters_.pop_front();
+    resume();
+  }
+}
+
+// ---- seal and merge -------------------------------------------------------------------
+
+std::string Persistence::BatchPath(const compaction::BatchMeta& meta) const {
+  return batch_dir_ + "/" + meta.FileName();
+}
+
+void Persistence::Cron(int64_t now_ms) {
+  const config::Config& cfg = engine_.config();
+  const bool due = now_ms - last_seal_attempt_ms_ >= cfg.seal_interval_ms ||
+                   dirty_bytes_ >= static_cast<uint64_t>(cfg.seal_dirty_bytes);
+  if (due && !seal_running_ && next_offset_ > spine_.upper() && writer_ != nullptr) {
+    Seal(nullptr);
+  }
+}
+
+bool Persistence::SaveInBackground() {
+  if (seal_running_) return false;
+  Seal(nullptr);
+  return true;
+}
+
+void Persistence::Seal(std::function<void(const Status&)> done) {
+  if (done) seal_waiters_.push_back(std::move(done));
+  if (seal_running_ || writer_ == nullptr) return;
+  seal_running_ = true;
+  const int64_t now = engine_.clock().NowMs();
+  seal_started_ms_ = now;
+  last_seal_attempt_ms_ = now;
+  FlushChunk();
+
+  const uint64_t upper = next_offset_;
+  const uint64_t lower = spine_.batches().empty() ? log_base_ : spine_.upper();
+  // Capture the dirty keys' states now, on the loop: this is the cost of a seal, and it is
+  // proportional to what changed since the last one.
+  std::vector<std::pair<std::string, std::string>> entries;
+  Keyspace& ks = engine_.keyspace();
+  for (size_t db = 0; db < dirty_.size(); db++) {
+    for (const std::string& key : dirty_[db]) {
+      const Entry* e = ks.db(static_cast<int>(db)).Peek(key, now);
+      entries.emplace_back(compaction::BatchKey(static_cast<int>(db), key),
+                           compaction::EncodeKeyState(StateOf(e)));
+    }
+    dirty_[db].clear();
+  }
+  dirty_bytes_ = 0;
+  stats_.last_seal_keys = entries.size();
+
+  compaction::BatchMeta meta;
+  meta.id = next_batch_id_++;
+  meta.lower = lower;
+  meta.upper = upper;
+  meta.level = 0;
+  const std::string path = BatchPath(meta);
+  std::weak_ptr<bool> alive = alive_;
+  asio::post(*pool_, [this, alive, meta, path, entries = std::move(entries)]() mutable {
+    std::sort(entries.begin(), entries.end());
+    Status status;
+    compaction::BatchMeta written = meta;
+    auto writer = compaction::BatchWriter::Create(path + ".tmp");
+    if (!writer.ok()) status = writer.status();
+    for (size_t i = 0; status.ok() && i < entries.size(); i++) {
+      status = writer.value()->Add(entries[i].first, entries[i].second);
+    }
+    if (status.ok()) {
+      auto bytes = writer.value()->Finish();
+      if (!bytes.ok()) {
+        status = bytes.status();
+      } else {
+        written.bytes = *bytes;
+        written.entries = entries.size();
+        std::error_code ec;
+        fs::rename(path + ".tmp", path, ec);
+        if (ec) status = Status::IOError(fmt::format("rename {}: {}", path, ec.message()));
+        SyncDirectory(fs::path(path).parent_path().string());
+      }
+    }
+    asio::post(io_, [this, alive, written, status, entries = std::move(entries)] {
+      if (!alive.lock() || !*alive.lock()) return;
+      if (!status.ok()) {
+        // Nothing was committed: the keys stay dirty for the next attempt.
+        for (const auto& [batch_key, state] : entries) {
+          auto [db, key] = compaction::SplitBatchKey(batch_key);
+          MarkDirty(db, key);
+        }
+        next_batch_id_ = std::max(next_batch_id_, written.id + 1);
+        FinishSeal(status);
+        return;
+      }
+      spine_.Append(written);
+      compaction::Manifest manifest{next_batch_id_, spine_.batches()};
+      std::weak_ptr<bool> alive2 = alive_;
+      writer_->SubmitMeta({{std::string(kManifestKey), compaction::EncodeManifest(manifest)}},
+                          written.upper, [this, alive2](const Status& s) {
+                            asio::post(io_, [this, alive2, s] {
+                              if (alive2.lock() && *alive2.lock()) FinishSeal(s);
+                            });
+                          });
+    });
+  });
+}
+
+void Persistence::FinishSeal(const Status& status) {
+  seal_running_ = false;
+  const int64_t now = engine_.clock().NowMs();
+  if (status.ok()) {
+    stats_.seals++;
+    stats_.last_seal_unix_ms = now;
+    stats_.last_seal_duration_ms = now - seal_started_ms_;
+    engine_.stats().dirty = 0;
+  } else {
+    stats_.seal_failures++;
+    ModuleLogger("persistence")->error("seal failed: {}", status.message());
+  }
+  auto waiters = std::move(seal_waiters_);
+  seal_waiters_.clear();
+  for (auto& w : waiters) w(status);
+  MaybeStartMerges();
+}
+
+void Persistence::MaybeStartMerges() {
+  const size_t max_inflight = static_cast<size_t>(engine_.config().compaction_max_inflight);
+  while (merges_running_ < max_inflight) {
+    auto task = spine_.NextMerge(max_inflight);
+    if (!task) return;
+    merges_running_++;
+    compaction::BatchMeta result;
+    result.id = next_batch_id_++;
+    result.lower = task->older.lower;
+    result.upper = task->newer.upper;
+    result.level = std::max(task->older.level, task->newer.level);
+    const std::string older = BatchPath(task->older);
+    const std::string newer = BatchPath(task->newer);
+    const std::string out = BatchPath(result);
+    const int64_t now = engine_.clock().NowMs();
+    std::weak_ptr<bool> alive = alive_;
+    asio::post(*pool_, [this, alive, task = *task, result, older, newer, out, now] {
+      auto merged =
+          compaction::MergeBatches(older, newer, out + ".tmp", result, task.into_oldest, now);
+      Status status = merged.status();
+      compaction::BatchMeta meta = merged.ok() ? merged.value() : result;
+      if (status.ok()) {
+        std::error_code ec;
+        fs::rename(out + ".tmp", out, ec);
+        if (ec) status = Status::IOError(fmt::format("rename {}: {}", out, ec.message()));
+        SyncDirectory(fs::path(out).parent_path().string());
+      }
+      asio::post(io_, [this, alive, task, meta, status, older, newer, out]() mutable {
+        if (!alive.lock() || !*alive.lock()) return;
+        merges_running_--;
+        std::error_code ec;
+        if (!status.ok()) {
+          stats_.merge_failures++;
+          ModuleLogger("persistence")->error("merge failed: {}", status.message());
+          spine_.AbortMerge(task);
+          fs::remove(out + ".tmp", ec);
+          return;
+        }
+        meta.level = compaction::Spine::MergedLevel(task.older, task.newer, meta.bytes);
+        if (!spine_.ApplyMerge(task, meta)) {
+          fs::remove(out, ec);
+          return;
+        }
+        compaction::Manifest manifest{next_batch_id_, spine_.batches()};
+        std::weak_ptr<bool> alive2 = alive_;
+        writer_->SubmitMeta({{std::string(kManifestKey), compaction::EncodeManifest(manifest)}}, 0,
+                            [this, alive2, older, newer](const Status& s) {
+                              asio::post(io_, [this, alive2, older, newer, s] {
+                                if (!alive2.lock() || !*alive2.lock()) return;
+                                if (!s.ok())
+                                  return;  // the writer retries; the files stay until it commits
+                                // Inputs go only once the manifest without them is durable.
+                                std::error_code ec2;
+                                fs::remove(older, ec2);
+                                fs::remove(newer, ec2);
+                                stats_.merges++;
+                                MaybeStartMerges();
+                              });
+                            });
+      });
+    });
+  }
+}
+
+void Persistence::Reload(std::function<void(const Status&)> done) {
+  Seal([this, done = std::move(done)](const Status& sealed) {
+    if (!sealed.ok()) return done(sealed);
+    // Everything submitted so far must be in the store before it is read back: queue an
+    // empty meta commit behind it and wait (this blocks the loop, as DEBUG RELOAD does in
+    // Redis; the writer thread never waits on the loop).
+    FlushChunk();
+    std::promise<Status> drained;
+    writer_->SubmitMeta({}, 0, [&drained](const Status& s) { drained.set_value(s); });
+    Status status = drained.get_future().get();
+    if (status.ok()) {
+      reloading_ = true;
+      engine_.keyspace().ClearAll();
+      reloading_ = false;
+      next_offset_ = spine_.upper();
+      status = LoadBatches();
+      if (status.ok()) status = ReplayLog();
+      next_offset_ = std::max(next_offset_, store_->NextOffset());
+    }
+    done(status);
+  });
+}
+
+void Persistence::AppendInfo(std::string& out) const {
+  auto line = [&out](std::string_view key, const auto& value) {
+    out += fmt::format("{}:{}\r\n", key, value);
+  };
+  const logstore::LogWriterStats ws =
+      writer_ != nullptr ? writer_->stats() : logstore::LogWriterStats{};
+  line("loading", 0);
+  line("logstore_mode", config_.logstore_mode);
+  line("logstore_fsync", config_.fsync);
+  line("logstore_first_offset", store_ != nullptr ? store_->FirstOffset() : 0);
+  line("logstore_next_offset", next_offset_);
+  line("logstore_durable_offset", durable_next_);
+  line("logstore_bytes", store_ != nullptr ? store_->Bytes() : 0);
+  line("logstore_queued_bytes", writer_ != nullptr ? writer_->queued_bytes() : 0);
+  line("logstore_fsyncs", ws.fsyncs);
+  line("logstore_last_fsync_time", ws.last_fsync_unix_ms / 1000);
+  line("logstore_write_errors", ws.write_errors);
+  line("logstore_write_status", write_error_ ? "err" : "ok");
+  uint64_t batch_bytes = 0;
+  std::vector<uint64_t> per_level;
+  for (const auto& b : spine_.batches()) {
+    batch_bytes += b.bytes;
+    if (per_level.size() <= b.level) per_level.resize(b.level + 1, 0);
+    per_level[b.level]++;
+  }
+  std::string levels;
+  for (size_t i = 0; i < per_level.size(); i++) {
+    if (per_level[i] == 0) continue;
+    if (!levels.empty()) levels += ",";
+    levels += fmt::format("L{}={}", i, per_level[i]);
+  }
+  line("batches", spine_.batches().size());
+  line("batches_per_level", levels.empty() ? "none" : levels);
+  line("batches_bytes", batch_bytes);
+  line("batches_upper", spine_.upper());
+  line("dirty_keys", [&] {
+    size_t n = 0;
+    for (const auto& d : dirty_) n += d.size();
+    return n;
+  }());
+  line("seals", stats_.seals);
+  line("seal_in_progress", seal_running_ ? 1 : 0);
+  line("last_seal_time", stats_.last_seal_unix_ms / 1000);
+  line("last_seal_duration_ms", stats_.last_seal_duration_ms);
+  line("last_seal_keys", stats_.last_seal_keys);
+  line("seal_failures", stats_.seal_failures);
+  line("merges_done", stats_.merges);
+  line("merges_in_progress", merges_running_);
+  line("merge_failures", stats_.merge_failures);
+  line("recovery_time_ms", stats_.recovery_ms);
+  line("recovered_batch_keys", stats_.recovered_batch_keys);
+  line("recovered_log_frames", stats_.recovered_frames);
+  line("rdb_changes_since_last_save", engine_.stats().dirty);
+  line("rdb_last_save_time", stats_.last_seal_unix_ms / 1000);
+  line("aof_enabled", 1);
+}
+
+}  // namespace tidekv::server

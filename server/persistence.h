@@ -1,0 +1,159 @@
+// Persistence: makes the keyspace durable and restartable (DESIGN.md §3, §5, §6).
+//
+// Owns, for one data directory: the directory lock, the LogStore (<dir>/log) and its
+// LogWriter thread, the spine of batch files (<dir>/batches) and the compaction pool.
+// Lives on the loop thread; everything it hands to other threads is bytes or file names,
+// and results come back with asio::post (no locks on the hot path).
+//
+// Write path: the Engine gives every write's effect to OnEffect, which assigns the next
+// offset, appends the encoded frame to the current chunk and marks the effect's keys dirty.
+// The chunk is handed to the log writer once per loop iteration (a posted flush: group
+// commit). With fsync = "always" the connection holds its replies until the chunk holding
+// its last write is durable (WaitDurable).
+//
+// Seal: on a timer or when the dirty keys grow large, the dirty keys' current states are
+// encoded on the loop (cost: the changed data), written as a batch file on the pool, and
+// committed to the manifest together with the truncation of the log below the batch's
+// upper offset. Merges follow the spine's rule on the pool; their inputs are deleted only
+// after the manifest that replaces them is committed.
+//
+// Recovery (before serving): load the manifest, load the batches oldest to newest (newest
+// wins), then replay the log from the spine's upper offset through the normal command path.
+#pragma once
+
+#include <absl/container/flat_hash_set.h>
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/asio.h"
+#include "common/status.h"
+#include "compaction/spine.h"
+#include "config/config.h"
+#include "logstore/log_store.h"
+#include "logstore/log_writer.h"
+#include "server/engine.h"
+
+namespace tidekv::server {
+
+struct PersistenceStats {
+  uint64_t seals = 0;
+  int64_t last_seal_unix_ms = 0;
+  int64_t last_seal_duration_ms = 0;
+  uint64_t last_seal_keys = 0;
+  uint64_t seal_failures = 0;
+  uint64_t merges = 0;
+  uint64_t merge_failures = 0;
+  int64_t recovery_ms = 0;
+  uint64_t recovered_batch_keys = 0;
+  uint64_t recovered_frames = 0;
+  bool dropped_torn_tail = false;
+};
+
+class Persistence final : public EffectSink {
+ public:
+  Persistence(Engine& engine, asio::io_context& io, const config::Config& config);
+  ~Persistence() override;
+  Persistence(const Persistence&) = delete;
+  Persistence& operator=(const Persistence&) = delete;
+
+  // Locks <dir>, opens the log store, loads the batches and replays the log. Returns a
+  // clear error naming the file on any corruption. Call once before serving.
+  Status Recover();
+  // Starts the log writer thread and the compaction pool. After Recover.
+  void Start();
+  // Flushes the current chunk, waits for the log writer to drain and stops the threads.
+  void Stop();
+
+  // EffectSink.
+  void OnEffect(Session* session, int db, std::span<const std::string_view> argv) override;
+  void OnWholeDatabase(const Database& db) override;
+  bool WritesAllowed(std::string* why) const override;
+
+  // fsync = "always": true when `offset` is not yet durable; then resume() runs on the loop
+  // once it is.
+  bool MustWaitFor(uint64_t offset) const;
+  void WaitDurable(uint64_t offset, std::function<void()> resume);
+
+  // Called from the server's cron.
+  void Cron(int64_t now_ms);
+
+  // Seals now; done(status) runs on the loop once the batch is committed (SAVE replies
+  // then). BGSAVE: starts a seal and returns false when one is already running.
+  void Save(std::function<void(const Status&)> done) { Seal(std::move(done)); }
+  bool SaveInBackground();
+  // DEBUG RELOAD: seal, empty the keyspace, load it back from the batches and the log.
+  void Reload(std::function<void(const Status&)> done);
+
+  int64_t last_save_unix_s() const { return stats_.last_seal_unix_ms / 1000; }
+  uint64_t next_offset() const { return next_offset_; }
+  uint64_t durable_offset() const { return durable_next_; }
+  void AppendInfo(std::string& out) const;
+  const PersistenceStats& stats() const { return stats_; }
+
+ private:
+  struct DirtyKey;
+  Status LockDirectory();
+  Status LoadBatches();
+  Status ReplayLog();
+  void MarkKeys(int db, std::span<const std::string_view> argv);
+  void MarkDirty(int db, std::string_view key);
+  void ScheduleFlush();
+  void FlushChunk();
+  void OnDurable(uint64_t durable_next);
+  // Seals the dirty keys; done(status) runs on the loop when the manifest is committed.
+  void Seal(std::function<void(const Status&)> done);
+  void FinishSeal(const Status& status);
+  void MaybeStartMerges();
+  std::string BatchPath(const compaction::BatchMeta& meta) const;
+  Status CommitManifestSync();
+
+  Engine& engine_;
+  asio::io_context& io_;
+  config::Config config_;  // start-up values (dir, mode); runtime ones read from engine_
+  std::string dir_;
+  std::string batch_dir_;
+  int lock_fd_ = -1;
+
+  std::unique_ptr<logstore::LogStore> store_;
+  std::unique_ptr<logstore::LogWriter> writer_;
+  std::unique_ptr<asio::thread_pool> pool_;
+
+  // Write path.
+  bool replaying_ = false;
+  bool reloading_ = false;
+  uint64_t next_offset_ = 0;
+  uint64_t chunk_first_ = 0;
+  uint32_t chunk_count_ = 0;
+  std::string chunk_;
+  bool flush_posted_ = false;
+  uint64_t durable_next_ = 0;  // every offset below this is durable
+  std::deque<std::pair<uint64_t, std::function<void()>>> durable_waiters_;
+  bool write_error_ = false;
+  std::string write_error_text_;
+
+  // Dirty keys since the last seal, per database: key bytes.
+  std::vector<absl::flat_hash_set<std::string>> dirty_;
+  uint64_t dirty_bytes_ = 0;
+
+  // Spine.
+  compaction::Spine spine_;
+  uint64_t next_batch_id_ = 1;
+  uint64_t log_base_ = 0;  // offset the first batch starts at
+  bool seal_running_ = false;
+  std::vector<std::function<void(const Status&)>> seal_waiters_;
+  int64_t seal_started_ms_ = 0;
+  int64_t last_seal_attempt_ms_ = 0;
+  size_t merges_running_ = 0;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+
+  PersistenceStats stats_;
+};
+
+}  // namespace tidekv::server

@@ -6,7 +6,7 @@ BUILD_ASAN  ?= build-asan
 BUILD_FUZZ  ?= build-fuzz
 JOBS        ?= $(shell nproc)
 CONFIG      ?= config/tidekv.toml
-FUZZ_SECONDS ?= 30
+FUZZ_SECONDS ?= 20
 CMAKE_FLAGS ?=
 
 .PHONY: all deps build run test test-unit test-asan test-fuzz bench format docs clean
@@ -43,11 +43,13 @@ test-asan: deps
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir $(BUILD_ASAN) --output-on-failure -j $(JOBS)
 
+FUZZERS ?= resp_parser_fuzz frame_fuzz manifest_fuzz
+
 test-fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B $(BUILD_FUZZ) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DTIDEKV_FUZZ=ON -DTIDEKV_TESTS=OFF
-	cmake --build $(BUILD_FUZZ) -j $(JOBS) --target resp_parser_fuzz
-	bash tests/fuzz/run.sh $(BUILD_FUZZ)/resp_parser_fuzz $(FUZZ_SECONDS)
+	cmake --build $(BUILD_FUZZ) -j $(JOBS) --target $(FUZZERS)
+	for f in $(FUZZERS); do bash tests/fuzz/run.sh $(BUILD_FUZZ)/$$f $(FUZZ_SECONDS) || exit 1; done
 
 # redis-benchmark against tidekv and redis-server in one run (not part of `make test`).
 bench: build

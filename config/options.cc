@@ -166,10 +166,11 @@ std::vector<OptionSpec> BuildOptions() {
       // [logstore]
       {.key = "logstore.mode",
        .type = T::kEnum,
-       .choices = {"wal"},
+       .choices = {"wal", "spill"},
        .runtime = false,
-       .doc = "wal: every write's effect is logged before or as it is acknowledged, and a "
-              "restart recovers every logged write (the only mode so far).",
+       .doc = "wal: every write's effect is logged and a restart recovers every logged write; "
+              "spill: a cache without durability: nothing is logged per write, batches are "
+              "sealed only by SAVE/BGSAVE, and a restart loads the last SAVE.",
        .field = &Config::logstore_mode},
       {.key = "logstore.fsync",
        .redis_name = "appendfsync",

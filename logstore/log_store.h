@@ -9,26 +9,32 @@
 //
 // Threading: LogStore itself is not thread-safe; the server gives it to one log-writer
 // thread (LogWriter below), which is its only user once the server runs. Recovery reads
-// it on the main thread before the writer starts. No Asio here.
+// it on the main thread before the writer starts. No Asio here. (ReadFrom and its Reader
+// touch only RocksDB, which is safe against a concurrent writer; FirstOffset/NextOffset
+// are plain members owned by the writer's thread.)
 //
 // Offsets: frames carry consecutive offsets. Append requires the chunk's first offset to
 // be NextOffset(). ReadFrom(x) returns frames with offset >= x, across chunk boundaries
-// (SeekForPrev(x), then skip frames below x). TruncateBelow(x) removes whole chunks whose
-// frames all lie below x (a chunk holding x stays), with a range delete.
+// (SeekForPrev(x), then skip frames below x). Truncation (CommitMeta's truncate_below = x)
+// removes whole chunks whose frames all lie below x (a chunk holding x stays), with a range
+// delete.
 //
 // Failures: RocksDB errors come back as Status (IOError, Corruption; a full disk is
 // Unavailable) naming the path; a torn final chunk (a crash mid-write) is detected when
 // Open scans the tail: it is dropped, logged through the returned OpenReport, and never
-// silently kept. A chunk that does not decode anywhere else, or chunks whose offsets do not
-// follow each other, make Open fail with Corruption naming the path and the chunk's offset.
-// After a failed write the next write first asks RocksDB to resume (RocksDB stops
-// accepting writes after a WAL error until told to), so a caller simply retries.
+// silently kept ("torn" = its frames are cut short or garbled; frames that decode but carry
+// the wrong offsets are Corruption, not a crash). A chunk that does not decode elsewhere,
+// or chunks whose offsets do not follow each other, make Open fail with Corruption naming
+// the path and the chunk's offset. After a failed write the next write first asks RocksDB
+// to resume (RocksDB stops accepting writes after a WAL error until told to), so a caller
+// simply retries.
 //
 // Durability (the WAL rule): RocksDB's write-ahead log is the only thing that makes an
 // Append durable; memtables and SST files are rebuilt from it. The WAL is always on and
 // every write goes to the WAL file before Append returns (manual_wal_flush = false), so a
 // process crash loses nothing that Append acknowledged. An Append is durable across power
-// loss only once a WAL fsync covering it returned: Append(sync = true), or a later Sync().
+// loss only once a WAL fsync covering it returned: Append(sync = true), or a later Sync()
+// (SyncWAL). CommitMeta and Reset follow the same rule.
 // Recovery replays the WAL to the last intact record (kPointInTimeRecovery), so it never
 // leaves a hole: what survives is always a prefix of what was appended.
 //

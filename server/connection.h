@@ -85,8 +85,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   proto::ReplyBuilder reply_;
   // Whether the reader must wait before handling more input.
   bool MustPause() const { return writing_ || held_ || session_.blocked; }
-  // Holds the replies of a batch that wrote until persistence says those writes are
-  // durable (fsync = "always").
+  // Holds the replies of a batch that wrote until persistence says those writes may be
+  // acknowledged (in the log's WAL file; fsynced with fsync = "always").
   void HoldUntilDurable();
 
   bool writing_ = false;

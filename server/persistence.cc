@@ -60,7 +60,9 @@ Persistence::Persistence(Engine& engine, asio::io_context& io, const config::Con
       config_(config),
       dir_(config.dir),
       batch_dir_(config.dir + "/batches"),
-      dirty_(static_cast<size_t>(config.databases)) {}
+      dirty_(static_cast<size_t>(config.databases)) {
+  spill_ = config.logstore_mode == "spill";
+}
 
 Persistence::~Persistence() {
   *alive_ = false;
@@ -113,7 +115,12 @@ Status Persistence::Recover() {
   }
 
   compaction::Manifest manifest;
-  if (auto bytes = store_->GetMeta(kManifestKey)) {
+  auto stored = store_->ReadMeta(kManifestKey);
+  if (!stored.ok()) {
+    return Status::IOError(fmt::format("cannot read the manifest from {}: {}", store_->path(),
+                                       stored.status().message()));
+  }
+  if (const auto& bytes = stored.value()) {
     auto decoded = compaction::DecodeManifest(*bytes);
     if (!decoded.ok()) {
       return Status::Corruption(fmt::format("manifest in {} is unreadable: {}", store_->path(),
@@ -149,11 +156,26 @@ Status Persistence::Recover() {
   next_offset_ = replay_from;
   if (Status s = ReplayLog(); !s.ok()) return s;
   next_offset_ = std::max(next_offset_, store_->NextOffset());
+  // The log must continue at our next offset: after spill mode (which logs nothing), or
+  // when the batches end past an emptied log, move the log's next offset up first.
+  if (store_->NextOffset() < next_offset_) {
+    if (Status s = store_->Reset(next_offset_, {}, true); !s.ok()) {
+      return Status::IOError(fmt::format("cannot move the log store {} to offset {}: {}",
+                                         store_->path(), next_offset_, s.message()));
+    }
+  }
   durable_next_ = next_offset_;
   stats_.recovery_ms = (engine_.clock().MonotonicNs() - start) / 1'000'000;
   log->info("recovered {} keys from {} batches and {} log frames in {} ms (next offset {})",
             engine_.keyspace().TotalKeys(), spine_.batches().size(), stats_.recovered_frames,
             stats_.recovery_ms, next_offset_);
+  if (spill_) {
+    log->warn(
+        "logstore.mode = spill: writes are not logged; a restart loads what the last "
+        "SAVE/BGSAVE sealed ({})",
+        spine_.batches().empty() ? "no SAVE yet, so this start was empty"
+                                 : fmt::format("{} keys this time", stats_.recovered_batch_keys));
+  }
   return Status::Ok();
 }
 
@@ -327,6 +349,11 @@ void Persistence::OnWholeDatabase(const Database& db) {
 void Persistence::OnEffect(Session* session, int db, std::span<const std::string_view> argv) {
   MarkKeys(db, argv);
   if (replaying_) return;
+  if (spill_) {
+    // Offsets still count writes (replication needs them); nothing goes to the log.
+    next_offset_++;
+    return;
+  }
   const uint64_t offset = next_offset_++;
   if (chunk_count_ == 0) chunk_first_ = offset;
   proto::EncodeFrame(offset, db, argv, &chunk_);
@@ -374,7 +401,10 @@ void Persistence::FlushChunk() {
 }
 
 bool Persistence::MustWaitFor(uint64_t offset) const {
-  return config_.fsync == "always" && offset >= durable_next_ && writer_ != nullptr;
+  // Every wal policy holds replies until the writer has the write in RocksDB's WAL file (as
+  // Redis writes its AOF before replying): a process crash then loses no acknowledged
+  // write. "always" additionally waits for the fsync (the writer reports only then).
+  return !spill_ && offset >= durable_next_ && writer_ != nullptr;
 }
 
 void Persistence::WaitDurable(uint64_t offset, std::function<void()> resume) {
@@ -400,7 +430,7 @@ void Persistence::Cron(int64_t now_ms) {
   const config::Config& cfg = engine_.config();
   const bool due = now_ms - last_seal_attempt_ms_ >= cfg.seal_interval_ms ||
                    dirty_bytes_ >= static_cast<uint64_t>(cfg.seal_dirty_bytes);
-  if (due && !seal_running_ && next_offset_ > spine_.upper() && writer_ != nullptr) {
+  if (due && !spill_ && !seal_running_ && next_offset_ > spine_.upper() && writer_ != nullptr) {
     Seal(nullptr);
   }
 }

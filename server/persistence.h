@@ -76,8 +76,9 @@ class Persistence final : public EffectSink {
   void OnWholeDatabase(const Database& db) override;
   bool WritesAllowed(std::string* why) const override;
 
-  // fsync = "always": true when `offset` is not yet durable; then resume() runs on the loop
-  // once it is.
+  // True when the write at `offset` may not be acknowledged yet (not yet in the log's WAL
+  // file; with fsync = "always", not yet fsynced); resume() then runs on the loop once it
+  // may.
   bool MustWaitFor(uint64_t offset) const;
   void WaitDurable(uint64_t offset, std::function<void()> resume);
 
@@ -126,6 +127,7 @@ class Persistence final : public EffectSink {
   std::unique_ptr<asio::thread_pool> pool_;
 
   // Write path.
+  bool spill_ = false;  // logstore.mode = "spill": no per-write logging, seals on SAVE only
   bool replaying_ = false;
   bool reloading_ = false;
   uint64_t next_offset_ = 0;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tidekv vs redis-server, same machine, same run, same client.
 #
-# Starts build/tidekv-server and a Debian redis-server (no persistence) on loopback and runs
+# Starts build/tidekv-server (logstore.mode = spill: no per-write logging) and a Debian
+# redis-server (no persistence: no RDB, no AOF) on loopback and runs
 # redis-benchmark against them alternately, REPEATS times per test. Prints per test the
 # median requests/s of each server, the tidekv/redis ratio, and each server's CPU seconds
 # per million requests (utime+stime from /proc/<pid>/stat around the run, so a saturated
@@ -41,7 +42,7 @@ cleanup() {
 trap cleanup EXIT
 
 # tidekv: ephemeral port, read back from its ready line.
-"$TIDEKV" --port 0 --dir "$work/tidekv" --loglevel warn >"$work/tidekv.out" 2>"$work/tidekv.err" &
+"$TIDEKV" --port 0 --dir "$work/tidekv" --loglevel warn --logstore.mode spill >"$work/tidekv.out" 2>"$work/tidekv.err" &
 pids+=($!)
 tidekv_pid=$!
 for _ in $(seq 100); do grep -q 'ready: port=' "$work/tidekv.out" 2>/dev/null && break; sleep 0.1; done

@@ -376,6 +376,7 @@ void LogStore::InjectWriteErrorForTest(int n) { impl_->injected_errors.store(n);
 
 Status LogStore::Append(uint64_t first_offset, uint32_t count, std::string_view frames,
                         const std::vector<std::pair<std::string, std::string>>& meta, bool sync) {
+  std::lock_guard lock(write_mu_);
   if (first_offset != next_offset_) {
     return Status::InvalidArgument("log store " + path_ + ": append at offset " +
                                    std::to_string(first_offset) + " but the next offset is " +
@@ -413,6 +414,7 @@ Status LogStore::Append(uint64_t first_offset, uint32_t count, std::string_view 
 
 Status LogStore::CommitMeta(const std::vector<std::pair<std::string, std::string>>& meta,
                             uint64_t truncate_below, bool sync) {
+  std::lock_guard lock(write_mu_);
   if (Status st = InjectedError("commit meta"); !st.ok()) return st;
   rocksdb::WriteBatch batch;
   rocksdb::Status s;
@@ -465,6 +467,7 @@ Status LogStore::CommitMeta(const std::vector<std::pair<std::string, std::string
 
 Status LogStore::Reset(uint64_t next_offset,
                        const std::vector<std::pair<std::string, std::string>>& meta, bool sync) {
+  std::lock_guard lock(write_mu_);
   if (Status st = InjectedError("reset"); !st.ok()) return st;
   rocksdb::WriteBatch batch;
   rocksdb::Status s = batch.DeleteRange(impl_->frames, Key(0), kPastLastKey);

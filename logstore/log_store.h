@@ -7,11 +7,11 @@
 //           WriteBatch as the chunk or truncation they describe, so a crash never leaves
 //           them disagreeing.
 //
-// Threading: LogStore itself is not thread-safe; the server gives it to one log-writer
-// thread (LogWriter below), which is its only user once the server runs. Recovery reads
-// it on the main thread before the writer starts. No Asio here. (ReadFrom and its Reader
-// touch only RocksDB, which is safe against a concurrent writer; FirstOffset/NextOffset
-// are plain members owned by the writer's thread.)
+// Threading: Append, CommitMeta and Reset are serialised by a mutex, so the server's loop
+// thread may append chunks itself (the WAL write of a group commit, as Redis writes its AOF
+// before replying) while the log-writer thread commits meta values and syncs. Sync, ReadFrom
+// and its Reader touch only RocksDB, which is safe against concurrent writers; FirstOffset
+// and NextOffset are atomics. Recovery (Open) runs alone on the main thread. No Asio here.
 //
 // Offsets: frames carry consecutive offsets. Append requires the chunk's first offset to
 // be NextOffset(). ReadFrom(x) returns frames with offset >= x, across chunk boundaries
@@ -49,9 +49,11 @@
 // wholly below the new first offset; what remains of the removed range goes at compaction.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -133,8 +135,8 @@ class LogStore {
   };
   Result<std::unique_ptr<Reader>> ReadFrom(uint64_t offset) const;
 
-  uint64_t FirstOffset() const { return first_offset_; }
-  uint64_t NextOffset() const { return next_offset_; }
+  uint64_t FirstOffset() const { return first_offset_.load(std::memory_order_acquire); }
+  uint64_t NextOffset() const { return next_offset_.load(std::memory_order_acquire); }
   // Approximate bytes of stored frames: RocksDB's approximate size (SST files and
   // memtables) of the key range [FirstOffset(), end) in the frames family. It grows with
   // appends and drops as soon as a truncation moves FirstOffset() (the range no longer
@@ -154,8 +156,11 @@ class LogStore {
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::string path_;
-  uint64_t first_offset_ = 0;
-  uint64_t next_offset_ = 0;
+  std::atomic<uint64_t> first_offset_{0};
+  std::atomic<uint64_t> next_offset_{0};
+  // Serialises Append, CommitMeta and Reset: the loop thread appends chunks itself while
+  // the writer thread commits meta and syncs.
+  std::mutex write_mu_;
 };
 
 }  // namespace tidekv::logstore

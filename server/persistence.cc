@@ -299,6 +299,10 @@ void Persistence::Stop() {
     FlushChunk();
     writer_->Stop();
     writer_.reset();
+    // Chunks the loop wrote itself are in the WAL file; make them durable before exit.
+    if (Status s = store_->Sync(); !s.ok()) {
+      ModuleLogger("persistence")->error("final log sync failed: {}", s.message());
+    }
   }
   if (pool_ != nullptr) {
     pool_->join();
@@ -393,11 +397,44 @@ void Persistence::ScheduleFlush() {
 
 void Persistence::FlushChunk() {
   if (chunk_count_ == 0 || writer_ == nullptr) return;
+  // Fast path: when nothing is pending in the writer (the store continues exactly at this
+  // chunk), the loop writes the chunk into RocksDB's WAL itself, as Redis write()s its AOF
+  // before replying: no thread hand-off before the replies can go. Only syncs (and meta
+  // commits) go to the writer thread. After an error, chunks queue behind the writer,
+  // which retries them in order, until it has caught up again.
+  if (!write_error_ && store_->NextOffset() == chunk_first_) {
+    const uint64_t next = chunk_first_ + chunk_count_;
+    if (store_->Append(chunk_first_, chunk_count_, chunk_, {}, false).ok()) {
+      chunk_.clear();
+      chunk_count_ = 0;
+      unsynced_ = true;
+      if (config_.fsync == "always") {
+        RequestSync(next);
+      } else {
+        OnDurable(next);
+      }
+      return;
+    }
+  }
   std::string frames;
   frames.reserve(std::min<size_t>(chunk_.capacity(), kMaxChunkBytes));
   frames.swap(chunk_);
   writer_->Submit(chunk_first_, chunk_count_, std::move(frames));
   chunk_count_ = 0;
+}
+
+void Persistence::RequestSync(uint64_t durable_next) {
+  unsynced_ = false;
+  last_sync_request_ms_ = engine_.clock().NowMs();
+  std::weak_ptr<bool> alive = alive_;
+  // An empty meta commit is an fsync of everything written before it; several requested
+  // together share one fsync on the writer thread.
+  writer_->SubmitMeta({}, 0, [this, alive, durable_next](const Status& s) {
+    if (!s.ok()) return;  // the writer reports the error and retries
+    asio::post(io_, [this, alive, durable_next] {
+      if (alive.lock() && *alive.lock()) OnDurable(durable_next);
+    });
+  });
 }
 
 bool Persistence::MustWaitFor(uint64_t offset) const {
@@ -428,6 +465,11 @@ std::string Persistence::BatchPath(const compaction::BatchMeta& meta) const {
 
 void Persistence::Cron(int64_t now_ms) {
   const config::Config& cfg = engine_.config();
+  // everysec: chunks the loop wrote itself are fsynced once a second from here.
+  if (unsynced_ && config_.fsync == "everysec" && writer_ != nullptr &&
+      now_ms - last_sync_request_ms_ >= 1000) {
+    RequestSync(store_->NextOffset());
+  }
   const bool due = now_ms - last_seal_attempt_ms_ >= cfg.seal_interval_ms ||
                    dirty_bytes_ >= static_cast<uint64_t>(cfg.seal_dirty_bytes);
   if (due && !spill_ && !seal_running_ && next_offset_ > spine_.upper() && writer_ != nullptr) {

@@ -108,6 +108,8 @@ class Persistence final : public EffectSink {
   void ScheduleFlush();
   void FlushChunk();
   void OnDurable(uint64_t durable_next);
+  // Asks the writer thread to fsync what is written; OnDurable(durable_next) follows.
+  void RequestSync(uint64_t durable_next);
   // Seals the dirty keys; done(status) runs on the loop when the manifest is committed.
   void Seal(std::function<void(const Status&)> done);
   void FinishSeal(const Status& status);
@@ -137,6 +139,8 @@ class Persistence final : public EffectSink {
   bool flush_posted_ = false;
   uint64_t durable_next_ = 0;  // every offset below this is durable
   std::deque<std::pair<uint64_t, std::function<void()>>> durable_waiters_;
+  bool unsynced_ = false;  // the loop wrote chunks since the last sync request
+  int64_t last_sync_request_ms_ = 0;
   bool write_error_ = false;
   std::string write_error_text_;
 

@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdarg>
+#include <cstdio>
 #include <filesystem>
 #include <utility>
 
@@ -104,17 +106,36 @@ ChunkState CheckChunk(std::string_view value, uint64_t first, uint64_t* next, ui
   return ChunkState::kOk;
 }
 
+// RocksDB's own diagnostics go to standard error (warnings and worse), never to a LOG file
+// in the data directory: on a full disk a failing LOG write would abort the process inside
+// RocksDB (Debian's build keeps its assertions) instead of surfacing as a write error.
+class StderrLogger final : public rocksdb::Logger {
+ public:
+  StderrLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    char line[1024];
+    std::vsnprintf(line, sizeof line, format, ap);
+    std::fprintf(stderr, "rocksdb: %s\n", line);
+  }
+};
+
 rocksdb::DBOptions MakeDbOptions(const LogStoreOptions& options) {
   rocksdb::DBOptions o;
+  o.info_log = std::make_shared<StderrLogger>();
+  o.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   o.create_if_missing = options.create_if_missing;
   o.create_missing_column_families = true;
   o.max_background_jobs = 2;
   // Every write reaches the WAL file before Write returns: a process crash loses nothing.
   o.manual_wal_flush = false;
-  // Replay up to the first damaged WAL record and stop: the log stays a prefix, no holes.
-  o.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
-  // The meta family is written rarely; without a cap its old memtable would pin WAL files.
-  o.max_total_wal_size = 256ull << 20;
+  // An incomplete record at the very end of the WAL (a crash mid-write) is dropped; damage
+  // anywhere else makes Open fail with Corruption instead of silently replaying only the
+  // prefix before it (which would lose acknowledged writes after the damage).
+  o.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+  // Old WAL files are freed only once every family's memtable holding their data flushed;
+  // truncated frames would otherwise keep up to this much WAL on disk.
+  o.max_total_wal_size = 64ull << 20;
   o.keep_log_file_num = 4;
   o.max_log_file_size = 16ull << 20;
   o.bytes_per_sync = 1ull << 20;

@@ -70,7 +70,7 @@ struct LogStoreOptions {
   // Without it a corrupt chunk in the middle is found only when ReadFrom reaches it.
   bool verify_on_open = true;
   // RocksDB memtable size of the frames family (tests make it small to reach SST files).
-  uint64_t write_buffer_size = 64ull << 20;
+  uint64_t write_buffer_size = 16ull << 20;
 };
 
 // What Open found (for the start-up log and INFO).

@@ -484,8 +484,15 @@ bool Persistence::SaveInBackground() {
 }
 
 void Persistence::Seal(std::function<void(const Status&)> done) {
+  if (seal_running_) {
+    // The running seal covers only what was written before it started: a caller that asks
+    // now (SAVE) waits for the next seal, started as soon as this one finishes.
+    if (done) next_seal_waiters_.push_back(std::move(done));
+    seal_requested_ = true;
+    return;
+  }
   if (done) seal_waiters_.push_back(std::move(done));
-  if (seal_running_ || writer_ == nullptr) return;
+  if (writer_ == nullptr) return;
   seal_running_ = true;
   const int64_t now = engine_.clock().NowMs();
   seal_started_ms_ = now;
@@ -578,6 +585,12 @@ void Persistence::FinishSeal(const Status& status) {
   auto waiters = std::move(seal_waiters_);
   seal_waiters_.clear();
   for (auto& w : waiters) w(status);
+  if (seal_requested_) {
+    seal_requested_ = false;
+    seal_waiters_ = std::move(next_seal_waiters_);
+    next_seal_waiters_.clear();
+    Seal(nullptr);
+  }
   MaybeStartMerges();
 }
 

@@ -153,7 +153,9 @@ class Persistence final : public EffectSink {
   uint64_t next_batch_id_ = 1;
   uint64_t log_base_ = 0;  // offset the first batch starts at
   bool seal_running_ = false;
-  std::vector<std::function<void(const Status&)>> seal_waiters_;
+  std::vector<std::function<void(const Status&)>> seal_waiters_;       // of the running seal
+  std::vector<std::function<void(const Status&)>> next_seal_waiters_;  // of the one after it
+  bool seal_requested_ = false;
   int64_t seal_started_ms_ = 0;
   int64_t last_seal_attempt_ms_ = 0;
   size_t merges_running_ = 0;

@@ -342,6 +342,8 @@ TEST_CASE("a restart loads a large dataset and a long log tail", "[integration][
   INFO(info);
   CHECK(Call(c.get(), {"DBSIZE"}) == "(integer) " + std::to_string(kSealed + kLogged / 2));
   CHECK(Digest(c.get()) == digest);
+  // SAVE seals every key written before it, even when a timed seal was running (it waits
+  // for the next seal then).
   CHECK(std::stoll(InfoField(info, "recovered_batch_keys")) >= static_cast<int64_t>(kSealed));
   CHECK(std::stoll(InfoField(info, "recovered_log_frames")) >= static_cast<int64_t>(kLogged));
   CHECK(std::stoll(InfoField(info, "recovery_time_ms")) > 0);
@@ -355,13 +357,15 @@ TEST_CASE("a restart loads a large dataset and a long log tail", "[integration][
 // - logstore_bytes (frames not yet covered by a batch) is about what arrives between two
 //   seals (200 ms plus the seal's own time), so tens of MiB; a quarter of a GiB is generous.
 // - On disk, RocksDB frees WAL files only when the memtable holding their frames is flushed
-//   (64 MiB write buffer, WAL capped at 256 MiB by max_total_wal_size), so <dir>/log may
-//   reach that cap plus the memtable before it shrinks; the limit is that bound with slack.
+//   (16 MiB write buffer, WAL capped at 64 MiB by max_total_wal_size), and truncated frames
+//   in SST files go at the next compaction, so <dir>/log lags behind; the limit has slack.
+// - The load must write more than the disk limit for the test to mean anything; the ASan
+//   build writes about 700 MiB in the time a Release build writes several GiB.
 // Both are far below what is written, and once the load stops the next seal empties the log.
 TEST_CASE("the log stays bounded under a steady overwrite load", "[integration][persistence]") {
   constexpr uint64_t kLiveLogLimit = 256ull << 20;
   constexpr uint64_t kDiskLimit = 512ull << 20;
-  constexpr uint64_t kEnoughWritten = 2 * kDiskLimit;
+  constexpr uint64_t kEnoughWritten = kDiskLimit;
   TempDir dir;
   const fs::path data = dir.path() / "data";
   auto server = StartServerOn(data, {"--compaction.seal_interval_ms", "200"});

@@ -628,6 +628,16 @@ Result<std::unique_ptr<LogStore::Reader>> LogStore::ReadFrom(uint64_t offset) co
   return std::unique_ptr<Reader>(new ChunkReader(std::move(it), path_, offset, chunk));
 }
 
+uint64_t LogStore::MemoryUsage() const {
+  uint64_t total = 0;
+  for (rocksdb::ColumnFamilyHandle* cf : {impl_->default_cf, impl_->frames, impl_->meta}) {
+    uint64_t v = 0;
+    if (impl_->db->GetIntProperty(cf, "rocksdb.cur-size-all-mem-tables", &v)) total += v;
+    if (impl_->db->GetIntProperty(cf, "rocksdb.estimate-table-readers-mem", &v)) total += v;
+  }
+  return total;
+}
+
 uint64_t LogStore::Bytes() const {
   const std::string begin = Key(first_offset_);
   rocksdb::Range range(begin, kPastLastKey);

@@ -144,6 +144,8 @@ class LogStore {
   // are counted at compressed size, memtables at their in-memory size.
   uint64_t Bytes() const;
   const std::string& path() const { return path_; }
+  // Memory RocksDB holds for the log (memtables, table readers), in bytes. Thread-safe.
+  uint64_t MemoryUsage() const;
 
   // Test hook: the next n calls of Append, CommitMeta, Reset or Sync fail with IOError
   // before touching RocksDB. Thread-safe (a test may call it while a LogWriter runs).

@@ -57,7 +57,7 @@ bool Engine::CheckAccess(Session& session, const CommandSpec& spec,
     return false;
   }
   if (config_.maxmemory > 0 && HasFlag(spec.flags, CommandFlag::kDenyOom) &&
-      UsedMemory() > static_cast<size_t>(config_.maxmemory)) {
+      UsedMemory() > static_cast<size_t>(config_.maxmemory) + storage_memory_) {
     reply.Error(err::kOom);
     return false;
   }

@@ -95,6 +95,10 @@ class Engine : private KeyspaceObserver {
 
   // Used memory as the allocator reports it (bytes), for maxmemory and INFO.
   static size_t UsedMemory();
+  // Memory that is not the dataset's and does not count against maxmemory: the log
+  // store's RocksDB memtables (sampled by persistence every cron tick).
+  void set_storage_memory(size_t bytes) { storage_memory_ = bytes; }
+  size_t storage_memory() const { return storage_memory_; }
   size_t startup_memory() const { return startup_memory_; }
 
   // Allocates the next session id (CLIENT ID).
@@ -116,6 +120,7 @@ class Engine : private KeyspaceObserver {
   EffectSink* sink_ = nullptr;
   uint32_t lru_clock_ = 0;
   size_t startup_memory_ = 0;
+  size_t storage_memory_ = 0;
   uint64_t last_session_id_ = 0;
 };
 

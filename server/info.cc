@@ -98,6 +98,7 @@ void MemorySection(Engine& engine, std::string& out) {
   Line(out, "used_memory_startup", engine.startup_memory());
   Line(out, "used_memory_dataset", dataset);
   Line(out, "used_memory_per_key", keys == 0 ? 0 : dataset / keys);
+  Line(out, "used_memory_storage", engine.storage_memory());
   Line(out, "maxmemory", engine.config().maxmemory);
   Line(out, "maxmemory_human", HumanBytes(static_cast<double>(engine.config().maxmemory)));
   Line(out, "maxmemory_policy", engine.config().maxmemory_policy);

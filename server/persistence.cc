@@ -465,6 +465,7 @@ std::string Persistence::BatchPath(const compaction::BatchMeta& meta) const {
 
 void Persistence::Cron(int64_t now_ms) {
   const config::Config& cfg = engine_.config();
+  if (store_ != nullptr) engine_.set_storage_memory(store_->MemoryUsage());
   // everysec: chunks the loop wrote itself are fsynced once a second from here.
   if (unsynced_ && config_.fsync == "everysec" && writer_ != nullptr &&
       now_ms - last_sync_request_ms_ >= 1000) {

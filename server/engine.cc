@@ -44,8 +44,8 @@ void Engine::OnExpired(int db, std::string_view key) {
   EmitEffect(nullptr, db, argv);
 }
 
-void Engine::OnWholeDatabase(const Database& db) {
-  if (sink_ != nullptr) sink_->OnWholeDatabase(db);
+void Engine::OnWholeDatabase(const Database& db, int other_index) {
+  if (sink_ != nullptr) sink_->OnWholeDatabase(db, other_index);
 }
 
 bool Engine::CheckAccess(Session& session, const CommandSpec& spec,

@@ -31,7 +31,7 @@ class EffectSink {
   // session is the client whose command caused it (nullptr for expiry and internal work).
   virtual void OnEffect(Session* session, int db, std::span<const std::string_view> argv) = 0;
   // Told before a whole database is emptied or swapped (see KeyspaceObserver).
-  virtual void OnWholeDatabase(const Database& db) = 0;
+  virtual void OnWholeDatabase(const Database& db, int other_index) = 0;
   // Whether writes may run now; when not, *why is the error reply (e.g. MISCONF ...).
   virtual bool WritesAllowed(std::string* why) const = 0;
 };
@@ -109,7 +109,7 @@ class Engine : private KeyspaceObserver {
                    std::span<const std::string_view> argv, proto::ReplyBuilder& reply);
   // KeyspaceObserver: expiry becomes a DEL effect; whole-database changes go to the sink.
   void OnExpired(int db, std::string_view key) override;
-  void OnWholeDatabase(const Database& db) override;
+  void OnWholeDatabase(const Database& db, int other_index) override;
 
   config::Config& config_;
   const Clock& clock_;

@@ -151,8 +151,8 @@ void Keyspace::ClearAll() {
 
 void Keyspace::Swap(int a, int b) {
   if (observer_ != nullptr) {
-    observer_->OnWholeDatabase(*dbs_[static_cast<size_t>(a)]);
-    observer_->OnWholeDatabase(*dbs_[static_cast<size_t>(b)]);
+    observer_->OnWholeDatabase(*dbs_[static_cast<size_t>(a)], b);
+    observer_->OnWholeDatabase(*dbs_[static_cast<size_t>(b)], a);
   }
   std::swap(dbs_[static_cast<size_t>(a)], dbs_[static_cast<size_t>(b)]);
   dbs_[static_cast<size_t>(a)]->index_ = a;

@@ -83,8 +83,9 @@ class KeyspaceObserver {
  public:
   virtual ~KeyspaceObserver() = default;
   virtual void OnExpired(int db, std::string_view key) = 0;
-  // Called before every key of `db` goes away or changes at once (FLUSHDB, FLUSHALL, SWAPDB).
-  virtual void OnWholeDatabase(const Database& db) = 0;
+  // Called before every key of `db` goes away or changes at once (FLUSHDB, FLUSHALL); for
+  // SWAPDB also with the other database's index, because each key then changes in both.
+  virtual void OnWholeDatabase(const Database& db, int other_index = -1) = 0;
 };
 
 // Counters the INFO command reports.

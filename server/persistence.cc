@@ -345,9 +345,14 @@ void Persistence::MarkKeys(int db, std::span<const std::string_view> argv) {
   }
 }
 
-void Persistence::OnWholeDatabase(const Database& db) {
+void Persistence::OnWholeDatabase(const Database& db, int other_index) {
   if (reloading_) return;  // DEBUG RELOAD empties the keyspace to load it back
-  db.dict().ForEach([&](Entry* e) { MarkDirty(db.index(), e->key()); });
+  // SWAPDB: each key leaves this database and arrives in the other one, so the next seal
+  // must write its state (or its absence) in both.
+  db.dict().ForEach([&](Entry* e) {
+    MarkDirty(db.index(), e->key());
+    if (other_index >= 0) MarkDirty(other_index, e->key());
+  });
 }
 
 void Persistence::OnEffect(Session* session, int db, std::span<const std::string_view> argv) {

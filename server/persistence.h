@@ -73,7 +73,7 @@ class Persistence final : public EffectSink {
 
   // EffectSink.
   void OnEffect(Session* session, int db, std::span<const std::string_view> argv) override;
-  void OnWholeDatabase(const Database& db) override;
+  void OnWholeDatabase(const Database& db, int other_index) override;
   bool WritesAllowed(std::string* why) const override;
 
   // True when the write at `offset` may not be acknowledged yet (not yet in the log's WAL

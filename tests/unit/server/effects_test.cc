@@ -15,7 +15,10 @@ class RecordingSink : public EffectSink {
     for (std::string_view a : argv) line += " " + std::string(a);
     effects.push_back(line);
   }
-  void OnWholeDatabase(const Database& db) override { whole.push_back(db.index()); }
+  void OnWholeDatabase(const Database& db, int other_index) override {
+    whole.push_back(db.index());
+    if (other_index >= 0) swapped_with.push_back(other_index);
+  }
   bool WritesAllowed(std::string* why) const override {
     if (refuse.empty()) return true;
     *why = refuse;
@@ -23,6 +26,7 @@ class RecordingSink : public EffectSink {
   }
   std::vector<std::string> effects;
   std::vector<int> whole;
+  std::vector<int> swapped_with;
   std::string refuse;
 };
 
@@ -112,6 +116,7 @@ TEST_CASE("FLUSHDB, FLUSHALL and SWAPDB tell the sink about whole databases", "[
   x.f.Run({"SWAPDB", "0", "1"});
   x.f.Run({"FLUSHALL"});
   CHECK(x.sink.whole == std::vector<int>{0, 1, 0, 1});
+  CHECK(x.sink.swapped_with == std::vector<int>{1, 0});
   CHECK(x.Take().back() == "1: FLUSHALL");
 }
 

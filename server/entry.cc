@@ -106,13 +106,4 @@ std::string_view Entry::Encoding() const {
   return "raw";
 }
 
-size_t Entry::HeapBytes() const {
-  size_t bytes = malloc_usable_size(const_cast<Entry*>(this));
-  if (ext_ != nullptr) {
-    bytes += malloc_usable_size(ext_);
-    if (ext_->capacity() > 15) bytes += ext_->capacity() + 1;
-  }
-  return bytes;
-}
-
 }  // namespace tidekv::server

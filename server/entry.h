@@ -63,9 +63,6 @@ class Entry {
   uint32_t lru() const { return lru_; }
   void Touch(uint32_t lru_seconds) { lru_ = lru_seconds; }
 
-  // Bytes this entry occupies on the heap (node + out-of-line value), for memory reports.
-  size_t HeapBytes() const;
-
   // Cache hint: the entry's first two lines (header, key, start of an inline value).
   void Prefetch() const {
     __builtin_prefetch(this);

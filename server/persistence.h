@@ -99,7 +99,6 @@ class Persistence final : public EffectSink {
   const PersistenceStats& stats() const { return stats_; }
 
  private:
-  struct DirtyKey;
   Status LockDirectory();
   Status LoadBatches();
   Status ReplayLog();
@@ -115,7 +114,6 @@ class Persistence final : public EffectSink {
   void FinishSeal(const Status& status);
   void MaybeStartMerges();
   std::string BatchPath(const compaction::BatchMeta& meta) const;
-  Status CommitManifestSync();
 
   Engine& engine_;
   asio::io_context& io_;

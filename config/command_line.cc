@@ -130,6 +130,8 @@ const std::vector<GeneralFlag>& GeneralFlags() {
       {"bind", 0, "ADDR", "server.bind", "Same as --server.bind."},
       {"dir", 0, "DIR", "server.dir", "Same as --server.dir."},
       {"loglevel", 0, "LEVEL", "log.level", "Same as --log.level."},
+      {"replicaof", 0, "HOST:PORT", "replication.replicaof",
+       "Same as --replication.replicaof: start as a replica of that primary."},
       {"dump-config", 0, "", "", "Print the effective configuration as a TOML file, then exit."},
       {"help", 'h', "", "", "Print this help, then exit."},
       {"version", 0, "", "", "Print the version, then exit."},

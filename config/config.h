@@ -47,9 +47,22 @@ struct Config {
   std::string password;  // empty = no AUTH required, protected mode applies
   bool protected_mode = true;
 
+  // [replication]
+  std::string replicaof;     // "host:port" of the primary; empty = this node is a primary
+  std::string primary_auth;  // password sent with AUTH to the primary
+  int64_t backlog_bytes = 64ll * 1024 * 1024;
+  int64_t reconnect_window_ms = 3'600'000;
+  int64_t replica_output_limit = 64ll * 1024 * 1024;
+  int64_t min_replicas_to_write = 0;
+  int64_t min_replicas_max_lag_ms = 10'000;
+  bool serve_stale_data = true;
+  bool replica_read_only = true;
+  int64_t heartbeat_ms = 1000;
+
   // [logstore]
   std::string logstore_mode = "wal";
   std::string fsync = "everysec";
+  int64_t retention_bytes = 1024ll * 1024 * 1024;
 
   // [compaction]
   int64_t seal_interval_ms = 1000;

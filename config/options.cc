@@ -26,6 +26,16 @@ std::string_view NotEmpty(std::string_view value) {
   return value.empty() ? "must not be empty" : "";
 }
 
+// "host:port", or empty.
+std::string_view ValidHostPort(std::string_view value) {
+  if (value.empty()) return "";
+  const size_t colon = value.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return "must be host:port";
+  const std::optional<int64_t> port = ParseInt64(value.substr(colon + 1));
+  if (!port || *port < 1 || *port > 65535) return "must be host:port with a port in 1..65535";
+  return "";
+}
+
 std::vector<OptionSpec> BuildOptions() {
   using T = OptionType;
   return {
@@ -163,6 +173,81 @@ std::vector<OptionSpec> BuildOptions() {
        .doc = "With no password set, only clients on loopback addresses are served.",
        .field = &Config::protected_mode},
 
+      // [replication]
+      {.key = "replication.replicaof",
+       .type = T::kString,
+       .runtime = false,
+       .doc = "host:port of the primary to replicate from; empty = this node is a primary. "
+              "REPLICAOF changes it at runtime.",
+       .validate = ValidHostPort,
+       .field = &Config::replicaof},
+      {.key = "replication.primary_auth",
+       .redis_name = "masterauth",
+       .type = T::kString,
+       .runtime = true,
+       .doc = "Password a replica sends with AUTH to its primary; empty = none.",
+       .field = &Config::primary_auth},
+      {.key = "replication.backlog_bytes",
+       .redis_name = "repl-backlog-size",
+       .type = T::kBytes,
+       .min = 16 * kKiB,
+       .max = 64 * kGiB,
+       .runtime = true,
+       .doc = "Memory for recent frames replicas resume from; older offsets are read from "
+              "the log store.",
+       .field = &Config::backlog_bytes},
+      {.key = "replication.reconnect_window_ms",
+       .type = T::kInt,
+       .min = 1000,
+       .max = 7 * 24 * 3'600'000ll,
+       .runtime = true,
+       .doc = "How long a disconnected replica's slot (and the log it still needs) is kept.",
+       .field = &Config::reconnect_window_ms},
+      {.key = "replication.replica_output_limit",
+       .type = T::kBytes,
+       .min = 64 * kKiB,
+       .max = 16 * kGiB,
+       .runtime = true,
+       .doc = "Bytes of frames queued for one replica's socket; past it the primary stops "
+              "queueing and the replica reads on from the backlog and the log at its pace.",
+       .field = &Config::replica_output_limit},
+      {.key = "replication.min_replicas_to_write",
+       .redis_name = "min-replicas-to-write",
+       .type = T::kInt,
+       .min = 0,
+       .max = 1000,
+       .runtime = true,
+       .doc = "Refuse writes (-NOREPLICAS) unless this many replicas acked within "
+              "min_replicas_max_lag_ms; 0 = off.",
+       .field = &Config::min_replicas_to_write},
+      {.key = "replication.min_replicas_max_lag_ms",
+       .type = T::kInt,
+       .min = 1,
+       .max = 3'600'000,
+       .runtime = true,
+       .doc = "A replica counts for min_replicas_to_write when its last ack is this recent.",
+       .field = &Config::min_replicas_max_lag_ms},
+      {.key = "replication.serve_stale_data",
+       .redis_name = "replica-serve-stale-data",
+       .type = T::kBool,
+       .runtime = true,
+       .doc = "While a replica is not in sync, answer reads with the data it has (yes) or "
+              "with -LOADING / -MASTERDOWN (no).",
+       .field = &Config::serve_stale_data},
+      {.key = "replication.replica_read_only",
+       .redis_name = "replica-read-only",
+       .type = T::kBool,
+       .runtime = true,
+       .doc = "A replica refuses writes from normal clients with -READONLY.",
+       .field = &Config::replica_read_only},
+      {.key = "replication.heartbeat_ms",
+       .type = T::kInt,
+       .min = 10,
+       .max = 60'000,
+       .runtime = true,
+       .doc = "Interval of the primary's PING and the replica's REPLCONF ACK when idle.",
+       .field = &Config::heartbeat_ms},
+
       // [logstore]
       {.key = "logstore.mode",
        .type = T::kEnum,
@@ -181,6 +266,14 @@ std::vector<OptionSpec> BuildOptions() {
               "per group of writes); everysec: fsync once a second (a power loss can lose about "
               "a second of writes, a process crash none); no: leave flushing to the OS.",
        .field = &Config::fsync},
+      {.key = "logstore.retention_bytes",
+       .type = T::kBytes,
+       .min = 0,
+       .max = 1024 * kGiB,
+       .runtime = true,
+       .doc = "Log kept below the last seal for replicas that are behind (their slots hold "
+              "it); past this many bytes a replica that far behind gets a full sync instead.",
+       .field = &Config::retention_bytes},
       // [compaction]
       {.key = "compaction.seal_interval_ms",
        .type = T::kInt,
@@ -389,8 +482,8 @@ const std::vector<Section>& Sections() {
       {"server", false, "Listening, databases and the background task clock."},
       {"limits", false, "Bounds on what clients may send and hold, and on memory (DESIGN.md §9)."},
       {"security", false, "Authentication and protected mode."},
-      {"replication", true, "Primary/replica settings."},
-      {"logstore", false, "The RocksDB frame log (<dir>/log): mode and fsync policy."},
+      {"replication", false, "Primary/replica settings (docs/replication.md)."},
+      {"logstore", false, "The RocksDB frame log (<dir>/log): mode, fsync policy, retention."},
       {"compaction", false, "Sealing and merging of batches (<dir>/batches)."},
       {"trace", true, "The op trace recorder."},
       {"log", false, "Server log output."},

@@ -73,6 +73,7 @@ CommandTable BuildCommandTable() {
   RegisterKeyCommands(table);
   RegisterStringCommands(table);
   RegisterBitCommands(table);
+  RegisterReplicationCommands(table);
   RegisterCommandCommands(table);
   return table;
 }

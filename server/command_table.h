@@ -99,6 +99,7 @@ void RegisterServerCommands(CommandTable& table);
 void RegisterKeyCommands(CommandTable& table);
 void RegisterStringCommands(CommandTable& table);
 void RegisterBitCommands(CommandTable& table);
+void RegisterReplicationCommands(CommandTable& table);
 void RegisterCommandCommands(CommandTable& table);  // COMMAND itself
 
 CommandTable BuildCommandTable();

@@ -5,6 +5,7 @@
 #include "server/engine.h"
 #include "server/logging.h"
 #include "server/persistence.h"
+#include "server/replication.h"
 #include "server/server.h"
 
 namespace tidekv::server {
@@ -61,6 +62,18 @@ asio::awaitable<void> Connection::Run() {
   auto self = shared_from_this();
   const config::Config& config = server_.config();
   while (!closed_) {
+    if (session_.psync_requested) {
+      // PSYNC: once the replies before it left, replication owns the socket.
+      boost::system::error_code ec;
+      while ((writing_ || held_) && !closed_) {
+        co_await drained_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
+      if (!closed_ && server_.replication() != nullptr) {
+        co_await server_.replication()->ServeReplica(
+            self, std::string(in_.data() + in_start_, in_end_ - in_start_));
+      }
+      break;
+    }
     // Make room for the next read: drop consumed bytes, then grow for a large argument.
     if (in_start_ == in_end_) {
       in_start_ = in_end_ = 0;
@@ -91,6 +104,7 @@ asio::awaitable<void> Connection::Run() {
     bool keep_open = ProcessInput();
     if (session_.write_count != writes_before) HoldUntilDurable();
     Flush();
+    if (session_.psync_requested) continue;
     if (!keep_open) {
       // Let the last replies (e.g. the protocol error) reach the client before closing.
       while (writing_ && !closed_) {
@@ -109,10 +123,11 @@ asio::awaitable<void> Connection::Run() {
     // Back-pressure: read the next requests only once the replies so far left (and any
     // blocked command or durability wait is over); then run what is already buffered.
     for (;;) {
-      while (MustPause() && !closed_) {
+      while (MustPause() && !closed_ && !session_.psync_requested) {
         co_await drained_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       }
-      if (closed_ || in_start_ == in_end_ || parser_.bytes_needed() > 0) break;
+      if (closed_ || session_.psync_requested || in_start_ == in_end_ || parser_.bytes_needed() > 0)
+        break;
       const uint64_t before = session_.write_count;
       if (!ProcessInput()) {
         Flush();

@@ -48,6 +48,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Unblock(const std::function<void(proto::ReplyBuilder&)>& write_reply);
 
   Session& session() { return session_; }
+  // The socket, for replication to take over after PSYNC.
+  asio::ip::tcp::socket& socket() { return socket_; }
   const Session& session() const { return session_; }
   size_t query_buffer_bytes() const { return in_end_ - in_start_; }
   size_t query_buffer_capacity() const { return in_.size(); }

@@ -61,9 +61,17 @@ bool Engine::CheckAccess(Session& session, const CommandSpec& spec,
     reply.Error(err::kOom);
     return false;
   }
-  if (sink_ != nullptr && HasFlag(spec.flags, CommandFlag::kWrite)) {
+  if (HasFlag(spec.flags, CommandFlag::kWrite)) {
     std::string why;
-    if (!sink_->WritesAllowed(&why)) {
+    if ((sink_ != nullptr && !sink_->WritesAllowed(&why)) ||
+        (gate_ != nullptr && !gate_->AllowWrite(session, &why))) {
+      reply.Error(why);
+      return false;
+    }
+  }
+  if (gate_ != nullptr && !HasFlag(spec.flags, CommandFlag::kStale)) {
+    std::string why;
+    if (!gate_->AllowStale(&why)) {
       reply.Error(why);
       return false;
     }
@@ -94,10 +102,10 @@ void Engine::Execute(Session& session, std::span<const std::string_view> argv,
   // Durations use the cycle counter: a clock_gettime pair per command would cost more
   // than a GET does.
   const int64_t start_ticks = CycleClock::Now();
-  if (now_us < 0) now_us = clock_.NowUs();
-  const int64_t now_ms = now_us / 1000;
-  lru_clock_ = static_cast<uint32_t>(now_ms / 1000);
-  session.last_interaction_ms = now_ms;
+  if (now_us < 0 || session.applies_frames) now_us = clock_.NowUs();
+  lru_clock_ = static_cast<uint32_t>(now_us / 1'000'000);
+  session.last_interaction_ms = now_us / 1000;
+  const int64_t now_ms = session.applies_frames ? 0 : now_us / 1000;
   stats_.total_commands++;
 
   if (spec == nullptr) spec = commands_.Find(argv[0]);

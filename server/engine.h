@@ -36,6 +36,17 @@ class EffectSink {
   virtual bool WritesAllowed(std::string* why) const = 0;
 };
 
+// Decides, for replication, whether commands may run now: -READONLY on a replica,
+// -NOREPLICAS below min_replicas_to_write, -MASTERDOWN while a replica that must not serve
+// stale data is out of sync. Loop thread only.
+class WriteGate {
+ public:
+  virtual ~WriteGate() = default;
+  virtual bool AllowWrite(const Session& session, std::string* why) const = 0;
+  // Commands without the stale flag (data commands) while out of sync.
+  virtual bool AllowStale(std::string* why) const = 0;
+};
+
 // Server-wide counters (INFO stats).
 struct EngineStats {
   uint64_t total_commands = 0;
@@ -89,6 +100,7 @@ class Engine : private KeyspaceObserver {
     if (sink_ != nullptr) sink_->OnEffect(session, db, argv);
   }
   void set_server(Server* server) { server_ = server; }
+  void set_write_gate(WriteGate* gate) { gate_ = gate; }
 
   // Seconds clock for OBJECT IDLETIME, refreshed per command.
   uint32_t lru_clock() const { return lru_clock_; }
@@ -118,6 +130,7 @@ class Engine : private KeyspaceObserver {
   EngineStats stats_;
   Server* server_ = nullptr;
   EffectSink* sink_ = nullptr;
+  WriteGate* gate_ = nullptr;
   uint32_t lru_clock_ = 0;
   size_t startup_memory_ = 0;
   size_t storage_memory_ = 0;

@@ -13,6 +13,7 @@
 #include "server/connection.h"
 #include "server/engine.h"
 #include "server/persistence.h"
+#include "server/replication.h"
 #include "server/server.h"
 
 namespace tidekv::server {
@@ -134,11 +135,14 @@ void StatsSection(Engine& engine, std::string& out) {
 }
 
 void ReplicationSection(Engine& engine, std::string& out) {
-  // Replication arrives with its own issue; until then every node is a primary with no
-  // replicas, and this section says exactly that.
   out += "# Replication\r\n";
-  Line(out, "role", "master");
-  Line(out, "connected_slaves", 0);
+  Replication* r = engine.server() != nullptr ? engine.server()->replication() : nullptr;
+  if (r == nullptr) {
+    Line(out, "role", "master");
+    Line(out, "connected_slaves", 0);
+    return;
+  }
+  r->AppendInfo(out);
 }
 
 void PersistenceSection(Engine& engine, std::string& out) {

@@ -13,7 +13,8 @@ Database::~Database() {
 Entry* Database::Find(std::string_view key, int64_t now_ms) {
   Entry* e = dict_.Find(key, HashKey(key));
   if (e != nullptr && e->ExpiredAt(now_ms)) {
-    ExpireNow(e);
+    // A replica leaves expired keys in place: the primary's DEL frame removes them.
+    if (!owner_->replica_mode_) ExpireNow(e);
     return nullptr;
   }
   return e;
@@ -103,13 +104,25 @@ Entry* Database::RandomEntry(int64_t now_ms) {
   for (int misses = 0; misses < 100 && dict_.size() > 0;) {
     Entry* e = dict_.SlotAfter(owner_->rng_());
     if (!e->ExpiredAt(now_ms)) return e;
-    if (owner_->active_expire_enabled_) {
+    if (owner_->active_expire_enabled_ && !owner_->replica_mode_) {
       ExpireNow(e);
     } else {
       misses++;
     }
   }
   return nullptr;
+}
+
+size_t Database::ExpireAll(int64_t now_ms) {
+  size_t deleted = 0;
+  // Backwards: removing entry i moves the last one (already visited) into its place.
+  for (size_t i = volatile_.size(); i-- > 0;) {
+    if (i < volatile_.size() && volatile_[i]->ExpiredAt(now_ms)) {
+      ExpireNow(volatile_[i]);
+      deleted++;
+    }
+  }
+  return deleted;
 }
 
 size_t Database::ActiveExpire(int64_t now_ms, int64_t deadline_ns, const Clock& clock) {
@@ -160,7 +173,7 @@ void Keyspace::Swap(int a, int b) {
 }
 
 size_t Keyspace::ActiveExpireCycle(int64_t now_ms, int64_t budget_us, const Clock& clock) {
-  if (!active_expire_enabled_) return 0;
+  if (!active_expire_enabled_ || replica_mode_) return 0;
   const int64_t start = clock.MonotonicNs();
   const int64_t deadline = start + budget_us * 1000;
   size_t deleted = 0;

@@ -61,6 +61,9 @@ class Database {
   // A random live key (RANDOMKEY), or nullptr when the database holds none.
   Entry* RandomEntry(int64_t now_ms);
 
+  // Deletes every key expired at now_ms (after recovery, which applies frames at time 0).
+  size_t ExpireAll(int64_t now_ms);
+
   // Samples keys with a TTL and deletes the expired ones until `deadline_ns` (monotonic) or
   // until few sampled keys are expired. Returns how many keys were deleted.
   size_t ActiveExpire(int64_t now_ms, int64_t deadline_ns, const Clock& clock);
@@ -123,6 +126,11 @@ class Keyspace {
   bool active_expire_enabled() const { return active_expire_enabled_; }
   void set_active_expire_enabled(bool on) { active_expire_enabled_ = on; }
 
+  // On a replica, keys expire only by the primary's DEL frames: lookups report an expired
+  // key as absent without deleting it, and the active cycle does nothing (as in Redis).
+  bool replica_mode() const { return replica_mode_; }
+  void set_replica_mode(bool on) { replica_mode_ = on; }
+
   // One active-expiry cycle over all databases, bounded by budget_us of wall time.
   size_t ActiveExpireCycle(int64_t now_ms, int64_t budget_us, const Clock& clock);
 
@@ -132,6 +140,7 @@ class Keyspace {
   KeyspaceStats stats_;
   std::mt19937_64 rng_{0x7469'6465'6b76ull};
   bool active_expire_enabled_ = true;
+  bool replica_mode_ = false;
   KeyspaceObserver* observer_ = nullptr;
   size_t next_db_ = 0;  // where the next active cycle starts
 };

@@ -15,21 +15,13 @@
 #include "compaction/manifest.h"
 #include "proto/frame.h"
 #include "server/logging.h"
+#include "server/persistence_internal.h"
 
 namespace tidekv::server {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-constexpr std::string_view kManifestKey = "manifest";
-constexpr size_t kMaxChunkBytes = 1 << 20;  // a chunk is handed to the writer at this size
-
-logstore::FsyncPolicy PolicyOf(std::string_view fsync) {
-  if (fsync == "always") return logstore::FsyncPolicy::kAlways;
-  if (fsync == "no") return logstore::FsyncPolicy::kNo;
-  return logstore::FsyncPolicy::kEverySec;
-}
+namespace internal {
 
 // Makes a rename in dir durable.
 void SyncDirectory(const std::string& dir) {
@@ -38,6 +30,21 @@ void SyncDirectory(const std::string& dir) {
     ::fsync(fd);
     ::close(fd);
   }
+}
+
+}  // namespace internal
+
+using internal::kManifestKey;
+using internal::SyncDirectory;
+
+namespace {
+
+constexpr size_t kMaxChunkBytes = 1 << 20;  // a chunk is handed to the writer at this size
+
+logstore::FsyncPolicy PolicyOf(std::string_view fsync) {
+  if (fsync == "always") return logstore::FsyncPolicy::kAlways;
+  if (fsync == "no") return logstore::FsyncPolicy::kNo;
+  return logstore::FsyncPolicy::kEverySec;
 }
 
 compaction::KeyState StateOf(const Entry* e) {
@@ -128,6 +135,9 @@ Status Persistence::Recover() {
     }
     manifest = std::move(decoded).value();
   }
+  if (Status s = LoadIdentity(); !s.ok()) return s;
+  // A full sync that a crash interrupted left files in staging: they were never installed.
+  fs::remove_all(staging_dir(), ec);
   spine_ = compaction::Spine(manifest.batches);
   next_batch_id_ = manifest.next_batch_id;
   log_base_ = manifest.batches.empty() ? report.first_offset : spine_.lower();
@@ -228,6 +238,7 @@ Status Persistence::ReplayLog() {
   if (!reader.ok()) return reader.status();
   Session replay;
   replay.internal = true;
+  replay.applies_frames = true;
   std::string scratch;
   proto::ReplyBuilder reply(&scratch);
   replaying_ = true;
@@ -302,6 +313,10 @@ void Persistence::Stop() {
     // Chunks the loop wrote itself are in the WAL file; make them durable before exit.
     if (Status s = store_->Sync(); !s.ok()) {
       ModuleLogger("persistence")->error("final log sync failed: {}", s.message());
+    } else if (Status c =
+                   store_->CommitMeta({{std::string(internal::kCleanStopKey), "1"}}, 0, true);
+               !c.ok()) {
+      ModuleLogger("persistence")->error("cannot record the clean stop: {}", c.message());
     }
   }
   if (pool_ != nullptr) {
@@ -357,20 +372,26 @@ void Persistence::OnWholeDatabase(const Database& db, int other_index) {
 
 void Persistence::OnEffect(Session* session, int db, std::span<const std::string_view> argv) {
   MarkKeys(db, argv);
-  if (replaying_) return;
-  if (spill_) {
-    // Offsets still count writes (replication needs them); nothing goes to the log.
-    next_offset_++;
-    return;
-  }
+  if (replaying_ || replica_) return;  // a replica logs the primary's frames instead
   const uint64_t offset = next_offset_++;
-  if (chunk_count_ == 0) chunk_first_ = offset;
-  proto::EncodeFrame(offset, db, argv, &chunk_);
-  chunk_count_++;
   if (session != nullptr) {
     session->last_write_offset = offset;
     session->write_count++;
   }
+  if (spill_) {
+    // Nothing goes to the log; offsets still count writes, and replicas get the frames.
+    if (backlog_ != nullptr) {
+      spill_frame_.clear();
+      proto::EncodeFrame(offset, db, argv, &spill_frame_);
+      PushToBacklog(spill_frame_);
+    }
+    return;
+  }
+  if (chunk_count_ == 0) chunk_first_ = offset;
+  const size_t start = chunk_.size();
+  proto::EncodeFrame(offset, db, argv, &chunk_);
+  chunk_count_++;
+  if (backlog_ != nullptr) PushToBacklog(std::string_view(chunk_).substr(start));
   if (chunk_.size() >= kMaxChunkBytes) {
     FlushChunk();
   } else {
@@ -412,6 +433,7 @@ void Persistence::FlushChunk() {
     if (store_->Append(chunk_first_, chunk_count_, chunk_, {}, false).ok()) {
       chunk_.clear();
       chunk_count_ = 0;
+      if (backlog_ != nullptr) backlog_->SetDurable(next);
       unsynced_ = true;
       if (config_.fsync == "always") {
         RequestSync(next);
@@ -455,6 +477,7 @@ void Persistence::WaitDurable(uint64_t offset, std::function<void()> resume) {
 
 void Persistence::OnDurable(uint64_t durable_next) {
   durable_next_ = std::max(durable_next_, durable_next);
+  if (backlog_ != nullptr && !spill_) backlog_->SetDurable(store_->NextOffset());
   while (!durable_waiters_.empty() && durable_waiters_.front().first < durable_next_) {
     auto resume = std::move(durable_waiters_.front().second);
     durable_waiters_.pop_front();
@@ -498,7 +521,7 @@ void Persistence::Seal(std::function<void(const Status&)> done) {
     return;
   }
   if (done) seal_waiters_.push_back(std::move(done));
-  if (writer_ == nullptr) return;
+  if (writer_ == nullptr || installing_) return;
   seal_running_ = true;
   const int64_t now = engine_.clock().NowMs();
   seal_started_ms_ = now;
@@ -566,8 +589,15 @@ void Persistence::Seal(std::function<void(const Status&)> done) {
       spine_.Append(written);
       compaction::Manifest manifest{next_batch_id_, spine_.batches()};
       std::weak_ptr<bool> alive2 = alive_;
+      // The log below the batch goes, except what replicas that are behind still read
+      // (bounded by logstore.retention_bytes).
+      uint64_t truncate = written.upper;
+      if (retain_from_ < truncate &&
+          store_->Bytes() <= static_cast<uint64_t>(engine_.config().retention_bytes)) {
+        truncate = retain_from_;
+      }
       writer_->SubmitMeta({{std::string(kManifestKey), compaction::EncodeManifest(manifest)}},
-                          written.upper, [this, alive2](const Status& s) {
+                          truncate, [this, alive2](const Status& s) {
                             asio::post(io_, [this, alive2, s] {
                               if (alive2.lock() && *alive2.lock()) FinishSeal(s);
                             });
@@ -602,7 +632,8 @@ void Persistence::FinishSeal(const Status& status) {
 
 void Persistence::MaybeStartMerges() {
   const size_t max_inflight = static_cast<size_t>(engine_.config().compaction_max_inflight);
-  while (merges_running_ < max_inflight) {
+  // A full sync in progress reads the spine's files: no merge replaces them meanwhile.
+  while (merges_running_ < max_inflight && ship_pins_ == 0 && !installing_) {
     auto task = spine_.NextMerge(max_inflight);
     if (!task) return;
     merges_running_++;
@@ -652,9 +683,8 @@ void Persistence::MaybeStartMerges() {
                                 if (!s.ok())
                                   return;  // the writer retries; the files stay until it commits
                                 // Inputs go only once the manifest without them is durable.
-                                std::error_code ec2;
-                                fs::remove(older, ec2);
-                                fs::remove(newer, ec2);
+                                RemoveOrDefer(older);
+                                RemoveOrDefer(newer);
                                 stats_.merges++;
                                 MaybeStartMerges();
                               });
@@ -682,6 +712,11 @@ void Persistence::Reload(std::function<void(const Status&)> done) {
       status = LoadBatches();
       if (status.ok()) status = ReplayLog();
       next_offset_ = std::max(next_offset_, store_->NextOffset());
+      if (status.ok() && !replica_) {
+        // The log replays at time 0: what expired since goes now (as DEL frames).
+        Keyspace& ks = engine_.keyspace();
+        for (int i = 0; i < ks.num_databases(); i++) ks.db(i).ExpireAll(engine_.clock().NowMs());
+      }
     }
     done(status);
   });

@@ -38,6 +38,7 @@
 #include "config/config.h"
 #include "logstore/log_store.h"
 #include "logstore/log_writer.h"
+#include "replication/source.h"
 #include "server/engine.h"
 
 namespace tidekv::server {
@@ -54,6 +55,20 @@ struct PersistenceStats {
   uint64_t recovered_batch_keys = 0;
   uint64_t recovered_frames = 0;
   bool dropped_torn_tail = false;
+};
+
+// The node's replication history id (DESIGN.md §4), kept in the log store's meta family.
+struct ReplicationIdentity {
+  std::string replid;          // 40 hex characters; empty before the first start
+  std::string replid2;         // the previous history's id ("" when none)
+  uint64_t second_offset = 0;  // offsets below this are shared with replid2's history
+  bool clean_stop = true;      // the previous run stopped cleanly (nothing of its tail lost)
+};
+
+// A batch file received in a full sync, waiting in the staging directory.
+struct StagedBatch {
+  compaction::BatchMeta meta;  // as the primary described it (lower, upper, level, bytes)
+  std::string path;
 };
 
 class Persistence final : public EffectSink {
@@ -92,6 +107,42 @@ class Persistence final : public EffectSink {
   // DEBUG RELOAD: seal, empty the keyspace, load it back from the batches and the log.
   void Reload(std::function<void(const Status&)> done);
 
+  // ---- Replication hooks (server/persistence_sync.cc) ----
+  // Every logged frame is also pushed to `backlog` (nullptr: none), and pushed() runs
+  // after each push so streamers can wake up. The backlog learns which frames are durable.
+  void set_backlog(replication::Source* backlog, std::function<void()> pushed);
+  // On a replica, frames come from the primary (AppendReplicated) and keep its offsets;
+  // the effects of other writes (local writes on a writable replica) are kept in memory
+  // and sealed, but get no offset and are not logged.
+  void set_replica(bool on) { replica_ = on; }
+  // Logs a frame received from the primary; its offset must be next_offset().
+  void AppendReplicated(uint64_t offset, std::string_view frame);
+  // Log frames from `offset` on are kept for replicas (slot watermark) unless the log
+  // grows past logstore.retention_bytes. UINT64_MAX: no replica needs anything.
+  void set_retain_from(uint64_t offset) { retain_from_ = offset; }
+  logstore::LogStore* store() const { return store_.get(); }
+  bool spill() const { return spill_; }
+
+  const ReplicationIdentity& identity() const { return identity_; }
+  // Stores a new identity in the meta family (durably, before returning).
+  Status SaveIdentity(const ReplicationIdentity& identity);
+
+  // Full sync, primary side: seals, then calls ready(status, batches, upper) with the
+  // spine's batches (every key's state at `upper`). Until EndShip those files stay: no
+  // merge starts and merge inputs are not deleted.
+  using ShipReady =
+      std::function<void(const Status&, std::vector<compaction::BatchMeta>, uint64_t upper)>;
+  void BeginShip(ShipReady ready);
+  void EndShip();
+  std::string BatchFilePath(const compaction::BatchMeta& meta) const { return BatchPath(meta); }
+
+  // Full sync, replica side: received files go to staging_dir(); InstallSnapshot makes them
+  // the spine (one atomic manifest commit that also empties the log and moves it to
+  // `offset`), empties the keyspace and loads them. done(status) runs on the loop.
+  std::string staging_dir() const { return dir_ + "/staging"; }
+  void InstallSnapshot(std::vector<StagedBatch> batches, uint64_t offset,
+                       std::function<void(const Status&)> done);
+
   int64_t last_save_unix_s() const { return stats_.last_seal_unix_ms / 1000; }
   uint64_t next_offset() const { return next_offset_; }
   uint64_t durable_offset() const { return durable_next_; }
@@ -113,6 +164,9 @@ class Persistence final : public EffectSink {
   void Seal(std::function<void(const Status&)> done);
   void FinishSeal(const Status& status);
   void MaybeStartMerges();
+  Status LoadIdentity();
+  void PushToBacklog(std::string_view frame);
+  void RemoveOrDefer(const std::string& path);
   std::string BatchPath(const compaction::BatchMeta& meta) const;
 
   Engine& engine_;
@@ -160,6 +214,17 @@ class Persistence final : public EffectSink {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 
   PersistenceStats stats_;
+
+  // Replication.
+  replication::Source* backlog_ = nullptr;
+  std::function<void()> pushed_;
+  std::string spill_frame_;  // spill mode encodes frames only for the backlog
+  bool replica_ = false;
+  uint64_t retain_from_ = UINT64_MAX;
+  ReplicationIdentity identity_;
+  int ship_pins_ = 0;
+  std::vector<std::string> deferred_deletes_;  // merge inputs a ship may still read
+  bool installing_ = false;
 };
 
 }  // namespace tidekv::server

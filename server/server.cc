@@ -9,6 +9,7 @@
 #include "server/connection.h"
 #include "server/logging.h"
 #include "server/persistence.h"
+#include "server/replication.h"
 
 namespace tidekv::server {
 
@@ -67,11 +68,26 @@ Server::Server(config::Config config, const Clock& clock)
   start_ns_ = clock_.MonotonicNs();
   persistence_ = std::make_unique<Persistence>(engine_, io_, config_);
   engine_.set_effect_sink(persistence_.get());
+  replication_ = std::make_unique<Replication>(*this, *persistence_);
+  engine_.set_write_gate(replication_.get());
 }
 
 Status Server::Recover() {
   if (Status s = persistence_->Recover(); !s.ok()) return s;
   persistence_->Start();
+  if (config_.replicaof.empty()) {
+    // Recovery replays frames at time 0 (as they happened); keys whose time has passed since
+    // go now, as DEL frames like any expiry. A replica waits for its primary's DELs instead.
+    const int64_t now = clock_.NowMs();
+    size_t expired = 0;
+    for (int i = 0; i < engine_.keyspace().num_databases(); i++) {
+      expired += engine_.keyspace().db(i).ExpireAll(now);
+    }
+    if (expired > 0) {
+      ModuleLogger("server")->info("{} keys expired while the server was down were deleted",
+                                   expired);
+    }
+  }
   return Status::Ok();
 }
 
@@ -83,6 +99,8 @@ Server::~Server() {
   // Connections reference the server; make sure none outlives it.
   for (auto& [id, c] : connections_) c->Close("server destroyed");
   connections_.clear();
+  engine_.set_write_gate(nullptr);
+  replication_.reset();
   engine_.set_effect_sink(nullptr);
   persistence_.reset();
 }
@@ -122,6 +140,7 @@ int Server::Run() {
     asio::co_spawn(io_, Accept(*acceptor), LogFailure("accept loop"));
   }
   asio::co_spawn(io_, Cron(), LogFailure("cron"));
+  replication_->Start();
   signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
     if (!ec) RequestShutdown(signo == SIGINT ? "SIGINT" : "SIGTERM");
   });
@@ -141,6 +160,7 @@ void Server::RequestShutdown(std::string_view reason) {
   for (auto& acceptor : acceptors_) acceptor->close(ec);
   signals_.cancel(ec);
   cron_timer_.cancel();
+  replication_->Stop();
   // Copy first: closing a connection can remove it from the map.
   std::vector<std::shared_ptr<Connection>> all;
   for (auto& [id, c] : connections_) all.push_back(c);
@@ -291,6 +311,7 @@ void Server::CronTick() {
   const int64_t budget_us = 250'000 / std::max<int64_t>(1, config_.hz);
   engine_.keyspace().ActiveExpireCycle(now_ms, budget_us, clock_);
   persistence_->Cron(now_ms);
+  replication_->Cron(now_ms);
 
   if (config_.timeout > 0) {
     std::vector<std::shared_ptr<Connection>> idle;

@@ -22,6 +22,7 @@ namespace tidekv::server {
 
 class Connection;
 class Persistence;
+class Replication;
 
 // Raises the open-file limit to fit limits.max_clients (plus descriptors for the server's
 // own use) when the hard limit allows; otherwise lowers max_clients to what fits, with a
@@ -63,6 +64,7 @@ class Server {
 
   Engine& engine() { return engine_; }
   Persistence* persistence() { return persistence_.get(); }
+  Replication* replication() { return replication_.get(); }
 
   // Completes the blocked command of client `id` (if it is still connected).
   void Unblock(uint64_t id, const std::function<void(proto::ReplyBuilder&)>& write_reply);
@@ -102,6 +104,7 @@ class Server {
   asio::io_context io_{1};
   Engine engine_;
   std::unique_ptr<Persistence> persistence_;
+  std::unique_ptr<Replication> replication_;
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
   asio::signal_set signals_;
   asio::steady_timer cron_timer_;

@@ -30,8 +30,18 @@ struct Session {
   // Internal sessions (log replay, later the replication link) skip AUTH, OOM and the
   // write-refusal checks: what they apply already happened.
   bool internal = false;
-  uint64_t write_count = 0;        // effects this session caused
-  uint64_t last_write_offset = 0;  // offset of the latest one
+  // Applies replication frames (log replay, the link to the primary): commands run at
+  // time 0, so no key is ever expired by the clock while a frame applies; the primary's
+  // history already says when keys went (DEL frames).
+  bool applies_frames = false;
+  // PSYNC asked to turn this connection into a replica's stream (Connection hands the
+  // socket to replication after the reply is written).
+  bool psync_requested = false;
+  std::string psync_replid;
+  int64_t psync_offset = -1;
+  int64_t replica_listening_port = 0;  // REPLCONF listening-port
+  uint64_t write_count = 0;            // effects this session caused
+  uint64_t last_write_offset = 0;      // offset of the latest one
 };
 
 }  // namespace tidekv::server

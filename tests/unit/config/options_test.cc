@@ -23,6 +23,7 @@ std::string OtherValue(const OptionSpec& option) {
       return current == max ? std::to_string(option.min) : max;
     }
     case OptionType::kString:
+      if (option.key == "replication.replicaof") return "127.0.0.1:6380";  // validated
       return current + "-changed";
     case OptionType::kEnum: {
       for (std::string_view choice : option.choices) {
@@ -46,7 +47,8 @@ TEST_CASE("the option table is consistent", "[config][options]") {
     CHECK(option.doc.find('\n') == std::string_view::npos);
     const std::string_view section = option.key.substr(0, option.key.find('.'));
     CHECK((section == "server" || section == "limits" || section == "security" ||
-           section == "logstore" || section == "compaction" || section == "log"));
+           section == "replication" || section == "logstore" || section == "compaction" ||
+           section == "log"));
     switch (option.type) {
       case OptionType::kBool:
         CHECK(std::holds_alternative<bool Config::*>(option.field));
@@ -77,7 +79,7 @@ TEST_CASE("the option table is consistent", "[config][options]") {
     CHECK(SetOption(&copy, option, GetOption(defaults, option)).ok());
     CHECK(copy == defaults);
   }
-  CHECK(Options().size() == 25);
+  CHECK(Options().size() == 36);
 }
 
 TEST_CASE("options carry the Redis names CONFIG GET/SET use", "[config][options]") {
@@ -286,6 +288,27 @@ TEST_CASE("SetOption rejects bad text and leaves the config unchanged", "[config
     CHECK(status.message().find('\n') == std::string::npos);
     CHECK(config == Config{});
   }
+}
+
+}  // namespace
+}  // namespace tidekv::config
+
+namespace tidekv::config {
+namespace {
+
+TEST_CASE("replication.replicaof must be host:port", "[config][options]") {
+  const OptionSpec& option = *FindOption("replication.replicaof");
+  Config config;
+  CHECK(SetOption(&config, option, "10.0.0.5:6379").ok());
+  CHECK(config.replicaof == "10.0.0.5:6379");
+  CHECK(SetOption(&config, option, "primary:7000").ok());
+  CHECK(SetOption(&config, option, "").ok());  // empty: this node is a primary
+  CHECK(SetOption(&config, option, "primary").message() == "must be host:port");
+  CHECK(SetOption(&config, option, ":6379").message() == "must be host:port");
+  CHECK(SetOption(&config, option, "primary:0").message() ==
+        "must be host:port with a port in 1..65535");
+  CHECK(SetOption(&config, option, "primary:http").message() ==
+        "must be host:port with a port in 1..65535");
 }
 
 }  // namespace

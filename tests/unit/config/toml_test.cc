@@ -143,7 +143,7 @@ TEST_CASE("unknown sections and keys are errors with a suggestion", "[config][to
 }
 
 TEST_CASE("reserved sections may be present but not hold keys", "[config][toml]") {
-  for (std::string_view section : {"replication", "trace"}) {
+  for (std::string_view section : {"trace"}) {
     INFO(section);
     const std::string header = "[" + std::string(section) + "]\n";
     CHECK(LoadTomlString(header, "x.toml").ok());
@@ -329,7 +329,7 @@ TEST_CASE("RenderToml layout", "[config][toml]") {
   CHECK_THAT(docs, Catch::Contains("# default: 536870912 (512mb)\n"));
   CHECK_THAT(docs, Catch::Contains("# one of: trace | debug | info | warn | error | critical | off"
                                    "\n# runtime: yes\nlevel = \"info\"\n"));
-  CHECK_THAT(docs, Catch::Contains("[replication]\n# Reserved for a later version"));
+  CHECK_THAT(docs, Catch::Contains("[trace]\n# Reserved for a later version"));
 }
 
 }  // namespace

@@ -1,0 +1,16 @@
+// Helpers shared by the files that implement Persistence (persistence.cc, persistence_sync.cc).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace tidekv::server::internal {
+
+inline constexpr std::string_view kManifestKey = "manifest";
+inline constexpr std::string_view kIdentityKey = "replication";
+inline constexpr std::string_view kCleanStopKey = "clean_stop";
+
+// Makes a rename in dir durable.
+void SyncDirectory(const std::string& dir);
+
+}  // namespace tidekv::server::internal

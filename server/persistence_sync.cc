@@ -1,0 +1,219 @@
+// Persistence's replication side: the node's history id, the frames the backlog gets, the
+// batch files a full sync ships (primary) and installs (replica). See persistence.h.
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <future>
+
+#include "common/check.h"
+#include "compaction/manifest.h"
+#include "proto/frame.h"
+#include "server/logging.h"
+#include "server/persistence.h"
+#include "server/persistence_internal.h"
+
+namespace tidekv::server {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string EncodeIdentity(const ReplicationIdentity& id) {
+  return fmt::format("{} {} {}", id.replid.empty() ? "-" : id.replid,
+                     id.replid2.empty() ? "-" : id.replid2, id.second_offset);
+}
+
+}  // namespace
+
+Status Persistence::LoadIdentity() {
+  identity_ = {};
+  if (auto stored = store_->GetMeta(internal::kIdentityKey)) {
+    char a[64] = {0};
+    char b[64] = {0};
+    unsigned long long second = 0;
+    if (std::sscanf(stored->c_str(), "%63s %63s %llu", a, b, &second) != 3) {
+      return Status::Corruption(
+          fmt::format("log store {}: the replication id record is unreadable", store_->path()));
+    }
+    identity_.replid = std::string(a) == "-" ? "" : a;
+    identity_.replid2 = std::string(b) == "-" ? "" : b;
+    identity_.second_offset = second;
+  }
+  // The flag is set by a clean stop and cleared as soon as this run starts: a crash of this
+  // run leaves it cleared.
+  auto clean = store_->GetMeta(internal::kCleanStopKey);
+  identity_.clean_stop = !identity_.replid.empty() && clean.has_value() && *clean == "1";
+  return store_->CommitMeta({{std::string(internal::kCleanStopKey), "0"}}, 0, true);
+}
+
+Status Persistence::SaveIdentity(const ReplicationIdentity& identity) {
+  identity_.replid = identity.replid;
+  identity_.replid2 = identity.replid2;
+  identity_.second_offset = identity.second_offset;
+  return store_->CommitMeta({{std::string(internal::kIdentityKey), EncodeIdentity(identity_)}}, 0,
+                            true);
+}
+
+void Persistence::set_backlog(replication::Source* backlog, std::function<void()> pushed) {
+  backlog_ = backlog;
+  pushed_ = std::move(pushed);
+  if (backlog_ == nullptr) return;
+  backlog_->Reset(next_offset_);
+  // Frames already in the log are served from there; the chunk not yet written is not.
+  if (!spill_ && chunk_count_ > 0) {
+    std::string_view rest = chunk_;
+    // Rebuild the backlog from the pending chunk so nothing between the log and the
+    // backlog is missing.
+    backlog_->Reset(chunk_first_);
+    proto::Frame frame;
+    std::string error;
+    while (!rest.empty() && proto::DecodeFrame(rest, &frame, &error) == proto::FrameStatus::kOk) {
+      backlog_->Push(rest.substr(0, frame.size));
+      rest.remove_prefix(frame.size);
+    }
+    backlog_->SetDurable(store_->NextOffset());
+  }
+}
+
+void Persistence::PushToBacklog(std::string_view frame) {
+  backlog_->Push(frame);
+  // Without a log (spill mode) the backlog is the only copy: it keeps its budget, and a
+  // replica behind it gets a full sync.
+  if (spill_) backlog_->SetDurable(backlog_->next_offset());
+  if (pushed_) pushed_();
+}
+
+void Persistence::AppendReplicated(uint64_t offset, std::string_view frame) {
+  TIDEKV_CHECK(offset == next_offset_);
+  next_offset_++;
+  if (!spill_) {
+    if (chunk_count_ == 0) chunk_first_ = offset;
+    chunk_.append(frame);
+    chunk_count_++;
+  }
+  if (backlog_ != nullptr) PushToBacklog(frame);
+  if (spill_) return;
+  if (chunk_.size() >= (1u << 20)) {
+    FlushChunk();
+  } else {
+    ScheduleFlush();
+  }
+}
+
+// ---- full sync, primary side ------------------------------------------------------------
+
+void Persistence::BeginShip(ShipReady ready) {
+  auto give = [this, ready = std::move(ready)](const Status& status) {
+    if (!status.ok()) return ready(status, {}, 0);
+    ship_pins_++;
+    ready(status, spine_.batches(), spine_.batches().empty() ? next_offset_ : spine_.upper());
+  };
+  // Nothing written since the last seal (or ever): the spine already is the snapshot.
+  if (!seal_running_ && next_offset_ == (spine_.batches().empty() ? log_base_ : spine_.upper())) {
+    give(Status::Ok());
+    return;
+  }
+  Seal(std::move(give));
+}
+
+void Persistence::EndShip() {
+  if (ship_pins_ == 0 || --ship_pins_ > 0) return;
+  std::error_code ec;
+  for (const std::string& path : deferred_deletes_) fs::remove(path, ec);
+  deferred_deletes_.clear();
+  MaybeStartMerges();
+}
+
+void Persistence::RemoveOrDefer(const std::string& path) {
+  if (ship_pins_ > 0) {
+    deferred_deletes_.push_back(path);
+    return;
+  }
+  std::error_code ec;
+  fs::remove(path, ec);
+}
+
+// ---- full sync, replica side ------------------------------------------------------------
+
+void Persistence::InstallSnapshot(std::vector<StagedBatch> batches, uint64_t offset,
+                                  std::function<void(const Status&)> done) {
+  if (seal_running_ || merges_running_ > 0) {
+    // Let the running seal or merge finish first: they write the spine being replaced.
+    installing_ = true;
+    auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(5));
+    std::weak_ptr<bool> alive = alive_;
+    timer->async_wait([this, alive, timer, batches = std::move(batches), offset,
+                       done = std::move(done)](const boost::system::error_code&) mutable {
+      if (!alive.lock() || !*alive.lock()) return;
+      InstallSnapshot(std::move(batches), offset, std::move(done));
+    });
+    return;
+  }
+  installing_ = true;
+  auto log = ModuleLogger("persistence");
+  const int64_t start = engine_.clock().MonotonicNs();
+  // Everything queued must reach the store before it is reset under it.
+  FlushChunk();
+  chunk_.clear();
+  chunk_count_ = 0;
+  if (writer_ != nullptr) {
+    std::promise<Status> drained;
+    writer_->SubmitMeta({}, 0, [&drained](const Status& s) { drained.set_value(s); });
+    if (Status s = drained.get_future().get(); !s.ok()) {
+      installing_ = false;
+      done(s);
+      return;
+    }
+  }
+
+  Status status;
+  std::vector<compaction::BatchMeta> installed;
+  for (StagedBatch& staged : batches) {
+    compaction::BatchMeta meta = staged.meta;
+    meta.id = next_batch_id_++;
+    std::error_code ec;
+    fs::rename(staged.path, BatchPath(meta), ec);
+    if (ec) {
+      status = Status::IOError(
+          fmt::format("cannot move {} into {}: {}", staged.path, batch_dir_, ec.message()));
+      break;
+    }
+    installed.push_back(meta);
+  }
+  internal::SyncDirectory(batch_dir_);
+  const std::vector<compaction::BatchMeta> old = spine_.batches();
+  if (status.ok()) {
+    compaction::Manifest manifest{next_batch_id_, installed};
+    status = store_->Reset(
+        offset, {{std::string(internal::kManifestKey), compaction::EncodeManifest(manifest)}},
+        true);
+  }
+  std::error_code ec;
+  if (!status.ok()) {
+    for (const auto& meta : installed) fs::remove(BatchPath(meta), ec);
+    installing_ = false;
+    done(status);
+    return;
+  }
+  for (const auto& meta : old) fs::remove(BatchPath(meta), ec);
+  spine_ = compaction::Spine(installed);
+  log_base_ = installed.empty() ? offset : installed.front().lower;
+  next_offset_ = offset;
+  durable_next_ = offset;
+  for (auto& d : dirty_) d.clear();
+  dirty_bytes_ = 0;
+  reloading_ = true;
+  engine_.keyspace().ClearAll();
+  reloading_ = false;
+  stats_.recovered_batch_keys = 0;
+  status = LoadBatches();
+  installing_ = false;
+  if (backlog_ != nullptr) backlog_->Reset(offset);
+  log->info("installed {} batches from the primary: {} keys at offset {} in {} ms",
+            installed.size(), engine_.keyspace().TotalKeys(), offset,
+            (engine_.clock().MonotonicNs() - start) / 1'000'000);
+  done(status);
+}
+
+}  // namespace tidekv::server

@@ -63,6 +63,13 @@ class Entry {
   uint32_t lru() const { return lru_; }
   void Touch(uint32_t lru_seconds) { lru_ = lru_seconds; }
 
+  // Persistence's change tracking: a dirty entry is listed for the next seal, and the list
+  // holds a pointer to it. So Database does not free a dirty entry it removes: it marks it
+  // dead and the list's owner frees it (Entry::Destroy) once the seal has read its key.
+  bool dirty() const { return dirty_; }
+  void set_dirty(bool on) { dirty_ = on; }
+  bool dead() const { return dead_; }
+
   // Cache hint: the entry's first two lines (header, key, start of an inline value).
   void Prefetch() const {
     __builtin_prefetch(this);
@@ -83,6 +90,8 @@ class Entry {
   uint32_t val_cap_ = 0;  // inline value bytes available after the key
   ValueType type_ = ValueType::kString;
   bool raw_ = false;
+  bool dirty_ = false;          // listed by persistence for the next seal
+  bool dead_ = false;           // removed from its database while dirty; freed by the list's owner
   std::string* ext_ = nullptr;  // out-of-line value, when not inline
   char data_[];                 // key bytes, then val_cap_ bytes of inline value
 };

@@ -64,7 +64,15 @@ void Database::Unlink(Entry* entry) {
 
 void Database::Erase(Entry* entry) {
   Unlink(entry);
-  Entry::Destroy(entry);
+  Release(entry);
+}
+
+void Database::Release(Entry* entry) {
+  if (entry->dirty_) {
+    entry->dead_ = true;  // persistence's dirty list still points here (see Entry::dirty)
+  } else {
+    Entry::Destroy(entry);
+  }
 }
 
 void Database::ExpireNow(Entry* entry) {
@@ -92,7 +100,7 @@ void Database::SetExpire(Entry* entry, int64_t at_ms) {
 
 void Database::Clear() {
   if (owner_->observer_ != nullptr && dict_.size() > 0) owner_->observer_->OnWholeDatabase(*this);
-  dict_.ForEach([](Entry* e) { Entry::Destroy(e); });
+  dict_.ForEach([this](Entry* e) { Release(e); });
   dict_.Clear();
   std::vector<Entry*>().swap(volatile_);
 }

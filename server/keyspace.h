@@ -71,6 +71,8 @@ class Database {
  private:
   friend class Keyspace;
   void Unlink(Entry* entry);
+  // Frees an entry that left the dict, unless persistence still lists it (Entry::dirty).
+  void Release(Entry* entry);
   void ExpireNow(Entry* entry);
 
   Keyspace* owner_;

@@ -74,6 +74,7 @@ Persistence::Persistence(Engine& engine, asio::io_context& io, const config::Con
 Persistence::~Persistence() {
   *alive_ = false;
   Stop();
+  DropDirty();
   if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
@@ -327,9 +328,32 @@ void Persistence::Stop() {
 
 // ---- write path ------------------------------------------------------------------------
 
+void Persistence::DropDirty() {
+  for (DirtySet& set : dirty_) {
+    for (Entry* e : set.entries) {
+      if (e->dead()) {
+        Entry::Destroy(e);
+      } else {
+        e->set_dirty(false);
+      }
+    }
+    set.entries.clear();
+    set.keys.clear();
+  }
+  dirty_bytes_ = 0;
+}
+
 void Persistence::MarkDirty(int db, std::string_view key) {
-  auto [it, inserted] = dirty_[static_cast<size_t>(db)].emplace(key);
-  if (inserted) dirty_bytes_ += key.size() + 32;
+  DirtySet& set = dirty_[static_cast<size_t>(db)];
+  if (Entry* e = engine_.keyspace().db(db).Peek(key, INT64_MIN)) {
+    if (!e->dirty()) {
+      e->set_dirty(true);
+      set.entries.push_back(e);
+      dirty_bytes_ += key.size() + 32;
+    }
+    return;
+  }
+  if (set.keys.emplace(key).second) dirty_bytes_ += key.size() + 32;
 }
 
 void Persistence::MarkKeys(int db, std::span<const std::string_view> argv) {
@@ -535,12 +559,26 @@ void Persistence::Seal(std::function<void(const Status&)> done) {
   std::vector<std::pair<std::string, std::string>> entries;
   Keyspace& ks = engine_.keyspace();
   for (size_t db = 0; db < dirty_.size(); db++) {
-    for (const std::string& key : dirty_[db]) {
-      const Entry* e = ks.db(static_cast<int>(db)).Peek(key, now);
+    Database& database = ks.db(static_cast<int>(db));
+    auto record = [&](std::string_view key) {
+      const Entry* e = database.Peek(key, now);
       entries.emplace_back(compaction::BatchKey(static_cast<int>(db), key),
                            compaction::EncodeKeyState(StateOf(e)));
+    };
+    DirtySet& set = dirty_[db];
+    // A listed entry names a changed key; its state is whatever the key holds now (the
+    // entry itself may be dead, or moved by SWAPDB). Duplicates go at the sort.
+    for (Entry* e : set.entries) {
+      record(e->key());
+      if (e->dead()) {
+        Entry::Destroy(e);
+      } else {
+        e->set_dirty(false);
+      }
     }
-    dirty_[db].clear();
+    set.entries.clear();
+    for (const std::string& key : set.keys) record(key);
+    set.keys.clear();
   }
   dirty_bytes_ = 0;
   stats_.last_seal_keys = entries.size();
@@ -554,6 +592,9 @@ void Persistence::Seal(std::function<void(const Status&)> done) {
   std::weak_ptr<bool> alive = alive_;
   asio::post(*pool_, [this, alive, meta, path, entries = std::move(entries)]() mutable {
     std::sort(entries.begin(), entries.end());
+    entries.erase(std::unique(entries.begin(), entries.end(),
+                              [](const auto& a, const auto& b) { return a.first == b.first; }),
+                  entries.end());
     Status status;
     compaction::BatchMeta written = meta;
     auto writer = compaction::BatchWriter::Create(path + ".tmp");

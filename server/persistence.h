@@ -196,8 +196,17 @@ class Persistence final : public EffectSink {
   bool write_error_ = false;
   std::string write_error_text_;
 
-  // Dirty keys since the last seal, per database: key bytes.
-  std::vector<absl::flat_hash_set<std::string>> dirty_;
+  // What changed since the last seal, per database: entries flagged dirty (one flag test
+  // per write; see Entry::dirty), plus the names of keys that had no entry when marked
+  // (deleted keys, the other side of SWAPDB).
+  struct DirtySet {
+    std::vector<Entry*> entries;
+    absl::flat_hash_set<std::string> keys;
+    size_t size() const { return entries.size() + keys.size(); }
+  };
+  // Unlists every dirty entry (freeing dead ones) and forgets the dirty keys.
+  void DropDirty();
+  std::vector<DirtySet> dirty_;
   uint64_t dirty_bytes_ = 0;
 
   // Spine.

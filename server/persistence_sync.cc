@@ -201,8 +201,7 @@ void Persistence::InstallSnapshot(std::vector<StagedBatch> batches, uint64_t off
   log_base_ = installed.empty() ? offset : installed.front().lower;
   next_offset_ = offset;
   durable_next_ = offset;
-  for (auto& d : dirty_) d.clear();
-  dirty_bytes_ = 0;
+  DropDirty();
   reloading_ = true;
   engine_.keyspace().ClearAll();
   reloading_ = false;

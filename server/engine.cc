@@ -156,7 +156,7 @@ void Engine::Execute(Session& session, std::span<const std::string_view> argv,
   stats_.dirty += ctx.dirty;
   // A write that changed something and did not describe its own effect is its own effect.
   if (ctx.dirty > 0 && !ctx.propagated && HasFlag(spec->flags, CommandFlag::kWrite)) {
-    EmitEffect(&session, session.db, argv);
+    EmitEffect(&session, session.db, argv, spec);
   }
   spec->stats.calls++;
   if (out->size() > reply_start && (*out)[reply_start] == '-') {

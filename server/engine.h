@@ -29,7 +29,9 @@ class EffectSink {
  public:
   virtual ~EffectSink() = default;
   // session is the client whose command caused it (nullptr for expiry and internal work).
-  virtual void OnEffect(Session* session, int db, std::span<const std::string_view> argv) = 0;
+  // spec is argv[0]'s command when the caller already looked it up (nullptr otherwise).
+  virtual void OnEffect(Session* session, int db, std::span<const std::string_view> argv,
+                        const CommandSpec* spec) = 0;
   // Told before a whole database is emptied or swapped (see KeyspaceObserver).
   virtual void OnWholeDatabase(const Database& db, int other_index) = 0;
   // Whether writes may run now; when not, *why is the error reply (e.g. MISCONF ...).
@@ -96,8 +98,9 @@ class Engine : private KeyspaceObserver {
   void set_effect_sink(EffectSink* sink) { sink_ = sink; }
   EffectSink* effect_sink() const { return sink_; }
   // Hands one effect to the sink. Commands call it through CommandContext::Propagate.
-  void EmitEffect(Session* session, int db, std::span<const std::string_view> argv) {
-    if (sink_ != nullptr) sink_->OnEffect(session, db, argv);
+  void EmitEffect(Session* session, int db, std::span<const std::string_view> argv,
+                  const CommandSpec* spec = nullptr) {
+    if (sink_ != nullptr) sink_->OnEffect(session, db, argv, spec);
   }
   void set_server(Server* server) { server_ = server; }
   void set_write_gate(WriteGate* gate) { gate_ = gate; }

@@ -17,6 +17,7 @@ Entry* Database::Find(std::string_view key, int64_t now_ms) {
     if (!owner_->replica_mode_) ExpireNow(e);
     return nullptr;
   }
+  if (e != nullptr) last_touched_ = e;
   return e;
 }
 
@@ -35,6 +36,7 @@ Entry* Database::Insert(std::string_view key, int64_t now_ms, size_t value_capac
   }
   Entry* e = Entry::Create(key, hash, value_capacity);
   dict_.Insert(e);
+  last_touched_ = e;
   return e;
 }
 
@@ -68,6 +70,7 @@ void Database::Erase(Entry* entry) {
 }
 
 void Database::Release(Entry* entry) {
+  if (entry == last_touched_) last_touched_ = nullptr;
   if (entry->dirty_) {
     entry->dead_ = true;  // persistence's dirty list still points here (see Entry::dirty)
   } else {

@@ -42,6 +42,10 @@ class Database {
   // (used where Redis must not modify the keyspace, e.g. on a replica or in DEBUG).
   Entry* Peek(std::string_view key, int64_t now_ms) const;
 
+  // The entry the latest Find or Insert returned, while it is in this database (nullptr
+  // after it left). A hint for bookkeeping right after a command: compare its key.
+  Entry* last_touched() const { return last_touched_; }
+
   // Creates key (which must be absent or expired) with an empty string value, no expiry,
   // and inline room for a value of value_capacity bytes (see Entry::SetString).
   Entry* Insert(std::string_view key, int64_t now_ms, size_t value_capacity = 0);
@@ -79,6 +83,7 @@ class Database {
   int index_;
   Dict dict_;
   std::vector<Entry*> volatile_;  // entries with a TTL; Entry::volatile_index_ points here
+  Entry* last_touched_ = nullptr;
 };
 
 // Told about changes the command path cannot describe as effects: keys removed because they

@@ -345,7 +345,11 @@ void Persistence::DropDirty() {
 
 void Persistence::MarkDirty(int db, std::string_view key) {
   DirtySet& set = dirty_[static_cast<size_t>(db)];
-  if (Entry* e = engine_.keyspace().db(db).Peek(key, INT64_MIN)) {
+  Database& database = engine_.keyspace().db(db);
+  // The write just touched the key: usually that entry is the database's last one.
+  Entry* e = database.last_touched();
+  if (e == nullptr || e->key() != key) e = database.Peek(key, INT64_MIN);
+  if (e != nullptr) {
     if (!e->dirty()) {
       e->set_dirty(true);
       set.entries.push_back(e);
@@ -356,8 +360,9 @@ void Persistence::MarkDirty(int db, std::string_view key) {
   if (set.keys.emplace(key).second) dirty_bytes_ += key.size() + 32;
 }
 
-void Persistence::MarkKeys(int db, std::span<const std::string_view> argv) {
-  const CommandSpec* spec = engine_.commands().Find(argv[0]);
+void Persistence::MarkKeys(int db, std::span<const std::string_view> argv,
+                           const CommandSpec* spec) {
+  if (spec == nullptr) spec = engine_.commands().Find(argv[0]);
   if (spec == nullptr || spec->first_key <= 0) return;
   const int argc = static_cast<int>(argv.size());
   const int last = spec->last_key < 0 ? argc + spec->last_key : spec->last_key;
@@ -394,8 +399,9 @@ void Persistence::OnWholeDatabase(const Database& db, int other_index) {
   });
 }
 
-void Persistence::OnEffect(Session* session, int db, std::span<const std::string_view> argv) {
-  MarkKeys(db, argv);
+void Persistence::OnEffect(Session* session, int db, std::span<const std::string_view> argv,
+                           const CommandSpec* spec) {
+  MarkKeys(db, argv, spec);
   if (replaying_ || replica_) return;  // a replica logs the primary's frames instead
   const uint64_t offset = next_offset_++;
   if (session != nullptr) {

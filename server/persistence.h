@@ -87,7 +87,8 @@ class Persistence final : public EffectSink {
   void Stop();
 
   // EffectSink.
-  void OnEffect(Session* session, int db, std::span<const std::string_view> argv) override;
+  void OnEffect(Session* session, int db, std::span<const std::string_view> argv,
+                const CommandSpec* spec) override;
   void OnWholeDatabase(const Database& db, int other_index) override;
   bool WritesAllowed(std::string* why) const override;
 
@@ -153,7 +154,7 @@ class Persistence final : public EffectSink {
   Status LockDirectory();
   Status LoadBatches();
   Status ReplayLog();
-  void MarkKeys(int db, std::span<const std::string_view> argv);
+  void MarkKeys(int db, std::span<const std::string_view> argv, const CommandSpec* spec);
   void MarkDirty(int db, std::string_view key);
   void ScheduleFlush();
   void FlushChunk();

@@ -10,7 +10,8 @@ namespace {
 
 class RecordingSink : public EffectSink {
  public:
-  void OnEffect(Session*, int db, std::span<const std::string_view> argv) override {
+  void OnEffect(Session*, int db, std::span<const std::string_view> argv,
+                const CommandSpec*) override {
     std::string line = std::to_string(db) + ":";
     for (std::string_view a : argv) line += " " + std::string(a);
     effects.push_back(line);

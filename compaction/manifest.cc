@@ -1,7 +1,8 @@
 #include "compaction/manifest.h"
 
-#include <array>
 #include <set>
+
+#include "common/crc32c.h"
 
 namespace tidekv::compaction {
 namespace {
@@ -13,18 +14,6 @@ constexpr size_t kHeaderBytes = 4 + 4 + 8 + 4;
 // id, lower, upper, level, bytes, entries.
 constexpr size_t kBatchBytes = 8 + 8 + 8 + 4 + 8 + 8;
 constexpr size_t kCrcBytes = 4;
-
-// Reflected CRC-32C table: entry i is the CRC of the byte i alone.
-constexpr std::array<uint32_t, 256> MakeCrc32cTable() {
-  std::array<uint32_t, 256> table{};
-  for (uint32_t i = 0; i < 256; i++) {
-    uint32_t crc = i;
-    for (int bit = 0; bit < 8; bit++) crc = (crc >> 1) ^ ((crc & 1) ? 0x82F63B78u : 0);
-    table[i] = crc;
-  }
-  return table;
-}
-constexpr std::array<uint32_t, 256> kCrc32cTable = MakeCrc32cTable();
 
 void PutFixed32(std::string& out, uint32_t v) {
   for (int i = 0; i < 4; i++) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
@@ -54,12 +43,6 @@ class FieldReader {
 Status Bad(const std::string& why) { return Status::Corruption("manifest: " + why); }
 
 }  // namespace
-
-uint32_t Crc32c(std::string_view data, uint32_t seed) {
-  uint32_t crc = ~seed;
-  for (char c : data) crc = kCrc32cTable[(crc ^ static_cast<uint8_t>(c)) & 0xFF] ^ (crc >> 8);
-  return ~crc;
-}
 
 std::string EncodeManifest(const Manifest& manifest) {
   std::string out;

@@ -32,7 +32,4 @@ struct Manifest {
 std::string EncodeManifest(const Manifest& manifest);
 Result<Manifest> DecodeManifest(std::string_view bytes);
 
-// CRC32C (Castagnoli), also used by the trace file format later.
-uint32_t Crc32c(std::string_view data, uint32_t seed = 0);
-
 }  // namespace tidekv::compaction

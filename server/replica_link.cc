@@ -7,8 +7,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "common/crc32c.h"
 #include "common/strings.h"
-#include "compaction/manifest.h"
 #include "proto/frame.h"
 #include "server/logging.h"
 #include "server/persistence.h"
@@ -368,7 +368,7 @@ asio::awaitable<bool> ReplicaLink::ReceiveSnapshot(std::string_view header, std:
         ok = false;
         break;
       }
-      crc = compaction::Crc32c(data, crc);
+      crc = Crc32c(data, crc);
       in_pos_ += *n + 2;
       remaining -= *n;
       sync_read_bytes_ += *n;

@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <random>
 
+#include "common/crc32c.h"
 #include "common/strings.h"
-#include "compaction/manifest.h"
 #include "proto/resp.h"
 #include "server/connection.h"
 #include "server/logging.h"
@@ -459,7 +459,7 @@ asio::awaitable<bool> Replication::ShipSnapshot(std::shared_ptr<Stream> stream, 
         break;
       }
       const std::string_view piece(chunk.data(), static_cast<size_t>(got));
-      crc = compaction::Crc32c(piece, crc);
+      crc = Crc32c(piece, crc);
       for (size_t at = 0; at < piece.size(); at += kShipChunk) {
         const std::string_view part = piece.substr(at, kShipChunk);
         out += fmt::format("${}\r\n", part.size());

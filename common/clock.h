@@ -37,6 +37,7 @@ class ManualClock final : public Clock {
   int64_t NowUs() const override { return now_us_.load(); }
   int64_t MonotonicNs() const override { return now_us_.load() * 1000; }
   void SetMs(int64_t ms) { now_us_.store(ms * 1000); }
+  void SetUs(int64_t us) { now_us_.store(us); }
   void AdvanceMs(int64_t ms) { now_us_.fetch_add(ms * 1000); }
 
  private:

@@ -130,6 +130,8 @@ const std::vector<GeneralFlag>& GeneralFlags() {
       {"bind", 0, "ADDR", "server.bind", "Same as --server.bind."},
       {"dir", 0, "DIR", "server.dir", "Same as --server.dir."},
       {"loglevel", 0, "LEVEL", "log.level", "Same as --log.level."},
+      {"trace-file", 0, "PATH", "trace.path",
+       "Same as --trace.path; also turns tracing on (trace.enabled = true)."},
       {"replicaof", 0, "HOST:PORT", "replication.replicaof",
        "Same as --replication.replicaof: start as a replica of that primary."},
       {"dump-config", 0, "", "", "Print the effective configuration as a TOML file, then exit."},
@@ -207,6 +209,7 @@ Result<CommandLine> ParseCommandLine(int argc, const char* const* argv) {
     if (Status status = SetOption(&result.config, *option, flag.value[0]); !status.ok()) {
       return Status(status.code(), fmt::format("--{}: {}", flag.string_key, status.message()));
     }
+    if (flag.string_key == "trace-file") result.config.trace_enabled = true;
   }
   return result;
 }

@@ -70,6 +70,14 @@ struct Config {
   int64_t compaction_max_inflight = 1;
   int64_t compaction_threads = 2;
 
+  // [trace]
+  bool trace_enabled = false;
+  std::string trace_path = "tidekv.trace";  // relative paths are inside server.dir
+  int64_t trace_max_bytes = 1024ll * 1024 * 1024;
+  std::string trace_on_full = "rotate";
+  std::string trace_sample;  // empty = every command
+  int64_t trace_queue_bytes = 64ll * 1024 * 1024;
+
   // [log]
   std::string log_level = "info";
   std::string log_file;  // empty = standard error

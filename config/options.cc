@@ -36,6 +36,29 @@ std::string_view ValidHostPort(std::string_view value) {
   return "";
 }
 
+// "group=string db=3 prefix=user:" (any order, kinds may repeat), or empty.
+std::string_view ValidSample(std::string_view value) {
+  size_t pos = 0;
+  while (pos < value.size()) {
+    const size_t end = std::min(value.find(' ', pos), value.size());
+    const std::string_view term = value.substr(pos, end - pos);
+    pos = end + 1;
+    if (term.empty()) continue;
+    const size_t eq = term.find('=');
+    if (eq == std::string_view::npos || eq + 1 == term.size()) {
+      return "filters are group=<name>, db=<n> or prefix=<text>, separated by spaces";
+    }
+    const std::string_view kind = term.substr(0, eq);
+    if (kind == "db") {
+      const std::optional<int64_t> db = ParseInt64(term.substr(eq + 1));
+      if (!db || *db < 0) return "db=<n> needs a database number";
+    } else if (kind != "group" && kind != "prefix") {
+      return "filters are group=<name>, db=<n> or prefix=<text>, separated by spaces";
+    }
+  }
+  return "";
+}
+
 std::vector<OptionSpec> BuildOptions() {
   using T = OptionType;
   return {
@@ -304,6 +327,52 @@ std::vector<OptionSpec> BuildOptions() {
        .runtime = false,
        .doc = "Threads of the compaction pool (sealed batch writing, merges, loading at start-up).",
        .field = &Config::compaction_threads},
+      // [trace]
+      {.key = "trace.enabled",
+       .type = T::kBool,
+       .runtime = true,
+       .doc = "Record every command (argv, reply, timing) and lifecycle event to trace.path "
+              "for tidekv-replay (docs/trace.md).",
+       .field = &Config::trace_enabled},
+      {.key = "trace.path",
+       .type = T::kString,
+       .runtime = true,
+       .doc = "Trace file; a relative path is inside server.dir. Takes effect when tracing "
+              "(re)starts.",
+       .validate = NotEmpty,
+       .field = &Config::trace_path},
+      {.key = "trace.max_bytes",
+       .type = T::kBytes,
+       .min = 64 * kKiB,
+       .max = 1024 * kGiB,
+       .runtime = true,
+       .doc = "Size at which the trace file is rotated (to <path>.1) or tracing stops, per "
+              "trace.on_full.",
+       .field = &Config::trace_max_bytes},
+      {.key = "trace.on_full",
+       .type = T::kEnum,
+       .choices = {"rotate", "stop"},
+       .runtime = true,
+       .doc = "At trace.max_bytes: rotate (keep one previous file) or stop tracing; both are "
+              "logged.",
+       .field = &Config::trace_on_full},
+      {.key = "trace.sample",
+       .type = T::kString,
+       .runtime = true,
+       .doc = "Trace only part of the traffic: space-separated filters group=<command group>, "
+              "db=<n>, prefix=<key prefix>; a command is traced when it matches one value of "
+              "every kind given. Empty = everything.",
+       .validate = ValidSample,
+       .field = &Config::trace_sample},
+      {.key = "trace.queue_bytes",
+       .type = T::kBytes,
+       .min = 64 * kKiB,
+       .max = 16 * kGiB,
+       .runtime = false,
+       .doc = "Bytes of records waiting for the trace writer thread; records past it are "
+              "dropped and counted (INFO trace), never waited for.",
+       .field = &Config::trace_queue_bytes},
+
       // [log]
       {.key = "log.level",
        .redis_name = "loglevel",
@@ -485,7 +554,7 @@ const std::vector<Section>& Sections() {
       {"replication", false, "Primary/replica settings (docs/replication.md)."},
       {"logstore", false, "The RocksDB frame log (<dir>/log): mode, fsync policy, retention."},
       {"compaction", false, "Sealing and merging of batches (<dir>/batches)."},
-      {"trace", true, "The op trace recorder."},
+      {"trace", false, "The op trace recorder (docs/trace.md)."},
       {"log", false, "Server log output."},
   };
   return sections;

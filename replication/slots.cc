@@ -11,10 +11,12 @@ Slot& ReplicaSlots::Attach(std::string_view id, std::string_view address, int64_
     slot = &slots_.emplace_back();
     slot->id = id;
     slot->acked = offset;
+    slot->durable = offset;
   } else {
     // A reconnect asking for an older offset (it lost its tail) must not pull the
     // watermark back below what it already confirmed: that log may be gone already.
     slot->acked = std::max(slot->acked, offset);
+    slot->durable = std::max(slot->durable, offset);
   }
   slot->address = address;
   slot->listening_port = listening_port;
@@ -26,11 +28,12 @@ Slot& ReplicaSlots::Attach(std::string_view id, std::string_view address, int64_
   return *slot;
 }
 
-void ReplicaSlots::Ack(std::string_view id, uint64_t acked, int64_t now_ms) {
+void ReplicaSlots::Ack(std::string_view id, uint64_t acked, int64_t now_ms, uint64_t durable) {
   Slot* slot = Find(id);
   // An ack racing a Remove or an Expire is harmless: there is nothing left to update.
   if (slot == nullptr) return;
   slot->acked = std::max(slot->acked, acked);
+  slot->durable = std::max(slot->durable, std::min(durable, acked));
   slot->last_seen_ms = now_ms;
   slot->ack_ms = now_ms;
 }
@@ -65,8 +68,8 @@ size_t ReplicaSlots::connected() const {
 
 uint64_t ReplicaSlots::Watermark(uint64_t none) const {
   if (slots_.empty()) return none;
-  uint64_t lowest = slots_.front().acked;
-  for (const Slot& slot : slots_) lowest = std::min(lowest, slot.acked);
+  uint64_t lowest = slots_.front().durable;
+  for (const Slot& slot : slots_) lowest = std::min(lowest, slot.durable);
   return lowest;
 }
 

@@ -18,6 +18,7 @@ struct Slot {
   std::string address;  // "ip:port" of the replica's connection
   int64_t listening_port = 0;
   uint64_t acked = 0;        // next offset the replica still needs (all below it applied)
+  uint64_t durable = 0;      // all below it are on the replica's disk (it resumes from there)
   uint64_t sent = 0;         // next offset the primary will send it
   int64_t last_seen_ms = 0;  // last message (ack or anything) from it
   int64_t ack_ms = 0;        // when `acked` last moved or was confirmed
@@ -29,8 +30,8 @@ class ReplicaSlots {
   // Finds the slot with this id or creates it; marks it connected.
   Slot& Attach(std::string_view id, std::string_view address, int64_t listening_port,
                uint64_t offset, int64_t now_ms);
-  // Records an ack (acked only moves forward).
-  void Ack(std::string_view id, uint64_t acked, int64_t now_ms);
+  // Records an ack (acked and durable only move forward). durable defaults to acked.
+  void Ack(std::string_view id, uint64_t acked, int64_t now_ms, uint64_t durable = UINT64_MAX);
   // The connection went away; the slot is kept for the reconnect window.
   void Detach(std::string_view id, int64_t now_ms);
   // Removes disconnected slots last seen more than window_ms ago; returns how many.
@@ -42,7 +43,8 @@ class ReplicaSlots {
   const std::vector<Slot>& slots() const { return slots_; }
   size_t connected() const;
 
-  // Smallest acked offset over all kept slots, or `none` when there are no slots.
+  // Smallest durable offset over all kept slots (where a replica that restarts now would
+  // resume), or `none` when there are no slots.
   uint64_t Watermark(uint64_t none) const;
   // Connected replicas whose last ack is at most max_lag_ms old (min_replicas_to_write).
   size_t Healthy(int64_t now_ms, int64_t max_lag_ms) const;

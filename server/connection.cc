@@ -7,6 +7,7 @@
 #include "server/persistence.h"
 #include "server/replication.h"
 #include "server/server.h"
+#include "trace/format.h"
 
 namespace tidekv::server {
 
@@ -302,6 +303,10 @@ void Connection::Close(std::string_view reason) {
   closed_ = true;
   ModuleLogger("net")->debug("client id={} addr={} closed: {}", session_.id, session_.addr, reason);
   if (session_.monitor) server_.RemoveMonitor(this);
+  if (server_.engine().recorder() != nullptr) {
+    server_.engine().TraceEvent(trace::RecordType::kDisconnect, session_.id,
+                                fmt::format("reason={}", reason));
+  }
   boost::system::error_code ec;
   socket_.shutdown(asio::socket_base::shutdown_both, ec);
   socket_.close(ec);

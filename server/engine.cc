@@ -7,6 +7,7 @@
 #include "server/command_context.h"
 #include "server/errors.h"
 #include "server/server.h"
+#include "trace/recorder.h"
 
 namespace tidekv::server {
 
@@ -42,6 +43,13 @@ void Engine::OnExpired(int db, std::string_view key) {
   // An expired key's removal is a write like any other: replicas and the log see DEL.
   const std::string_view argv[] = {"DEL", key};
   EmitEffect(nullptr, db, argv);
+  if (recorder_ != nullptr) {
+    // Replay deletes it at the same point (for a lazy expiry, just before the command that
+    // met it, which then finds it gone as it did here).
+    trace_argv_.assign(std::begin(argv), std::end(argv));
+    recorder_->Command(0, static_cast<uint32_t>(db), static_cast<uint64_t>(clock_.MonotonicNs()),
+                       clock_.NowUs(), trace_argv_, {});
+  }
 }
 
 void Engine::OnWholeDatabase(const Database& db, int other_index) {
@@ -99,6 +107,45 @@ void Engine::PrefetchEntry(const Session& session, const Prepared& prepared) con
 
 void Engine::Execute(Session& session, std::span<const std::string_view> argv,
                      proto::ReplyBuilder& reply, const CommandSpec* spec, int64_t now_us) {
+  if (recorder_ == nullptr || session.internal) {
+    Dispatch(session, argv, reply, spec, now_us);
+    return;
+  }
+  // Tracing: the same command, then its record (db and time as it started, reply bytes).
+  if (now_us < 0) now_us = clock_.NowUs();
+  const int db = session.db;
+  std::string* out = reply.buffer();
+  const size_t start = out->size();
+  Dispatch(session, argv, reply, spec, now_us);
+  Record(session, db, argv, std::string_view(*out).substr(start), now_us);
+}
+
+void Engine::Record(const Session& session, int db, std::span<const std::string_view> argv,
+                    std::string_view reply, int64_t now_us) {
+  if (sample_ != nullptr && !sample_->empty()) {
+    const CommandSpec* spec = commands_.Find(argv[0]);
+    std::string_view key;
+    if (spec != nullptr && spec->first_key > 0 &&
+        argv.size() > static_cast<size_t>(spec->first_key)) {
+      key = argv[static_cast<size_t>(spec->first_key)];
+    }
+    if (!sample_->Matches(spec != nullptr ? spec->group : "", static_cast<uint32_t>(db), key)) {
+      return;
+    }
+  }
+  trace_argv_.assign(argv.begin(), argv.end());
+  recorder_->Command(session.id, static_cast<uint32_t>(db),
+                     static_cast<uint64_t>(clock_.MonotonicNs()), now_us, trace_argv_, reply);
+}
+
+void Engine::TraceEvent(trace::RecordType type, uint64_t connection, std::string_view detail) {
+  if (recorder_ == nullptr) return;
+  recorder_->Event(type, connection, 0, static_cast<uint64_t>(clock_.MonotonicNs()), clock_.NowUs(),
+                   detail);
+}
+
+void Engine::Dispatch(Session& session, std::span<const std::string_view> argv,
+                      proto::ReplyBuilder& reply, const CommandSpec* spec, int64_t now_us) {
   // Durations use the cycle counter: a clock_gettime pair per command would cost more
   // than a GET does.
   const int64_t start_ticks = CycleClock::Now();

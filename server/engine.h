@@ -18,6 +18,12 @@
 #include "server/keyspace.h"
 #include "server/session.h"
 
+namespace tidekv::trace {
+class Recorder;
+class Sample;
+enum class RecordType : uint8_t;
+}  // namespace tidekv::trace
+
 namespace tidekv::server {
 
 class Server;
@@ -105,6 +111,17 @@ class Engine : private KeyspaceObserver {
   void set_server(Server* server) { server_ = server; }
   void set_write_gate(WriteGate* gate) { gate_ = gate; }
 
+  // The op trace (nullptr: not tracing). Execute records every command of a client, with
+  // its reply, when it matches `sample`; the server's own deletions of expired keys are
+  // recorded as DEL commands of connection 0.
+  void set_recorder(trace::Recorder* recorder, const trace::Sample* sample) {
+    recorder_ = recorder;
+    sample_ = sample;
+  }
+  trace::Recorder* recorder() const { return recorder_; }
+  // Lifecycle records (connect, seal, ...): a no-op when not tracing.
+  void TraceEvent(trace::RecordType type, uint64_t connection, std::string_view detail);
+
   // Seconds clock for OBJECT IDLETIME, refreshed per command.
   uint32_t lru_clock() const { return lru_clock_; }
 
@@ -120,6 +137,10 @@ class Engine : private KeyspaceObserver {
   uint64_t NextSessionId() { return ++last_session_id_; }
 
  private:
+  void Dispatch(Session& session, std::span<const std::string_view> argv,
+                proto::ReplyBuilder& reply, const CommandSpec* spec, int64_t now_us);
+  void Record(const Session& session, int db, std::span<const std::string_view> argv,
+              std::string_view reply, int64_t now_us);
   bool CheckAccess(Session& session, const CommandSpec& spec,
                    std::span<const std::string_view> argv, proto::ReplyBuilder& reply);
   // KeyspaceObserver: expiry becomes a DEL effect; whole-database changes go to the sink.
@@ -134,6 +155,9 @@ class Engine : private KeyspaceObserver {
   Server* server_ = nullptr;
   EffectSink* sink_ = nullptr;
   WriteGate* gate_ = nullptr;
+  trace::Recorder* recorder_ = nullptr;
+  const trace::Sample* sample_ = nullptr;
+  std::vector<std::string_view> trace_argv_;
   uint32_t lru_clock_ = 0;
   size_t startup_memory_ = 0;
   size_t storage_memory_ = 0;

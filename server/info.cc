@@ -195,6 +195,15 @@ void KeyspaceSection(Engine& engine, std::string& out) {
   }
 }
 
+void TraceSection(Engine& engine, std::string& out) {
+  out += "# Trace\r\n";
+  if (engine.server() == nullptr) {
+    Line(out, "trace_enabled", 0);
+    return;
+  }
+  engine.server()->AppendTraceInfo(out);
+}
+
 struct Section {
   std::string_view name;
   void (*render)(Engine&, std::string&);
@@ -206,7 +215,7 @@ constexpr Section kSections[] = {
     {"memory", MemorySection, true},     {"persistence", PersistenceSection, true},
     {"stats", StatsSection, true},       {"replication", ReplicationSection, true},
     {"cpu", CpuSection, true},           {"commandstats", CommandstatsSection, false},
-    {"keyspace", KeyspaceSection, true},
+    {"keyspace", KeyspaceSection, true}, {"trace", TraceSection, false},
 };
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "proto/frame.h"
 #include "server/logging.h"
 #include "server/persistence_internal.h"
+#include "trace/format.h"
 
 namespace tidekv::server {
 
@@ -658,6 +659,12 @@ void Persistence::FinishSeal(const Status& status) {
   const int64_t now = engine_.clock().NowMs();
   if (status.ok()) {
     stats_.seals++;
+    if (engine_.recorder() != nullptr && !spine_.batches().empty()) {
+      const compaction::BatchMeta& b = spine_.batches().back();
+      engine_.TraceEvent(
+          trace::RecordType::kSeal, 0,
+          fmt::format("lower={} upper={} keys={}", b.lower, b.upper, stats_.last_seal_keys));
+    }
     stats_.last_seal_unix_ms = now;
     stats_.last_seal_duration_ms = now - seal_started_ms_;
     engine_.stats().dirty = 0;
@@ -733,6 +740,11 @@ void Persistence::MaybeStartMerges() {
                                 RemoveOrDefer(older);
                                 RemoveOrDefer(newer);
                                 stats_.merges++;
+                                if (engine_.recorder() != nullptr) {
+                                  engine_.TraceEvent(
+                                      trace::RecordType::kMerge, 0,
+                                      fmt::format("older={} newer={}", older, newer));
+                                }
                                 MaybeStartMerges();
                               });
                             });

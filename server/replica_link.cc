@@ -14,6 +14,7 @@
 #include "server/persistence.h"
 #include "server/replication.h"
 #include "server/server.h"
+#include "trace/format.h"
 
 namespace tidekv::server {
 
@@ -475,10 +476,20 @@ asio::awaitable<bool> ReplicaLink::Stream(std::string* why) {
   Persistence& persistence = replication_.persistence();
   for (;;) {
     bool progressed = false;
-    if (!ApplyBuffered(why, &progressed)) co_return false;
+    const uint64_t from = persistence.next_offset();
+    const bool ok = ApplyBuffered(why, &progressed);
+    Engine& engine = replication_.server().engine();
+    if (engine.recorder() != nullptr && persistence.next_offset() > from) {
+      engine.TraceEvent(trace::RecordType::kReplicated, 0,
+                        fmt::format("from={} to={}", from, persistence.next_offset()));
+    }
+    if (!ok) co_return false;
     if (progressed) {
+      // Applied (for WAIT) and on disk (the primary keeps its log from there for us).
       const std::string next = std::to_string(persistence.next_offset());
-      std::string ack = Encode({"REPLCONF", "ACK", next});
+      const std::string durable = std::to_string(
+          persistence.spill() ? persistence.next_offset() : persistence.durable_offset());
+      std::string ack = Encode({"REPLCONF", "ACK", next, "FACK", durable});
       if (!co_await Send(std::move(ack))) {
         *why = "connection lost sending an ack";
         co_return false;

@@ -17,6 +17,7 @@
 #include "server/replica_link.h"
 #include "server/server.h"
 #include "server/signal.h"
+#include "trace/format.h"
 
 namespace tidekv::server {
 
@@ -120,6 +121,7 @@ void Replication::Stop() {
     link_.reset();
   }
   CloseStreams("server stopping");
+  CheckWaiters(engine_.clock().NowMs());  // stopped_: releases every WAIT
 }
 
 void Replication::CloseStreams(std::string_view reason) {
@@ -134,6 +136,12 @@ void Replication::CloseStreams(std::string_view reason) {
 void Replication::SetRole(bool replica) {
   engine_.keyspace().set_replica_mode(replica);
   persistence_.set_replica(replica);
+  if (engine_.recorder() != nullptr) {
+    engine_.TraceEvent(trace::RecordType::kRoleChange, 0,
+                       replica ? fmt::format("role=replica primary={}:{} replid={}", primary_host_,
+                                             primary_port_, replid())
+                               : fmt::format("role=primary replid={}", replid()));
+  }
 }
 
 Status Replication::ReplicaOf(const std::string& host, int64_t port) {
@@ -362,17 +370,22 @@ asio::awaitable<void> Replication::ReadAcks(std::shared_ptr<Stream> stream) {
         break;
       }
       if (status != proto::ParseStatus::kComplete) break;
-      if (argv.size() == 3 && EqualsIgnoreCase(argv[0], "REPLCONF") &&
+      // REPLCONF ACK <applied> [FACK <durable>]
+      if ((argv.size() == 3 || argv.size() == 5) && EqualsIgnoreCase(argv[0], "REPLCONF") &&
           EqualsIgnoreCase(argv[1], "ACK")) {
-        if (auto offset = ParseInt64(argv[2]); offset && *offset >= 0) {
-          slots_.Ack(stream->slot_id, static_cast<uint64_t>(*offset), engine_.clock().NowMs());
+        const auto offset = ParseUint64(argv[2]);
+        const auto durable = argv.size() == 5 && EqualsIgnoreCase(argv[3], "FACK")
+                                 ? ParseUint64(argv[4])
+                                 : std::optional<uint64_t>();
+        if (offset) {
+          slots_.Ack(stream->slot_id, *offset, engine_.clock().NowMs(), durable.value_or(*offset));
           acked = true;
         }
       }
     }
     in.erase(0, pos);
     stream->connection->session().last_interaction_ms = engine_.clock().NowMs();
-    if (acked) CheckWaiters(false, engine_.clock().NowMs());
+    if (acked) CheckWaiters(engine_.clock().NowMs());
   }
   stream->closed = true;
   stream->wake.Notify();
@@ -572,23 +585,26 @@ void Replication::Wait(Session& session, int64_t numreplicas, int64_t timeout_ms
   }
   session.blocked = true;
   const int64_t now = engine_.clock().NowMs();
-  waiters_.push_back({session.id, target, numreplicas, timeout_ms > 0 ? now + timeout_ms : 0});
+  Waiter waiter{session.id, target, numreplicas, timeout_ms > 0 ? now + timeout_ms : 0, nullptr};
   if (timeout_ms > 0) {
-    auto timer =
+    waiter.timer =
         std::make_shared<asio::steady_timer>(server_.io(), std::chrono::milliseconds(timeout_ms));
     std::weak_ptr<bool> alive = alive_;
-    timer->async_wait([this, alive, timer](const boost::system::error_code&) {
-      if (alive.lock() && *alive.lock()) CheckWaiters(true, engine_.clock().NowMs());
+    waiter.timer->async_wait([this, alive](const boost::system::error_code& ec) {
+      if (!ec && alive.lock() && *alive.lock()) CheckWaiters(engine_.clock().NowMs());
     });
   }
+  waiters_.push_back(std::move(waiter));
 }
 
-void Replication::CheckWaiters(bool timeouts, int64_t now_ms) {
+void Replication::CheckWaiters(int64_t now_ms) {
   for (auto it = waiters_.begin(); it != waiters_.end();) {
     const size_t acked = slots_.AckedAtLeast(it->target);
     const bool expired = it->deadline_ms != 0 && now_ms >= it->deadline_ms;
     const bool gone = server_.FindClient(it->session_id) == nullptr;
-    if (gone || acked >= static_cast<size_t>(it->needed) || expired) {
+    if (gone || acked >= static_cast<size_t>(it->needed) || expired || stopped_) {
+      // A pending timer would keep the loop (and so shutdown) waiting for it.
+      if (it->timer) it->timer->cancel();
       server_.Unblock(it->session_id, [acked](proto::ReplyBuilder& reply) {
         reply.Integer(static_cast<int64_t>(acked));
       });
@@ -597,7 +613,6 @@ void Replication::CheckWaiters(bool timeouts, int64_t now_ms) {
       ++it;
     }
   }
-  (void)timeouts;
 }
 
 // ---- cron, ROLE, INFO -------------------------------------------------------------------------
@@ -611,7 +626,7 @@ void Replication::Cron(int64_t now_ms) {
     if (!slots_.slots().empty()) backlog_.DropUpTo(slots_.Watermark(next));
   }
   persistence_.set_retain_from(slots_.Watermark(UINT64_MAX));
-  if (!waiters_.empty()) CheckWaiters(true, now_ms);
+  if (!waiters_.empty()) CheckWaiters(now_ms);
 }
 
 void Replication::WriteRole(proto::ReplyBuilder& reply) const {

@@ -101,11 +101,12 @@ class Replication final : public WriteGate {
     uint64_t session_id;
     uint64_t target;
     int64_t needed;
-    int64_t deadline_ms;  // 0: none
+    int64_t deadline_ms;                        // 0: none
+    std::shared_ptr<asio::steady_timer> timer;  // fires at the deadline; cancelled when done
   };
   void ActivateBacklog();
   void CloseStreams(std::string_view reason);
-  void CheckWaiters(bool timeouts_only_now, int64_t now_ms);
+  void CheckWaiters(int64_t now_ms);
   void SetRole(bool replica);
   asio::awaitable<void> ReadAcks(std::shared_ptr<Stream> stream);
   asio::awaitable<bool> ShipSnapshot(std::shared_ptr<Stream> stream, uint64_t* offset);

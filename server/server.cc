@@ -7,9 +7,11 @@
 #include <sstream>
 
 #include "server/connection.h"
+#include "server/info.h"
 #include "server/logging.h"
 #include "server/persistence.h"
 #include "server/replication.h"
+#include "trace/recorder.h"
 
 namespace tidekv::server {
 
@@ -141,6 +143,7 @@ int Server::Run() {
   }
   asio::co_spawn(io_, Cron(), LogFailure("cron"));
   replication_->Start();
+  UpdateTracing();
   signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
     if (!ec) RequestShutdown(signo == SIGINT ? "SIGINT" : "SIGTERM");
   });
@@ -191,6 +194,9 @@ asio::awaitable<void> Server::Accept(asio::ip::tcp::acceptor& acceptor) {
     uint64_t id = engine_.NextSessionId();
     auto connection = std::make_shared<Connection>(*this, std::move(socket), id);
     connections_.emplace(id, connection);
+    if (engine_.recorder() != nullptr) {
+      engine_.TraceEvent(trace::RecordType::kConnect, id, "addr=" + connection->session().addr);
+    }
     asio::co_spawn(io_, connection->Run(), LogFailure("client connection"));
   }
 }
@@ -293,7 +299,69 @@ void Server::FeedMonitors(const Session& session, std::span<const std::string_vi
   for (Connection* m : targets) m->Send(line);
 }
 
-void Server::OnConfigChanged() { SetLogLevel(config_.log_level); }
+void Server::OnConfigChanged() {
+  SetLogLevel(config_.log_level);
+  UpdateTracing();
+}
+
+void Server::UpdateTracing() {
+  auto log = ModuleLogger("trace");
+  if (recorder_ != nullptr && (!config_.trace_enabled || recorder_->stopped())) {
+    const trace::RecorderStats stats = recorder_->stats();
+    engine_.set_recorder(nullptr, nullptr);
+    recorder_.reset();  // writes what is queued
+    trace_stats_ = stats;
+    if (stats.stopped) {
+      log->warn("tracing stopped: {}", stats.error);
+      config_.trace_enabled = false;
+    } else {
+      log->info("tracing off: {} records in {} ({} dropped)", stats.records, trace_file_,
+                stats.dropped);
+    }
+  }
+  if (!config_.trace_enabled) return;
+  auto sample = trace::Sample::Parse(config_.trace_sample);
+  if (sample.ok()) trace_sample_ = std::move(sample).value();
+  if (recorder_ != nullptr) {
+    engine_.set_recorder(recorder_.get(), &trace_sample_);
+    return;
+  }
+  trace::Header header;
+  header.server_version = std::string(kVersion);
+  header.start_unix_ms = clock_.NowMs();
+  header.start_mono_ns = clock_.MonotonicNs();
+  header.empty_at_start = engine_.keyspace().TotalKeys() == 0;
+  header.config = {{"databases", std::to_string(config_.databases)},
+                   {"start_offset", std::to_string(persistence_->next_offset())}};
+  trace::RecorderOptions options;
+  options.path = config_.trace_path.starts_with('/') ? config_.trace_path
+                                                     : config_.dir + "/" + config_.trace_path;
+  options.max_bytes = static_cast<uint64_t>(config_.trace_max_bytes);
+  options.rotate = config_.trace_on_full == "rotate";
+  options.queue_bytes = static_cast<uint64_t>(config_.trace_queue_bytes);
+  auto started = trace::Recorder::Start(options, std::move(header));
+  if (!started.ok()) {
+    log->error("cannot start tracing: {}", started.status().message());
+    config_.trace_enabled = false;
+    trace_stats_.error = started.status().message();
+    return;
+  }
+  recorder_ = std::move(started).value();
+  trace_file_ = options.path;
+  trace_stats_ = {};
+  engine_.set_recorder(recorder_.get(), &trace_sample_);
+  log->info("tracing to {} ({} keys present at start)", trace_file_,
+            engine_.keyspace().TotalKeys());
+}
+
+void Server::AppendTraceInfo(std::string& out) const {
+  const trace::RecorderStats s = recorder_ != nullptr ? recorder_->stats() : trace_stats_;
+  out += fmt::format(
+      "trace_enabled:{}\r\ntrace_file:{}\r\ntrace_records:{}\r\ntrace_dropped:{}\r\n"
+      "trace_bytes:{}\r\ntrace_rotations:{}\r\ntrace_next_record_id:{}\r\ntrace_error:{}\r\n",
+      recorder_ != nullptr ? 1 : 0, trace_file_, s.records, s.dropped, s.bytes, s.rotations,
+      recorder_ != nullptr ? recorder_->next_id() : 0, s.error);
+}
 
 asio::awaitable<void> Server::Cron() {
   while (!stopping_) {
@@ -312,6 +380,7 @@ void Server::CronTick() {
   engine_.keyspace().ActiveExpireCycle(now_ms, budget_us, clock_);
   persistence_->Cron(now_ms);
   replication_->Cron(now_ms);
+  if (recorder_ != nullptr && recorder_->stopped()) UpdateTracing();
 
   if (config_.timeout > 0) {
     std::vector<std::shared_ptr<Connection>> idle;

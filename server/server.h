@@ -17,6 +17,7 @@
 #include "common/status.h"
 #include "config/config.h"
 #include "server/engine.h"
+#include "trace/recorder.h"
 
 namespace tidekv::server {
 
@@ -90,8 +91,11 @@ class Server {
   void RemoveMonitor(Connection* connection);
   void FeedMonitors(const Session& session, std::span<const std::string_view> argv);
 
-  // Applies runtime-changeable options after CONFIG SET (log level, ...).
+  // Applies runtime-changeable options after CONFIG SET (log level, tracing, ...).
   void OnConfigChanged();
+  // Starts or stops the op trace per trace.enabled (also at start-up, after recovery).
+  void UpdateTracing();
+  void AppendTraceInfo(std::string& out) const;
 
  private:
   asio::awaitable<void> Accept(asio::ip::tcp::acceptor& acceptor);
@@ -105,6 +109,10 @@ class Server {
   Engine engine_;
   std::unique_ptr<Persistence> persistence_;
   std::unique_ptr<Replication> replication_;
+  std::unique_ptr<trace::Recorder> recorder_;
+  trace::Sample trace_sample_;
+  trace::RecorderStats trace_stats_;  // of the last recorder, once it is gone
+  std::string trace_file_;
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
   asio::signal_set signals_;
   asio::steady_timer cron_timer_;

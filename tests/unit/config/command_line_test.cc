@@ -79,6 +79,17 @@ TEST_CASE("shortcut and generic flags set options", "[config][cli]") {
   CHECK(c.log_file.empty());
 }
 
+TEST_CASE("the replicaof and trace-file shortcut flags", "[config][cli]") {
+  const Result<CommandLine> result =
+      Parse({"--replicaof", "10.1.2.3:7000", "--trace-file", "/tmp/run.trace"});
+  REQUIRE(result.ok());
+  CHECK(result->config.replicaof == "10.1.2.3:7000");
+  CHECK(result->config.trace_path == "/tmp/run.trace");
+  CHECK(result->config.trace_enabled);  // naming a trace file turns tracing on
+  CHECK_FALSE(Parse({"--trace.path", "/tmp/x"})->config.trace_enabled);
+  CHECK(ParseError({"--replicaof", "nohost"}) == "--replicaof: must be host:port");
+}
+
 TEST_CASE("every option has a generic flag", "[config][cli]") {
   for (const OptionSpec& option : Options()) {
     INFO(option.key);

@@ -24,6 +24,7 @@ std::string OtherValue(const OptionSpec& option) {
     }
     case OptionType::kString:
       if (option.key == "replication.replicaof") return "127.0.0.1:6380";  // validated
+      if (option.key == "trace.sample") return "db=1";                     // validated
       return current + "-changed";
     case OptionType::kEnum: {
       for (std::string_view choice : option.choices) {
@@ -48,7 +49,7 @@ TEST_CASE("the option table is consistent", "[config][options]") {
     const std::string_view section = option.key.substr(0, option.key.find('.'));
     CHECK((section == "server" || section == "limits" || section == "security" ||
            section == "replication" || section == "logstore" || section == "compaction" ||
-           section == "log"));
+           section == "trace" || section == "log"));
     switch (option.type) {
       case OptionType::kBool:
         CHECK(std::holds_alternative<bool Config::*>(option.field));
@@ -79,7 +80,7 @@ TEST_CASE("the option table is consistent", "[config][options]") {
     CHECK(SetOption(&copy, option, GetOption(defaults, option)).ok());
     CHECK(copy == defaults);
   }
-  CHECK(Options().size() == 36);
+  CHECK(Options().size() == 42);
 }
 
 TEST_CASE("options carry the Redis names CONFIG GET/SET use", "[config][options]") {
@@ -309,6 +310,18 @@ TEST_CASE("replication.replicaof must be host:port", "[config][options]") {
         "must be host:port with a port in 1..65535");
   CHECK(SetOption(&config, option, "primary:http").message() ==
         "must be host:port with a port in 1..65535");
+}
+
+TEST_CASE("trace.sample accepts group, db and prefix filters", "[config][options]") {
+  const OptionSpec& option = *FindOption("trace.sample");
+  Config config;
+  CHECK(SetOption(&config, option, "group=string db=0 prefix=user: prefix=session:").ok());
+  CHECK(SetOption(&config, option, "").ok());
+  CHECK(SetOption(&config, option, "db=x").message() == "db=<n> needs a database number");
+  CHECK(SetOption(&config, option, "key=abc").message() ==
+        "filters are group=<name>, db=<n> or prefix=<text>, separated by spaces");
+  CHECK(SetOption(&config, option, "prefix=").message() ==
+        "filters are group=<name>, db=<n> or prefix=<text>, separated by spaces");
 }
 
 }  // namespace

@@ -142,17 +142,6 @@ TEST_CASE("unknown sections and keys are errors with a suggestion", "[config][to
              Catch::StartsWith("x.toml:1: server: must be a section ([server]), not an array"));
 }
 
-TEST_CASE("reserved sections may be present but not hold keys", "[config][toml]") {
-  for (std::string_view section : {"trace"}) {
-    INFO(section);
-    const std::string header = "[" + std::string(section) + "]\n";
-    CHECK(LoadTomlString(header, "x.toml").ok());
-    CHECK(LoadError(header + "\nenabled = true\n") ==
-          "x.toml:3: " + std::string(section) + ".enabled: section [" + std::string(section) +
-              "] is reserved for a later version and must be empty");
-  }
-}
-
 TEST_CASE("wrong TOML types name the expected type", "[config][toml]") {
   // kInt
   CHECK(LoadError("[server]\nport = \"abc\"\n") ==
@@ -329,7 +318,7 @@ TEST_CASE("RenderToml layout", "[config][toml]") {
   CHECK_THAT(docs, Catch::Contains("# default: 536870912 (512mb)\n"));
   CHECK_THAT(docs, Catch::Contains("# one of: trace | debug | info | warn | error | critical | off"
                                    "\n# runtime: yes\nlevel = \"info\"\n"));
-  CHECK_THAT(docs, Catch::Contains("[trace]\n# Reserved for a later version"));
+  CHECK_THAT(docs, Catch::Contains("# The op trace recorder (docs/trace.md).\n[trace]\n"));
 }
 
 }  // namespace

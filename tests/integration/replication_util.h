@@ -1,0 +1,100 @@
+// Helpers for the replication tests (DESIGN.md §4, §6): primaries and replicas on data
+// directories the test owns, INFO replication fields, bounded waits until a replica has
+// caught up with its primary, digest comparisons, and a TCP proxy that can cut or stall
+// the link between a replica and its primary.
+//
+// Everything builds on server_process.h and persistence_util.h: every server is still a
+// ServerProcess (SIGKILL if the test dies), every wait is bounded and throws
+// std::runtime_error with both servers' state and log tails when it runs out.
+#pragma once
+
+#include <hiredis/hiredis.h>
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/integration/persistence_util.h"
+#include "tests/integration/server_process.h"
+
+namespace tidekv::integration {
+
+// Generous: a full sync of the test datasets takes well under a second on a healthy server.
+inline constexpr auto kSyncTimeout = 30s;
+
+// Starts a replica of 127.0.0.1:primary_port on `data` (--replicaof plus `args`).
+std::unique_ptr<ServerProcess> StartReplicaOn(const std::filesystem::path& data,
+                                              uint16_t primary_port,
+                                              std::vector<std::string> args = {});
+
+// INFO replication text and one of its fields ("" when absent) / numeric fields (throws).
+std::string ReplInfo(redisContext* c);
+std::string ReplField(redisContext* c, const std::string& field);
+int64_t ReplInt(redisContext* c, const std::string& field);
+
+// The last `bytes` of a server's log, for failure messages.
+std::string LogTail(const ServerProcess& server, size_t bytes = 3000);
+
+// Waits until the replica reports master_link_status:up.
+void WaitLinkUp(const ServerProcess& replica, std::chrono::milliseconds timeout = kSyncTimeout);
+
+// Waits until the replica's link is up and its master_repl_offset equals the primary's
+// (read just before, so a primary that keeps writing must pause for this to succeed).
+// Throws with both nodes' INFO replication and log tails when it does not happen in time.
+void WaitCaughtUp(const ServerProcess& primary, const ServerProcess& replica,
+                  std::chrono::milliseconds timeout = kSyncTimeout);
+
+// DEBUG DIGEST of every server, in order.
+std::vector<std::string> Digests(const std::vector<const ServerProcess*>& servers);
+
+// DBSIZE of databases 0..dbs-1 (the connection is left on database 0).
+std::vector<int64_t> DbSizes(redisContext* c, int dbs);
+
+// A TCP proxy on 127.0.0.1:<port()> that forwards every connection it accepts to
+// 127.0.0.1:target_port, on its own thread (poll()). It keeps accepting until destroyed.
+//
+// CutAll() closes every open connection at once (both sides), like a network failure.
+// SetDownstreamLimit(n) lets at most n bytes per connection flow from the target to the
+// client; a connection that reached it stalls (nothing more is read from the target) until
+// the limit is raised: a deterministic "in the middle of a transfer" for the tests.
+class TcpProxy {
+ public:
+  explicit TcpProxy(uint16_t target_port);
+  ~TcpProxy();
+  TcpProxy(const TcpProxy&) = delete;
+  TcpProxy& operator=(const TcpProxy&) = delete;
+
+  uint16_t port() const { return port_; }
+  // Closes every connection; returns once the proxy thread did it.
+  void CutAll();
+  void SetDownstreamLimit(uint64_t bytes) { limit_.store(bytes); }
+  void ClearDownstreamLimit() { limit_.store(UINT64_MAX); }
+  // Connections accepted so far.
+  uint64_t accepted() const { return accepted_.load(); }
+  // True while some open connection is held at the downstream limit.
+  bool stalled() const { return stalled_.load(); }
+  // Bytes forwarded from the target to clients, over all connections so far.
+  uint64_t downstream_bytes() const { return downstream_.load(); }
+
+ private:
+  void Run();
+
+  uint16_t target_port_;
+  uint16_t port_ = 0;
+  int listen_fd_ = -1;
+  int wake_pipe_[2] = {-1, -1};
+  std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> cut_requested_{0};
+  std::atomic<uint64_t> cut_done_{0};
+  std::atomic<uint64_t> limit_{UINT64_MAX};
+  std::atomic<uint64_t> accepted_{0};
+  std::atomic<uint64_t> downstream_{0};
+  std::atomic<bool> stalled_{false};
+  std::thread thread_;
+};
+
+}  // namespace tidekv::integration

@@ -72,7 +72,11 @@ void Database::Erase(Entry* entry) {
 void Database::Release(Entry* entry) {
   if (entry == last_touched_) last_touched_ = nullptr;
   if (entry->dirty_) {
-    entry->dead_ = true;  // persistence's dirty list still points here (see Entry::dirty)
+    // Persistence's dirty list still points here (see Entry::dirty): only the key must stay.
+    entry->dead_ = true;
+    delete entry->ext_;
+    entry->ext_ = nullptr;
+    entry->val_len_ = 0;
   } else {
     Entry::Destroy(entry);
   }

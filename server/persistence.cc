@@ -391,12 +391,30 @@ void Persistence::MarkKeys(int db, std::span<const std::string_view> argv,
 }
 
 void Persistence::OnWholeDatabase(const Database& db, int other_index) {
+  // Every entry is about to be freed (or to move to the other database): the changed keys
+  // listed by entry are kept by name instead, so nothing points at them and their memory
+  // goes at once (FLUSHALL must make room under maxmemory).
+  DirtySet& set = dirty_[static_cast<size_t>(db.index())];
+  for (Entry* e : set.entries) {
+    set.keys.emplace(e->key());
+    if (e->dead()) {
+      Entry::Destroy(e);
+    } else {
+      e->set_dirty(false);
+    }
+  }
+  set.entries.clear();
   if (reloading_) return;  // DEBUG RELOAD empties the keyspace to load it back
   // SWAPDB: each key leaves this database and arrives in the other one, so the next seal
   // must write its state (or its absence) in both.
+  auto mark = [this](int index, std::string_view key) {
+    if (dirty_[static_cast<size_t>(index)].keys.emplace(key).second) {
+      dirty_bytes_ += key.size() + 32;
+    }
+  };
   db.dict().ForEach([&](Entry* e) {
-    MarkDirty(db.index(), e->key());
-    if (other_index >= 0) MarkDirty(other_index, e->key());
+    mark(db.index(), e->key());
+    if (other_index >= 0) mark(other_index, e->key());
   });
 }
 

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <utility>
 
+#include "logstore/wal_tail.h"
 #include "proto/frame.h"
 
 namespace tidekv::logstore {
@@ -221,6 +222,9 @@ Result<std::unique_ptr<LogStore>> LogStore::Open(const std::string& dir,
     if (ec) return Status::IOError("log store " + path + ": cannot create: " + ec.message());
   }
 
+  // RocksDB drops a torn WAL record without a word: look for one first, to report it.
+  const WalTail wal_tail = InspectNewestWal(path);
+
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
       {kFramesFamily, MakeFramesOptions(options)},
@@ -241,6 +245,11 @@ Result<std::unique_ptr<LogStore>> LogStore::Open(const std::string& dir,
   impl.frames = impl.handles[1];
   impl.meta = impl.handles[2];
   if (Status st = store->Recover(options, report); !st.ok()) return st;
+  if (wal_tail.torn) {
+    report->dropped_torn_tail = true;
+    if (!report->torn_tail_detail.empty()) report->torn_tail_detail += "; ";
+    report->torn_tail_detail += "WAL " + wal_tail.detail;
+  }
   return store;
 }
 

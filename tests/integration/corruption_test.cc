@@ -206,11 +206,9 @@ TEST_CASE("a torn WAL tail loses only the torn record and keeps a prefix",
   CHECK(prefix >= kCount - 64);
 }
 
-// Known bug while tagged [!mayfail]: the torn record is dropped inside RocksDB's WAL recovery,
-// below its warning level, so nothing reaches the server's log; DESIGN.md §6 wants the drop
-// reported. Remove the tag once it is.
-TEST_CASE("a dropped torn WAL tail is reported in the server's log",
-          "[integration][persistence][!mayfail]") {
+// RocksDB drops the torn record silently; the log store inspects the WAL's tail before
+// opening it, so the drop is reported (DESIGN.md §6).
+TEST_CASE("a dropped torn WAL tail is reported in the server's log", "[integration][persistence]") {
   constexpr size_t kCount = 2'000;
   TempDir dir;
   const fs::path data = dir.path() / "data";

@@ -13,12 +13,13 @@
 #include <string>
 #include <string_view>
 
+#include "common/crc32c.h"
 #include "compaction/manifest.h"
 
 namespace {
 
+using tidekv::Crc32c;
 using tidekv::StatusCode;
-using tidekv::compaction::Crc32c;
 using tidekv::compaction::DecodeManifest;
 using tidekv::compaction::EncodeManifest;
 

@@ -117,7 +117,8 @@ void Engine::Execute(Session& session, std::span<const std::string_view> argv,
   std::string* out = reply.buffer();
   const size_t start = out->size();
   Dispatch(session, argv, reply, spec, now_us);
-  Record(session, db, argv, std::string_view(*out).substr(start), now_us);
+  // The command may have turned tracing off (CONFIG SET trace.enabled no).
+  if (recorder_ != nullptr) Record(session, db, argv, std::string_view(*out).substr(start), now_us);
 }
 
 void Engine::Record(const Session& session, int db, std::span<const std::string_view> argv,

@@ -41,6 +41,7 @@ struct ReplayResult {
   uint64_t mismatches = 0;
   std::vector<Mismatch> first_mismatches;
   bool torn_tail = false;
+  uint64_t torn_bytes = 0;
   double seconds = 0;
   // --stats: command -> (count, latencies in ns).
   std::map<std::string, std::vector<uint64_t>> latencies;

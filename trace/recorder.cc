@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -11,6 +12,13 @@
 namespace tidekv::trace {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+constexpr size_t kWakeBytes = 256 * 1024;  // queued bytes that wake the writer at once
+constexpr auto kPollInterval = std::chrono::milliseconds(5);
+
+}  // namespace
 
 Result<Sample> Sample::Parse(std::string_view text) {
   Sample sample;
@@ -113,7 +121,9 @@ void Recorder::Enqueue(const std::string& record) {
       dropped_++;
       return;
     }
-    wake = queue_.empty();
+    // The writer wakes by itself every few ms; a notify (a futex call) is only worth it
+    // once a good amount waits, not for every record.
+    wake = queue_.size() < kWakeBytes && queue_.size() + record.size() >= kWakeBytes;
     queue_.append(record);
   }
   if (wake) wake_.notify_one();
@@ -152,7 +162,9 @@ void Recorder::Run() {
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mu_);
-      wake_.wait(lock, [this] { return closing_ || !queue_.empty(); });
+      wake_.wait_for(lock, kPollInterval,
+                     [this] { return closing_ || queue_.size() >= kWakeBytes; });
+      if (queue_.empty() && !closing_) continue;
       if (queue_.empty() && closing_) break;
       batch.swap(queue_);
       queue_.clear();

@@ -256,7 +256,7 @@ kinds=(tidekv redis)
 declare -A res  # res[<metric>.<kind>] = newline-separated values of the repeats
 
 add() { res[$1.$2]+="$3"$'\n'; }
-med() { printf '%s' "${res[$1.$2]:-}" | grep -v '^$' | median; }
+med() { printf '%s' "${res[$1.$2]:-}" | { grep -v '^$' || true; } | median; }
 
 # ---- 1: full sync of KEYS keys under a SET load ----------------------------------------------
 full_sync() {  # KIND RUN
@@ -446,8 +446,9 @@ one() {  # METRIC FORMAT LABEL
 }
 if [[ " $ONLY " == *" 1 "* ]]; then
   for kind in "${kinds[@]}"; do
-    [ -n "${res[sync_fail.$kind]:-}" ] &&
+    if [ -n "${res[sync_fail.$kind]:-}" ]; then
       row "| full sync: runs where $kind's replica did not sync within ${SYNC_TIMEOUT_S} s | $(med sync_fail "$kind") of $REPEAT | | |"
+    fi
   done
   both sync_ms %.0f "full sync of $KEYS keys: ms from replica start to link up with >= $KEYS keys"
   both rss %.1f "primary memory growth during the sync, MB (peak sum VmRSS primary + children - baseline)"

@@ -355,6 +355,7 @@ void Server::UpdateTracing() {
 }
 
 void Server::AppendTraceInfo(std::string& out) const {
+  if (recorder_ != nullptr) recorder_->Flush();  // what is recorded so far goes to the writer
   const trace::RecorderStats s = recorder_ != nullptr ? recorder_->stats() : trace_stats_;
   out += fmt::format(
       "trace_enabled:{}\r\ntrace_file:{}\r\ntrace_records:{}\r\ntrace_dropped:{}\r\n"
@@ -380,6 +381,7 @@ void Server::CronTick() {
   engine_.keyspace().ActiveExpireCycle(now_ms, budget_us, clock_);
   persistence_->Cron(now_ms);
   replication_->Cron(now_ms);
+  if (recorder_ != nullptr) recorder_->Flush();
   if (recorder_ != nullptr && recorder_->stopped()) UpdateTracing();
 
   if (config_.timeout > 0) {

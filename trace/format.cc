@@ -216,8 +216,9 @@ size_t BeginRecord(RecordType type, uint64_t id, uint64_t connection, uint64_t m
   return start;
 }
 
-void FinishRecord(size_t start, std::string* out) {
-  const std::string_view payload = std::string_view(*out).substr(start + kRecordPrefixBytes);
+void FinishRecord(size_t start, std::string* out, size_t payload_bytes = std::string::npos) {
+  const std::string_view payload =
+      std::string_view(*out).substr(start + kRecordPrefixBytes, payload_bytes);
   const uint32_t crc = Crc32c(payload);
   for (int i = 0; i < 4; i++) (*out)[start + 4 + i] = static_cast<char>((crc >> (8 * i)) & 0xFF);
 }
@@ -303,11 +304,21 @@ void EncodeRecord(const Record& record, std::string* out) {
 
 void EncodeCommandRecord(uint64_t id, uint64_t connection, uint64_t mono_ns, int64_t wall_us,
                          uint32_t db, const std::vector<std::string_view>& argv,
-                         std::string_view reply, std::string* out) {
+                         std::string_view reply, std::string* out, bool with_crc) {
   const size_t start = BeginRecord(RecordType::kCommand, id, connection, mono_ns, wall_us, db,
                                    CommandPayloadBytes(argv, reply), out);
   AppendCommandBody(argv, reply, out);
-  FinishRecord(start, out);
+  if (with_crc) FinishRecord(start, out);
+}
+
+void SealRecords(std::string* buf) {
+  size_t pos = 0;
+  while (pos + kRecordPrefixBytes <= buf->size()) {
+    const uint32_t n = LoadFixed32(buf->data() + pos);
+    TIDEKV_CHECK(pos + kRecordPrefixBytes + n <= buf->size());
+    FinishRecord(pos, buf, n);
+    pos += kRecordPrefixBytes + n;
+  }
 }
 
 DecodeStatus DecodeHeader(std::string_view bytes, Header* header, size_t* consumed,

@@ -88,7 +88,10 @@ std::string EncodeHeader(const Header& header);
 void EncodeRecord(const Record& record, std::string* out);
 void EncodeCommandRecord(uint64_t id, uint64_t connection, uint64_t mono_ns, int64_t wall_us,
                          uint32_t db, const std::vector<std::string_view>& argv,
-                         std::string_view reply, std::string* out);
+                         std::string_view reply, std::string* out, bool with_crc = true);
+// Fills in the CRC of every whole record in buf, which must hold whole records encoded with
+// with_crc = false: the recorder leaves checksums to its writer thread.
+void SealRecords(std::string* buf);
 
 enum class DecodeStatus { kOk, kIncomplete, kCorrupt };
 

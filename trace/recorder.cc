@@ -15,8 +15,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr size_t kWakeBytes = 256 * 1024;  // queued bytes that wake the writer at once
-constexpr auto kPollInterval = std::chrono::milliseconds(5);
+constexpr size_t kHandOffBytes = 256 * 1024;  // the loop hands records over in pieces this big
+constexpr auto kPollInterval = std::chrono::milliseconds(100);
 
 }  // namespace
 
@@ -73,6 +73,7 @@ Result<std::unique_ptr<Recorder>> Recorder::Start(const RecorderOptions& options
 }
 
 Recorder::~Recorder() {
+  Flush();
   {
     std::lock_guard<std::mutex> lock(mu_);
     closing_ = true;
@@ -92,9 +93,9 @@ void Recorder::Command(uint64_t connection, uint32_t db, uint64_t mono_ns, int64
     dropped_++;
     return;
   }
-  scratch_.clear();
-  EncodeCommandRecord(next_id_++, connection, mono_ns, wall_us, db, argv, reply, &scratch_);
-  Enqueue(scratch_);
+  EncodeCommandRecord(next_id_++, connection, mono_ns, wall_us, db, argv, reply, &local_,
+                      /*with_crc=*/false);
+  AfterRecord();
 }
 
 void Recorder::Event(RecordType type, uint64_t connection, uint32_t db, uint64_t mono_ns,
@@ -108,25 +109,30 @@ void Recorder::Event(RecordType type, uint64_t connection, uint32_t db, uint64_t
   record.wall_us = wall_us;
   record.db = db;
   record.detail = std::string(detail);
-  scratch_.clear();
-  EncodeRecord(record, &scratch_);
-  Enqueue(scratch_);
+  EncodeRecord(record, &local_);  // rare: its CRC is computed again by SealRecords, harmlessly
+  AfterRecord();
 }
 
-void Recorder::Enqueue(const std::string& record) {
-  bool wake = false;
+void Recorder::AfterRecord() {
+  local_records_++;
+  if (local_.size() >= kHandOffBytes) Flush();
+}
+
+void Recorder::Flush() {
+  if (local_.empty()) return;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (queue_.size() + record.size() > options_.queue_bytes) {
-      dropped_++;
-      return;
+    if (queue_.size() + local_.size() > options_.queue_bytes) {
+      dropped_ += local_records_;  // the writer is behind: drop rather than wait
+    } else if (queue_.empty()) {
+      queue_.swap(local_);
+    } else {
+      queue_.append(local_);
     }
-    // The writer wakes by itself every few ms; a notify (a futex call) is only worth it
-    // once a good amount waits, not for every record.
-    wake = queue_.size() < kWakeBytes && queue_.size() + record.size() >= kWakeBytes;
-    queue_.append(record);
   }
-  if (wake) wake_.notify_one();
+  wake_.notify_one();
+  local_.clear();
+  local_records_ = 0;
 }
 
 RecorderStats Recorder::stats() const {
@@ -162,14 +168,14 @@ void Recorder::Run() {
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mu_);
-      wake_.wait_for(lock, kPollInterval,
-                     [this] { return closing_ || queue_.size() >= kWakeBytes; });
+      wake_.wait_for(lock, kPollInterval, [this] { return closing_ || !queue_.empty(); });
       if (queue_.empty() && !closing_) continue;
       if (queue_.empty() && closing_) break;
       batch.swap(queue_);
       queue_.clear();
     }
     if (stopped()) continue;  // keep draining so the loop never blocks
+    SealRecords(&batch);
     // Count and write whole records, rotating between them at max_bytes.
     size_t pos = 0;
     while (pos < batch.size()) {

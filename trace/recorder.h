@@ -1,11 +1,11 @@
 // Recorder: the op trace's writing side (DESIGN.md §7, docs/trace.md).
 //
 // The loop thread calls Command/Event; each call encodes the record (a copy of argv and
-// reply with length prefixes and a CRC32C, which SSE4.2 computes at several bytes per
-// cycle) into a bounded in-memory queue under a mutex held only for that append. A
-// collector thread swaps the queue out, writes it to the trace file, and rotates or stops
-// at max_bytes. When the queue is full the record is dropped and counted: tracing
-// never makes the loop wait for the disk.
+// reply with length prefixes; the writer thread adds the CRC32C) into a loop-local buffer, with no
+// lock. Every 256 KiB, and when the server's cron calls Flush, that buffer moves to a bounded queue
+// under a mutex; a collector thread takes the queue, writes it to the trace file, and rotates or
+// stops at max_bytes. When the queue is full the record is dropped and counted: tracing never makes
+// the loop wait for the disk.
 //
 // Filters (trace.sample) are decided by the caller with Sample::Matches before building a
 // record, so untraced commands cost one check.
@@ -72,6 +72,10 @@ class Recorder {
   void Event(RecordType type, uint64_t connection, uint32_t db, uint64_t mono_ns, int64_t wall_us,
              std::string_view detail);
 
+  // Hands the records encoded so far to the writer (the server calls it from its cron, so
+  // records reach the file within a cron period even when traffic is light).
+  void Flush();
+
   RecorderStats stats() const;
   const std::string& path() const { return options_.path; }
   uint64_t next_id() const { return next_id_; }
@@ -80,7 +84,7 @@ class Recorder {
 
  private:
   explicit Recorder(const RecorderOptions& options) : options_(options) {}
-  void Enqueue(const std::string& record);
+  void AfterRecord();
   void Run();
   Status Rotate();
 
@@ -88,7 +92,8 @@ class Recorder {
   Header header_;
   std::unique_ptr<Writer> writer_;
   uint64_t next_id_ = 1;
-  std::string scratch_;  // loop thread: the record being built
+  std::string local_;  // loop thread: records not yet handed to the writer
+  uint64_t local_records_ = 0;
 
   mutable std::mutex mu_;
   std::condition_variable wake_;

@@ -230,7 +230,11 @@ bool Replication::AllowWrite(const Session& session, std::string* why) const {
 
 bool Replication::AllowStale(std::string* why) const {
   if (!is_replica() || link_up_ || server_.config().serve_stale_data) return true;
-  *why = "MASTERDOWN Link with MASTER is down and replication.serve_stale_data is set to 'no'.";
+  if (link_ != nullptr && link_->syncing()) {
+    *why = "LOADING this replica is receiving a full sync from its primary";
+  } else {
+    *why = "MASTERDOWN Link with MASTER is down and replication.serve_stale_data is set to 'no'.";
+  }
   return false;
 }
 

@@ -509,7 +509,8 @@ Writer::~Writer() {
 Result<std::unique_ptr<Writer>> Writer::Create(const std::string& path, const Header& header) {
   std::unique_ptr<Writer> writer(new Writer());
   writer->path_ = path;
-  writer->fd_ = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
+  // Owner-only: a trace holds every argument clients sent, passwords (AUTH) included.
+  writer->fd_ = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
   if (writer->fd_ < 0) {
     return Status::IOError(path + ": cannot create trace file: " + ErrnoText());
   }

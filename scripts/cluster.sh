@@ -27,7 +27,7 @@ start_wait="${TIDEKV_CLUSTER_WAIT:-10}"
 stop_wait="${TIDEKV_CLUSTER_STOP_WAIT:-10}"
 
 usage() {
-  echo "usage: $(basename "$0") start [N] | stop | status" >&2
+  echo "usage: $(basename "$0") start [N] | stop [N] | status [N]" >&2
   echo "  N = number of nodes, primary included (default 3); see the header of this script" >&2
   exit 2
 }
@@ -301,11 +301,12 @@ case "$command" in
     cmd_start "$@"
     ;;
   stop)
-    [ $# -eq 0 ] || usage
+    # An N is accepted (and not needed): stop and status act on the nodes start recorded.
+    [ $# -le 1 ] || usage
     cmd_stop
     ;;
   status)
-    [ $# -eq 0 ] || usage
+    [ $# -le 1 ] || usage
     cmd_status
     ;;
   *) usage ;;

@@ -6,9 +6,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <future>
+#include <mutex>
+#include <thread>
 
 #include "common/strings.h"
 #include "compaction/batch.h"
@@ -191,27 +195,123 @@ Status Persistence::Recover() {
   return Status::Ok();
 }
 
-Status Persistence::LoadBatches() {
-  Keyspace& ks = engine_.keyspace();
-  const int64_t now = engine_.clock().NowMs();
-  replaying_ = true;
-  for (const compaction::BatchMeta& meta : spine_.batches()) {
-    const std::string path = BatchPath(meta);
-    auto opened = compaction::BatchReader::Open(path, /*verify=*/true);
+namespace {
+
+// Batch loading runs as a pipeline: a reader thread opens each batch file (verifying its
+// checksums) and copies its entries into chunks, while the loop thread inserts the previous
+// chunk into the keyspace. At most kLoadQueue chunks wait, so memory stays bounded.
+struct LoadChunk {
+  size_t batch = 0;                                  // index in the spine
+  std::string bytes;                                 // keys and encoded states back to back
+  std::vector<std::pair<uint32_t, uint32_t>> sizes;  // (key bytes, state bytes) per entry
+  Status status;                                     // the reader's error for this batch
+  bool end = false;                                  // every batch was read
+};
+
+constexpr size_t kLoadQueue = 4;
+constexpr size_t kLoadChunkEntries = 16384;
+
+class LoadQueue {
+ public:
+  // False when the consumer gave up (the reader stops).
+  bool Push(LoadChunk chunk) {
+    std::unique_lock<std::mutex> lock(mu_);
+    space_.wait(lock, [this] { return cancelled_ || chunks_.size() < kLoadQueue; });
+    if (cancelled_) return false;
+    chunks_.push_back(std::move(chunk));
+    ready_.notify_one();
+    return true;
+  }
+  LoadChunk Pop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    ready_.wait(lock, [this] { return !chunks_.empty(); });
+    LoadChunk chunk = std::move(chunks_.front());
+    chunks_.pop_front();
+    space_.notify_one();
+    return chunk;
+  }
+  void Cancel() {
+    std::lock_guard<std::mutex> lock(mu_);
+    cancelled_ = true;
+    space_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable ready_;
+  std::condition_variable space_;
+  std::deque<LoadChunk> chunks_;
+  bool cancelled_ = false;
+};
+
+void ReadBatches(const std::vector<std::string>& paths, LoadQueue& queue) {
+  for (size_t i = 0; i < paths.size(); i++) {
+    LoadChunk chunk;
+    chunk.batch = i;
+    auto opened = compaction::BatchReader::Open(paths[i], /*verify=*/true);
     if (!opened.ok()) {
-      replaying_ = false;
-      return Status::Corruption(
-          fmt::format("batch file {} is unreadable: {}", path, opened.status().message()));
+      chunk.status = Status::Corruption(
+          fmt::format("batch file {} is unreadable: {}", paths[i], opened.status().message()));
+      queue.Push(std::move(chunk));
+      return;
     }
     auto& reader = *opened.value();
     for (reader.SeekToFirst(); reader.Valid(); reader.Next()) {
-      auto [db_index, key] = compaction::SplitBatchKey(reader.key());
-      auto state = compaction::DecodeKeyState(reader.value());
+      chunk.bytes.append(reader.key());
+      chunk.bytes.append(reader.value());
+      chunk.sizes.emplace_back(static_cast<uint32_t>(reader.key().size()),
+                               static_cast<uint32_t>(reader.value().size()));
+      if (chunk.sizes.size() >= kLoadChunkEntries) {
+        if (!queue.Push(std::move(chunk))) return;
+        chunk = LoadChunk{};
+        chunk.batch = i;
+      }
+    }
+    if (Status s = reader.status(); !s.ok()) {
+      chunk.status = Status::Corruption(fmt::format("batch file {}: {}", paths[i], s.message()));
+      queue.Push(std::move(chunk));
+      return;
+    }
+    if (!chunk.sizes.empty() && !queue.Push(std::move(chunk))) return;
+  }
+  LoadChunk end;
+  end.end = true;
+  queue.Push(std::move(end));
+}
+
+}  // namespace
+
+Status Persistence::LoadBatches() {
+  Keyspace& ks = engine_.keyspace();
+  const int64_t now = engine_.clock().NowMs();
+  std::vector<std::string> paths;
+  for (const compaction::BatchMeta& meta : spine_.batches()) paths.push_back(BatchPath(meta));
+  if (paths.empty()) return Status::Ok();
+  LoadQueue queue;
+  std::thread reader([&] { ReadBatches(paths, queue); });
+  auto finish = [&](Status status) {
+    queue.Cancel();
+    reader.join();
+    replaying_ = false;
+    return status;
+  };
+  replaying_ = true;
+  for (;;) {
+    LoadChunk chunk = queue.Pop();
+    if (!chunk.status.ok()) return finish(chunk.status);
+    if (chunk.end) break;
+    size_t pos = 0;
+    for (const auto& [key_size, state_size] : chunk.sizes) {
+      const std::string_view batch_key(chunk.bytes.data() + pos, key_size);
+      const std::string_view encoded(chunk.bytes.data() + pos + key_size, state_size);
+      pos += key_size + state_size;
+      auto [db_index, key] = compaction::SplitBatchKey(batch_key);
+      auto state = compaction::DecodeKeyState(encoded);
       if (!state.ok() || db_index < 0 || db_index >= ks.num_databases() ||
           (!state->tombstone && state->type != static_cast<uint8_t>(ValueType::kString))) {
-        replaying_ = false;
-        return Status::Corruption(fmt::format("batch file {}: bad entry for key '{}' in db {}",
-                                              path, key.substr(0, 64), db_index));
+        return finish(
+            Status::Corruption(fmt::format("batch file {}: bad entry for key '{}' in db {}",
+                                           paths[chunk.batch], key.substr(0, 64), db_index)));
       }
       Database& db = ks.db(db_index);
       if (state->tombstone || (state->expire_at_ms != 0 && state->expire_at_ms <= now)) {
@@ -226,13 +326,8 @@ Status Persistence::LoadBatches() {
       db.SetExpire(e, state->expire_at_ms);
       stats_.recovered_batch_keys++;
     }
-    if (Status s = reader.status(); !s.ok()) {
-      replaying_ = false;
-      return Status::Corruption(fmt::format("batch file {}: {}", path, s.message()));
-    }
   }
-  replaying_ = false;
-  return Status::Ok();
+  return finish(Status::Ok());
 }
 
 Status Persistence::ReplayLog() {

@@ -70,8 +70,7 @@ asio::awaitable<void> Connection::Run() {
         co_await drained_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       }
       if (!closed_ && server_.replication() != nullptr) {
-        co_await server_.replication()->ServeReplica(
-            self, std::string(in_.data() + in_start_, in_end_ - in_start_));
+        co_await server_.replication()->ServeReplica(self);
       }
       break;
     }

@@ -40,11 +40,10 @@ void SyncDirectory(const std::string& dir) {
 }  // namespace internal
 
 using internal::kManifestKey;
+using internal::kMaxChunkBytes;
 using internal::SyncDirectory;
 
 namespace {
-
-constexpr size_t kMaxChunkBytes = 1 << 20;  // a chunk is handed to the writer at this size
 
 logstore::FsyncPolicy PolicyOf(std::string_view fsync) {
   if (fsync == "always") return logstore::FsyncPolicy::kAlways;
@@ -424,19 +423,36 @@ void Persistence::Stop() {
 
 // ---- write path ------------------------------------------------------------------------
 
+void Persistence::UnlistEntries(DirtySet& set, const std::function<void(std::string_view)>& name) {
+  for (Entry* e : set.entries) {
+    if (name) name(e->key());
+    if (e->dead()) {
+      Entry::Destroy(e);
+    } else {
+      e->set_dirty(false);
+    }
+  }
+  set.entries.clear();
+}
+
 void Persistence::DropDirty() {
   for (DirtySet& set : dirty_) {
-    for (Entry* e : set.entries) {
-      if (e->dead()) {
-        Entry::Destroy(e);
-      } else {
-        e->set_dirty(false);
-      }
-    }
-    set.entries.clear();
+    UnlistEntries(set, nullptr);
     set.keys.clear();
   }
   dirty_bytes_ = 0;
+}
+
+void Persistence::MarkDirtyName(int db, std::string_view key) {
+  if (dirty_[static_cast<size_t>(db)].keys.emplace(key).second) dirty_bytes_ += key.size() + 32;
+}
+
+void Persistence::ChunkGrew() {
+  if (chunk_.size() >= kMaxChunkBytes) {
+    FlushChunk();
+  } else {
+    ScheduleFlush();
+  }
 }
 
 void Persistence::MarkDirty(int db, std::string_view key) {
@@ -453,7 +469,7 @@ void Persistence::MarkDirty(int db, std::string_view key) {
     }
     return;
   }
-  if (set.keys.emplace(key).second) dirty_bytes_ += key.size() + 32;
+  MarkDirtyName(db, key);
 }
 
 void Persistence::MarkKeys(int db, std::span<const std::string_view> argv,
@@ -489,27 +505,15 @@ void Persistence::OnWholeDatabase(const Database& db, int other_index) {
   // Every entry is about to be freed (or to move to the other database): the changed keys
   // listed by entry are kept by name instead, so nothing points at them and their memory
   // goes at once (FLUSHALL must make room under maxmemory).
-  DirtySet& set = dirty_[static_cast<size_t>(db.index())];
-  for (Entry* e : set.entries) {
-    set.keys.emplace(e->key());
-    if (e->dead()) {
-      Entry::Destroy(e);
-    } else {
-      e->set_dirty(false);
-    }
-  }
-  set.entries.clear();
+  const int index = db.index();
+  UnlistEntries(dirty_[static_cast<size_t>(index)],
+                [&](std::string_view key) { MarkDirtyName(index, key); });
   if (reloading_) return;  // DEBUG RELOAD empties the keyspace to load it back
   // SWAPDB: each key leaves this database and arrives in the other one, so the next seal
   // must write its state (or its absence) in both.
-  auto mark = [this](int index, std::string_view key) {
-    if (dirty_[static_cast<size_t>(index)].keys.emplace(key).second) {
-      dirty_bytes_ += key.size() + 32;
-    }
-  };
   db.dict().ForEach([&](Entry* e) {
-    mark(db.index(), e->key());
-    if (other_index >= 0) mark(other_index, e->key());
+    MarkDirtyName(index, e->key());
+    if (other_index >= 0) MarkDirtyName(other_index, e->key());
   });
 }
 
@@ -536,11 +540,7 @@ void Persistence::OnEffect(Session* session, int db, std::span<const std::string
   proto::EncodeFrame(offset, db, argv, &chunk_);
   chunk_count_++;
   if (backlog_ != nullptr) PushToBacklog(std::string_view(chunk_).substr(start));
-  if (chunk_.size() >= kMaxChunkBytes) {
-    FlushChunk();
-  } else {
-    ScheduleFlush();
-  }
+  ChunkGrew();
 }
 
 bool Persistence::WritesAllowed(std::string* why) const {
@@ -687,16 +687,8 @@ void Persistence::Seal(std::function<void(const Status&)> done) {
     };
     DirtySet& set = dirty_[db];
     // A listed entry names a changed key; its state is whatever the key holds now (the
-    // entry itself may be dead, or moved by SWAPDB). Duplicates go at the sort.
-    for (Entry* e : set.entries) {
-      record(e->key());
-      if (e->dead()) {
-        Entry::Destroy(e);
-      } else {
-        e->set_dirty(false);
-      }
-    }
-    set.entries.clear();
+    // entry itself may be dead). Duplicates go at the sort.
+    UnlistEntries(set, record);
     for (const std::string& key : set.keys) record(key);
     set.keys.clear();
   }

@@ -205,8 +205,15 @@ class Persistence final : public EffectSink {
     absl::flat_hash_set<std::string> keys;
     size_t size() const { return entries.size() + keys.size(); }
   };
-  // Unlists every dirty entry (freeing dead ones) and forgets the dirty keys.
+  // Unlists every entry of set (freeing dead ones), first telling name() its key if given.
+  static void UnlistEntries(DirtySet& set, const std::function<void(std::string_view)>& name);
+  // Unlists every dirty entry and forgets the dirty keys.
   void DropDirty();
+  // Marks a key changed by name (it has no entry, or its entry is about to go).
+  void MarkDirtyName(int db, std::string_view key);
+  // After a frame went into chunk_: hand a full chunk to the log now, else at the end of
+  // this loop iteration.
+  void ChunkGrew();
   std::vector<DirtySet> dirty_;
   uint64_t dirty_bytes_ = 0;
 

@@ -1,6 +1,7 @@
 // Helpers shared by the files that implement Persistence (persistence.cc, persistence_sync.cc).
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -9,6 +10,7 @@ namespace tidekv::server::internal {
 inline constexpr std::string_view kManifestKey = "manifest";
 inline constexpr std::string_view kIdentityKey = "replication";
 inline constexpr std::string_view kCleanStopKey = "clean_stop";
+inline constexpr size_t kMaxChunkBytes = 1 << 20;  // a chunk goes to the writer at this size
 
 // Makes a rename in dir durable.
 void SyncDirectory(const std::string& dir);

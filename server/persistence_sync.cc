@@ -59,13 +59,12 @@ void Persistence::set_backlog(replication::Source* backlog, std::function<void()
   backlog_ = backlog;
   pushed_ = std::move(pushed);
   if (backlog_ == nullptr) return;
-  backlog_->Reset(next_offset_);
-  // Frames already in the log are served from there; the chunk not yet written is not.
-  if (!spill_ && chunk_count_ > 0) {
+  // Frames already in the log are served from there; those of the chunk not written yet
+  // start the backlog, so nothing between the log and the backlog is missing.
+  const bool pending = !spill_ && chunk_count_ > 0;
+  backlog_->Reset(pending ? chunk_first_ : next_offset_);
+  if (pending) {
     std::string_view rest = chunk_;
-    // Rebuild the backlog from the pending chunk so nothing between the log and the
-    // backlog is missing.
-    backlog_->Reset(chunk_first_);
     proto::Frame frame;
     std::string error;
     while (!rest.empty() && proto::DecodeFrame(rest, &frame, &error) == proto::FrameStatus::kOk) {
@@ -93,12 +92,7 @@ void Persistence::AppendReplicated(uint64_t offset, std::string_view frame) {
     chunk_count_++;
   }
   if (backlog_ != nullptr) PushToBacklog(frame);
-  if (spill_) return;
-  if (chunk_.size() >= (1u << 20)) {
-    FlushChunk();
-  } else {
-    ScheduleFlush();
-  }
+  if (!spill_) ChunkGrew();
 }
 
 // ---- full sync, primary side ------------------------------------------------------------

@@ -259,8 +259,7 @@ void Replication::OnFramesPushed() {
   });
 }
 
-asio::awaitable<void> Replication::ServeReplica(std::shared_ptr<Connection> connection,
-                                                std::string pending_input) {
+asio::awaitable<void> Replication::ServeReplica(std::shared_ptr<Connection> connection) {
   auto log = ModuleLogger("replication");
   Session& session = connection->session();
   const std::string wanted_id = session.psync_replid;
@@ -329,10 +328,6 @@ asio::awaitable<void> Replication::ServeReplica(std::shared_ptr<Connection> conn
   }
   // Acks (and the end of the connection) are read beside the stream.
   asio::co_spawn(server_.io(), ReadAcks(stream), asio::detached);
-  if (!pending_input.empty()) {
-    // Bytes the replica sent right after PSYNC: nothing but acks can be there; they are
-    // ignored (the next ack carries the same information).
-  }
   bool ok = !ec;
   if (ok && !partial) ok = co_await ShipSnapshot(stream, &start);
   if (ok) {
@@ -484,7 +479,6 @@ asio::awaitable<bool> Replication::ShipSnapshot(std::shared_ptr<Stream> stream, 
         out += "\r\n";
       }
       sent += static_cast<uint64_t>(got);
-      if (sent == bytes) out += fmt::format("+CRC32C {}\r\n", crc);
       co_await asio::async_write(socket, asio::buffer(out),
                                  asio::redirect_error(asio::use_awaitable, ec));
       out.clear();
@@ -493,7 +487,8 @@ asio::awaitable<bool> Replication::ShipSnapshot(std::shared_ptr<Stream> stream, 
         break;
       }
     }
-    if (bytes == 0 && !failed) {
+    if (!failed) {
+      // (For an empty file this also carries the +BATCH line.)
       out += fmt::format("+CRC32C {}\r\n", crc);
       co_await asio::async_write(socket, asio::buffer(out),
                                  asio::redirect_error(asio::use_awaitable, ec));

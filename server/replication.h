@@ -71,9 +71,9 @@ class Replication final : public WriteGate {
   Status Promote();
 
   // PSYNC: the connection's session carries the request; this takes the socket over and
-  // returns when the replica goes away.
-  asio::awaitable<void> ServeReplica(std::shared_ptr<Connection> connection,
-                                     std::string pending_input);
+  // returns when the replica goes away. (A replica sends nothing after PSYNC before the
+  // reply, so no buffered input is handed over.)
+  asio::awaitable<void> ServeReplica(std::shared_ptr<Connection> connection);
 
   // WAIT numreplicas timeout_ms for the client `session`: replies now or blocks it.
   void Wait(Session& session, int64_t numreplicas, int64_t timeout_ms, proto::ReplyBuilder& reply);

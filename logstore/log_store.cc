@@ -20,6 +20,13 @@ namespace tidekv::logstore {
 namespace {
 
 constexpr char kFramesFamily[] = "frames";
+
+// Free space RocksDB waits for before it lets writes resume after a no-space error. Its
+// SstFileManager reserves the largest write buffer of any family as it stood at Open, so
+// every family opens with this size and frames gets its real size right after (SetOptions);
+// otherwise a disk with less free space than a whole write buffer (16 MiB, or the default
+// family's 64 MiB) would never accept writes again without a restart.
+constexpr uint64_t kResumeReserveBytes = 2ull << 20;
 constexpr char kMetaFamily[] = "meta";
 // Default family: the next offset of a log without chunks (see the header).
 constexpr char kEmptyNextKey[] = "empty_log_next_offset";
@@ -143,9 +150,9 @@ rocksdb::DBOptions MakeDbOptions(const LogStoreOptions& options) {
   return o;
 }
 
-rocksdb::ColumnFamilyOptions MakeFramesOptions(const LogStoreOptions& options) {
+rocksdb::ColumnFamilyOptions MakeFramesOptions() {
   rocksdb::ColumnFamilyOptions o;
-  o.write_buffer_size = options.write_buffer_size;
+  o.write_buffer_size = kResumeReserveBytes;  // raised after Open (see kResumeReserveBytes)
   // Frames are RESP text with repeated commands and keys: LZ4 is cheap and pays off. Fall
   // back to none when this RocksDB build lacks it.
   const auto supported = rocksdb::GetSupportedCompressions();
@@ -162,7 +169,7 @@ rocksdb::ColumnFamilyOptions MakeFramesOptions(const LogStoreOptions& options) {
 
 rocksdb::ColumnFamilyOptions MakeMetaOptions() {
   rocksdb::ColumnFamilyOptions o;
-  o.write_buffer_size = 4ull << 20;
+  o.write_buffer_size = kResumeReserveBytes;
   o.compression = rocksdb::kNoCompression;
   return o;
 }
@@ -176,17 +183,29 @@ struct LogStore::Impl {
   rocksdb::ColumnFamilyHandle* meta = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   // Set after a failed write: RocksDB refuses writes after a WAL error until Resume().
-  bool write_failed = false;
+  std::atomic<bool> write_failed{false};
   std::atomic<int> injected_errors{0};
 
-  // Writes a batch; after an earlier failure, first lets RocksDB leave its error state.
+  // After a failed write, lets RocksDB leave its error state first. Nothing may touch the
+  // WAL before that: RocksDB asserts that a file writer which saw an error is not synced.
+  Status ResumeIfFailed(const std::string& path, std::string_view what) {
+    if (!write_failed) return Status::Ok();
+    rocksdb::Status s = db->Resume();
+    if (s.IsBusy()) {
+      // RocksDB's own recovery runs: after a full disk it waits for kResumeReserveBytes free.
+      return Status::Unavailable("log store " + path + ": " + std::string(what) +
+                                 ": still recovering from an earlier write error (after a full "
+                                 "disk, until 2 MiB are free)");
+    }
+    if (!s.ok()) return Convert(s, path, std::string(what) + " (resuming after an error)");
+    write_failed = false;
+    return Status::Ok();
+  }
+
+  // Writes a batch (after resuming from an earlier failure).
   Status Write(const std::string& path, rocksdb::WriteBatch* batch, bool sync,
                std::string_view what) {
-    if (write_failed) {
-      rocksdb::Status s = db->Resume();
-      if (!s.ok()) return Convert(s, path, std::string(what) + " (resuming after an error)");
-      write_failed = false;
-    }
+    if (Status st = ResumeIfFailed(path, what); !st.ok()) return st;
     rocksdb::WriteOptions wo;
     wo.sync = sync;
     rocksdb::Status s = db->Write(wo, batch);
@@ -226,8 +245,8 @@ Result<std::unique_ptr<LogStore>> LogStore::Open(const std::string& dir,
   const WalTail wal_tail = InspectNewestWal(path);
 
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
-      {kFramesFamily, MakeFramesOptions(options)},
+      {rocksdb::kDefaultColumnFamilyName, MakeMetaOptions()},
+      {kFramesFamily, MakeFramesOptions()},
       {kMetaFamily, MakeMetaOptions()},
   };
   std::unique_ptr<LogStore> store(new LogStore());
@@ -244,6 +263,11 @@ Result<std::unique_ptr<LogStore>> LogStore::Open(const std::string& dir,
   impl.default_cf = impl.handles[0];
   impl.frames = impl.handles[1];
   impl.meta = impl.handles[2];
+  if (options.write_buffer_size != kResumeReserveBytes) {
+    s = impl.db->SetOptions(impl.frames,
+                            {{"write_buffer_size", std::to_string(options.write_buffer_size)}});
+    if (!s.ok()) return Convert(s, path, "setting the frames write buffer size");
+  }
   if (Status st = store->Recover(options, report); !st.ok()) return st;
   if (wal_tail.torn) {
     report->dropped_torn_tail = true;
@@ -532,6 +556,7 @@ Result<std::optional<std::string>> LogStore::ReadMeta(std::string_view name) con
 
 Status LogStore::Sync() {
   if (Status st = InjectedError("sync"); !st.ok()) return st;
+  if (Status st = impl_->ResumeIfFailed(path_, "sync"); !st.ok()) return st;
   rocksdb::Status s = impl_->db->SyncWAL();
   if (!s.ok()) {
     impl_->write_failed = true;

@@ -42,11 +42,13 @@
 // (after truncating everything, Reset, or dropping the only chunk as a torn tail), which
 // chunk keys can no longer tell; the meta family belongs entirely to the caller.
 //
-// Tuning for a log: WAL on; 64 MiB write buffers; LZ4 for frames when the RocksDB build has
-// it (Debian's does), else no compression; level compaction with defaults; two background
-// jobs; the WAL is capped at 256 MiB (older memtables are flushed so old WAL files go).
-// Truncation writes a range tombstone in the caller's batch, then drops SST files that lie
-// wholly below the new first offset; what remains of the removed range goes at compaction.
+// Tuning for a log: WAL on; a 16 MiB frames write buffer (LogStoreOptions), set right after
+// Open so that RocksDB waits for only 2 MiB of free space, not a whole write buffer, before
+// writes resume after a full disk; LZ4 for frames when the RocksDB build has it (Debian's
+// does), else no compression; level compaction with defaults; two background jobs; the WAL
+// is capped at 64 MiB (older memtables are flushed so old WAL files go). Truncation writes a
+// range tombstone in the caller's batch, then drops SST files that lie wholly below the new
+// first offset; what remains of the removed range goes at compaction.
 #pragma once
 
 #include <atomic>

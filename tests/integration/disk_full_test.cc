@@ -2,9 +2,11 @@
 // write, new write commands answer -MISCONF while reads keep working; once space is free
 // again writes resume on their own, and nothing acknowledged is lost across a restart.
 //
-// The data directory sits on a 16 MiB tmpfs (needs root; the test only warns and passes
-// without it) beside a filler file created before the server starts, so the test can free
-// space without writing through the server (even FLUSHALL is a write).
+// The data directory sits on a 64 MiB tmpfs (needs root; the test only warns and passes
+// without it) beside a 48 MiB filler file created before the server starts, so the test can
+// free space without writing through the server (even FLUSHALL is a write). Freeing it
+// leaves room for what recovery needs: RocksDB flushes its memtables before it accepts
+// writes again, and the next seal writes every key the filler set.
 //
 // A client whose writes were accepted but not yet logged when the disk filled gets no reply
 // until they are logged (replies wait for the WAL, so an OK is never given for a write the
@@ -27,8 +29,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kTmpfsSize = "16m";
-constexpr size_t kFillerBytes = 4 << 20;
+constexpr const char* kTmpfsSize = "64m";
+constexpr size_t kFillerBytes = 48 << 20;
 constexpr size_t kValueBytes = 1000;
 constexpr size_t kRound = 32;
 
@@ -90,34 +92,59 @@ class Filler {
   std::string first_error_;
 };
 
-// Known bug while tagged [!mayfail]: after a no-space error RocksDB's SstFileManager clears
-// the error only once the free space reaches its reserved buffer (the frames write buffer,
-// 16 MiB) and Resume() answers Busy meanwhile, so with less free space than that writes do
-// not resume. (The abort when RocksDB's own info LOG hit the full disk is fixed: RocksDB's
-// messages now go to standard error.) Remove the tag once writes resume.
-TEST_CASE("a full disk refuses writes with MISCONF but keeps reads and recovers",
-          "[integration][persistence][!mayfail]") {
+// A small tmpfs with a filler file written before the server starts (the test frees space
+// by removing it) and the server's data directory beside it.
+struct FullDisk {
   TempDir dir;
-  SmallTmpfs small(dir.path() / "small", kTmpfsSize);
-  if (!small.mounted()) {
-    WARN("disk-full test skipped: " << small.why());
-    return;
+  SmallTmpfs small{dir.path() / "small", kTmpfsSize};
+  fs::path filler_file = dir.path() / "small" / "filler";
+  fs::path data = dir.path() / "small" / "data";
+
+  FullDisk() {
+    if (!small.mounted()) return;
+    std::ofstream(filler_file, std::ios::binary) << std::string(kFillerBytes, 'f');
+    REQUIRE(fs::file_size(filler_file) == kFillerBytes);
   }
-  const fs::path filler_file = dir.path() / "small" / "filler";
-  std::ofstream(filler_file, std::ios::binary) << std::string(kFillerBytes, 'f');
-  REQUIRE(fs::file_size(filler_file) == kFillerBytes);
-  const fs::path data = dir.path() / "small" / "data";
+  // False (with a warning) when the tmpfs could not be mounted (not root).
+  bool Ready() const {
+    if (!small.mounted()) WARN("disk-full test skipped: " << small.why());
+    return small.mounted();
+  }
+};
+
+// Waits until the server reports failing log writes (the disk filled).
+bool WaitForWriteErrors(redisContext* c, ServerProcess& server) {
+  const bool failing =
+      WaitFor([&] { return InfoField(InfoText(c), "logstore_write_status") == "err"; }, 30s);
+  if (!failing) UNSCOPED_INFO(server.Log());
+  return failing;
+}
+
+// How many of the acknowledged fill writes do not read back with their value.
+size_t CountLost(redisContext* c, const std::vector<size_t>& acked) {
+  std::vector<std::string> keys;
+  for (size_t i : acked) keys.push_back(FillKey(i));
+  const std::vector<std::optional<std::string>> values = GetAll(c, keys);
+  size_t lost = 0;
+  for (size_t k = 0; k < acked.size(); k++) lost += values[k] == FillValue(acked[k]) ? 0 : 1;
+  return lost;
+}
+
+// Writes resume once 2 MiB are free again: the log store opens RocksDB with small write
+// buffers so its SstFileManager does not wait for a whole 16 MiB write buffer of free space
+// (more than this tmpfs has) before it clears the no-space error.
+TEST_CASE("a full disk refuses writes with MISCONF but keeps reads and recovers",
+          "[integration][persistence]") {
+  FullDisk disk;
+  if (!disk.Ready()) return;
 
   std::vector<size_t> acked;
   {
-    auto server = StartServerOn(data);
+    auto server = StartServerOn(disk.data);
     RedisConnection c = server->Connect();
     Filler filler(server->port());
-    const bool failing = WaitFor(
-        [&] { return InfoField(InfoText(c.get()), "logstore_write_status") == "err"; }, 30s);
-    INFO(server->Log());
     INFO("the filler sent " << filler.sent() << " writes");
-    REQUIRE(failing);
+    REQUIRE(WaitForWriteErrors(c.get(), *server));
 
     // New writes are refused at once; reads work.
     CHECK(Call(c.get(), {"SET", "refused", "x"}).rfind("(error) MISCONF", 0) == 0);
@@ -126,7 +153,7 @@ TEST_CASE("a full disk refuses writes with MISCONF but keeps reads and recovers"
     CHECK(Call(c.get(), {"DBSIZE"}).rfind("(integer) ", 0) == 0);
 
     // Free space behind the server's back; the log writer retries every second.
-    fs::remove(filler_file);
+    fs::remove(disk.filler_file);
     const bool resumed = WaitFor(
         [&] {
           return Call(c.get(), {"SET", "after-space", "x"}) == "OK";
@@ -144,17 +171,45 @@ TEST_CASE("a full disk refuses writes with MISCONF but keeps reads and recovers"
     ShutdownClean(*server);
   }
 
-  auto server = StartServerOn(data);
+  auto server = StartServerOn(disk.data);
   INFO(server->Log());
   RedisConnection c = server->Connect();
-  std::vector<std::string> keys;
-  for (size_t i : acked) keys.push_back(FillKey(i));
-  const std::vector<std::optional<std::string>> values = GetAll(c.get(), keys);
-  size_t lost = 0;
-  for (size_t k = 0; k < acked.size(); k++) lost += values[k] == FillValue(acked[k]) ? 0 : 1;
+  const size_t lost = CountLost(c.get(), acked);
   INFO(lost << " of " << acked.size() << " acknowledged writes lost");
   CHECK(lost == 0);
   CHECK(Call(c.get(), {"GET", "after-space-2"}) == "y");
+}
+
+// Stopping while the disk is still full: the server gives up on what it could not log after
+// its stop deadline, exits with status 0 (RocksDB must not be asked to sync a WAL that saw
+// an error: its assertions abort the process), and every acknowledged write is there once
+// space is back.
+TEST_CASE("SHUTDOWN while the disk is full exits cleanly and loses no acknowledged write",
+          "[integration][persistence]") {
+  FullDisk disk;
+  if (!disk.Ready()) return;
+
+  std::vector<size_t> acked;
+  {
+    auto server = StartServerOn(disk.data);
+    RedisConnection c = server->Connect();
+    Filler filler(server->port());
+    REQUIRE(WaitForWriteErrors(c.get(), *server));
+    filler.Stop(1s);
+    acked = filler.acked();
+    ShutdownClean(*server);
+    CHECK(server->Log().find("final log sync failed") != std::string::npos);
+  }
+  REQUIRE(acked.size() > 100);
+
+  fs::remove(disk.filler_file);
+  auto server = StartServerOn(disk.data);
+  INFO(server->Log());
+  RedisConnection c = server->Connect();
+  const size_t lost = CountLost(c.get(), acked);
+  INFO(lost << " of " << acked.size() << " acknowledged writes lost");
+  CHECK(lost == 0);
+  CHECK(Call(c.get(), {"SET", "after-restart", "x"}) == "OK");
 }
 
 }  // namespace

@@ -126,6 +126,16 @@ std::vector<OptionSpec> BuildOptions() {
        .runtime = true,
        .doc = "Seconds of idleness before TCP keepalive probes are sent to a client; 0 = off.",
        .field = &Config::tcp_keepalive},
+      {.key = "server.busy_poll_us",
+       .type = T::kInt,
+       .min = 0,
+       .max = 1000,
+       .runtime = true,
+       .doc = "Microseconds the event loop keeps polling for requests before it sleeps, so "
+              "that clients under load need not wake it (more throughput with one request in "
+              "flight, for CPU time); adapts down to 0 when requests come farther apart. "
+              "0 = sleep at once.",
+       .field = &Config::busy_poll_us},
 
       // [limits]
       {.key = "limits.max_bulk_bytes",

@@ -132,6 +132,12 @@ void StatsSection(Engine& engine, std::string& out) {
   Line(out, "total_error_replies", engine.stats().total_errors);
   Line(out, "unknown_commands", engine.stats().rejected_unknown);
   Line(out, "total_writes_processed", engine.stats().dirty);
+  if (server != nullptr) {
+    const EventLoopStats& loop = server->loop_stats();
+    Line(out, "eventloop_sleeps", loop.sleeps);
+    Line(out, "eventloop_poll_hits", loop.poll_hits);
+    Line(out, "eventloop_poll_window_us", loop.window_us);
+  }
 }
 
 void ReplicationSection(Engine& engine, std::string& out) {

@@ -147,7 +147,7 @@ int Server::Run() {
   signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
     if (!ec) RequestShutdown(signo == SIGINT ? "SIGINT" : "SIGTERM");
   });
-  io_.run();
+  RunEventLoop(io_, config_.busy_poll_us, &loop_stats_);
   // Every client is gone: write out the last chunk and wait for the log writer.
   persistence_->Stop();
   ModuleLogger("server")->info("tidekv is now ready to exit, bye bye");

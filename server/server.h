@@ -17,6 +17,7 @@
 #include "common/status.h"
 #include "config/config.h"
 #include "server/engine.h"
+#include "server/event_loop.h"
 #include "trace/recorder.h"
 
 namespace tidekv::server {
@@ -72,6 +73,7 @@ class Server {
   config::Config& config() { return config_; }
   asio::io_context& io() { return io_; }
   NetStats& net_stats() { return net_stats_; }
+  const EventLoopStats& loop_stats() const { return loop_stats_; }
   int64_t start_monotonic_ns() const { return start_ns_; }
   int64_t peak_memory() const { return peak_memory_; }
   // Operations per second over the last cron samples (INFO instantaneous_ops_per_sec).
@@ -119,6 +121,7 @@ class Server {
   std::map<uint64_t, std::shared_ptr<Connection>> connections_;
   std::vector<Connection*> monitors_;
   NetStats net_stats_;
+  EventLoopStats loop_stats_;
   uint16_t port_ = 0;
   bool stopping_ = false;
   int64_t last_accept_warning_ns_ = 0;

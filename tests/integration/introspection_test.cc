@@ -69,6 +69,31 @@ TEST_CASE("INFO has the standard sections", "[integration]") {
   }
 }
 
+// The event loop's busy polling (server/event_loop.h) is on by default, reported in INFO
+// stats, and CONFIG SET 0 turns it off at once: then the loop never polls and sleeps
+// whenever nothing is ready.
+TEST_CASE("server.busy_poll_us: INFO counters and CONFIG SET", "[integration]") {
+  ServerProcess server;
+  RedisConnection c = server.Connect();
+  CHECK(Call(c.get(), {"CONFIG", "GET", "server.busy_poll_us"}) == "[server.busy_poll_us, 50]");
+  const std::string before = Text(Command(c.get(), {"INFO", "stats"}));
+  CHECK_FALSE(InfoField(before, "eventloop_sleeps").empty());
+  CHECK_FALSE(InfoField(before, "eventloop_poll_hits").empty());
+
+  REQUIRE(Call(c.get(), {"CONFIG", "SET", "server.busy_poll_us", "0"}) == "OK");
+  CHECK(Call(c.get(), {"CONFIG", "SET", "server.busy_poll_us", "1001"}).rfind("(error) ERR", 0) ==
+        0);
+  const uint64_t hits =
+      std::stoull(InfoField(Text(Command(c.get(), {"INFO", "stats"})), "eventloop_poll_hits"));
+  for (int i = 0; i < 200; i++) REQUIRE(Call(c.get(), {"PING"}) == "PONG");
+  const std::string after = Text(Command(c.get(), {"INFO", "stats"}));
+  CHECK(std::stoull(InfoField(after, "eventloop_poll_hits")) == hits);
+  CHECK(InfoField(after, "eventloop_poll_window_us") == "0");
+  // Most PINGs find the loop asleep (a fast client may beat it to its next non-blocking poll).
+  CHECK(std::stoull(InfoField(after, "eventloop_sleeps")) >
+        std::stoull(InfoField(before, "eventloop_sleeps")) + 50);
+}
+
 TEST_CASE("COMMAND COUNT, INFO and DOCS", "[integration]") {
   ServerProcess server;
   RedisConnection c = server.Connect();

@@ -1,0 +1,34 @@
+// RunEventLoop: the loop thread's io_context.run(), with adaptive busy polling.
+//
+// A server that sleeps in epoll_wait as soon as it has nothing to do makes every client
+// request pay for waking it up: on loopback the client's send runs the wake-up (and, on a
+// VM, the inter-processor interrupt) in the client's own time. With one request in flight per
+// connection (-P 1) that cost is most of what the client spends per request, so the client,
+// not the server, sets the pace. Polling for a few microseconds before sleeping avoids it:
+// requests that arrive within the window are picked up by a non-blocking epoll_wait.
+//
+// The window adapts the way KVM's halt polling does: it starts at busy_poll_us; when the loop
+// had to sleep and the sleep lasted longer than busy_poll_us (requests come farther apart than
+// polling could bridge), the window halves, down to nothing; when the sleep was shorter (a
+// longer window would have caught the request), it doubles, up to busy_poll_us. A sparse load
+// therefore costs no polling, and a busy server spends on polling only the gaps it would have
+// slept through. busy_poll_us = 0 sleeps at once, as io_context::run() does. The value is
+// read on every sleep, so CONFIG SET takes effect at once.
+#pragma once
+
+#include <cstdint>
+
+#include "common/asio.h"
+
+namespace tidekv::server {
+
+struct EventLoopStats {
+  uint64_t sleeps = 0;     // blocking waits for an event
+  uint64_t poll_hits = 0;  // events found while polling, i.e. sleeps avoided
+  int64_t window_us = 0;   // current polling window
+};
+
+// Runs `io` until it stops (no work left, or stop()).
+void RunEventLoop(asio::io_context& io, const int64_t& busy_poll_us, EventLoopStats* stats);
+
+}  // namespace tidekv::server

@@ -122,7 +122,8 @@ bool MatchElement(std::string_view pattern, size_t p, char c, bool nocase, size_
         if (pattern[i] == '\\' && i + 1 < end) {
           i++;
           if (Lower(pattern[i], nocase) == lc) matched = true;
-        } else if (i + 2 < end && pattern[i + 1] == '-' && pattern[i + 2] != ']') {
+        } else if (i + 2 < end && pattern[i + 1] == '-') {
+          // As Redis: even "x-]" is a range (up to ']'), and the class runs on past it.
           char lo = Lower(pattern[i], nocase), hi = Lower(pattern[i + 2], nocase);
           if (lo > hi) std::swap(lo, hi);
           if (lc >= lo && lc <= hi) matched = true;

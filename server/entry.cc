@@ -5,10 +5,14 @@
 #include <algorithm>
 #include <cstring>
 #include <new>
+#include <optional>
 
 #include "common/strings.h"
 
 namespace tidekv::server {
+
+// The per-key header (plus key and inline value bytes): keep flags in bitfields to hold it.
+static_assert(sizeof(Entry) == 48, "Entry's header grew");
 
 std::string_view TypeName(ValueType type) {
   switch (type) {
@@ -48,6 +52,8 @@ std::string& Entry::mutable_str() {
 void Entry::SetString(std::string_view value) {
   type_ = ValueType::kString;
   raw_ = false;
+  not_int_ = false;
+  unshared_ = false;
   if (value.size() <= val_cap_) {
     // memmove: value may point into this entry's own inline bytes.
     if (!value.empty()) std::memmove(data_ + key_len_, value.data(), value.size());
@@ -70,6 +76,8 @@ void Entry::SetString(std::string&& value) {
   if (value.size() <= val_cap_) return SetString(std::string_view(value));
   type_ = ValueType::kString;
   raw_ = false;
+  not_int_ = false;
+  unshared_ = false;
   if (ext_ == nullptr) {
     ext_ = new std::string(std::move(value));
   } else {
@@ -89,21 +97,35 @@ void Entry::TakeValueFrom(Entry& other) {
   }
   type_ = other.type_;
   raw_ = other.raw_;
+  not_int_ = other.not_int_;
+  unshared_ = other.unshared_;
 }
 
 void Entry::CopyValueFrom(const Entry& other) {
   SetString(other.str());
   type_ = other.type_;
   raw_ = other.raw_;
+  not_int_ = other.not_int_;
+  unshared_ = true;
 }
 
 std::string_view Entry::Encoding() const {
   // Redis stores a string that is a canonical 64-bit integer as "int", a short string
   // (up to 44 bytes) as "embstr", and anything longer or modified in place as "raw".
   const std::string_view v = str();
-  if (!raw_ && v.size() <= 20 && ParseInt64(v)) return "int";
+  if (!raw_ && !not_int_ && v.size() <= 20 && ParseInt64(v)) return "int";
   if (!raw_ && v.size() <= 44) return "embstr";
   return "raw";
+}
+
+bool Entry::SharedInteger() const {
+  // Redis's tryObjectEncoding and createStringObjectFromLongLongForValue hand out
+  // shared.integers[0..9999] unless an LRU/LFU maxmemory policy needs per-key access times;
+  // tidekv only has noeviction, so every such value qualifies.
+  constexpr int64_t kSharedIntegers = 10000;  // OBJ_SHARED_INTEGERS
+  if (unshared_ || Encoding() != "int") return false;
+  const std::optional<int64_t> v = ParseInt64(str());
+  return v && *v >= 0 && *v < kSharedIntegers;
 }
 
 }  // namespace tidekv::server

@@ -51,6 +51,10 @@ class Entry {
   void SetString(const char* value) { SetString(std::string_view(value)); }
   void SetString(std::string&& value);
   void MarkRaw() { raw_ = true; }
+  // The value was built as text (INCRBYFLOAT's result, Redis's createStringObjectFromLongDouble)
+  // and never offered to tryObjectEncoding: "embstr" or "raw" by length, never "int". Cleared
+  // by SetString, like MarkRaw.
+  void MarkNotInt() { not_int_ = true; }
 
   // Moves or copies the value (type, encoding and bytes) from other (RENAME, MOVE, COPY).
   void TakeValueFrom(Entry& other);
@@ -58,6 +62,10 @@ class Entry {
 
   // OBJECT ENCODING: "int", "embstr" or "raw", computed the way Redis would have stored it.
   std::string_view Encoding() const;
+  // OBJECT REFCOUNT: whether Redis would hold this value as one of its shared integer objects
+  // (an "int" in 0..9999), which report a reference count of INT_MAX. A COPY's value is a
+  // fresh duplicate (dupStringObject), so it is unshared until the next store.
+  bool SharedInteger() const;
 
   // Last access, in seconds of the server's LRU clock (OBJECT IDLETIME).
   uint32_t lru() const { return lru_; }
@@ -89,9 +97,12 @@ class Entry {
   uint32_t val_len_ = 0;  // inline value bytes in use
   uint32_t val_cap_ = 0;  // inline value bytes available after the key
   ValueType type_ = ValueType::kString;
-  bool raw_ = false;
-  bool dirty_ = false;          // listed by persistence for the next seal
-  bool dead_ = false;           // removed from its database while dirty; freed by the list's owner
+  // One byte of flags, so that the header stays 48 bytes with the pointer below.
+  bool raw_ : 1 = false;
+  bool not_int_ : 1 = false;    // see MarkNotInt
+  bool unshared_ : 1 = false;   // a COPY's duplicate; see SharedInteger
+  bool dirty_ : 1 = false;      // listed by persistence for the next seal
+  bool dead_ : 1 = false;       // removed from its database while dirty; freed by the list's owner
   std::string* ext_ = nullptr;  // out-of-line value, when not inline
   char data_[];                 // key bytes, then val_cap_ bytes of inline value
 };

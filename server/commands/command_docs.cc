@@ -404,7 +404,7 @@ void CommandHelp(CommandContext& ctx) {
       "GETKEYS <full-command>",
       "    Return the keys from a full command.",
       "HELP",
-      "    Print this help."};
+      "    Prints this help."};
   ctx.reply.Array(std::size(kLines));
   for (auto line : kLines) ctx.reply.Simple(line);
 }

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <climits>
+
 #include "common/strings.h"
 #include "server/command_context.h"
 #include "server/engine.h"
@@ -130,6 +132,7 @@ void Hello(CommandContext& ctx) {
 void Select(CommandContext& ctx) {
   auto index = ParseInt64(ctx.arg(1));
   if (!index) return ctx.Error(err::kNotInteger);
+  if (*index < INT_MIN || *index > INT_MAX) return ctx.Error(err::kIntRange);
   if (*index < 0 || *index >= ctx.engine.keyspace().num_databases()) {
     return ctx.Error(err::kDbIndex);
   }
@@ -356,7 +359,7 @@ void ClientHelp(CommandContext& ctx) {
       "SETINFO LIB-NAME|LIB-VER <value>",
       "    Record the client library's name or version for CLIENT LIST.",
       "HELP",
-      "    Print this help.",
+      "    Prints this help.",
   };
   ctx.reply.Array(std::size(kLines));
   for (std::string_view line : kLines) ctx.reply.Simple(line);

@@ -37,13 +37,17 @@ Entry* LookupNoTouch(CommandContext& ctx, std::string_view key) {
 }
 
 // Parses a database index argument the way Redis's getIntFromObjectOrReply + selectDb do:
-// not an int -> "value is not an integer", outside 0..databases-1 -> "DB index is out of
-// range". Replies the error itself.
-std::optional<int> DbIndexArg(CommandContext& ctx, size_t i,
-                              std::string_view not_int_error = err::kNotInteger) {
+// not an integer -> "value is not an integer", outside a C int -> "value is out of range"
+// (both `custom_error` when given, as SWAPDB does), outside 0..databases-1 -> "DB index is
+// out of range". Replies the error itself.
+std::optional<int> DbIndexArg(CommandContext& ctx, size_t i, std::string_view custom_error = {}) {
   std::optional<int64_t> v = ParseInt64(ctx.arg(i));
   if (!v || *v < INT_MIN || *v > INT_MAX) {
-    ctx.Error(not_int_error);
+    if (!custom_error.empty()) {
+      ctx.Error(custom_error);
+    } else {
+      ctx.Error(v ? err::kIntRange : err::kNotInteger);
+    }
     return std::nullopt;
   }
   if (*v < 0 || *v >= ctx.engine.keyspace().num_databases()) {
@@ -439,12 +443,14 @@ void ObjectEncoding(CommandContext& ctx) {
 }
 
 void ObjectRefcount(CommandContext& ctx) {
-  // Values are never shared between keys, so every value has exactly one reference.
-  if (LookupNoTouch(ctx, ctx.arg(2)) == nullptr) {
+  // Values are never shared between keys, so every value has one reference, except that
+  // small integers answer as Redis's shared integer objects do (OBJ_SHARED_REFCOUNT).
+  Entry* e = LookupNoTouch(ctx, ctx.arg(2));
+  if (e == nullptr) {
     ctx.reply.Null();
     return;
   }
-  ctx.reply.Integer(1);
+  ctx.reply.Integer(e->SharedInteger() ? INT_MAX : 1);
 }
 
 void ObjectIdletime(CommandContext& ctx) {
@@ -486,7 +492,7 @@ void ObjectHelp(CommandContext& ctx) {
       "    Return the number of references of the value associated with the specified",
       "    <key>.",
       "HELP",
-      "    Print this help.",
+      "    Prints this help.",
   };
   ctx.reply.Array(std::size(kLines));
   for (std::string_view line : kLines) ctx.reply.Simple(line);

@@ -152,14 +152,14 @@ void ConfigResetStat(CommandContext& ctx) {
 }
 
 void ConfigHelp(CommandContext& ctx) {
-  ReplyHelp(ctx,
-            {"CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-             "GET <pattern> [<pattern> ...]",
-             "    Return parameters matching the glob-like <pattern> and their values.",
-             "    Names are the TOML keys (server.port) or the Redis names (port).",
-             "SET <directive> <value> [<directive> <value> ...]",
-             "    Set runtime-changeable parameters; all or none are applied.", "RESETSTAT",
-             "    Reset statistics reported by the INFO command.", "HELP", "    Print this help."});
+  ReplyHelp(
+      ctx, {"CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "GET <pattern> [<pattern> ...]",
+            "    Return parameters matching the glob-like <pattern> and their values.",
+            "    Names are the TOML keys (server.port) or the Redis names (port).",
+            "SET <directive> <value> [<directive> <value> ...]",
+            "    Set runtime-changeable parameters; all or none are applied.", "RESETSTAT",
+            "    Reset statistics reported by the INFO command.", "HELP", "    Prints this help."});
 }
 
 // ---- SAVE, BGSAVE, LASTSAVE ----------------------------------------------------------
@@ -330,7 +330,7 @@ void DebugHelp(CommandContext& ctx) {
        "    Output a hex signature of the values of the given keys.", "SET-ACTIVE-EXPIRE <0|1>",
        "    Turn the active expiry cycle off (0) or on (1).", "RELOAD",
        "    Seal, empty the keyspace and load it back from the data directory.", "SLEEP <seconds>",
-       "    Stop the server for <seconds> (fractions allowed).", "HELP", "    Print this help."});
+       "    Stop the server for <seconds> (fractions allowed).", "HELP", "    Prints this help."});
 }
 
 }  // namespace

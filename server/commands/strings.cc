@@ -572,6 +572,7 @@ void IncrByFloat(CommandContext& ctx) {
   }
   if (e == nullptr) e = CreateKey(ctx, key);
   e->SetString(FormatLongDouble(value));
+  e->MarkNotInt();  // Redis stores the formatted text as is: "3" is embstr here, not int
   ctx.Changed();
   ctx.reply.Bulk(e->str());
   // Float formatting could differ between builds: the effect is the resulting string.

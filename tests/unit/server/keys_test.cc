@@ -113,6 +113,8 @@ std::string Wrong(std::string_view cmd) {
 const std::string kSyntaxErr = Err("ERR syntax error");
 const std::string kNotInt = Err("ERR value is not an integer or out of range");
 const std::string kDbRange = Err("ERR DB index is out of range");
+const std::string kIntRange =
+    Err("ERR value is out of range, value must between -2147483648 and 2147483647");
 const std::string kSame = Err("ERR source and destination objects are the same");
 
 // ---- DEL, UNLINK, EXISTS, TYPE, TOUCH ------------------------------------------------------
@@ -211,6 +213,18 @@ TEST_CASE("KEYS matches glob patterns and skips expired keys", "[keys]") {
   REQUIRE(f.Run({"PEXPIRE", "hello", "5"}) == Int(1));
   f.clock().AdvanceMs(5);
   CHECK(SortedKeys(f.Run({"KEYS", "h?llo"})) == V{"h*llo", "hallo", "hxllo"});
+}
+
+TEST_CASE("KEYS reads a class's ranges as Redis 7 does", "[keys]") {
+  EngineFixture f;
+  for (const char* k : {"hello", "hallo", "ha", "h]", "h_", "h-", "hx"}) Put(f, k, "v");
+  using V = std::vector<std::string>;
+  // "a-]" is a range from ']' to 'a', and the class then runs to the end of the pattern, so
+  // "llo" are members too (replies of redis-server 7.0.15).
+  CHECK(SortedKeys(f.Run({"KEYS", "h[a-]llo"})) == V{"h]", "h_", "ha"});
+  CHECK(SortedKeys(f.Run({"KEYS", "h[a-]"})) == V{"h]", "h_", "ha"});
+  CHECK(SortedKeys(f.Run({"KEYS", "h[-a]"})) == V{"h-", "ha"});
+  CHECK(SortedKeys(f.Run({"KEYS", "h[]-a]"})).empty());
 }
 
 TEST_CASE("SCAN iterates every key with MATCH, COUNT and TYPE", "[keys]") {
@@ -654,7 +668,7 @@ TEST_CASE("COPY", "[keys]") {
     CHECK(f.Run({"COPY", "a", "b", "DB", "16"}) == kDbRange);
     CHECK(f.Run({"COPY", "a", "b", "DB", "-1"}) == kDbRange);
     CHECK(f.Run({"COPY", "a", "b", "DB", "x"}) == kNotInt);
-    CHECK(f.Run({"COPY", "a", "b", "DB", "99999999999"}) == kNotInt);  // beyond int
+    CHECK(f.Run({"COPY", "a", "b", "DB", "99999999999"}) == kIntRange);  // beyond int
     CHECK(f.Run({"COPY", "a", "b", "DB"}) == kSyntaxErr);
     CHECK(f.Run({"COPY", "a", "b", "FOO"}) == kSyntaxErr);
     CHECK(f.Run({"COPY", "a"}) == Wrong("copy"));
@@ -689,7 +703,7 @@ TEST_CASE("MOVE", "[keys]") {
   CHECK(f.Run({"MOVE", "a", "16"}) == kDbRange);
   CHECK(f.Run({"MOVE", "a", "-1"}) == kDbRange);
   CHECK(f.Run({"MOVE", "a", "one"}) == kNotInt);
-  CHECK(f.Run({"MOVE", "a", "4294967296"}) == kNotInt);
+  CHECK(f.Run({"MOVE", "a", "4294967296"}) == kIntRange);
   CHECK(f.Run({"MOVE", "a"}) == Wrong("move"));
   f.clock().AdvanceMs(5000);
   CHECK(f.Run({"MOVE", "a", "2"}) == Int(0));  // expired
@@ -750,7 +764,7 @@ TEST_CASE("OBJECT subcommands", "[keys]") {
   CHECK(help.rfind("*15\r\n+OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n",
                    0) == 0);
   CHECK(help.find("+IDLETIME <key>\r\n") != std::string::npos);
-  const std::string last = "+    Print this help.\r\n";
+  const std::string last = "+    Prints this help.\r\n";
   CHECK(help.substr(help.size() - last.size()) == last);
 
   CHECK(f.Run({"OBJECT"}) == Wrong("object"));

@@ -63,6 +63,10 @@ struct CommandSpec {
   std::string_view summary;
   std::string_view complexity;
   std::string_view syntax;  // arguments after the name, e.g. "key value [NX | XX]"
+  // For containers Redis implements as one command with no subcommand rows (DEBUG): an
+  // unknown subcommand or a wrong argument count gets Redis's single error for both,
+  // "unknown subcommand or wrong number of arguments for 'X'. Try DEBUG HELP.".
+  bool flat_in_redis = false;
 
   std::vector<std::unique_ptr<CommandSpec>> subcommands;
   mutable CommandStats stats;

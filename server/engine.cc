@@ -173,12 +173,15 @@ void Engine::Dispatch(Session& session, std::span<const std::string_view> argv,
       return;
     }
     const CommandSpec* sub = spec->FindSubcommand(argv[1]);
-    if (sub == nullptr) {
+    if (sub == nullptr || (spec->flat_in_redis && !ArityOk(sub->arity, argv.size()))) {
+      if (sub != nullptr) sub->stats.rejected_calls++;
       stats_.total_errors++;
       std::string upper = spec->name;
       for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      reply.Error(
-          fmt::format("ERR unknown subcommand '{}'. Try {} HELP.", argv[1].substr(0, 128), upper));
+      const std::string_view what = spec->flat_in_redis
+                                        ? "unknown subcommand or wrong number of arguments for"
+                                        : "unknown subcommand";
+      reply.Error(fmt::format("ERR {} '{}'. Try {} HELP.", what, argv[1].substr(0, 128), upper));
       return;
     }
     spec = sub;

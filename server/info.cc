@@ -173,6 +173,15 @@ void CpuSection(Engine& engine, std::string& out) {
   Line(out, "used_cpu_user", secs(self.ru_utime));
 }
 
+// No modules can be loaded; the empty section is there because Redis always prints it.
+void ModulesSection(Engine&, std::string& out) { out += "# Modules\r\n"; }
+
+// Standalone only: tools read cluster_enabled to decide whether to speak cluster.
+void ClusterSection(Engine&, std::string& out) {
+  out += "# Cluster\r\n";
+  Line(out, "cluster_enabled", 0);
+}
+
 void CommandstatsSection(Engine& engine, std::string& out) {
   out += "# Commandstats\r\n";
   auto emit = [&out](const CommandSpec& c) {
@@ -216,12 +225,20 @@ struct Section {
   bool in_default;
 };
 
+// In Redis's order (Errorstats and Latencystats are not kept); Trace is tidekv's own.
 constexpr Section kSections[] = {
-    {"server", ServerSection, true},     {"clients", ClientsSection, true},
-    {"memory", MemorySection, true},     {"persistence", PersistenceSection, true},
-    {"stats", StatsSection, true},       {"replication", ReplicationSection, true},
-    {"cpu", CpuSection, true},           {"commandstats", CommandstatsSection, false},
-    {"keyspace", KeyspaceSection, true}, {"trace", TraceSection, false},
+    {"server", ServerSection, true},
+    {"clients", ClientsSection, true},
+    {"memory", MemorySection, true},
+    {"persistence", PersistenceSection, true},
+    {"stats", StatsSection, true},
+    {"replication", ReplicationSection, true},
+    {"cpu", CpuSection, true},
+    {"modules", ModulesSection, true},
+    {"commandstats", CommandstatsSection, false},
+    {"cluster", ClusterSection, true},
+    {"keyspace", KeyspaceSection, true},
+    {"trace", TraceSection, false},
 };
 
 }  // namespace

@@ -311,7 +311,7 @@ void CommandInfo(CommandContext& ctx) {
   for (size_t i = 2; i < ctx.argc(); i++) {
     const CommandSpec* c = FindAny(ctx.engine.commands(), ctx.arg(i));
     if (c == nullptr) {
-      ctx.reply.NullArray();
+      ctx.reply.Null();  // Redis: $-1 in RESP2 (not *-1), _ in RESP3
     } else {
       ReplyInfo(ctx.reply, *c);
     }
@@ -374,10 +374,11 @@ void CommandGetKeys(CommandContext& ctx) {
   if (c->is_container() && args.size() > 1) {
     if (const CommandSpec* sub = c->FindSubcommand(args[1])) c = sub;
   }
+  // Redis's order: a keyless command is reported as such whatever its arguments.
+  if (c->first_key <= 0) return ctx.Error("ERR The command has no key arguments");
   const bool arity_ok = c->arity > 0 ? args.size() == static_cast<size_t>(c->arity)
                                      : args.size() >= static_cast<size_t>(-c->arity);
   if (!arity_ok) return ctx.Error("ERR Invalid number of arguments specified for command");
-  if (c->first_key <= 0) return ctx.Error("ERR The command has no key arguments");
   const int argc = static_cast<int>(args.size());
   const int last = c->last_key < 0 ? argc + c->last_key : c->last_key;
   std::vector<std::string_view> keys;
@@ -515,7 +516,7 @@ void RegisterCommandCommands(CommandTable& table) {
                 .syntax = "[FILTERBY MODULE module-name | ACLCAT category | PATTERN pattern]"});
   table.AddSubcommand(command,
                       {.name = "getkeys",
-                       .arity = -3,
+                       .arity = -4,  // COMMAND GETKEYS <command> <arg>: one argument at least
                        .flags = F::kStale | F::kLoading,
                        .handler = CommandGetKeys,
                        .since = "2.8.13",

@@ -9,6 +9,7 @@
 #include "server/command_context.h"
 #include "server/engine.h"
 #include "server/info.h"
+#include "server/replication.h"
 #include "server/server.h"
 
 namespace tidekv::server {
@@ -35,9 +36,12 @@ constexpr std::string_view kWrongPass =
     "WRONGPASS invalid username-password pair or user is disabled.";
 
 // Checks a username/password pair against security.password. Replies the error itself.
+// Without a password the default user is Redis's "nopass" user: any password is accepted
+// for it (AUTH default x, HELLO 3 AUTH default x), while other user names are refused.
 bool Authenticate(CommandContext& ctx, std::string_view user, std::string_view password) {
   const std::string& configured = ctx.engine.config().password;
-  if (user != "default" || !SecretEquals(password, configured)) {
+  const bool nopass = configured.empty() && user == "default";
+  if (!nopass && (user != "default" || !SecretEquals(password, configured))) {
     ctx.Error(kWrongPass);
     return false;
   }
@@ -59,7 +63,9 @@ void Echo(CommandContext& ctx) { ctx.reply.Bulk(ctx.arg(1)); }
 
 void Auth(CommandContext& ctx) {
   if (ctx.argc() > 3) return ctx.SyntaxError();
-  if (ctx.engine.config().password.empty()) {
+  // Only the one-argument form is refused without a password; AUTH <user> <password>
+  // checks the pair (the default user then accepts any password, as in Redis 7).
+  if (ctx.argc() == 2 && ctx.engine.config().password.empty()) {
     return ctx.Error(
         "ERR AUTH <password> called without any password configured for the default user. "
         "Are you sure your configuration is correct?");
@@ -104,27 +110,29 @@ void Hello(CommandContext& ctx) {
   if (!ctx.engine.config().password.empty() && !ctx.session.authenticated) {
     return ctx.Error(
         "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-        "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+        "HELLO AUTH <user> <pass> option can be used to authenticate the client and "
         "select the RESP protocol version at the same time");
   }
   if (has_setname) ctx.session.name = std::string(setname);
   ctx.session.resp = static_cast<int>(proto);
   ctx.reply.set_resp3(proto == 3);
-  ctx.reply.Map(8);
+  // Redis's seven pairs exactly (tidekv's own version is in INFO server: tidekv_version).
+  ctx.reply.Map(7);
   ctx.reply.Bulk("server");
   ctx.reply.Bulk("redis");
   ctx.reply.Bulk("version");
   ctx.reply.Bulk(kRedisCompatVersion);
-  ctx.reply.Bulk("tidekv_version");
-  ctx.reply.Bulk(kVersion);
   ctx.reply.Bulk("proto");
   ctx.reply.Integer(proto);
   ctx.reply.Bulk("id");
   ctx.reply.Integer(static_cast<int64_t>(ctx.session.id));
   ctx.reply.Bulk("mode");
   ctx.reply.Bulk("standalone");
+  Server* server = ctx.engine.server();
+  const bool replica =
+      server != nullptr && server->replication() != nullptr && server->replication()->is_replica();
   ctx.reply.Bulk("role");
-  ctx.reply.Bulk("master");
+  ctx.reply.Bulk(replica ? "replica" : "master");
   ctx.reply.Bulk("modules");
   ctx.reply.Array(0);
 }
@@ -161,17 +169,22 @@ void Reset(CommandContext& ctx) {
 
 // ---- CLIENT ----------------------------------------------------------------------------
 
-std::string ClientLine(const Session& s, const Connection* c, int64_t now_ms) {
+// One CLIENT LIST / CLIENT INFO line with Redis 7.2's fields in its order (7.0 lacks only
+// lib-name and lib-ver), so parsers that index fields by position keep working. Fields for
+// features tidekv does not have (pub/sub, MULTI, redirection) hold Redis's idle values.
+std::string ClientLine(const Session& s, Connection* c, int64_t now_ms) {
+  const size_t qbuf = c != nullptr ? c->query_buffer_bytes() : 0;
+  const size_t qbuf_cap = c != nullptr ? c->query_buffer_capacity() : 0;
+  const size_t omem = c != nullptr ? c->output_bytes() : 0;
   return fmt::format(
-      "id={} addr={} laddr={} name={} age={} idle={} flags={} db={} qbuf={} qbuf-free={} "
-      "omem={} cmd={} user=default resp={} lib-name={} lib-ver={}\n",
-      s.id, s.addr, s.laddr, s.name, (now_ms - s.created_ms) / 1000,
-      (now_ms - s.last_interaction_ms) / 1000, s.monitor ? "O" : "N", s.db,
-      c != nullptr ? c->query_buffer_bytes() : 0,
-      c != nullptr ? c->query_buffer_capacity() - c->query_buffer_bytes() : 0,
-      c != nullptr ? c->output_bytes() : 0,
-      s.last_command.empty() ? std::string_view("NULL") : s.last_command, s.resp, s.lib_name,
-      s.lib_ver);
+      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 "
+      "multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl=0 oll=0 omem={} "
+      "tot-mem={} events={} cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}\n",
+      s.id, s.addr, s.laddr, c != nullptr ? static_cast<int>(c->socket().native_handle()) : -1,
+      s.name, (now_ms - s.created_ms) / 1000, (now_ms - s.last_interaction_ms) / 1000,
+      s.monitor ? "O" : "N", s.db, qbuf, qbuf_cap - qbuf, qbuf_cap, qbuf_cap, omem, qbuf_cap + omem,
+      omem > 0 ? "rw" : "r", s.last_command.empty() ? std::string_view("NULL") : s.last_command,
+      s.resp, s.lib_name, s.lib_ver);
 }
 
 void ClientId(CommandContext& ctx) { ctx.reply.Integer(static_cast<int64_t>(ctx.session.id)); }
@@ -221,6 +234,7 @@ void ForEachClient(CommandContext& ctx, Fn&& fn) {
 
 void ClientList(CommandContext& ctx) {
   std::vector<uint64_t> ids;
+  bool any_id = false;
   for (size_t i = 2; i < ctx.argc(); i++) {
     if (ctx.ArgIs(i, "TYPE") && i + 1 < ctx.argc()) {
       std::string_view type = ctx.arg(++i);
@@ -234,16 +248,18 @@ void ClientList(CommandContext& ctx) {
     } else if (ctx.ArgIs(i, "ID") && i + 1 < ctx.argc()) {
       for (i++; i < ctx.argc(); i++) {
         auto id = ParseInt64(ctx.arg(i));
-        if (!id || *id <= 0) return ctx.Error("ERR Invalid client ID");
-        ids.push_back(static_cast<uint64_t>(*id));
+        if (!id) return ctx.Error("ERR Invalid client ID");
+        // Like Redis, an ID no client can have (0, negative) just matches nothing.
+        if (*id > 0) ids.push_back(static_cast<uint64_t>(*id));
+        any_id = true;
       }
     } else {
       return ctx.SyntaxError();
     }
   }
   std::string out;
-  ForEachClient(ctx, [&](const Session& s, const Connection* c) {
-    if (!ids.empty() && std::find(ids.begin(), ids.end(), s.id) == ids.end()) return;
+  ForEachClient(ctx, [&](const Session& s, Connection* c) {
+    if (any_id && std::find(ids.begin(), ids.end(), s.id) == ids.end()) return;
     out += ClientLine(s, c, ctx.now_ms);
   });
   ctx.reply.Verbatim(out);
@@ -251,7 +267,7 @@ void ClientList(CommandContext& ctx) {
 
 void ClientInfo(CommandContext& ctx) {
   Server* server = ctx.engine.server();
-  const Connection* c = server != nullptr ? server->FindClient(ctx.session.id) : nullptr;
+  Connection* c = server != nullptr ? server->FindClient(ctx.session.id) : nullptr;
   ctx.reply.Verbatim(ClientLine(ctx.session, c, ctx.now_ms));
 }
 

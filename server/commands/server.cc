@@ -75,17 +75,21 @@ void ConfigGet(CommandContext& ctx) {
   std::vector<std::pair<std::string, std::string>> found;
   auto add = [&found](std::string name, std::string value) {
     for (const auto& f : found) {
-      if (f.first == name) return;
+      if (EqualsIgnoreCase(f.first, name)) return;
     }
     found.emplace_back(std::move(name), std::move(value));
   };
   const config::Config& cfg = ctx.engine.config();
   for (size_t i = 2; i < ctx.argc(); i++) {
     std::string_view pattern = ctx.arg(i);
+    // Like Redis, a plain name (no glob characters) is answered under the name as given,
+    // in the case it was given: CONFIG GET MAXMEMORY -> MAXMEMORY 0.
+    const bool plain = pattern.find_first_of("*?[") == std::string_view::npos;
+    auto named = [&](std::string_view name) { return std::string(plain ? pattern : name); };
     for (const config::OptionSpec& opt : config::Options()) {
-      if (GlobMatch(pattern, opt.key, true)) add(std::string(opt.key), config::GetOption(cfg, opt));
+      if (GlobMatch(pattern, opt.key, true)) add(named(opt.key), config::GetOption(cfg, opt));
       if (!opt.redis_name.empty() && GlobMatch(pattern, opt.redis_name, true)) {
-        add(std::string(opt.redis_name), config::GetOption(cfg, opt));
+        add(named(opt.redis_name), config::GetOption(cfg, opt));
       }
     }
     for (const FixedParameter& p : kFixedParameters) {
@@ -93,7 +97,7 @@ void ConfigGet(CommandContext& ctx) {
         // With a log store every write is logged: "appendonly" is then yes.
         const bool logged = p.name == "appendonly" && ctx.engine.server() != nullptr &&
                             ctx.engine.server()->persistence() != nullptr;
-        add(std::string(p.name), logged ? "yes" : std::string(p.value));
+        add(named(p.name), logged ? "yes" : std::string(p.value));
       }
     }
   }
@@ -105,10 +109,7 @@ void ConfigGet(CommandContext& ctx) {
 }
 
 void ConfigSet(CommandContext& ctx) {
-  if (ctx.argc() % 2 != 0) {
-    return ctx.Error(fmt::format("ERR Unknown option or number of arguments for CONFIG SET - '{}'",
-                                 ctx.arg(ctx.argc() - 1)));
-  }
+  if (ctx.argc() % 2 != 0) return ctx.SyntaxError();  // a parameter without its value
   // All-or-nothing: validate every pair against a copy, then commit the copy.
   config::Config updated = ctx.engine.config();
   std::vector<const config::OptionSpec*> seen;
@@ -126,8 +127,7 @@ void ConfigSet(CommandContext& ctx) {
     seen.push_back(opt);
     if (!opt->runtime) {
       return ctx.Error(fmt::format(
-          "ERR CONFIG SET failed (possibly related to argument '{}') - can't set immutable "
-          "config (restart with the new value in the config file or on the command line)",
+          "ERR CONFIG SET failed (possibly related to argument '{}') - can't set immutable config",
           ctx.arg(i)));
     }
     if (Status s = config::SetOption(&updated, *opt, ctx.arg(i + 1)); !s.ok()) {
@@ -220,16 +220,21 @@ void DebugReload(CommandContext& ctx) {
 // ---- SHUTDOWN, MONITOR ---------------------------------------------------------------
 
 void Shutdown(CommandContext& ctx) {
+  bool nosave = false, save = false;
   for (size_t i = 1; i < ctx.argc(); i++) {
     if (ctx.ArgIs(i, "ABORT")) {
       if (ctx.argc() != 2) return ctx.SyntaxError();
       return ctx.Error("ERR No shutdown in progress.");
     }
-    if (!ctx.ArgIs(i, "NOSAVE") && !ctx.ArgIs(i, "SAVE") && !ctx.ArgIs(i, "NOW") &&
-        !ctx.ArgIs(i, "FORCE")) {
+    if (ctx.ArgIs(i, "NOSAVE")) {
+      nosave = true;
+    } else if (ctx.ArgIs(i, "SAVE")) {
+      save = true;
+    } else if (!ctx.ArgIs(i, "NOW") && !ctx.ArgIs(i, "FORCE")) {
       return ctx.SyntaxError();
     }
   }
+  if (nosave && save) return ctx.SyntaxError();  // contradictory: Redis refuses, not shuts down
   Server* server = ctx.engine.server();
   if (server == nullptr) return ctx.Error("ERR SHUTDOWN needs a running server");
   // Like Redis, a successful SHUTDOWN sends no reply: the client sees the connection close.
@@ -475,7 +480,8 @@ void RegisterServerCommands(CommandTable& table) {
                                   .group = "server",
                                   .since = "1.0.0",
                                   .summary = "A container for debugging commands.",
-                                  .complexity = "Depends on subcommand."});
+                                  .complexity = "Depends on subcommand.",
+                                  .flat_in_redis = true});
   table.AddSubcommand(debug, {.name = "digest",
                               .arity = 2,
                               .flags = F::kAdmin | F::kStale | F::kLoading,

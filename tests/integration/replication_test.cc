@@ -745,6 +745,17 @@ TEST_CASE("a replica refuses writes from clients", "[integration][replication]")
   CHECK(Call(r.get(), {"FLUSHALL"}) == readonly);
   CHECK(Call(r.get(), {"GET", "k"}) == "v");
   CHECK(Call(r.get(), {"EXISTS", "n"}) == "(integer) 0");
+  // HELLO tells clients which side they talk to, as Redis does.
+  const auto role_in_hello = [](uint16_t port) {
+    RawSocket raw(port);
+    const std::string hello = raw.Roundtrip("HELLO 2\r\n");
+    const size_t from = hello.find("$4\r\nrole\r\n");
+    const size_t to = hello.find("\r\n$7\r\nmodules");
+    if (from == std::string::npos || to == std::string::npos) return hello;
+    return hello.substr(from + 10, to - from - 10);
+  };
+  CHECK(role_in_hello(replica->port()) == "$7\r\nreplica");
+  CHECK(role_in_hello(primary->port()) == "$6\r\nmaster");
   // Nothing the replica refused reached its data.
   const auto digests = Digests({primary.get(), replica.get()});
   CHECK(digests[1] == digests[0]);

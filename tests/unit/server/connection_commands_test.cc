@@ -57,11 +57,11 @@ TEST_CASE("AUTH gates commands when a password is set", "[connection]") {
 TEST_CASE("HELLO negotiates the protocol", "[connection]") {
   EngineFixture f;
   std::string r2 = f.Run({"HELLO"});
-  CHECK(r2.rfind("*16\r\n$6\r\nserver\r\n", 0) == 0);
+  CHECK(r2.rfind("*14\r\n$6\r\nserver\r\n", 0) == 0);
   CHECK(f.Run({"HELLO", "4"}) == "-NOPROTO unsupported protocol version\r\n");
   CHECK(f.Run({"HELLO", "x"}) == "-ERR Protocol version is not an integer or out of range\r\n");
   std::string r3 = f.Run({"HELLO", "3", "SETNAME", "app"});
-  CHECK(r3.rfind("%8\r\n", 0) == 0);
+  CHECK(r3.rfind("%7\r\n", 0) == 0);
   CHECK(r3.find("$5\r\nproto\r\n:3\r\n") != std::string::npos);
   CHECK(f.session().resp == 3);
   CHECK(f.session().name == "app");
@@ -72,7 +72,7 @@ TEST_CASE("HELLO negotiates the protocol", "[connection]") {
   f.Run({"RESET"});
   CHECK(f.Run({"HELLO", "3"}).rfind("-NOAUTH HELLO must be called", 0) == 0);
   CHECK(f.Run({"HELLO", "3", "AUTH", "default", "bad"}).rfind("-WRONGPASS", 0) == 0);
-  CHECK(f.Run({"HELLO", "3", "AUTH", "default", "pw"}).rfind("%8\r\n", 0) == 0);
+  CHECK(f.Run({"HELLO", "3", "AUTH", "default", "pw"}).rfind("%7\r\n", 0) == 0);
   CHECK(f.session().authenticated);
 }
 

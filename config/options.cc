@@ -141,14 +141,14 @@ std::vector<OptionSpec> BuildOptions() {
       {.key = "limits.max_bulk_bytes",
        .redis_name = "proto-max-bulk-len",
        .type = T::kBytes,
-       .min = 1,
+       .min = kMiB,  // as Redis: below it a client could not even send CONFIG SET to undo it
        .max = 4 * kGiB,
        .runtime = true,
        .doc = "Largest bulk string a client may send; a bigger $ length is a protocol error.",
        .field = &Config::max_bulk_bytes},
       {.key = "limits.max_multibulk_len",
        .type = T::kInt,
-       .min = 1,
+       .min = 1024,  // a floor that keeps every admin command possible
        .max = std::numeric_limits<int32_t>::max(),
        .runtime = true,
        .doc = "Most elements a command array may have; a bigger * length is a protocol error.",
@@ -156,7 +156,7 @@ std::vector<OptionSpec> BuildOptions() {
       {.key = "limits.max_query_buffer_bytes",
        .redis_name = "client-query-buffer-limit",
        .type = T::kBytes,
-       .min = kKiB,
+       .min = kMiB,  // Redis's floor
        .max = kNoMax,
        .runtime = true,
        .doc = "Most unparsed input buffered for one client; past it the client is closed.",

@@ -89,30 +89,30 @@ TEST_CASE("a request split into many tiny writes is still understood", "[integra
 }
 
 TEST_CASE("limits.max_bulk_bytes refuses a larger argument", "[integration]") {
-  ServerProcess server({"--limits.max_bulk_bytes", "1024"});
+  ServerProcess server({"--limits.max_bulk_bytes", "1mb"});  // the smallest allowed
   RedisConnection bystander = server.Connect();
 
   // At the limit: accepted.
   RedisConnection c = server.Connect();
-  CHECK(Call(c.get(), {"SET", "k", std::string(1024, 'x')}) == "OK");
-  CHECK(Call(c.get(), {"STRLEN", "k"}) == "(integer) 1024");
+  CHECK(Call(c.get(), {"SET", "k", std::string(1 << 20, 'x')}) == "OK");
+  CHECK(Call(c.get(), {"STRLEN", "k"}) == "(integer) 1048576");
 
   // One byte over: refused as soon as the length is read, and the connection is closed.
   RawSocket raw(server.port());
-  REQUIRE(raw.Send("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1025\r\n"));
+  REQUIRE(raw.Send("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1048577\r\n"));
   const bool closed = raw.ReadUntilClosed();
   INFO("received: " << raw.received());
   CHECK(closed);
   CHECK(raw.received() == "-ERR Protocol error: invalid bulk length\r\n");
 
   // Through hiredis the whole oversized request is sent; the error still reaches it.
-  Reply r = Command(c.get(), {"SET", "k", std::string(4096, 'y')});
+  Reply r = Command(c.get(), {"SET", "k", std::string(2 << 20, 'y')});
   INFO("hiredis: err=" << c->err << " " << c->errstr);
   REQUIRE(r != nullptr);
   CHECK(Describe(r) == "(error) ERR Protocol error: invalid bulk length");
   CHECK(Command(c.get(), {"PING"}) == nullptr);
 
-  CHECK(Call(bystander.get(), {"STRLEN", "k"}) == "(integer) 1024");
+  CHECK(Call(bystander.get(), {"STRLEN", "k"}) == "(integer) 1048576");
   CHECK(Call(bystander.get(), {"PING"}) == "PONG");
 }
 

@@ -39,6 +39,13 @@ TEST_CASE("CONFIG GET and SET", "[integration]") {
   CHECK(Call(c.get(), {"CONFIG", "SET", "maxmemory", "lots"}).rfind("(error) ERR", 0) == 0);
   CHECK(Call(c.get(), {"CONFIG", "GET", "maxmemory"}) == "[maxmemory, 10485760]");
   CHECK(Call(c.get(), {"CONFIG", "GET", "no-such-option"}) == "[]");
+  // Limits too small to send the CONFIG SET that would undo them are refused, as in Redis.
+  CHECK(Call(c.get(), {"CONFIG", "SET", "proto-max-bulk-len", "1"}).rfind("(error) ERR", 0) == 0);
+  CHECK(Call(c.get(), {"CONFIG", "SET", "limits.max_multibulk_len", "2"}).rfind("(error) ERR", 0) ==
+        0);
+  CHECK(Call(c.get(), {"CONFIG", "SET", "client-query-buffer-limit", "1kb"})
+            .rfind("(error) ERR", 0) == 0);
+  CHECK(Call(c.get(), {"CONFIG", "GET", "maxmemory"}) == "[maxmemory, 10485760]");
 }
 
 TEST_CASE("INFO has the standard sections", "[integration]") {

@@ -49,7 +49,7 @@ tcp_keepalive = 60
 
 [limits]
 max_bulk_bytes = "64mb"
-max_multibulk_len = 1000
+max_multibulk_len = 2000
 max_query_buffer_bytes = 2097152
 max_clients = 5
 client_output_bytes = "1gb"
@@ -81,7 +81,7 @@ file = "/tmp/tidekv.log"
   CHECK(c.timeout == 30);
   CHECK(c.tcp_keepalive == 60);
   CHECK(c.max_bulk_bytes == 64ll * 1024 * 1024);
-  CHECK(c.max_multibulk_len == 1000);
+  CHECK(c.max_multibulk_len == 2000);
   CHECK(c.max_query_buffer_bytes == 2097152);
   CHECK(c.max_clients == 5);
   CHECK(c.client_output_bytes == 1024ll * 1024 * 1024);
@@ -187,9 +187,9 @@ TEST_CASE("out-of-range and invalid values name the file and line and key", "[co
   CHECK(LoadError("[limits]\nmax_clients = 0\n") ==
         "x.toml:2: limits.max_clients: 0 is out of range [1, 1000000]");
   CHECK(LoadError("[limits]\nmax_bulk_bytes = \"5gb\"\n") ==
-        "x.toml:2: limits.max_bulk_bytes: 5gb (5368709120) is out of range [1, 4294967296]");
+        "x.toml:2: limits.max_bulk_bytes: 5gb (5368709120) is out of range [1048576, 4294967296]");
   CHECK(LoadError("[limits]\nmax_bulk_bytes = 4294967297\n") ==
-        "x.toml:2: limits.max_bulk_bytes: 4294967297 is out of range [1, 4294967296]");
+        "x.toml:2: limits.max_bulk_bytes: 4294967297 is out of range [1048576, 4294967296]");
   CHECK(LoadError("[limits]\nmaxmemory = -5\n") ==
         "x.toml:2: limits.maxmemory: -5 is below the minimum 0");
   CHECK(LoadError("[limits]\nmaxmemory = \"12xb\"\n") ==
@@ -274,8 +274,8 @@ TEST_CASE("RenderToml round-trips", "[config][toml]") {
   changed.timeout = 3600;
   changed.tcp_keepalive = 0;
   changed.max_bulk_bytes = 4ll * 1024 * 1024 * 1024;
-  changed.max_multibulk_len = 1;
-  changed.max_query_buffer_bytes = 1024;
+  changed.max_multibulk_len = 1024;
+  changed.max_query_buffer_bytes = 1024 * 1024;
   changed.max_clients = 1'000'000;
   changed.client_output_bytes = INT64_MAX;
   changed.maxmemory = 123456789;

@@ -105,11 +105,16 @@ TEST_CASE("limits.max_bulk_bytes refuses a larger argument", "[integration]") {
   CHECK(closed);
   CHECK(raw.received() == "-ERR Protocol error: invalid bulk length\r\n");
 
-  // Through hiredis the whole oversized request is sent; the error still reaches it.
+  // Through hiredis: the server closes the connection once it has read the length, so the
+  // client either reads the error or, still sending the 2 MiB, fails with a broken pipe or a
+  // reset (Redis does the same). Either way this connection is gone.
   Reply r = Command(c.get(), {"SET", "k", std::string(2 << 20, 'y')});
   INFO("hiredis: err=" << c->err << " " << c->errstr);
-  REQUIRE(r != nullptr);
-  CHECK(Describe(r) == "(error) ERR Protocol error: invalid bulk length");
+  if (r != nullptr) {
+    CHECK(Describe(r) == "(error) ERR Protocol error: invalid bulk length");
+  } else {
+    CHECK((c->err == REDIS_ERR_IO || c->err == REDIS_ERR_EOF));
+  }
   CHECK(Command(c.get(), {"PING"}) == nullptr);
 
   CHECK(Call(bystander.get(), {"STRLEN", "k"}) == "(integer) 1048576");

@@ -210,8 +210,10 @@ TEST_CASE("kill -9 during seals and merges keeps every acknowledged write",
       if (ChurnIsDelete(i)) return {"DEL", key};
       return {"SET", key, ChurnValue(i)};
     });
-    // Let some seals and merges happen first, then kill at a random moment.
-    REQUIRE(WaitFor([&] { return load.TotalAcked() >= 3000; }, 20s));
+    // Let some seals and merges happen first (at least two seals: a fast server acks 3000
+    // writes before the second), then kill at a random moment.
+    REQUIRE(
+        WaitFor([&] { return load.TotalAcked() >= 3000 && InfoInt(c.get(), "seals") >= 2; }, 20s));
     seals += InfoInt(c.get(), "seals");
     merges += InfoInt(c.get(), "merges_done");
     KillDuringLoad(*server, load, 3000, random);

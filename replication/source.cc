@@ -37,7 +37,7 @@ uint64_t Source::Push(std::string_view frame) {
   block.ends.push_back(static_cast<uint32_t>(block.data.size()));
   bytes_ += frame.size();
   const uint64_t offset = next_offset_++;
-  EvictWhile(durable_next_, /*over_budget_only=*/true);
+  EvictWhile(durable_next_, budget_);
   return offset;
 }
 
@@ -88,12 +88,12 @@ Source::Read Source::FramesFrom(uint64_t offset, size_t max_bytes, std::string* 
 void Source::SetDurable(uint64_t durable_next) { durable_next_ = durable_next; }
 
 void Source::DropUpTo(uint64_t watermark) {
-  EvictWhile(std::min(watermark, durable_next_), /*over_budget_only=*/false);
+  EvictWhile(std::min(watermark, durable_next_), std::min(floor_, budget_));
 }
 
 void Source::SetBudget(uint64_t budget_bytes) {
   budget_ = budget_bytes;
-  EvictWhile(durable_next_, /*over_budget_only=*/true);
+  EvictWhile(durable_next_, budget_);
 }
 
 void Source::EvictOne() {
@@ -106,9 +106,9 @@ void Source::EvictOne() {
   if (block.dropped == block.ends.size()) blocks_.pop_front();
 }
 
-void Source::EvictWhile(uint64_t limit_offset, bool over_budget_only) {
+void Source::EvictWhile(uint64_t limit_offset, uint64_t keep_bytes) {
   // frames() > 1: the newest frame always stays (DESIGN.md §4), whatever its size.
-  while (frames() > 1 && first_offset_ < limit_offset && (!over_budget_only || bytes_ > budget_)) {
+  while (frames() > 1 && first_offset_ < limit_offset && bytes_ > keep_bytes) {
     EvictOne();
   }
 }

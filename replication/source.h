@@ -8,7 +8,9 @@
 // Eviction never loses history: a frame is evicted (oldest first, while over budget) only
 // once it is in the log store (below the durable offset given to SetDurable), and the
 // newest frame is always kept. DropUpTo releases frames every replica has acked, so memory
-// follows the slowest replica rather than the budget when all are caught up.
+// follows the slowest replica rather than the budget when all are caught up, except for a
+// floor (SetFloor) of the newest frames kept as Redis keeps its fixed backlog: a replica this
+// node does not know yet (a former primary rejoining after a failover) can still resume.
 //
 // Storage: frames are packed into blocks of about 64 KiB (one allocation per block, not per
 // frame) with each frame's end position; offsets are implicit (block first offset + index).
@@ -52,6 +54,8 @@ class Source {
   void DropUpTo(uint64_t watermark);
   // Changes the budget (CONFIG SET replication.backlog_bytes); evicts as Push would.
   void SetBudget(uint64_t budget_bytes);
+  // Bytes of the newest frames DropUpTo keeps (capped by the budget); 0 by default.
+  void SetFloor(uint64_t floor_bytes) { floor_ = floor_bytes; }
 
   uint64_t first_offset() const { return first_offset_; }  // oldest frame held
   uint64_t next_offset() const { return next_offset_; }    // offset the next Push gets
@@ -69,12 +73,13 @@ class Source {
   };
   // Evicts the oldest frame; the caller checked it may go.
   void EvictOne();
-  // Evicts oldest first while the oldest is below limit_offset (and, if over_budget_only,
-  // while bytes() > budget()), always keeping the newest frame.
-  void EvictWhile(uint64_t limit_offset, bool over_budget_only);
+  // Evicts oldest first while the oldest is below limit_offset and bytes() > keep_bytes,
+  // always keeping the newest frame.
+  void EvictWhile(uint64_t limit_offset, uint64_t keep_bytes);
 
   std::deque<Block> blocks_;
   uint64_t budget_;
+  uint64_t floor_ = 0;
   uint64_t first_offset_;
   uint64_t next_offset_;
   uint64_t durable_next_ = 0;

@@ -622,6 +622,8 @@ void Replication::Cron(int64_t now_ms) {
   const uint64_t next = persistence_.next_offset();
   if (backlog_active_) {
     backlog_.SetBudget(static_cast<uint64_t>(config.backlog_bytes));
+    // Redis's default backlog size: what a replica we do not know yet can resume from.
+    backlog_.SetFloor(1 << 20);
     if (!slots_.slots().empty()) backlog_.DropUpTo(slots_.Watermark(next));
   }
   persistence_.set_retain_from(slots_.Watermark(UINT64_MAX));

@@ -354,6 +354,42 @@ TEST_CASE("source: paging returns whole frames and resumes exactly", "[source]")
   h.Check();
 }
 
+// The first offset of the longest run of newest frames whose bytes fit in `keep`.
+uint64_t FirstKept(const std::vector<std::string>& pushed, uint64_t keep) {
+  uint64_t first = pushed.size();
+  uint64_t bytes = 0;
+  while (first > 1 && bytes + pushed[first - 1].size() <= keep) bytes += pushed[--first].size();
+  return first;
+}
+
+TEST_CASE("source: DropUpTo keeps the floor of newest frames, within the budget", "[source]") {
+  Harness h(1 << 30);
+  for (int i = 0; i < 100; i++) h.Push(50);
+  h.source.SetDurable(100);
+  const uint64_t floor = 10 * h.pushed.back().size();
+
+  h.source.SetFloor(floor);
+  h.source.DropUpTo(100);  // every replica is caught up: the floor stays
+  CHECK(h.source.first_offset() == FirstKept(h.pushed, floor));
+  CHECK(h.source.first_offset() < 95);  // about ten frames kept, not just the newest
+  CHECK(h.source.bytes() <= floor);
+  h.Check();
+
+  h.source.SetFloor(0);
+  h.source.DropUpTo(100);
+  CHECK(h.source.first_offset() == 99);
+
+  // A floor above the budget is capped by it.
+  Harness small(5 * h.pushed.back().size());
+  for (int i = 0; i < 20; i++) small.Push(50);
+  small.source.SetDurable(20);
+  small.source.SetFloor(1 << 20);
+  small.source.DropUpTo(20);
+  CHECK(small.source.bytes() <= small.source.budget());
+  CHECK(small.source.first_offset() == FirstKept(small.pushed, small.source.budget()));
+  small.Check();
+}
+
 TEST_CASE("source: DropUpTo trims below the watermark, never past durable", "[source]") {
   Harness h(1 << 30);  // far under budget throughout
   for (int i = 0; i < 100; i++) h.Push(50);

@@ -1,5 +1,7 @@
 #include "server/command_context.h"
 
+#include <climits>
+
 #include "common/strings.h"
 #include "server/engine.h"
 
@@ -40,6 +42,23 @@ std::optional<int64_t> CommandContext::IntArg(size_t i, std::string_view error) 
   auto v = ParseInt64(argv[i]);
   if (!v) reply.Error(error);
   return v;
+}
+
+std::optional<int> CommandContext::DbIndexArg(size_t i, std::string_view custom_error) {
+  const std::optional<int64_t> v = ParseInt64(argv[i]);
+  if (!v || *v < INT_MIN || *v > INT_MAX) {
+    if (!custom_error.empty()) {
+      reply.Error(custom_error);
+    } else {
+      reply.Error(v ? err::kIntRange : err::kNotInteger);
+    }
+    return std::nullopt;
+  }
+  if (*v < 0 || *v >= engine.keyspace().num_databases()) {
+    reply.Error(err::kDbIndex);
+    return std::nullopt;
+  }
+  return static_cast<int>(*v);
 }
 
 std::optional<long double> CommandContext::LongDoubleArg(size_t i) {

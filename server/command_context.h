@@ -40,6 +40,11 @@ struct CommandContext {
   // Argument parsing that replies the Redis error itself and returns nullopt on failure.
   std::optional<int64_t> IntArg(size_t i, std::string_view error = err::kNotInteger);
   std::optional<long double> LongDoubleArg(size_t i);
+  // A database index, as Redis's getIntFromObjectOrReply + selectDb read it: not an integer
+  // -> "value is not an integer", outside a C int -> "value is out of range" (both
+  // custom_error when given, as SWAPDB does), outside 0..databases-1 -> "DB index is out of
+  // range".
+  std::optional<int> DbIndexArg(size_t i, std::string_view custom_error = {});
 
   void Error(std::string_view message) { reply.Error(message); }
   void SyntaxError() { reply.Error(err::kSyntax); }

@@ -3,8 +3,6 @@
 
 #include <fmt/format.h>
 
-#include <climits>
-
 #include "common/strings.h"
 #include "server/command_context.h"
 #include "server/engine.h"
@@ -138,13 +136,9 @@ void Hello(CommandContext& ctx) {
 }
 
 void Select(CommandContext& ctx) {
-  auto index = ParseInt64(ctx.arg(1));
-  if (!index) return ctx.Error(err::kNotInteger);
-  if (*index < INT_MIN || *index > INT_MAX) return ctx.Error(err::kIntRange);
-  if (*index < 0 || *index >= ctx.engine.keyspace().num_databases()) {
-    return ctx.Error(err::kDbIndex);
-  }
-  ctx.session.db = static_cast<int>(*index);
+  const std::optional<int> index = ctx.DbIndexArg(1);
+  if (!index) return;
+  ctx.session.db = *index;
   ctx.reply.Ok();
 }
 

@@ -36,27 +36,6 @@ Entry* LookupNoTouch(CommandContext& ctx, std::string_view key) {
   return e;
 }
 
-// Parses a database index argument the way Redis's getIntFromObjectOrReply + selectDb do:
-// not an integer -> "value is not an integer", outside a C int -> "value is out of range"
-// (both `custom_error` when given, as SWAPDB does), outside 0..databases-1 -> "DB index is
-// out of range". Replies the error itself.
-std::optional<int> DbIndexArg(CommandContext& ctx, size_t i, std::string_view custom_error = {}) {
-  std::optional<int64_t> v = ParseInt64(ctx.arg(i));
-  if (!v || *v < INT_MIN || *v > INT_MAX) {
-    if (!custom_error.empty()) {
-      ctx.Error(custom_error);
-    } else {
-      ctx.Error(v ? err::kIntRange : err::kNotInteger);
-    }
-    return std::nullopt;
-  }
-  if (*v < 0 || *v >= ctx.engine.keyspace().num_databases()) {
-    ctx.Error(err::kDbIndex);
-    return std::nullopt;
-  }
-  return static_cast<int>(*v);
-}
-
 // Creates `key` in `db` holding src's value and TTL (RENAME, MOVE, COPY). The key must be
 // absent (or expired) in db. `take` moves the value out of src instead of copying it.
 Entry* PlaceValue(Database& db, std::string_view key, Entry& src, bool take, int64_t now_ms) {
@@ -249,7 +228,7 @@ void Copy(CommandContext& ctx) {
     if (ctx.ArgIs(i, "replace")) {
       replace = true;
     } else if (ctx.ArgIs(i, "db") && i + 1 < ctx.argc()) {
-      std::optional<int> index = DbIndexArg(ctx, ++i);
+      std::optional<int> index = ctx.DbIndexArg(++i);
       if (!index) return;
       dst_index = *index;
     } else {
@@ -284,7 +263,7 @@ void Copy(CommandContext& ctx) {
 }
 
 void Move(CommandContext& ctx) {
-  std::optional<int> index = DbIndexArg(ctx, 2);
+  std::optional<int> index = ctx.DbIndexArg(2);
   if (!index) return;
   Database& dst_db = ctx.engine.keyspace().db(*index);
   if (&dst_db == &ctx.db) {
@@ -305,9 +284,9 @@ void Move(CommandContext& ctx) {
 }
 
 void SwapDb(CommandContext& ctx) {
-  std::optional<int> a = DbIndexArg(ctx, 1, "ERR invalid first DB index");
+  std::optional<int> a = ctx.DbIndexArg(1, "ERR invalid first DB index");
   if (!a) return;
-  std::optional<int> b = DbIndexArg(ctx, 2, "ERR invalid second DB index");
+  std::optional<int> b = ctx.DbIndexArg(2, "ERR invalid second DB index");
   if (!b) return;
   // Sessions hold an index, not a Database pointer, so clients selected on either database
   // see the swapped contents, as in Redis.

@@ -34,24 +34,15 @@ STEADY_REQUESTS=${STEADY_REQUESTS:-5000000}
 WORK=${WORK:-/tmp}
 OUT=${OUT:-}
 
-die() { echo "persistence-vs-redis: $*" >&2; exit 2; }
+BENCH=persistence-vs-redis
+. tests/bench/lib.sh
 [ -x "$TIDEKV" ] || die "$TIDEKV not built (make build)"
 [ -n "$REDIS" ] && [ -x "$REDIS" ] || die "redis-server not found (make deps)"
 for tool in redis-benchmark redis-cli perl; do
   command -v "$tool" >/dev/null || die "$tool missing"
 done
 
-work=$(mktemp -d "$WORK/tidekv-pbench.XXXXXX")
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do
-    for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$p" 2>/dev/null || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+bench_init
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 # Bytes under a directory; files a server deletes during the walk are skipped.
@@ -65,24 +56,6 @@ wait_exit() {
   kill -9 "$pid" 2>/dev/null || true
 }
 
-# start_tidekv NAME ARGS...: starts on <work>/NAME with an ephemeral port; sets tidekv_pid
-# and tidekv_port once its ready line is out (it prints it after recovery).
-start_tidekv() {
-  local name=$1; shift
-  local out="$work/$name.out"
-  : >"$out"
-  "$TIDEKV" --port 0 --bind 127.0.0.1 --dir "$work/$name" --loglevel warn "$@" \
-    >"$out" 2>>"$work/$name.err" &
-  tidekv_pid=$!
-  pids+=("$tidekv_pid")
-  for _ in $(seq 60000); do  # recovery of a large dataset comes before the ready line
-    grep -q 'ready: port=' "$out" 2>/dev/null && break
-    kill -0 "$tidekv_pid" 2>/dev/null || break
-    sleep 0.01
-  done
-  tidekv_port=$(sed -n 's/.*ready: port=\([0-9]*\).*/\1/p' "$out")
-  [ -n "$tidekv_port" ] || { cat "$work/$name.err" >&2; die "tidekv ($name) did not start"; }
-}
 
 # start_redis NAME PORT ARGS...: starts on <work>/NAME (PORT 0: try free-looking ports);
 # sets redis_pid and redis_port once it answers PING.
@@ -114,9 +87,6 @@ stop_server() {  # PORT PID: SHUTDOWN (Redis: without saving again) and wait for
   wait_exit "$2"
 }
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-hz=$(getconf CLK_TCK)
-median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
 # run_set PORT PID REQUESTS -> "req/s cpu_seconds_per_million"
 run_set() {

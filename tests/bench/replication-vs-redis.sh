@@ -62,7 +62,8 @@ ONLY=${ONLY:-"1 2 3"}
 WORK=${WORK:-/tmp}
 OUT=${OUT:-}
 
-die() { echo "replication-vs-redis: $*" >&2; exit 2; }
+BENCH=replication-vs-redis
+. tests/bench/lib.sh
 note() { echo "  .. $*" >&2; }
 [ -x "$TIDEKV" ] || die "$TIDEKV not built (make build, or TIDEKV=path)"
 { [ -n "$REDIS" ] && [ -x "$REDIS" ]; } || die "redis-server not found (make deps)"
@@ -73,24 +74,9 @@ perl -MDigest::MD5 -MTime::HiRes -e1 2>/dev/null || die "perl lacks Digest::MD5 
 read -r -a tidekv_args <<<"$TIDEKV_ARGS"
 read -r -a redis_args <<<"$REDIS_ARGS"
 
-work=$(mktemp -d "$WORK/tidekv-rbench.XXXXXX")
-pids=()
-cleanup() {
-  local p
-  # SIGSTOPped processes do not act on SIGTERM until continued.
-  for p in "${pids[@]}"; do kill -CONT "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do
-    for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$p" 2>/dev/null || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_init
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-hz=$(getconf CLK_TCK)
-median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "nan"; else print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 ratio() { awk -v t="$1" -v r="$2" 'BEGIN { printf "%.2f", (r > 0 ? t / r : 0) }'; }
 # Own CPU + reaped children's, in seconds (fields 14-17 of /proc/<pid>/stat).
 cpu_s() { awk -v hz="$hz" '{printf "%.2f\n", ($14 + $15 + $16 + $17) / hz}' "/proc/$1/stat"; }
@@ -111,24 +97,6 @@ stop_server() {  # PORT PID
   wait_exit "$2"
 }
 
-# start_tidekv NAME ARGS...: a tidekv on <work>/NAME, kernel-chosen port; sets tidekv_pid and
-# tidekv_port once its ready line is out.
-start_tidekv() {
-  local name=$1; shift
-  local out="$work/$name.out"
-  : >"$out"
-  "$TIDEKV" --port 0 --bind 127.0.0.1 --dir "$work/$name" --loglevel warn "$@" \
-    >"$out" 2>>"$work/$name.err" &
-  tidekv_pid=$!
-  pids+=("$tidekv_pid")
-  for _ in $(seq 60000); do
-    grep -q 'ready: port=' "$out" 2>/dev/null && break
-    kill -0 "$tidekv_pid" 2>/dev/null || break
-    sleep 0.01
-  done
-  tidekv_port=$(sed -n 's/.*ready: port=\([0-9]*\).*/\1/p' "$out")
-  [ -n "$tidekv_port" ] || { cat "$work/$name.err" >&2; die "tidekv ($name) did not start"; }
-}
 
 # start_redis NAME ARGS...: a redis-server on <work>/NAME on a free port of 20000-29999;
 # sets redis_pid and redis_port once it answers INFO with its own pid.

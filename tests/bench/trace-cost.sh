@@ -34,32 +34,17 @@ TARGET=${TARGET:-0.85}
 command -v redis-benchmark >/dev/null || { echo "trace-cost: redis-benchmark missing"; exit 2; }
 command -v redis-cli >/dev/null || { echo "trace-cost: redis-cli missing"; exit 2; }
 
-work=$(mktemp -d /tmp/tidekv-trace-cost.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do
-    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$p" 2>/dev/null || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+BENCH=trace-cost
+. tests/bench/lib.sh
+bench_init
 
-# start NAME ARGS... -> sets port_NAME and pid_NAME (ephemeral port, from the ready line).
+# start NAME ARGS... -> sets port_NAME and pid_NAME.
 start() {
   local name=$1
   shift
-  "$TIDEKV" --port 0 --bind 127.0.0.1 --dir "$work/$name" --loglevel warn \
-    --logstore.mode "$LOGSTORE" "$@" >"$work/$name.out" 2>"$work/$name.err" &
-  local pid=$!
-  pids+=("$pid")
-  for _ in $(seq 100); do grep -q 'ready: port=' "$work/$name.out" 2>/dev/null && break; sleep 0.1; done
-  local port
-  port=$(sed -n 's/.*ready: port=\([0-9]*\).*/\1/p' "$work/$name.out")
-  [ -n "$port" ] || { echo "trace-cost: tidekv ($name) did not start"; cat "$work/$name.err"; exit 1; }
-  printf -v "port_$name" '%s' "$port"
-  printf -v "pid_$name" '%s' "$pid"
+  start_tidekv "$name" --logstore.mode "$LOGSTORE" "$@"
+  printf -v "port_$name" '%s' "$tidekv_port"
+  printf -v "pid_$name" '%s' "$tidekv_pid"
 }
 
 start plain
@@ -67,8 +52,6 @@ start traced --trace-file "$work/ops.trace" --trace.max_bytes "$TRACE_MAX_BYTES"
 [ "$(redis-cli -p "$port_traced" info trace | tr -d '\r' | sed -n 's/^trace_enabled://p')" = 1 ] ||
   { echo "trace-cost: tracing is not on in the traced server"; exit 1; }
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-hz=$(getconf CLK_TCK)
 
 # run_one PORT PID TEST -> "rps cpu_seconds_per_million"
 run_one() {
@@ -82,7 +65,6 @@ run_one() {
     'BEGIN { printf "%s %.4f\n", r, (t / hz) / (n / 1e6) }'
 }
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
 # Fill both with the keyspace the tests use, so GETs find values (-d bytes each).
 for port in "$port_plain" "$port_traced"; do

@@ -29,25 +29,11 @@ OUT=${OUT:-}
 [ -x "$REDIS" ] || { echo "vs-redis: redis-server not found (make deps)"; exit 2; }
 command -v redis-benchmark >/dev/null || { echo "vs-redis: redis-benchmark missing"; exit 2; }
 
-work=$(mktemp -d /tmp/tidekv-bench.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do
-    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$p" 2>/dev/null || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+BENCH=vs-redis
+. tests/bench/lib.sh
+bench_init
 
-# tidekv: ephemeral port, read back from its ready line.
-"$TIDEKV" --port 0 --dir "$work/tidekv" --loglevel warn --logstore.mode spill >"$work/tidekv.out" 2>"$work/tidekv.err" &
-pids+=($!)
-tidekv_pid=$!
-for _ in $(seq 100); do grep -q 'ready: port=' "$work/tidekv.out" 2>/dev/null && break; sleep 0.1; done
-tidekv_port=$(sed -n 's/.*ready: port=\([0-9]*\).*/\1/p' "$work/tidekv.out")
-[ -n "$tidekv_port" ] || { echo "vs-redis: tidekv did not start"; cat "$work/tidekv.err"; exit 1; }
+start_tidekv tidekv --logstore.mode spill
 
 # redis-server: no RDB, no AOF, port picked by trying a few.
 redis_port=""
@@ -66,8 +52,6 @@ for port in $(shuf -i 20000-29999 -n 20); do
 done
 [ -n "$redis_port" ] || { echo "vs-redis: redis-server did not start"; exit 1; }
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-hz=$(getconf CLK_TCK)
 
 # run_one PORT PID TEST PIPELINE -> "rps cpu_seconds_per_million"
 run_one() {
@@ -81,7 +65,6 @@ run_one() {
     'BEGIN { printf "%s %.4f\n", r, (t / hz) / (n / 1e6) }'
 }
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
 # Fill both servers with the keyspace the tests use, so GETs find values (-d bytes each).
 for port in "$tidekv_port" "$redis_port"; do

@@ -672,6 +672,16 @@ uint64_t LogStore::MemoryUsage() const {
   return total;
 }
 
+uint64_t LogStore::FlushesPending() const {
+  uint64_t total = 0;
+  uint64_t v = 0;
+  if (impl_->db->GetIntProperty("rocksdb.num-running-flushes", &v)) total += v;
+  for (rocksdb::ColumnFamilyHandle* cf : {impl_->default_cf, impl_->frames, impl_->meta}) {
+    if (impl_->db->GetIntProperty(cf, "rocksdb.num-immutable-mem-table", &v)) total += v;
+  }
+  return total;
+}
+
 uint64_t LogStore::Bytes() const {
   const std::string begin = Key(first_offset_);
   rocksdb::Range range(begin, kPastLastKey);

@@ -148,6 +148,9 @@ class LogStore {
   const std::string& path() const { return path_; }
   // Memory RocksDB holds for the log (memtables, table readers), in bytes. Thread-safe.
   uint64_t MemoryUsage() const;
+  // Memtable flushes not yet finished: immutable memtables waiting plus flushes running
+  // (0 once every flush that was started has written its SST file). Thread-safe.
+  uint64_t FlushesPending() const;
 
   // Test hook: the next n calls of Append, CommitMeta, Reset or Sync fail with IOError
   // before touching RocksDB. Thread-safe (a test may call it while a LogWriter runs).

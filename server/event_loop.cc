@@ -19,6 +19,14 @@ int64_t MicrosSince(Clock::time_point start) {
 
 }  // namespace
 
+int64_t NextPollWindow(int64_t window, int64_t slept_us, int64_t max) {
+  if (slept_us > max) {
+    window /= 2;
+    return window < kSmallestWindowUs ? 0 : window;
+  }
+  return std::min(max, window == 0 ? kFirstWindowUs : window * 2);
+}
+
 void RunEventLoop(asio::io_context& io, const int64_t& busy_poll_us, EventLoopStats* stats) {
   int64_t window = busy_poll_us;
   while (!io.stopped()) {
@@ -47,12 +55,7 @@ void RunEventLoop(asio::io_context& io, const int64_t& busy_poll_us, EventLoopSt
     stats->sleeps++;
     // The measured time includes the one handler run_one ran: a long handler also counts as
     // a long gap, which only makes the window shrink sooner.
-    if (MicrosSince(slept) > max) {
-      window /= 2;
-      if (window < kSmallestWindowUs) window = 0;
-    } else {
-      window = std::min(max, window == 0 ? kFirstWindowUs : window * 2);
-    }
+    window = NextPollWindow(window, MicrosSince(slept), max);
   }
 }
 

@@ -31,4 +31,9 @@ struct EventLoopStats {
 // Runs `io` until it stops (no work left, or stop()).
 void RunEventLoop(asio::io_context& io, const int64_t& busy_poll_us, EventLoopStats* stats);
 
+// The adaptation rule: the window after a sleep of slept_us with the current window and the
+// configured maximum (halves after a long sleep, down to 0; doubles after a short one, from
+// a small first step, up to max).
+int64_t NextPollWindow(int64_t window, int64_t slept_us, int64_t max);
+
 }  // namespace tidekv::server

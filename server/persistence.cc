@@ -899,6 +899,7 @@ void Persistence::AppendInfo(std::string& out) const {
   line("logstore_next_offset", next_offset_);
   line("logstore_durable_offset", durable_next_);
   line("logstore_bytes", store_ != nullptr ? store_->Bytes() : 0);
+  line("logstore_flushes_pending", store_ != nullptr ? store_->FlushesPending() : 0);
   line("logstore_queued_bytes", writer_ != nullptr ? writer_->queued_bytes() : 0);
   line("logstore_fsyncs", ws.fsyncs);
   line("logstore_last_fsync_time", ws.last_fsync_unix_ms / 1000);

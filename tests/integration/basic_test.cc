@@ -93,24 +93,28 @@ TEST_CASE("EXPIRE, TTL and PTTL follow real time", "[integration]") {
   CHECK(ttl->integer >= 99);
   CHECK(ttl->integer <= 100);
 
+  // The key lives 1 s: it is there while less than that passed since the SET was sent (on
+  // any machine the first reads come well within it; the check says so whatever the speed).
   const auto set_at = Clock::now();
-  CHECK(Call(c.get(), {"SET", "short", "v", "PX", "200"}) == "OK");
+  CHECK(Call(c.get(), {"SET", "short", "v", "PX", "1000"}) == "OK");
   Reply pttl = Command(c.get(), {"PTTL", "short"});
+  const std::string value = Call(c.get(), {"GET", "short"});
+  const bool in_time = Clock::now() - set_at < 1000ms;
   REQUIRE(pttl != nullptr);
-  CHECK(pttl->integer > 0);
-  CHECK(pttl->integer <= 200);
-  CHECK(Call(c.get(), {"GET", "short"}) == "v");
+  CHECK((pttl->integer > 0 || !in_time));
+  CHECK(pttl->integer <= 1000);
+  CHECK((value == "v" || !in_time));
 
-  // Poll rather than sleep: the key must vanish soon after 200 ms, and not before.
-  bool gone = WaitFor([&] { return Call(c.get(), {"GET", "short"}) == "(nil)"; }, 5s);
+  // Poll rather than sleep: the key must vanish after 1 s, and not before.
+  bool gone = WaitFor([&] { return Call(c.get(), {"GET", "short"}) == "(nil)"; });
   const auto elapsed = Clock::now() - set_at;
   CHECK(gone);
-  CHECK(elapsed >= 190ms);
+  CHECK(elapsed >= 990ms);
   CHECK(Call(c.get(), {"TTL", "short"}) == "(integer) -2");
   CHECK(Call(c.get(), {"EXISTS", "short"}) == "(integer) 0");
 
   CHECK(Call(c.get(), {"PEXPIRE", "long", "150"}) == "(integer) 1");
-  CHECK(WaitFor([&] { return Call(c.get(), {"EXISTS", "long"}) == "(integer) 0"; }, 5s));
+  CHECK(WaitFor([&] { return Call(c.get(), {"EXISTS", "long"}) == "(integer) 0"; }));
   CHECK(Call(c.get(), {"GET", "persistent"}) == "v");
 }
 
@@ -127,12 +131,10 @@ TEST_CASE("active expiry removes keys nobody reads", "[integration]") {
 
   // DBSIZE counts without touching keys, so only the server's own cycle can bring it down.
   std::string dbsize;
-  bool drained = WaitFor(
-      [&] {
-        dbsize = Call(c.get(), {"DBSIZE"});
-        return dbsize == "(integer) 10";
-      },
-      5s);
+  bool drained = WaitFor([&] {
+    dbsize = Call(c.get(), {"DBSIZE"});
+    return dbsize == "(integer) 10";
+  });
   INFO("last DBSIZE: " << dbsize);
   CHECK(drained);
   Reply info = Command(c.get(), {"INFO", "stats"});

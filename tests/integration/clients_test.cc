@@ -152,15 +152,16 @@ TEST_CASE("CLIENT KILL by ID and by ADDR closes the other connection", "[integra
 }
 
 TEST_CASE("server.timeout closes idle clients only", "[integration]") {
-  ServerProcess server({"--server.timeout", "1"});
+  ServerProcess server({"--server.timeout", "3"});
   RedisConnection idle = server.Connect();
   RedisConnection busy = server.Connect();
   REQUIRE(Call(idle.get(), {"PING"}) == "PONG");
 
-  // The busy client keeps talking for longer than the timeout; the idle one says nothing.
+  // The busy client keeps talking (every 100 ms, far inside the 3 s timeout) for longer than
+  // the timeout; the idle one says nothing.
   const auto start = Clock::now();
   bool busy_ok = true;
-  while (Clock::now() - start < 2500ms) {
+  while (Clock::now() - start < 7s) {
     busy_ok = busy_ok && Call(busy.get(), {"PING"}) == "PONG";
     std::this_thread::sleep_for(100ms);
   }
@@ -168,7 +169,6 @@ TEST_CASE("server.timeout closes idle clients only", "[integration]") {
   Reply r = GetReply(idle.get());  // nothing was sent: only a close can end this read
   CHECK(r == nullptr);
   CHECK(idle->err == REDIS_ERR_EOF);
-  CHECK(Clock::now() - start < 8s);
 }
 
 TEST_CASE("MONITOR streams the commands of other clients", "[integration]") {

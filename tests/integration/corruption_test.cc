@@ -48,7 +48,7 @@ void MakeSealedData(const fs::path& data) {
   REQUIRE(Call(c.get(), {"SAVE"}) == "OK");
   // Let background merges finish: a merge cut short by SHUTDOWN leaves a file the manifest
   // does not name (removed at the next start), which is not the batch this test must damage.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  const auto deadline = std::chrono::steady_clock::now() + kWaitTimeout;
   int quiet = 0;
   while (quiet < 3 && std::chrono::steady_clock::now() < deadline) {
     const bool busy =
@@ -108,22 +108,15 @@ TEST_CASE("a corrupt SST file in the log store stops start-up naming the log",
     SetAll(c.get(), 80'000, [](size_t i) {
       return std::pair{"key:" + std::to_string(i), BinaryValue(i, 1000)};
     });
-    // Wait for a flush to finish: one cut short by the shutdown is abandoned and its
-    // partial file removed (the frames stay in the WAL). tidekv sends RocksDB's messages to
-    // standard error, not to a LOG file, so "finished" here means: a large SST whose size
-    // stopped changing.
-    uint64_t last_size = 0;
+    // Wait for the flush to finish: one cut short by the shutdown is abandoned and its
+    // partial file removed (the frames stay in the WAL). RocksDB says when none is pending.
     auto flushed_sst = [&]() -> std::optional<fs::path> {
       const std::vector<fs::path> ssts = FilesBySize(data / "log", ".sst");
       if (ssts.empty() || fs::file_size(ssts.front()) < (8 << 20)) return std::nullopt;
-      const uint64_t size = fs::file_size(ssts.front());
-      const bool stable = size == last_size;
-      last_size = size;
-      std::this_thread::sleep_for(std::chrono::milliseconds(300));
-      if (!stable || fs::file_size(ssts.front()) != size) return std::nullopt;
+      if (InfoInt(c.get(), "logstore_flushes_pending") != 0) return std::nullopt;
       return ssts.front();
     };
-    if (!WaitFor([&] { return flushed_sst().has_value(); }, 20s)) {
+    if (!WaitFor([&] { return flushed_sst().has_value(); })) {
       std::string files;
       for (const fs::directory_entry& e : fs::directory_iterator(data / "log")) {
         files += e.path().filename().string() + " " +

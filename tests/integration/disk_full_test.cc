@@ -115,7 +115,7 @@ struct FullDisk {
 // Waits until the server reports failing log writes (the disk filled).
 bool WaitForWriteErrors(redisContext* c, ServerProcess& server) {
   const bool failing =
-      WaitFor([&] { return InfoField(InfoText(c), "logstore_write_status") == "err"; }, 30s);
+      WaitFor([&] { return InfoField(InfoText(c), "logstore_write_status") == "err"; });
   if (!failing) UNSCOPED_INFO(server.Log());
   return failing;
 }
@@ -154,11 +154,9 @@ TEST_CASE("a full disk refuses writes with MISCONF but keeps reads and recovers"
 
     // Free space behind the server's back; the log writer retries every second.
     fs::remove(disk.filler_file);
-    const bool resumed = WaitFor(
-        [&] {
-          return Call(c.get(), {"SET", "after-space", "x"}) == "OK";
-        },
-        20s);
+    const bool resumed = WaitFor([&] {
+      return Call(c.get(), {"SET", "after-space", "x"}) == "OK";
+    });
     INFO(server->Log());
     REQUIRE(resumed);
     CHECK(InfoField(InfoText(c.get()), "logstore_write_status") == "ok");

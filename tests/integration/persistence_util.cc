@@ -42,8 +42,8 @@ void ShutdownClean(ServerProcess& server) {
 void WaitFirstSeal(redisContext* c) {
   const std::string set = Call(c, {"SET", "first", "write"});
   if (set != "OK") throw std::runtime_error("SET first write answered " + set);
-  if (!WaitFor([&] { return InfoInt(c, "seals") >= 1; }, 5s)) {
-    throw std::runtime_error("no seal within 5 s of the first write");
+  if (!WaitFor([&] { return InfoInt(c, "seals") >= 1; })) {
+    throw std::runtime_error("no seal within 60 s of the first write");
   }
 }
 
@@ -52,8 +52,8 @@ ProcessResult RunServerOn(const fs::path& data, std::vector<std::string> args) {
   argv.insert(argv.end(), args.begin(), args.end());
   argv.push_back("--dir");
   argv.push_back(data.string());
-  // A server that (wrongly) starts would run until the timeout: keep that short.
-  return RunProcess(argv, "", 20s);
+  // A server that (wrongly) starts is killed as soon as it says it is ready.
+  return RunProcess(argv, "", kStartTimeout, "tidekv-server ready");
 }
 
 std::string InfoText(redisContext* c, const std::string& section) {

@@ -88,32 +88,33 @@ std::vector<std::vector<std::string>> MixedLoad(size_t n) {
   return cmds;
 }
 
-// GET and PTTL of each key in database 0.
+// GET and PEXPIRETIME of each key in database 0 (an absolute time, so two servers read at
+// different moments still agree exactly).
 struct KeyState {
   std::optional<std::string> value;
-  int64_t pttl = 0;
+  int64_t expire_at = 0;
 };
 std::vector<KeyState> KeyStates(redisContext* c, const std::vector<std::string>& keys) {
   std::vector<KeyState> states(keys.size());
   Pipeline(
       c, keys.size() * 2,
       [&](size_t i) {
-        return std::vector<std::string>{i % 2 == 0 ? "GET" : "PTTL", keys[i / 2]};
+        return std::vector<std::string>{i % 2 == 0 ? "GET" : "PEXPIRETIME", keys[i / 2]};
       },
       [&](size_t i, const redisReply& r) {
         KeyState& s = states[i / 2];
         if (i % 2 == 0) {
           if (r.type == REDIS_REPLY_STRING) s.value = std::string(r.str, r.len);
         } else {
-          s.pttl = r.type == REDIS_REPLY_INTEGER ? r.integer : -100;
+          s.expire_at = r.type == REDIS_REPLY_INTEGER ? r.integer : -100;
         }
       });
   return states;
 }
 
-// The replica's sampled keys have the primary's values and (within `tolerance_ms`) TTLs.
+// The replica's sampled keys have the primary's values and expiry times.
 void CheckSameKeys(redisContext* primary, redisContext* replica,
-                   const std::vector<std::string>& keys, int64_t tolerance_ms = 2000) {
+                   const std::vector<std::string>& keys) {
   const std::vector<KeyState> want = KeyStates(primary, keys);
   const std::vector<KeyState> got = KeyStates(replica, keys);
   size_t wrong = 0;
@@ -121,16 +122,11 @@ void CheckSameKeys(redisContext* primary, redisContext* replica,
   for (size_t i = 0; i < keys.size(); i++) {
     const KeyState& a = want[i];
     const KeyState& b = got[i];
-    bool same = a.value == b.value;
-    if (a.pttl < 0 || b.pttl < 0) {
-      same = same && a.pttl == b.pttl;
-    } else {
-      same = same && std::llabs(a.pttl - b.pttl) <= tolerance_ms;
-    }
+    const bool same = a.value == b.value && a.expire_at == b.expire_at;
     if (!same && wrong++ == 0) {
-      first = keys[i] + ": primary " + a.value.value_or("(nil)") + " pttl " +
-              std::to_string(a.pttl) + ", replica " + b.value.value_or("(nil)") + " pttl " +
-              std::to_string(b.pttl);
+      first = keys[i] + ": primary " + a.value.value_or("(nil)") + " pexpiretime " +
+              std::to_string(a.expire_at) + ", replica " + b.value.value_or("(nil)") +
+              " pexpiretime " + std::to_string(b.expire_at);
     }
   }
   INFO(wrong << " of " << keys.size() << " sampled keys differ; first: " << first);
@@ -140,7 +136,7 @@ void CheckSameKeys(redisContext* primary, redisContext* replica,
 // Waits until every write the replica applied is in its log store (what survives kill -9).
 void WaitLogged(redisContext* c) {
   const int64_t next = InfoInt(c, "logstore_next_offset");
-  REQUIRE(WaitFor([&] { return InfoInt(c, "logstore_durable_offset") >= next; }, 10s));
+  REQUIRE(WaitFor([&] { return InfoInt(c, "logstore_durable_offset") >= next; }));
 }
 
 struct SyncCounters {
@@ -257,7 +253,7 @@ TEST_CASE("two replicas converge with their primary under a mixed write load",
         sizes_2 = DbSizes(c2.get(), 4);
         return sizes_1 == sizes_p && sizes_2 == sizes_p;
       },
-      10s);
+      kWaitTimeout);
   INFO("DBSIZE db0..3 primary " << sizes_p[0] << "," << sizes_p[1] << "," << sizes_p[2] << ","
                                 << sizes_p[3] << "; r1 " << sizes_1[0] << "," << sizes_1[1] << ","
                                 << sizes_1[2] << "," << sizes_1[3] << "; r2 " << sizes_2[0] << ","
@@ -428,13 +424,13 @@ TEST_CASE("a full sync ships while writes continue", "[integration][replication]
   });
 
   BackgroundWriter writer(primary->port(), "w:");
-  REQUIRE(WaitFor([&] { return writer.writes() > 1000; }, 10s));
+  REQUIRE(WaitFor([&] { return writer.writes() > 1000; }));
   const uint64_t writes_before = writer.writes();
   auto replica = StartReplicaOn(dir.path() / "r", primary->port());
   WaitLinkUp(*replica);
   const uint64_t writes_at_link_up = writer.writes();
   // More writes after the link is up, streamed as frames.
-  REQUIRE(WaitFor([&] { return writer.writes() > writes_at_link_up + 2000; }, 10s));
+  REQUIRE(WaitFor([&] { return writer.writes() > writes_at_link_up + 2000; }));
   const std::string error = writer.Stop();
   REQUIRE(error.empty());
   INFO("writes before the replica started: "
@@ -478,7 +474,7 @@ TEST_CASE("a full sync survives a cut link and a replica killed in the middle",
     RedisConnection r = replica->Connect();
     REQUIRE(WaitFor(
         [&] { return proxy.stalled() && ReplField(r.get(), "master_sync_in_progress") == "1"; },
-        20s));
+        kSyncTimeout));
     CHECK(ReplField(r.get(), "master_link_status") == "down");
     CHECK(ReplInt(r.get(), "master_sync_read_bytes") > 0);
     CHECK(ReplInt(r.get(), "master_sync_total_bytes") >=
@@ -516,7 +512,7 @@ TEST_CASE("a full sync survives a cut link and a replica killed in the middle",
       RedisConnection r = replica->Connect();
       REQUIRE(WaitFor(
           [&] { return proxy.stalled() && ReplField(r.get(), "master_sync_in_progress") == "1"; },
-          20s));
+          kSyncTimeout));
     }
     KillHard(*replica);
     proxy.ClearDownstreamLimit();
@@ -558,7 +554,7 @@ TEST_CASE("promotion keeps acknowledged writes and the other replicas resume par
     cmds.push_back({"SET", "acked:db4:" + std::to_string(round), "four"});
     cmds.push_back({"SELECT", "0"});
     RunAll(p.get(), cmds);
-    REQUIRE(Call(p.get(), {"WAIT", "2", "5000"}) == "(integer) 2");
+    REQUIRE(Call(p.get(), {"WAIT", "2", "50000"}) == "(integer) 2");
     for (int i = 0; i < 500; i++) acked.push_back("acked:" + std::to_string(round * 500 + i));
   }
   const std::string old_replid = ReplField(p.get(), "master_replid");
@@ -594,7 +590,7 @@ TEST_CASE("promotion keeps acknowledged writes and the other replicas resume par
 
   // The new primary takes writes and replicates them.
   SetAll(c1.get(), 500, [](size_t i) { return std::pair{"after:" + std::to_string(i), "new"}; });
-  CHECK(Call(c1.get(), {"WAIT", "1", "5000"}) == "(integer) 1");
+  CHECK(Call(c1.get(), {"WAIT", "1", "50000"}) == "(integer) 1");
 
   // The old primary comes back as a replica of the new one, on its own data.
   primary = StartReplicaOn(pdata, r1->port());
@@ -608,7 +604,7 @@ TEST_CASE("promotion keeps acknowledged writes and the other replicas resume par
     CHECK(s.full == 0);
   }
   REQUIRE(Call(c1.get(), {"SET", "final", "1"}) == "OK");
-  CHECK(Call(c1.get(), {"WAIT", "2", "5000"}) == "(integer) 2");
+  CHECK(Call(c1.get(), {"WAIT", "2", "50000"}) == "(integer) 2");
   WaitCaughtUp(*r1, *r2);
   WaitCaughtUp(*r1, *primary);
 
@@ -640,25 +636,24 @@ TEST_CASE("WAIT counts the replicas that acknowledged the client's last write",
   // No replica: WAIT runs to its timeout and returns 0.
   auto start = Clock::now();
   CHECK(Call(p.get(), {"WAIT", "1", "500"}) == "(integer) 0");
-  int64_t elapsed = ElapsedMs(start);
-  CHECK(elapsed >= 450);
-  CHECK(elapsed < 3000);
+  CHECK(ElapsedMs(start) >= 450);
   // Zero replicas wanted: at once.
   CHECK(Call(p.get(), {"WAIT", "0", "0"}) == "(integer) 0");
 
   auto replica = StartReplicaOn(dir.path() / "r", primary->port());
   WaitCaughtUp(*primary, *replica);
   REQUIRE(Call(p.get(), {"SET", "k", "v2"}) == "OK");
+  // The replica's ack ends the WAIT long before its (hang-guard) timeout.
   start = Clock::now();
-  CHECK(Call(p.get(), {"WAIT", "1", "5000"}) == "(integer) 1");
-  CHECK(ElapsedMs(start) < 2000);
-  // Asking for more replicas than there are: the timeout, then the count that did ack.
+  CHECK(Call(p.get(), {"WAIT", "1", "50000"}) == "(integer) 1");
+  CHECK(ElapsedMs(start) < 40000);
+  // Asking for more replicas than there are: the timeout, then the count that did ack (the
+  // first WAIT makes sure the one replica has acked the INCR, however slow it is).
   REQUIRE(Call(p.get(), {"INCR", "n"}) == "(integer) 1");
+  REQUIRE(Call(p.get(), {"WAIT", "1", "50000"}) == "(integer) 1");
   start = Clock::now();
   CHECK(Call(p.get(), {"WAIT", "2", "300"}) == "(integer) 1");
-  elapsed = ElapsedMs(start);
-  CHECK(elapsed >= 250);
-  CHECK(elapsed < 3000);
+  CHECK(ElapsedMs(start) >= 250);
   // A replica cannot WAIT.
   RedisConnection r = replica->Connect();
   CHECK(Call(r.get(), {"WAIT", "1", "10"}).rfind("(error) ERR", 0) == 0);
@@ -673,23 +668,19 @@ TEST_CASE("a WAIT that replicas satisfied early does not hold up shutdown",
   {
     RedisConnection p = primary->Connect();
     // Sent together so that the WAIT blocks (the replica cannot have acked the SET yet)
-    // and is then released by the replica's ack well before its timeout.
-    const auto start = Clock::now();
+    // and is then released by the replica's ack long before its 10-minute timeout.
     AppendCommand(p.get(), {"SET", "k", "v"});
-    AppendCommand(p.get(), {"WAIT", "1", "8000"});
+    AppendCommand(p.get(), {"WAIT", "1", "600000"});
     REQUIRE(Describe(GetReply(p.get())) == "OK");
     REQUIRE(Describe(GetReply(p.get())) == "(integer) 1");
-    REQUIRE(ElapsedMs(start) < 2000);
   }
-  // The WAIT is over: nothing is left for SIGTERM to wait for.
-  const auto start = Clock::now();
+  // The WAIT is over: nothing is left for SIGTERM to wait for, so the server exits well
+  // within the exit guard (a leftover WAIT timer would hold it for 10 minutes).
   primary->Signal(SIGTERM);
-  const std::optional<int> code = primary->WaitExit(3s);
-  INFO("exit after SIGTERM: " << (code ? std::to_string(*code) : "still running after 3 s")
-                              << "; log:\n"
+  const std::optional<int> code = primary->WaitExit();
+  INFO("exit after SIGTERM: " << (code ? std::to_string(*code) : "still running") << "; log:\n"
                               << LogTail(*primary));
   CHECK(code == 0);
-  CHECK(ElapsedMs(start) < 3000);
 }
 
 TEST_CASE("min_replicas_to_write refuses writes without a healthy replica",
@@ -710,7 +701,7 @@ TEST_CASE("min_replicas_to_write refuses writes without a healthy replica",
         last = Call(p.get(), {"SET", "k", "v"});
         return last == "OK";
       },
-      10s);
+      kWaitTimeout);
   INFO("last SET answered " << last);
   CHECK(accepted);
   WaitCaughtUp(*primary, *replica);
@@ -725,7 +716,7 @@ TEST_CASE("min_replicas_to_write refuses writes without a healthy replica",
         last = Call(p.get(), {"SET", "k2", "v"});
         return last == "(error) NOREPLICAS Not enough good replicas to write.";
       },
-      10s);
+      kWaitTimeout);
   INFO("last SET answered " << last);
   CHECK(refused);
 }
@@ -768,8 +759,8 @@ TEST_CASE("a replica with a wrong primary_auth never links up and says why",
   auto wrong = StartReplicaOn(dir.path() / "wrong", primary->port(),
                               {"--replication.primary_auth", "not-the-password"});
   auto none = StartReplicaOn(dir.path() / "none", primary->port());
-  CHECK(WaitFor([&] { return wrong->Log().find("AUTH refused") != std::string::npos; }, 10s));
-  CHECK(WaitFor([&] { return none->Log().find("requires a password") != std::string::npos; }, 10s));
+  CHECK(WaitFor([&] { return wrong->Log().find("AUTH refused") != std::string::npos; }));
+  CHECK(WaitFor([&] { return none->Log().find("requires a password") != std::string::npos; }));
   INFO("wrong password log:\n" << LogTail(*wrong) << "\nno password log:\n" << LogTail(*none));
   {
     RedisConnection c = wrong->Connect();
@@ -786,7 +777,7 @@ TEST_CASE("a replica with a wrong primary_auth never links up and says why",
     RedisConnection c = wrong->Connect();
     REQUIRE(Call(c.get(), {"CONFIG", "SET", "masterauth", "secret"}) == "OK");
   }
-  WaitLinkUp(*wrong, 15s);
+  WaitLinkUp(*wrong);
   CHECK(ReplInt(p.get(), "connected_slaves") == 1);
 }
 
@@ -810,7 +801,7 @@ TEST_CASE("PSYNC for an offset in the future of the history is refused",
   CHECK(error);
   CHECK(raw.received().rfind("-", 0) == 0);
   CHECK(raw.received().find("+CONTINUE") == std::string::npos);
-  CHECK(raw.ReadUntilClosed(5s));
+  CHECK(raw.ReadUntilClosed());
   CHECK(ReplInt(p.get(), "sync_partial_err") == errors_before + 1);
   CHECK(ReplInt(p.get(), "connected_slaves") == 0);
   CHECK(ReplInt(p.get(), "sync_partial_ok") == 0);
@@ -825,8 +816,7 @@ TEST_CASE("PSYNC for an offset the log no longer has gets a full sync",
     return std::pair{"t:" + std::to_string(i), BinaryValue(i, 100)};
   });
   REQUIRE(Call(p.get(), {"SAVE"}) == "OK");
-  const bool truncated =
-      WaitFor([&] { return ReplInt(p.get(), "logstore_first_offset") > 0; }, 10s);
+  const bool truncated = WaitFor([&] { return ReplInt(p.get(), "logstore_first_offset") > 0; });
   INFO(ReplInfo(p.get()));
   REQUIRE(truncated);
   const std::string replid = ReplField(p.get(), "master_replid");
@@ -839,7 +829,7 @@ TEST_CASE("PSYNC for an offset the log no longer has gets a full sync",
         return in.find("+SNAPSHOT_END") != std::string::npos &&
                in.find("\r\n", in.find("+SNAPSHOT_END")) != std::string::npos;
       },
-      20s);
+      kSyncTimeout);
   const std::string& in = raw.received();
   INFO("received " << in.size() << " bytes, starting " << in.substr(0, 120));
   CHECK(full);

@@ -93,7 +93,7 @@ std::optional<int> WaitPid(pid_t pid, Clock::time_point deadline) {
 // ---- processes -----------------------------------------------------------------------
 
 ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string& input,
-                         std::chrono::milliseconds timeout) {
+                         std::chrono::milliseconds timeout, const std::string& kill_on_stdout) {
   int in_pipe[2], out_pipe[2], err_pipe[2];
   if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(out_pipe, O_CLOEXEC) != 0 ||
       pipe2(err_pipe, O_CLOEXEC) != 0) {
@@ -134,6 +134,10 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string
       ssize_t n = read(fd, buf, sizeof buf);
       if (n > 0) {
         (i == 0 ? result.out : result.err).append(buf, static_cast<size_t>(n));
+        if (i == 0 && !kill_on_stdout.empty() &&
+            result.out.find(kill_on_stdout) != std::string::npos) {
+          kill(pid, SIGKILL);
+        }
       } else if (n == 0 || errno != EINTR) {
         close(fd);
         fd = -1;

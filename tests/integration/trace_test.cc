@@ -29,7 +29,7 @@ const char* ReplayBinary() { return TIDEKV_REPLAY_BIN; }
 ProcessResult RunReplay(const std::vector<std::string>& args) {
   std::vector<std::string> argv = {ReplayBinary()};
   argv.insert(argv.end(), args.begin(), args.end());
-  return RunProcess(argv, "", 30s);
+  return RunProcess(argv, "", 300s);
 }
 
 std::string Output(const ProcessResult& r) {
@@ -294,7 +294,7 @@ void ScriptedWorkload(ServerProcess& server) {
   // Active expiry: the db 2 keys go without being touched.
   CHECK(Call(a, {"DEBUG", "SET-ACTIVE-EXPIRE", "1"}) == "OK");
   REQUIRE(Call(a, {"SELECT", "2"}) == "OK");
-  CHECK(WaitFor([&] { return Call(a, {"DBSIZE"}) == "(integer) 0"; }, 5s));
+  CHECK(WaitFor([&] { return Call(a, {"DBSIZE"}) == "(integer) 0"; }));
   REQUIRE(Call(a, {"SELECT", "0"}) == "OK");
 
   // A longer pipeline mixing everything, errors included.
@@ -337,7 +337,7 @@ void RecordMixedWorkload(const fs::path& trace) {
     bench =
         RunProcess({"redis-benchmark", "-h", "127.0.0.1", "-p", std::to_string(server.port()), "-n",
                     "20000", "-r", "1000", "-t", "set,get,incr,mset", "-P", "4", "-c", "4", "-q"},
-                   "", 30s);
+                   "", 300s);
   });
   // The benchmark thread must be joined before a failed REQUIRE leaves this function.
   try {
@@ -569,7 +569,7 @@ TEST_CASE("CONFIG SET trace.enabled turns tracing on and off at runtime", "[inte
     Call(c.get(), {"SET", "k" + std::to_string(i), "v"});
     Call(c.get(), {"INCR", "n"});
   }
-  CHECK(WaitFor([&] { return InfoInt(c.get(), "trace_records", "trace") >= 100; }, 5s));
+  CHECK(WaitFor([&] { return InfoInt(c.get(), "trace_records", "trace") >= 100; }));
   info = InfoText(c.get(), "trace");
   CHECK(std::stoll(InfoField(info, "trace_next_record_id")) > 100);
   CHECK(std::stoll(InfoField(info, "trace_bytes")) > 0);
@@ -613,7 +613,7 @@ TEST_CASE("trace.max_bytes stops or rotates the trace", "[integration][trace]") 
     REQUIRE(Call(c.get(), {"CONFIG", "SET", "trace.on_full", "stop"}) == "OK");
     REQUIRE(Call(c.get(), {"CONFIG", "SET", "trace.enabled", "yes"}) == "OK");
     write_200kb();
-    CHECK(WaitFor([&] { return InfoInt(c.get(), "trace_enabled", "trace") == 0; }, 5s));
+    CHECK(WaitFor([&] { return InfoInt(c.get(), "trace_enabled", "trace") == 0; }));
     const std::string info = InfoText(c.get(), "trace");
     INFO(info);
     CHECK(InfoField(info, "trace_error").find("trace.max_bytes") != std::string::npos);
@@ -641,8 +641,7 @@ TEST_CASE("trace.max_bytes stops or rotates the trace", "[integration][trace]") 
     REQUIRE(Call(c.get(), {"CONFIG", "SET", "trace.on_full", "stop"}) == "OK");
     REQUIRE(Call(c.get(), {"CONFIG", "SET", "trace.enabled", "yes"}) == "OK");
     write_200kb();
-    CHECK(
-        WaitFor([&] { return !InfoField(InfoText(c.get(), "trace"), "trace_error").empty(); }, 5s));
+    CHECK(WaitFor([&] { return !InfoField(InfoText(c.get(), "trace"), "trace_error").empty(); }));
     CHECK(Call(c.get(), {"CONFIG", "SET", "loglevel", "info"}) == "OK");
     CHECK(Call(c.get(), {"PING"}) == "PONG");
     CHECK(InfoInt(c.get(), "trace_enabled", "trace") == 0);
@@ -656,7 +655,7 @@ TEST_CASE("trace.max_bytes stops or rotates the trace", "[integration][trace]") 
     REQUIRE(Call(c.get(), {"CONFIG", "SET", "trace.on_full", "rotate"}) == "OK");
     REQUIRE(Call(c.get(), {"CONFIG", "SET", "trace.enabled", "yes"}) == "OK");
     write_200kb();
-    CHECK(WaitFor([&] { return InfoInt(c.get(), "trace_rotations", "trace") >= 2; }, 5s));
+    CHECK(WaitFor([&] { return InfoInt(c.get(), "trace_rotations", "trace") >= 2; }));
     const std::string info = InfoText(c.get(), "trace");
     INFO(info);
     CHECK(InfoField(info, "trace_enabled") == "1");
@@ -861,16 +860,20 @@ TEST_CASE("replay --data-dir accepts the copy when keys expired while the server
   const fs::path data = dir.path() / "data";
   const fs::path copy = dir.path() / "copy";
   const fs::path trace = dir.path() / "expired.trace";
+  // PX 5000: long enough that even a slow sanitizer build stops (and the copy is taken)
+  // before the key expires, so the copy holds it and the restart finds it expired.
+  Clock::time_point expires;
   {
     auto server = StartServerOn(data);
     RedisConnection c = server->Connect();
     REQUIRE(Call(c.get(), {"SET", "kept", "1"}) == "OK");
-    REQUIRE(Call(c.get(), {"SET", "gone", "2", "PX", "200"}) == "OK");
+    expires = Clock::now() + 5000ms;
+    REQUIRE(Call(c.get(), {"SET", "gone", "2", "PX", "5000"}) == "OK");
     c.reset();
     ShutdownClean(*server);
   }
   fs::copy(data, copy, fs::copy_options::recursive);
-  std::this_thread::sleep_for(300ms);
+  std::this_thread::sleep_until(expires + 300ms);
   {
     auto server = StartServerOn(data, {"--trace-file", trace.string()});
     RedisConnection c = server->Connect();

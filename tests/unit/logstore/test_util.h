@@ -88,7 +88,7 @@ inline std::unique_ptr<LogStore> OpenStore(const std::string& dir, OpenReport* r
 
 // Polls pred for up to timeout: replication-style bounded waits, never bare sleeps.
 template <typename Pred>
-bool WaitFor(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+bool WaitFor(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!pred()) {
     if (std::chrono::steady_clock::now() >= deadline) return false;

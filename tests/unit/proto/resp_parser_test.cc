@@ -379,9 +379,10 @@ TEST_CASE("a large bulk fed in 16 KiB reads is linear", "[resp][perf]") {
   REQUIRE(argv[2].size() == size);
   REQUIRE(argv[2].data() == buf.data() + head.size());
   REQUIRE(calls == (full.size() + 16 * 1024 - 1) / (16 * 1024));
-  // Rescanning the payload on each of the ~4100 calls would touch ~140 GB; linear parsing
-  // touches nothing but the headers. Generous bound for sanitizer builds on a busy machine.
-  REQUIRE(elapsed < std::chrono::seconds(5));
+  // Rescanning the payload on each of the ~4100 calls would touch ~140 GB (many minutes);
+  // linear parsing touches nothing but the headers (milliseconds). The bound is a hang guard
+  // far above a sanitizer build on a busy machine, yet far below the quadratic case.
+  REQUIRE(elapsed < std::chrono::seconds(60));
 }
 
 TEST_CASE("a request with many arguments fed in small reads is linear", "[resp][perf]") {
@@ -401,7 +402,8 @@ TEST_CASE("a request with many arguments fed in small reads is linear", "[resp][
   REQUIRE(status == ParseStatus::kComplete);
   REQUIRE(argv.size() == args.size());
   REQUIRE(argv.back() == "x");
-  REQUIRE(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+  // Re-parsing the arguments already read on each of the ~19,000 calls would take minutes.
+  REQUIRE(std::chrono::steady_clock::now() - start < std::chrono::seconds(60));
 }
 
 // ---------------------------------------------------------------- inline

@@ -47,6 +47,10 @@ struct Config {
   // [security]
   std::string password;  // empty = no AUTH required, protected mode applies
   bool protected_mode = true;
+  // Who may change options that name files (OptionSpec::protected_config) and run DEBUG:
+  // "no" (nobody, Redis 7's default), "yes" (any client), "local" (loopback clients).
+  std::string enable_protected_configs = "no";
+  std::string enable_debug_command = "no";
 
   // [replication]
   std::string replicaof;     // "host:port" of the primary; empty = this node is a primary
@@ -102,6 +106,10 @@ struct OptionSpec {
   int64_t max = 0;
   std::vector<std::string_view> choices = {};  // kEnum
   bool runtime = false;                        // changeable with CONFIG SET while running
+  // Names a file the server writes: changeable at runtime only when
+  // security.enable_protected_configs allows the client (no runtime command may otherwise
+  // make the server write outside its data directory).
+  bool protected_config = false;
   std::string_view doc = {};  // one line: what it does (default and runtime are added by renderers)
 
   // Additions beyond the first contract; all have defaults so existing initialisers still work.

@@ -205,6 +205,21 @@ std::vector<OptionSpec> BuildOptions() {
        .runtime = true,
        .doc = "With no password set, only clients on loopback addresses are served.",
        .field = &Config::protected_mode},
+      {.key = "security.enable_protected_configs",
+       .redis_name = "enable-protected-configs",
+       .type = T::kEnum,
+       .choices = {"no", "yes", "local"},
+       .runtime = false,
+       .doc = "Which clients may CONFIG SET options that name files (trace.path): no, yes "
+              "(any), local (loopback clients only).",
+       .field = &Config::enable_protected_configs},
+      {.key = "security.enable_debug_command",
+       .redis_name = "enable-debug-command",
+       .type = T::kEnum,
+       .choices = {"no", "yes", "local"},
+       .runtime = false,
+       .doc = "Which clients may run DEBUG: no, yes (any), local (loopback clients only).",
+       .field = &Config::enable_debug_command},
 
       // [replication]
       {.key = "replication.replicaof",
@@ -347,8 +362,9 @@ std::vector<OptionSpec> BuildOptions() {
       {.key = "trace.path",
        .type = T::kString,
        .runtime = true,
+       .protected_config = true,
        .doc = "Trace file; a relative path is inside server.dir. Takes effect when tracing "
-              "(re)starts.",
+              "(re)starts. CONFIG SET only as security.enable_protected_configs allows.",
        .validate = NotEmpty,
        .field = &Config::trace_path},
       {.key = "trace.max_bytes",

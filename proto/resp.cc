@@ -203,6 +203,9 @@ ParseStatus RequestParser::ParseMultibulk(std::string_view buf, std::vector<std:
       case Header::kInvalid:
         return Fail(kInvalidMultibulkLength);
     }
+    if (unauthenticated_ && n > static_cast<int64_t>(kUnauthenticatedArgs)) {
+      return Fail("Protocol error: unauthenticated multibulk length");
+    }
     if (n < -1 || (n > 0 && static_cast<uint64_t>(n) > limits_.max_multibulk_len)) {
       return Fail(kInvalidMultibulkLength);
     }
@@ -236,6 +239,9 @@ ParseStatus RequestParser::ParseMultibulk(std::string_view buf, std::vector<std:
           return Fail("Protocol error: too big bulk count string");
         case Header::kInvalid:
           return Fail(kInvalidBulkLength);
+      }
+      if (unauthenticated_ && len > static_cast<int64_t>(kUnauthenticatedBulkBytes)) {
+        return Fail("Protocol error: unauthenticated bulk length");
       }
       if (len < 0 || static_cast<uint64_t>(len) > limits_.max_bulk_bytes) {
         return Fail(kInvalidBulkLength);

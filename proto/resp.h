@@ -68,6 +68,14 @@ class RequestParser {
   // Forgets any partial request (after the caller dropped its buffer).
   void Reset();
 
+  // Before the client authenticated (Redis's rule, DESIGN.md §9): at most
+  // kUnauthenticatedArgs arguments of at most kUnauthenticatedBulkBytes each, so a stranger
+  // cannot make the server buffer more than that ("Protocol error: unauthenticated multibulk
+  // length" / "... bulk length"). Applies to headers read from the next call on.
+  static constexpr uint64_t kUnauthenticatedArgs = 10;
+  static constexpr uint64_t kUnauthenticatedBulkBytes = 16 * 1024;
+  void set_unauthenticated(bool on) { unauthenticated_ = on; }
+
  private:
   ParseStatus ParseInline(std::string_view buf, std::vector<std::string_view>* argv,
                           size_t* consumed);
@@ -88,6 +96,7 @@ class RequestParser {
   void ClearRequest();
 
   ParserLimits limits_;
+  bool unauthenticated_ = false;
   std::string error_;
   size_t bytes_needed_ = 0;
 

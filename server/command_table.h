@@ -22,16 +22,17 @@ using CommandHandler = void (*)(CommandContext& ctx);
 
 enum class CommandFlag : uint32_t {
   kNone = 0,
-  kWrite = 1u << 0,      // may modify the keyspace (refused on a read-only replica)
-  kReadOnly = 1u << 1,   // reads keys, never modifies them
-  kDenyOom = 1u << 2,    // may use more memory: refused when used memory is past maxmemory
-  kAdmin = 1u << 3,      // server administration (CONFIG, SHUTDOWN, DEBUG, MONITOR)
-  kNoAuth = 1u << 4,     // allowed before the client authenticated (AUTH, HELLO, QUIT)
-  kFast = 1u << 5,       // constant or logarithmic time
-  kLoading = 1u << 6,    // allowed while the dataset is loading
-  kStale = 1u << 7,      // allowed on a replica that is not in sync
-  kNoMonitor = 1u << 8,  // never shown to MONITOR (carries secrets: AUTH, HELLO)
-  kKeyless = 1u << 9,    // touches no keys and no server state (PING, ECHO)
+  kWrite = 1u << 0,       // may modify the keyspace (refused on a read-only replica)
+  kReadOnly = 1u << 1,    // reads keys, never modifies them
+  kDenyOom = 1u << 2,     // may use more memory: refused when used memory is past maxmemory
+  kAdmin = 1u << 3,       // server administration (CONFIG, SHUTDOWN, DEBUG, MONITOR)
+  kNoAuth = 1u << 4,      // allowed before the client authenticated (AUTH, HELLO, QUIT)
+  kFast = 1u << 5,        // constant or logarithmic time
+  kLoading = 1u << 6,     // allowed while the dataset is loading
+  kStale = 1u << 7,       // allowed on a replica that is not in sync
+  kNoMonitor = 1u << 8,   // never shown to MONITOR (carries secrets: AUTH, HELLO)
+  kKeyless = 1u << 9,     // touches no keys and no server state (PING, ECHO)
+  kProtected = 1u << 10,  // runs only as security.enable_debug_command allows (DEBUG)
 };
 
 constexpr CommandFlag operator|(CommandFlag a, CommandFlag b) {

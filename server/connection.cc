@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "common/strings.h"
 #include "server/engine.h"
 #include "server/logging.h"
 #include "server/persistence.h"
@@ -24,6 +25,11 @@ std::string EndpointText(const asio::ip::tcp::endpoint& ep) {
   return addr.to_string() + ":" + std::to_string(ep.port());
 }
 
+// "POST" and "Host:" start what a web browser sends (Redis's securityWarningCommand).
+bool LooksLikeHttp(std::string_view word) {
+  return EqualsIgnoreCase(word, "POST") || EqualsIgnoreCase(word, "Host:");
+}
+
 proto::ParserLimits LimitsFrom(const config::Config& c) {
   proto::ParserLimits limits;
   limits.max_bulk_bytes = static_cast<uint64_t>(c.max_bulk_bytes);
@@ -44,7 +50,10 @@ Connection::Connection(Server& server, asio::ip::tcp::socket socket, uint64_t id
   session_.last_interaction_ms = session_.created_ms;
   boost::system::error_code ec;
   auto remote = socket_.remote_endpoint(ec);
-  if (!ec) session_.addr = EndpointText(remote);
+  if (!ec) {
+    session_.addr = EndpointText(remote);
+    session_.loopback = IsLoopback(remote.address());
+  }
   auto local = socket_.local_endpoint(ec);
   if (!ec) session_.laddr = EndpointText(local);
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
@@ -82,7 +91,12 @@ asio::awaitable<void> Connection::Run() {
         in_.shrink_to_fit();
       }
     }
-    size_t needed = std::max(parser_.bytes_needed(), (in_end_ - in_start_) + kReadChunk);
+    // A declared bulk length is a promise, not bytes: room for it is reserved only as its
+    // bytes arrive (at most twice what is buffered, plus a read), so a client cannot make
+    // the server hold memory it never sends; a large argument still costs O(log n) moves.
+    const size_t buffered = in_end_ - in_start_;
+    const size_t needed = std::max(buffered + kReadChunk,
+                                   std::min(parser_.bytes_needed(), 2 * buffered + kReadChunk));
     if (in_.size() - in_start_ < needed) {
       if (in_start_ > 0) {
         std::memmove(in_.data(), in_.data() + in_start_, in_end_ - in_start_);
@@ -99,6 +113,8 @@ asio::awaitable<void> Connection::Run() {
     if (ec || n == 0) break;
     in_end_ += n;
     server_.net_stats().input_bytes += n;
+    // A client still sending (a large value, slowly) is not idle (server.timeout).
+    session_.last_interaction_ms = server_.engine().clock().NowMs();
 
     const uint64_t writes_before = session_.write_count;
     bool keep_open = ProcessInput();
@@ -158,7 +174,12 @@ bool Connection::ProcessInput() {
     size_t n = 0;
     size_t pos = in_start_;
     proto::ParseStatus status = proto::ParseStatus::kComplete;
-    while (n < kBatch && pos < in_end_) {
+    // Before AUTH the parser enforces Redis's small limits, and requests run one at a time
+    // so that the request after a successful AUTH is parsed with the normal ones.
+    const bool unauthenticated = !server_.config().password.empty() && !session_.authenticated;
+    parser_.set_unauthenticated(unauthenticated);
+    const size_t batch = unauthenticated ? 1 : kBatch;
+    while (n < batch && pos < in_end_) {
       Pending& p = batch_[n];
       size_t consumed = 0;
       status = parser_.Parse(std::string_view(in_begin + pos, in_end_ - pos), &p.argv, &consumed);
@@ -181,6 +202,16 @@ bool Connection::ProcessInput() {
     // The requests of one batch run at one instant: one clock read per batch.
     const int64_t now_us = n > 0 ? engine.clock().NowUs() : 0;
     for (size_t i = 0; i < n; i++) {
+      if (LooksLikeHttp(batch_[i].argv[0])) {
+        // A browser page can make a client send "POST / HTTP/1.1" and headers to a server
+        // on loopback (cross-protocol scripting): close without running anything, as Redis.
+        ModuleLogger("net")->warn(
+            "Possible SECURITY ATTACK detected: client id={} addr={} sent '{}', which looks "
+            "like HTTP (cross-protocol scripting from a web page?). Connection closed.",
+            session_.id, session_.addr, batch_[i].argv[0].substr(0, 16));
+        Close("HTTP request");
+        return false;
+      }
       engine.Execute(session_, batch_[i].argv, reply_, batch_[i].prepared.spec, now_us);
       in_start_ = batch_[i].end;
       if (session_.blocked) {

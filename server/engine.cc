@@ -64,6 +64,14 @@ bool Engine::CheckAccess(Session& session, const CommandSpec& spec,
     reply.Error(err::kNoAuth);
     return false;
   }
+  if (HasFlag(spec.flags, CommandFlag::kProtected) &&
+      !AccessAllowed(config_.enable_debug_command, session)) {
+    reply.Error(
+        "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", "
+        "you can run it from a local connection, otherwise you need to set this option in the "
+        "configuration file (security.enable_debug_command), and then restart the server.");
+    return false;
+  }
   if (config_.maxmemory > 0 && HasFlag(spec.flags, CommandFlag::kDenyOom) &&
       UsedMemory() > static_cast<size_t>(config_.maxmemory) + storage_memory_) {
     reply.Error(err::kOom);

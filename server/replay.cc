@@ -82,6 +82,8 @@ Result<ReplayResult> ReplayInProcess(const ReplayOptions& options) {
   const trace::Header& header = reader.header();
 
   config::Config config;
+  // The trace holds what clients ran, DEBUG included when the server allowed it: replay it.
+  config.enable_debug_command = "yes";
   uint64_t start_offset = 0;
   for (const auto& [key, value] : header.config) {
     if (key == "databases") {

@@ -29,6 +29,8 @@ auto LogFailure(std::string what) {
   };
 }
 
+}  // namespace
+
 bool IsLoopback(const asio::ip::address& addr) {
   if (addr.is_loopback()) return true;
   if (addr.is_v6() && addr.to_v6().is_v4_mapped()) {
@@ -36,8 +38,6 @@ bool IsLoopback(const asio::ip::address& addr) {
   }
   return false;
 }
-
-}  // namespace
 
 void FitClientsToFileLimit(config::Config* config) {
   constexpr rlim_t kReserved = 64;  // listeners, log files, RocksDB, the trace file...

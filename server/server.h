@@ -32,6 +32,9 @@ class Replication;
 // unanswered in the accept queue. Redis does the same at start-up.
 void FitClientsToFileLimit(config::Config* config);
 
+// 127.0.0.0/8, ::1, or an IPv4-mapped loopback address.
+bool IsLoopback(const asio::ip::address& addr);
+
 // Network counters for INFO stats.
 struct NetStats {
   uint64_t connections_received = 0;

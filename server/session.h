@@ -17,8 +17,9 @@ struct Session {
   std::string name;            // CLIENT SETNAME
   std::string lib_name;        // CLIENT SETINFO / HELLO ... SETNAME
   std::string lib_ver;
-  std::string addr;   // "ip:port" of the peer ("" in-process)
-  std::string laddr;  // "ip:port" of our side
+  std::string addr;       // "ip:port" of the peer ("" in-process)
+  std::string laddr;      // "ip:port" of our side
+  bool loopback = false;  // the peer is on a loopback address ("local" in security options)
   int64_t created_ms = 0;
   int64_t last_interaction_ms = 0;
   std::string_view last_command;   // full name of the last command (points into the table)
@@ -43,5 +44,11 @@ struct Session {
   uint64_t write_count = 0;            // effects this session caused
   uint64_t last_write_offset = 0;      // offset of the latest one
 };
+
+// Whether a security level option ("no" | "yes" | "local", e.g. security.enable_debug_command)
+// lets this client in.
+inline bool AccessAllowed(std::string_view level, const Session& session) {
+  return level == "yes" || (level == "local" && session.loopback);
+}
 
 }  // namespace tidekv::server

@@ -1,6 +1,7 @@
 #include "trace/format.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -506,11 +507,38 @@ Writer::~Writer() {
   if (fd_ >= 0) ::close(fd_);
 }
 
+Status CheckReplaceable(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) {
+    if (errno == ENOENT) return Status::Ok();
+    if (errno == ELOOP) {
+      return Status::InvalidArgument(path +
+                                     " is a symbolic link: a trace is never written "
+                                     "through one");
+    }
+    return Status::IOError(path + ": cannot open: " + ErrnoText());
+  }
+  struct stat st {};
+  char magic[8] = {};
+  const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  const ssize_t n = regular ? ::pread(fd, magic, sizeof magic, 0) : -1;
+  ::close(fd);
+  const bool trace = n == 0 || (n == static_cast<ssize_t>(sizeof magic) &&
+                                std::string_view(magic, sizeof magic) == kMagic);
+  if (!regular || !trace) {
+    return Status::InvalidArgument(path +
+                                   " exists and is not a trace file: tidekv does not overwrite it");
+  }
+  return Status::Ok();
+}
+
 Result<std::unique_ptr<Writer>> Writer::Create(const std::string& path, const Header& header) {
   std::unique_ptr<Writer> writer(new Writer());
   writer->path_ = path;
-  // Owner-only: a trace holds every argument clients sent, passwords (AUTH) included.
-  writer->fd_ = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
+  if (Status s = CheckReplaceable(path); !s.ok()) return s;
+  // Owner-only: a trace holds every argument clients sent, passwords (AUTH) included. Never
+  // through a symbolic link, which could point anywhere.
+  writer->fd_ = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (writer->fd_ < 0) {
     return Status::IOError(path + ": cannot create trace file: " + ErrnoText());
   }

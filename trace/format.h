@@ -148,6 +148,11 @@ class Reader {
 // each Append is written with write(2) before it returns. After a failed write the file
 // may end inside a record, so every later Append and Flush returns that first error
 // instead of writing after it. Errors name the path and the errno text.
+// Whether a trace may be written at path (a new trace, or a rotation onto it): it does not
+// exist, or it is an empty regular file or a trace file, and it is not a symbolic link.
+// Anything else was not created by tidekv and is never overwritten (InvalidArgument).
+Status CheckReplaceable(const std::string& path);
+
 class Writer {
  public:
   // Creates (truncates) path and writes the header.

@@ -151,6 +151,8 @@ RecorderStats Recorder::stats() const {
 
 Status Recorder::Rotate() {
   writer_.reset();
+  // The rename replaces <path>.1: only when that is an earlier trace, never another file.
+  if (Status s = CheckReplaceable(options_.path + ".1"); !s.ok()) return s;
   std::error_code ec;
   fs::rename(options_.path, options_.path + ".1", ec);
   if (ec) return Status::IOError(fmt::format("rotate {}: {}", options_.path, ec.message()));

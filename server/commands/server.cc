@@ -130,6 +130,12 @@ void ConfigSet(CommandContext& ctx) {
           "ERR CONFIG SET failed (possibly related to argument '{}') - can't set immutable config",
           ctx.arg(i)));
     }
+    if (opt->protected_config &&
+        !AccessAllowed(ctx.engine.config().enable_protected_configs, ctx.session)) {
+      return ctx.Error(fmt::format(
+          "ERR CONFIG SET failed (possibly related to argument '{}') - can't set protected config",
+          ctx.arg(i)));
+    }
     if (Status s = config::SetOption(&updated, *opt, ctx.arg(i + 1)); !s.ok()) {
       return ctx.Error(fmt::format("ERR CONFIG SET failed (possibly related to argument '{}') - {}",
                                    ctx.arg(i), s.message()));
@@ -312,9 +318,14 @@ void DebugDigestValue(CommandContext& ctx) {
 }
 
 void DebugSleep(CommandContext& ctx) {
+  // Blocks the loop on purpose (tests use it to simulate a busy server), so it is bounded:
+  // nothing, not even SHUTDOWN or SIGTERM, is served while it sleeps.
+  constexpr long double kMaxSeconds = 60;
   auto seconds = ParseLongDouble(ctx.arg(2));
   if (!seconds || *seconds < 0) return ctx.Error(err::kNotFloat);
-  // Blocks the loop on purpose: tests use it to simulate a busy server.
+  if (*seconds > kMaxSeconds) {
+    return ctx.Error("ERR DEBUG SLEEP takes at most 60 seconds (it blocks the whole server)");
+  }
   std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(*seconds * 1e6)));
   ctx.reply.Ok();
 }
@@ -388,7 +399,7 @@ void RegisterServerCommands(CommandTable& table) {
              .syntax = ""});
   table.Add({.name = "shutdown",
              .arity = -1,
-             .flags = F::kAdmin | F::kNoAuth | F::kStale | F::kLoading,
+             .flags = F::kAdmin | F::kStale | F::kLoading,
              .handler = Shutdown,
              .group = "server",
              .since = "1.0.0",
@@ -477,6 +488,7 @@ void RegisterServerCommands(CommandTable& table) {
 
   CommandSpec& debug = table.Add({.name = "debug",
                                   .arity = -2,
+                                  .flags = F::kAdmin | F::kProtected,
                                   .group = "server",
                                   .since = "1.0.0",
                                   .summary = "A container for debugging commands.",
@@ -484,42 +496,42 @@ void RegisterServerCommands(CommandTable& table) {
                                   .flat_in_redis = true});
   table.AddSubcommand(debug, {.name = "digest",
                               .arity = 2,
-                              .flags = F::kAdmin | F::kStale | F::kLoading,
+                              .flags = F::kAdmin | F::kProtected | F::kStale | F::kLoading,
                               .handler = DebugDigest,
                               .summary = "Returns a digest of the whole dataset.",
                               .complexity = "O(N) where N is the number of keys",
                               .syntax = ""});
   table.AddSubcommand(debug, {.name = "digest-value",
                               .arity = -2,
-                              .flags = F::kAdmin | F::kStale | F::kLoading,
+                              .flags = F::kAdmin | F::kProtected | F::kStale | F::kLoading,
                               .handler = DebugDigestValue,
                               .summary = "Returns digests of the values of keys.",
                               .complexity = "O(N) where N is the number of keys",
                               .syntax = "[key [key ...]]"});
   table.AddSubcommand(debug, {.name = "reload",
                               .arity = 2,
-                              .flags = F::kAdmin | F::kLoading,
+                              .flags = F::kAdmin | F::kProtected | F::kLoading,
                               .handler = DebugReload,
                               .summary = "Seals, empties the keyspace and recovers it from disk.",
                               .complexity = "O(N) where N is the number of keys",
                               .syntax = ""});
   table.AddSubcommand(debug, {.name = "sleep",
                               .arity = 3,
-                              .flags = F::kAdmin | F::kStale | F::kLoading,
+                              .flags = F::kAdmin | F::kProtected | F::kStale | F::kLoading,
                               .handler = DebugSleep,
                               .summary = "Blocks the server for a while.",
                               .complexity = "O(1)",
                               .syntax = "seconds"});
   table.AddSubcommand(debug, {.name = "set-active-expire",
                               .arity = 3,
-                              .flags = F::kAdmin | F::kStale | F::kLoading,
+                              .flags = F::kAdmin | F::kProtected | F::kStale | F::kLoading,
                               .handler = DebugSetActiveExpire,
                               .summary = "Turns the active expiry cycle on or off.",
                               .complexity = "O(1)",
                               .syntax = "0 | 1"});
   table.AddSubcommand(debug, {.name = "help",
                               .arity = 2,
-                              .flags = F::kStale | F::kLoading,
+                              .flags = F::kProtected | F::kStale | F::kLoading,
                               .handler = DebugHelp,
                               .summary = "Returns helpful text about the different subcommands.",
                               .complexity = "O(1)",

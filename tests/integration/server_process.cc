@@ -276,8 +276,12 @@ std::string InfoField(const std::string& info, const std::string& field) {
 ServerProcess::ServerProcess(std::vector<std::string> args) {
   const std::filesystem::path data = dir() / "data";
   const std::filesystem::path log = dir() / "server.stderr";
-  std::vector<std::string> argv = {ServerBinary(), "--port", "0",        "--dir",
-                                   data.string(),  "--bind", "127.0.0.1"};
+  // DEBUG DIGEST compares datasets in most tests; a test of the default passes
+  // --security.enable_debug_command no after it (the last flag wins).
+  std::vector<std::string> argv = {
+      ServerBinary(), "--port", "0",         "--dir",
+      data.string(),  "--bind", "127.0.0.1", "--security.enable_debug_command",
+      "yes"};
   argv.insert(argv.end(), args.begin(), args.end());
 
   int out_pipe[2];

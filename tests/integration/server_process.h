@@ -110,9 +110,10 @@ std::string InfoField(const std::string& info, const std::string& field);
 
 class ServerProcess {
  public:
-  // Starts tidekv-server --port 0 --dir <own temp dir> --bind 127.0.0.1 plus `args` (a later
-  // --bind in `args` wins) and waits for its ready line; throws with the server's stderr if
-  // it exits or stays silent past kStartTimeout.
+  // Starts tidekv-server --port 0 --dir <own temp dir> --bind 127.0.0.1
+  // --security.enable_debug_command yes plus `args` (a later flag in `args` wins) and waits
+  // for its ready line; throws with the server's stderr if it exits or stays silent past
+  // kStartTimeout.
   explicit ServerProcess(std::vector<std::string> args = {});
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;

@@ -553,7 +553,8 @@ TEST_CASE("damaged trace files are refused or cut at the torn tail", "[integrati
 TEST_CASE("CONFIG SET trace.enabled turns tracing on and off at runtime", "[integration][trace]") {
   TempDir dir;
   const fs::path trace = dir.path() / "runtime.trace";
-  ServerProcess server;
+  // trace.path names a file outside the data directory: an operator must allow that.
+  ServerProcess server({"--security.enable_protected_configs", "local"});
   RedisConnection c = server.Connect();
   std::string info = InfoText(c.get(), "trace");
   CHECK(InfoField(info, "trace_enabled") == "0");
@@ -594,7 +595,7 @@ TEST_CASE("CONFIG SET trace.enabled turns tracing on and off at runtime", "[inte
 
 TEST_CASE("trace.max_bytes stops or rotates the trace", "[integration][trace]") {
   TempDir dir;
-  ServerProcess server;
+  ServerProcess server({"--security.enable_protected_configs", "local"});
   RedisConnection c = server.Connect();
   const std::string value(100, 'x');
   // The writer checks the size between batches of records: a file may end up to one record

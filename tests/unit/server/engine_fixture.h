@@ -17,7 +17,10 @@ namespace tidekv::server {
 
 class EngineFixture {
  public:
-  EngineFixture() : engine_(config_, clock_) { session_.id = engine_.NextSessionId(); }
+  // DEBUG (DIGEST, SET-ACTIVE-EXPIRE) is how the unit tests look inside: allowed here.
+  EngineFixture() : config_(DebugAllowed()), engine_(config_, clock_) {
+    session_.id = engine_.NextSessionId();
+  }
 
   // Runs one command; returns its RESP reply ("+OK\r\n", ":1\r\n", "$-1\r\n", ...).
   std::string Run(std::initializer_list<std::string_view> argv) {
@@ -41,6 +44,11 @@ class EngineFixture {
   config::Config& config() { return config_; }
 
  private:
+  static config::Config DebugAllowed() {
+    config::Config c;
+    c.enable_debug_command = "yes";
+    return c;
+  }
   ManualClock clock_;
   config::Config config_;
   Engine engine_;

@@ -1,8 +1,10 @@
 // Writer and Reader against real files: block-crossing streams, torn tails, damaged files.
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <csignal>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -360,21 +362,46 @@ TEST_CASE("writer errors name the path", "[trace][writer]") {
     CHECK(writer.status().message() ==
           path + ": cannot create trace file: No such file or directory");
   }
-  SECTION("a full device") {
-    if (!std::filesystem::exists("/dev/full")) return;
-    auto writer = Writer::Create("/dev/full", SampleHeader());
+  SECTION("a write that fails") {
+    // A file size limit below the header makes the first write fail (EFBIG).
+    const std::string path = dir.File("small.trace");
+    rlimit old{};
+    REQUIRE(getrlimit(RLIMIT_FSIZE, &old) == 0);
+    auto* const previous = std::signal(SIGXFSZ, SIG_IGN);
+    rlimit small = old;
+    small.rlim_cur = 8;
+    REQUIRE(setrlimit(RLIMIT_FSIZE, &small) == 0);
+    auto writer = Writer::Create(path, SampleHeader());
+    setrlimit(RLIMIT_FSIZE, &old);
+    std::signal(SIGXFSZ, previous);
     REQUIRE_FALSE(writer.ok());
     CHECK(writer.status().code() == StatusCode::kIOError);
-    CHECK(writer.status().message() ==
-          "/dev/full: cannot write trace file at byte 0: No space left on device");
+    CHECK(writer.status().message().rfind(path + ": cannot write trace file at byte ", 0) == 0);
   }
-  SECTION("truncates an existing file") {
+  SECTION("truncates an earlier trace") {
     const std::string path = dir.File("old.trace");
-    WriteFileBytes(path, std::string(10'000, 'z'));
+    WriteFileBytes(path, EncodeHeader(SampleHeader()) + std::string(10'000, 'z'));
     auto writer = Writer::Create(path, SampleHeader());
     REQUIRE(writer.ok());
     CHECK(ReadFileBytes(path) == EncodeHeader(SampleHeader()));
     CHECK((*writer)->bytes() == EncodeHeader(SampleHeader()).size());
+  }
+  SECTION("never overwrites a file that is not a trace, nor follows a symlink") {
+    const std::string path = dir.File("authorized_keys");
+    WriteFileBytes(path, "ssh-ed25519 AAAA precious\n");
+    auto writer = Writer::Create(path, SampleHeader());
+    REQUIRE_FALSE(writer.ok());
+    CHECK(writer.status().message() ==
+          path + " exists and is not a trace file: tidekv does not overwrite it");
+    const std::string link = dir.File("link.trace");
+    std::filesystem::create_symlink(dir.File("elsewhere.trace"), link);
+    auto through = Writer::Create(link, SampleHeader());
+    REQUIRE_FALSE(through.ok());
+    CHECK(through.status().message().find("symbolic link") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(dir.File("elsewhere.trace")));
+    CHECK(ReadFileBytes(path) == "ssh-ed25519 AAAA precious\n");
+    CHECK(CheckReplaceable(dir.File("absent")).ok());
+    CHECK_FALSE(CheckReplaceable(path).ok());
   }
 }
 

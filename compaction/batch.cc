@@ -19,6 +19,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include "common/crc32c.h"
+
 namespace tidekv::compaction {
 namespace {
 
@@ -183,6 +185,20 @@ std::pair<int, std::string_view> SplitBatchKey(std::string_view batch_key) {
   return {db, batch_key.substr(kDbBytes)};
 }
 
+uint32_t ContentCrc(uint32_t crc, std::string_view batch_key, std::string_view encoded_state) {
+  // Lengths first, so that moving bytes between a key and its state changes the sum.
+  char lengths[8];
+  const auto k = static_cast<uint32_t>(batch_key.size());
+  const auto v = static_cast<uint32_t>(encoded_state.size());
+  for (int i = 0; i < 4; i++) {
+    lengths[i] = static_cast<char>((k >> (8 * i)) & 0xFF);
+    lengths[4 + i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+  }
+  crc = Crc32c(std::string_view(lengths, sizeof lengths), crc);
+  crc = Crc32c(batch_key, crc);
+  return Crc32c(encoded_state, crc);
+}
+
 std::string BatchMeta::FileName() const {
   char name[64];
   std::snprintf(name, sizeof(name), "batch-%020" PRIu64 ".sst", id);
@@ -240,6 +256,7 @@ Status BatchWriter::Add(std::string_view batch_key, std::string_view encoded_sta
   if (!s.ok()) return FromRocks(s, "write batch", impl_->path);
   impl_->last_key.assign(batch_key);
   entries_++;
+  content_crc_ = ContentCrc(content_crc_, batch_key, encoded_state);
   return Status::Ok();
 }
 
@@ -349,7 +366,7 @@ const std::string& BatchReader::path() const { return impl_->path; }
 
 Result<BatchMeta> MergeBatches(const std::string& older_path, const std::string& newer_path,
                                const std::string& out_path, const BatchMeta& result_template,
-                               bool into_oldest, int64_t now_ms) {
+                               bool into_oldest) {
   // No up-front VerifyChecksum: the merge reads every block once with checksums verified,
   // so a corrupt input fails the merge without reading the files twice.
   auto older = BatchReader::Open(older_path, /*verify=*/false);
@@ -362,14 +379,12 @@ Result<BatchMeta> MergeBatches(const std::string& older_path, const std::string&
   BatchReader& a = **older;
   BatchReader& b = **newer;
   BatchWriter& w = **out;
-  // Only a merge into the oldest batch may forget a key: elsewhere a tombstone or an expired
-  // state still shadows an older value of the key.
-  auto keep = [&](std::string_view state) {
-    if (!into_oldest) return true;
-    if (IsTombstone(state)) return false;
-    const int64_t expire = ExpireAtOf(state);
-    return !(expire > 0 && expire <= now_ms);
-  };
+  // Only a merge into the oldest batch may forget a key, and only a deleted one: elsewhere a
+  // tombstone still shadows an older value of the key. An expired state stays: recovery
+  // replays the log over the batches as of the time the frames ran, when a later logged
+  // write (EXPIRE, INCR) may still have found the key alive; the server's own deletion of
+  // it (a DEL, i.e. a tombstone in a later batch) is what removes it.
+  auto keep = [&](std::string_view state) { return !into_oldest || !IsTombstone(state); };
   auto emit = [&](std::string_view key, std::string_view state) {
     return keep(state) ? w.Add(key, state) : Status::Ok();
   };
@@ -404,6 +419,7 @@ Result<BatchMeta> MergeBatches(const std::string& older_path, const std::string&
   BatchMeta merged = result_template;
   merged.bytes = *bytes;
   merged.entries = entries;
+  merged.content_crc = w.content_crc();
   return merged;
 }
 

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -51,9 +52,16 @@ struct BatchMeta {
   uint32_t level = 0;  // sealed batches start at 0; merges may raise it
   uint64_t bytes = 0;  // file size
   uint64_t entries = 0;
+  // ContentCrc of every entry, in order (nullopt: not recorded, in manifests written before
+  // format 2). Ties the file to the manifest that names it: a valid batch of another
+  // directory with the same name, size and count is still told apart.
+  std::optional<uint32_t> content_crc;
   std::string FileName() const;  // "batch-<id, 20 digits>.sst"
   bool operator==(const BatchMeta&) const = default;
 };
+
+// The running checksum of a batch's entries: fed each (key, encoded state) in file order.
+uint32_t ContentCrc(uint32_t crc, std::string_view batch_key, std::string_view encoded_state);
 
 class BatchWriter {
  public:
@@ -67,12 +75,14 @@ class BatchWriter {
   // A writer destroyed before a successful Finish removes its partial file.
   Result<uint64_t> Finish();
   uint64_t entries() const { return entries_; }
+  uint32_t content_crc() const { return content_crc_; }  // of the entries added so far
 
  private:
   BatchWriter() = default;
   struct Impl;
   std::unique_ptr<Impl> impl_;
   uint64_t entries_ = 0;
+  uint32_t content_crc_ = 0;
 };
 
 class BatchReader {
@@ -103,13 +113,14 @@ class BatchReader {
 
 // Merges two adjacent batches into one file at out_path: for a key in both, the newer
 // state wins. With into_oldest (older is the spine's oldest batch, so nothing older can be
-// shadowed), tombstones and states with 0 < expire_at <= now_ms are dropped. Streams through
+// shadowed), tombstones are dropped; expired states are kept (the log replayed over the
+// batches may still refer to them; the DEL that removes them drops them later). Streams through
 // both inputs: memory is bounded by the readers' block buffers, not by the batch sizes.
 // Returns the merged batch's meta: result_template (id, level, [older.lower, newer.upper))
-// with bytes and entries filled in; the caller then sets the level with Spine::MergedLevel.
-// On error, out_path is removed and the inputs are untouched.
+// with bytes, entries and content_crc filled in; the caller then sets the level with
+// Spine::MergedLevel. On error, out_path is removed and the inputs are untouched.
 Result<BatchMeta> MergeBatches(const std::string& older_path, const std::string& newer_path,
                                const std::string& out_path, const BatchMeta& result_template,
-                               bool into_oldest, int64_t now_ms);
+                               bool into_oldest);
 
 }  // namespace tidekv::compaction

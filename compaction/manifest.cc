@@ -8,11 +8,12 @@ namespace tidekv::compaction {
 namespace {
 
 constexpr std::string_view kMagic{"TKMF", 4};
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
 // magic, version, next batch id, count.
 constexpr size_t kHeaderBytes = 4 + 4 + 8 + 4;
-// id, lower, upper, level, bytes, entries.
-constexpr size_t kBatchBytes = 8 + 8 + 8 + 4 + 8 + 8;
+// id, lower, upper, level, bytes, entries; format 2 adds: has content crc (u8), crc (u32).
+constexpr size_t kBatchBytesV1 = 8 + 8 + 8 + 4 + 8 + 8;
+constexpr size_t kBatchBytes = kBatchBytesV1 + 1 + 4;
 constexpr size_t kCrcBytes = 4;
 
 void PutFixed32(std::string& out, uint32_t v) {
@@ -27,6 +28,7 @@ void PutFixed64(std::string& out, uint64_t v) {
 class FieldReader {
  public:
   explicit FieldReader(std::string_view bytes) : p_(bytes.data()) {}
+  uint8_t U8() { return static_cast<uint8_t>(Take(1)); }
   uint32_t U32() { return static_cast<uint32_t>(Take(4)); }
   uint64_t U64() { return Take(8); }
 
@@ -58,6 +60,8 @@ std::string EncodeManifest(const Manifest& manifest) {
     PutFixed32(out, b.level);
     PutFixed64(out, b.bytes);
     PutFixed64(out, b.entries);
+    out.push_back(b.content_crc ? '\1' : '\0');
+    PutFixed32(out, b.content_crc.value_or(0));
   }
   PutFixed32(out, Crc32c(out));
   return out;
@@ -73,13 +77,16 @@ Result<Manifest> DecodeManifest(std::string_view bytes) {
   }
   FieldReader in(bytes.substr(kMagic.size()));
   const uint32_t version = in.U32();
-  if (version != kVersion) return Bad("unknown format version " + std::to_string(version));
+  if (version != 1 && version != kVersion) {
+    return Bad("unknown format version " + std::to_string(version));
+  }
+  const size_t batch_bytes = version == 1 ? kBatchBytesV1 : kBatchBytes;
   Manifest manifest;
   manifest.next_batch_id = in.U64();
   const uint64_t count = in.U32();
   // Sized from the count before the CRC is checked, so that a short buffer is reported as
   // truncated rather than as a CRC mismatch; the count is 32-bit, so this cannot overflow.
-  const uint64_t want = kHeaderBytes + count * kBatchBytes + kCrcBytes;
+  const uint64_t want = kHeaderBytes + count * batch_bytes + kCrcBytes;
   if (bytes.size() < want) {
     return Bad("truncated: " + std::to_string(bytes.size()) + " bytes, " + std::to_string(count) +
                " batches need " + std::to_string(want));
@@ -102,6 +109,14 @@ Result<Manifest> DecodeManifest(std::string_view bytes) {
     b.level = in.U32();
     b.bytes = in.U64();
     b.entries = in.U64();
+    if (version >= 2) {
+      const uint8_t has_crc = in.U8();
+      const uint32_t crc = in.U32();
+      if (has_crc > 1 || (has_crc == 0 && crc != 0)) {
+        return Bad("batch " + std::to_string(i) + " has a malformed content checksum field");
+      }
+      if (has_crc == 1) b.content_crc = crc;
+    }
     const std::string which = "batch " + std::to_string(i) + " (id " + std::to_string(b.id) + ")";
     if (b.lower > b.upper) return Bad(which + " has lower > upper");
     if (i > 0 && manifest.batches.back().upper != b.lower) {

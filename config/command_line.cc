@@ -135,6 +135,10 @@ const std::vector<GeneralFlag>& GeneralFlags() {
       {"replicaof", 0, "HOST:PORT", "replication.replicaof",
        "Same as --replication.replicaof: start as a replica of that primary."},
       {"dump-config", 0, "", "", "Print the effective configuration as a TOML file, then exit."},
+      {"accept-data-loss", 0, "", "",
+       "Start even when the data directory shows that acknowledged writes were lost (a "
+       "missing or damaged log); what is lost is logged at ERROR. For one start after a "
+       "disaster, never routinely."},
       {"help", 'h', "", "", "Print this help, then exit."},
       {"version", 0, "", "", "Print the version, then exit."},
   };
@@ -200,6 +204,10 @@ Result<CommandLine> ParseCommandLine(int argc, const char* const* argv) {
     if (flag.string_key == "config") continue;
     if (flag.string_key == "dump-config") {
       result.dump_config = true;
+      continue;
+    }
+    if (flag.string_key == "accept-data-loss") {
+      result.accept_data_loss = true;
       continue;
     }
     const OptionSpec* option = OptionForFlag(flag.string_key);

@@ -169,7 +169,10 @@ struct CommandLine {
   bool help = false;         // --help: usage() text should be printed, then exit 0
   bool version = false;      // --version
   bool dump_config = false;  // --dump-config: print RenderToml(config, true), then exit 0
-  std::string usage;         // the help text
+  // --accept-data-loss: start even when the data directory proves that acknowledged writes
+  // are missing (a damaged or deleted log); a flag for one start, never an option in a file.
+  bool accept_data_loss = false;
+  std::string usage;  // the help text
 };
 
 // tidekv-server [--config FILE] [--port N] [--bind ADDR] [--dir DIR] [--loglevel L]

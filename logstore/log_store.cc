@@ -144,6 +144,10 @@ rocksdb::DBOptions MakeDbOptions(const LogStoreOptions& options) {
   // Old WAL files are freed only once every family's memtable holding their data flushed;
   // truncated frames would otherwise keep up to this much WAL on disk.
   o.max_total_wal_size = 64ull << 20;
+  // Open replays the WAL into memtables and keeps the WAL files (they are freed by later
+  // flushes, as any other): a start that then refuses leaves them exactly as they were,
+  // and a WAL copied from elsewhere can still be named.
+  o.avoid_flush_during_recovery = true;
   o.keep_log_file_num = 4;
   o.max_log_file_size = 16ull << 20;
   o.bytes_per_sync = 1ull << 20;
@@ -235,10 +239,29 @@ Result<std::unique_ptr<LogStore>> LogStore::Open(const std::string& dir,
   if (report == nullptr) report = &local;
   *report = OpenReport{};
   const std::string path = dir + "/log";
+  bool existing = true;
   if (options.create_if_missing) {
     std::error_code ec;
     std::filesystem::create_directories(path, ec);
     if (ec) return Status::IOError("log store " + path + ": cannot create: " + ec.message());
+    // RocksDB creates a new, empty database where CURRENT is missing, and then deletes the
+    // files the new one does not reference: the old WAL and tables, i.e. the log. Only an
+    // empty directory is a new log store.
+    const bool has_current = std::filesystem::exists(path + "/CURRENT", ec);
+    bool has_files = false;
+    for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (name != "LOCK" && !name.starts_with("OPTIONS-") && !name.starts_with("LOG")) {
+        has_files = true;
+      }
+    }
+    if (!has_current && has_files) {
+      return Status::Corruption("log store " + path + ": " + path +
+                                "/CURRENT is missing but the directory holds log files; "
+                                "refusing to open it as a new, empty log store (" +
+                                DescribeFiles(path) + ")");
+    }
+    existing = has_current;
   }
 
   // RocksDB drops a torn WAL record without a word: look for one first, to report it.
@@ -253,12 +276,17 @@ Result<std::unique_ptr<LogStore>> LogStore::Open(const std::string& dir,
   store->path_ = path;
   store->impl_ = std::make_unique<Impl>();
   Impl& impl = *store->impl_;
-  rocksdb::Status s =
-      rocksdb::DB::Open(MakeDbOptions(options), path, families, &impl.handles, &impl.db);
+  rocksdb::DBOptions db_options = MakeDbOptions(options);
+  // Families are created with a new store only: an existing one that lacks them lost part
+  // of its MANIFEST, and must not open as if empty.
+  db_options.create_missing_column_families = !existing;
+  rocksdb::Status s = rocksdb::DB::Open(db_options, path, families, &impl.handles, &impl.db);
   if (!s.ok()) {
     impl.handles.clear();
     impl.db = nullptr;
-    return Convert(s, path, "open");
+    const Status opened = Convert(s, path, "open");
+    // RocksDB's messages name files by number, or not at all: list what is there.
+    return Status(opened.code(), opened.message() + " (" + DescribeFiles(path) + ")");
   }
   impl.default_cf = impl.handles[0];
   impl.frames = impl.handles[1];
@@ -268,7 +296,9 @@ Result<std::unique_ptr<LogStore>> LogStore::Open(const std::string& dir,
                             {{"write_buffer_size", std::to_string(options.write_buffer_size)}});
     if (!s.ok()) return Convert(s, path, "setting the frames write buffer size");
   }
-  if (Status st = store->Recover(options, report); !st.ok()) return st;
+  if (Status st = store->Recover(options, report); !st.ok()) {
+    return Status(st.code(), st.message() + " (" + DescribeFiles(path) + ")");
+  }
   if (wal_tail.torn) {
     report->dropped_torn_tail = true;
     if (!report->torn_tail_detail.empty()) report->torn_tail_detail += "; ";
@@ -670,6 +700,68 @@ uint64_t LogStore::MemoryUsage() const {
     if (impl_->db->GetIntProperty(cf, "rocksdb.estimate-table-readers-mem", &v)) total += v;
   }
   return total;
+}
+
+Result<std::optional<std::vector<std::optional<std::string>>>> LogStore::PeekMeta(
+    const std::string& dir, const std::vector<std::string>& names) {
+  using Values = std::vector<std::optional<std::string>>;
+  const std::string path = dir + "/log";
+  std::error_code ec;
+  if (!std::filesystem::exists(path + "/CURRENT", ec)) return std::optional<Values>();
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, MakeMetaOptions()},
+      {kFramesFamily, MakeFramesOptions()},
+      {kMetaFamily, MakeMetaOptions()},
+  };
+  rocksdb::DBOptions options = MakeDbOptions(LogStoreOptions{});
+  options.create_if_missing = false;
+  options.create_missing_column_families = false;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::OpenForReadOnly(options, path, families, &handles, &raw);
+  if (!s.ok()) {
+    const Status opened = Convert(s, path, "open");
+    return Status(opened.code(), opened.message() + " (" + DescribeFiles(path) + ")");
+  }
+  std::unique_ptr<rocksdb::DB> db(raw);
+  Values values;
+  Status status;
+  for (const std::string& name : names) {
+    std::string value;
+    rocksdb::Status g = db->Get(rocksdb::ReadOptions(), handles[2], name, &value);
+    if (g.IsNotFound()) {
+      values.emplace_back();
+    } else if (!g.ok()) {
+      status = Convert(g, path, "reading meta " + name);
+      break;
+    } else {
+      values.emplace_back(std::move(value));
+    }
+  }
+  for (rocksdb::ColumnFamilyHandle* h : handles)
+    db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  db->Close().PermitUncheckedError();
+  if (!status.ok()) return status;
+  return std::optional<Values>(std::move(values));
+}
+
+std::string LogStore::DescribeFiles(const std::string& log_dir) {
+  std::vector<std::pair<std::string, uintmax_t>> files;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(log_dir, ec)) {
+    std::error_code size_ec;
+    const uintmax_t size = entry.is_regular_file(size_ec) ? entry.file_size(size_ec) : 0;
+    files.emplace_back(entry.path().filename().string(), size);
+  }
+  if (ec) return log_dir + ": " + ec.message();
+  std::sort(files.begin(), files.end());
+  std::string out = "files in " + log_dir + ":";
+  if (files.empty()) out += " none";
+  for (size_t i = 0; i < files.size(); i++) {
+    out += (i == 0 ? " " : ", ") + log_dir + "/" + files[i].first + " (" +
+           std::to_string(files[i].second) + " bytes)";
+  }
+  return out;
 }
 
 uint64_t LogStore::FlushesPending() const {

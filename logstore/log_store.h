@@ -88,6 +88,16 @@ class LogStore {
  public:
   static Result<std::unique_ptr<LogStore>> Open(const std::string& dir,
                                                 const LogStoreOptions& options, OpenReport* report);
+  // Reads meta values of the log store in <dir>/log without changing anything on disk
+  // (RocksDB opened read-only: no WAL replayed into new files, no file deleted), so that a
+  // caller can decide whether the store may be opened for writing at all: a read-write open
+  // deletes files its MANIFEST does not reference. nullopt for a store that does not exist
+  // yet; errors (naming the files) for one RocksDB cannot open.
+  static Result<std::optional<std::vector<std::optional<std::string>>>> PeekMeta(
+      const std::string& dir, const std::vector<std::string>& names);
+  // The files of a log store directory with their sizes, for messages that must name what
+  // may be damaged ("<dir>/log: CURRENT (16 bytes), MANIFEST-000005 (176 bytes), ...").
+  static std::string DescribeFiles(const std::string& log_dir);
   ~LogStore();
   LogStore(const LogStore&) = delete;
   LogStore& operator=(const LogStore&) = delete;

@@ -59,6 +59,13 @@ const CommandSpec* CommandTable::Find(std::string_view name) const {
   return it == by_name_.end() ? nullptr : it->second.get();
 }
 
+const CommandSpec* CommandTable::Resolve(std::span<const std::string_view> argv) const {
+  if (argv.empty()) return nullptr;
+  const CommandSpec* spec = Find(argv[0]);
+  if (spec == nullptr || !spec->is_container() || argv.size() < 2) return spec;
+  return spec->FindSubcommand(argv[1]);
+}
+
 void CommandTable::ResetStats() const {
   for (const CommandSpec* c : ordered_) {
     c->stats = {};

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -87,6 +88,9 @@ class CommandTable {
 
   // Looks a command up by any-case name. nullptr when unknown.
   const CommandSpec* Find(std::string_view name) const;
+  // The row that runs argv: the command, or for a container called with a subcommand, the
+  // subcommand's row. nullptr when either is unknown.
+  const CommandSpec* Resolve(std::span<const std::string_view> argv) const;
 
   const std::vector<const CommandSpec*>& all() const { return ordered_; }
   size_t size() const { return ordered_.size(); }

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <thread>
 
+#include "common/files.h"
 #include "common/strings.h"
 #include "compaction/batch.h"
 #include "compaction/manifest.h"
@@ -26,22 +27,8 @@ namespace tidekv::server {
 
 namespace fs = std::filesystem;
 
-namespace internal {
-
-// Makes a rename in dir durable.
-void SyncDirectory(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
-}
-
-}  // namespace internal
-
 using internal::kManifestKey;
 using internal::kMaxChunkBytes;
-using internal::SyncDirectory;
 
 namespace {
 
@@ -80,294 +67,6 @@ Persistence::~Persistence() {
   Stop();
   DropDirty();
   if (lock_fd_ >= 0) ::close(lock_fd_);
-}
-
-Status Persistence::LockDirectory() {
-  std::error_code ec;
-  fs::create_directories(dir_, ec);
-  if (ec) return Status::IOError(fmt::format("data directory {}: {}", dir_, ec.message()));
-  const std::string path = dir_ + "/LOCK";
-  lock_fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lock_fd_ < 0) {
-    return Status::IOError(fmt::format("cannot open {}: {}", path, std::strerror(errno)));
-  }
-  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
-    char pid[32] = {0};
-    ssize_t n = ::pread(lock_fd_, pid, sizeof pid - 1, 0);
-    std::string holder = n > 0 ? std::string(pid, static_cast<size_t>(n)) : "unknown";
-    while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
-    return Status::Unavailable(fmt::format(
-        "data directory {} is in use by another tidekv-server (pid {}); each server needs its "
-        "own server.dir",
-        dir_, holder));
-  }
-  const std::string me = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(lock_fd_, 0) == 0) {
-    (void)!::pwrite(lock_fd_, me.data(), me.size(), 0);
-  }
-  return Status::Ok();
-}
-
-Status Persistence::Recover() {
-  const int64_t start = engine_.clock().MonotonicNs();
-  auto log = ModuleLogger("persistence");
-  if (Status s = LockDirectory(); !s.ok()) return s;
-  std::error_code ec;
-  fs::create_directories(batch_dir_, ec);
-  if (ec) return Status::IOError(fmt::format("{}: {}", batch_dir_, ec.message()));
-
-  logstore::OpenReport report;
-  auto opened = logstore::LogStore::Open(dir_, logstore::LogStoreOptions{}, &report);
-  if (!opened.ok()) return opened.status();
-  store_ = std::move(opened).value();
-  if (report.dropped_torn_tail) {
-    stats_.dropped_torn_tail = true;
-    log->warn("log store {}: dropped a torn final chunk: {}", store_->path(),
-              report.torn_tail_detail);
-  }
-
-  compaction::Manifest manifest;
-  auto stored = store_->ReadMeta(kManifestKey);
-  if (!stored.ok()) {
-    return Status::IOError(fmt::format("cannot read the manifest from {}: {}", store_->path(),
-                                       stored.status().message()));
-  }
-  if (const auto& bytes = stored.value()) {
-    auto decoded = compaction::DecodeManifest(*bytes);
-    if (!decoded.ok()) {
-      return Status::Corruption(fmt::format("manifest in {} is unreadable: {}", store_->path(),
-                                            decoded.status().message()));
-    }
-    manifest = std::move(decoded).value();
-  }
-  if (Status s = LoadIdentity(); !s.ok()) return s;
-  // A full sync that a crash interrupted left files in staging: they were never installed.
-  fs::remove_all(staging_dir(), ec);
-  spine_ = compaction::Spine(manifest.batches);
-  next_batch_id_ = manifest.next_batch_id;
-  log_base_ = manifest.batches.empty() ? report.first_offset : spine_.lower();
-
-  // Files of seals or merges a crash interrupted are not in the manifest: remove them.
-  for (const auto& file : fs::directory_iterator(batch_dir_, ec)) {
-    const std::string name = file.path().filename().string();
-    bool referenced =
-        std::any_of(manifest.batches.begin(), manifest.batches.end(),
-                    [&](const compaction::BatchMeta& b) { return b.FileName() == name; });
-    if (!referenced) {
-      log->info("removing {} (not in the manifest: left by an interrupted seal or merge)",
-                file.path().string());
-      fs::remove(file.path(), ec);
-    }
-  }
-
-  if (Status s = LoadBatches(); !s.ok()) return s;
-
-  const uint64_t replay_from = spine_.batches().empty() ? report.first_offset : spine_.upper();
-  if (store_->FirstOffset() > replay_from && store_->NextOffset() > store_->FirstOffset()) {
-    return Status::Corruption(fmt::format(
-        "log store {} starts at offset {} but the batches end at {}: frames are missing",
-        store_->path(), store_->FirstOffset(), replay_from));
-  }
-  next_offset_ = replay_from;
-  if (Status s = ReplayLog(); !s.ok()) return s;
-  next_offset_ = std::max(next_offset_, store_->NextOffset());
-  // The log must continue at our next offset: after spill mode (which logs nothing), or
-  // when the batches end past an emptied log, move the log's next offset up first.
-  if (store_->NextOffset() < next_offset_) {
-    if (Status s = store_->Reset(next_offset_, {}, true); !s.ok()) {
-      return Status::IOError(fmt::format("cannot move the log store {} to offset {}: {}",
-                                         store_->path(), next_offset_, s.message()));
-    }
-  }
-  durable_next_ = next_offset_;
-  stats_.recovery_ms = (engine_.clock().MonotonicNs() - start) / 1'000'000;
-  log->info("recovered {} keys from {} batches and {} log frames in {} ms (next offset {})",
-            engine_.keyspace().TotalKeys(), spine_.batches().size(), stats_.recovered_frames,
-            stats_.recovery_ms, next_offset_);
-  if (spill_) {
-    log->warn(
-        "logstore.mode = spill: writes are not logged; a restart loads what the last "
-        "SAVE/BGSAVE sealed ({})",
-        spine_.batches().empty() ? "no SAVE yet, so this start was empty"
-                                 : fmt::format("{} keys this time", stats_.recovered_batch_keys));
-  }
-  return Status::Ok();
-}
-
-namespace {
-
-// Batch loading runs as a pipeline: a reader thread opens each batch file (verifying its
-// checksums) and copies its entries into chunks, while the loop thread inserts the previous
-// chunk into the keyspace. At most kLoadQueue chunks wait, so memory stays bounded.
-struct LoadChunk {
-  size_t batch = 0;                                  // index in the spine
-  std::string bytes;                                 // keys and encoded states back to back
-  std::vector<std::pair<uint32_t, uint32_t>> sizes;  // (key bytes, state bytes) per entry
-  Status status;                                     // the reader's error for this batch
-  bool end = false;                                  // every batch was read
-};
-
-constexpr size_t kLoadQueue = 4;
-constexpr size_t kLoadChunkEntries = 16384;
-
-class LoadQueue {
- public:
-  // False when the consumer gave up (the reader stops).
-  bool Push(LoadChunk chunk) {
-    std::unique_lock<std::mutex> lock(mu_);
-    space_.wait(lock, [this] { return cancelled_ || chunks_.size() < kLoadQueue; });
-    if (cancelled_) return false;
-    chunks_.push_back(std::move(chunk));
-    ready_.notify_one();
-    return true;
-  }
-  LoadChunk Pop() {
-    std::unique_lock<std::mutex> lock(mu_);
-    ready_.wait(lock, [this] { return !chunks_.empty(); });
-    LoadChunk chunk = std::move(chunks_.front());
-    chunks_.pop_front();
-    space_.notify_one();
-    return chunk;
-  }
-  void Cancel() {
-    std::lock_guard<std::mutex> lock(mu_);
-    cancelled_ = true;
-    space_.notify_all();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable ready_;
-  std::condition_variable space_;
-  std::deque<LoadChunk> chunks_;
-  bool cancelled_ = false;
-};
-
-void ReadBatches(const std::vector<std::string>& paths, LoadQueue& queue) {
-  for (size_t i = 0; i < paths.size(); i++) {
-    LoadChunk chunk;
-    chunk.batch = i;
-    auto opened = compaction::BatchReader::Open(paths[i], /*verify=*/true);
-    if (!opened.ok()) {
-      chunk.status = Status::Corruption(
-          fmt::format("batch file {} is unreadable: {}", paths[i], opened.status().message()));
-      queue.Push(std::move(chunk));
-      return;
-    }
-    auto& reader = *opened.value();
-    for (reader.SeekToFirst(); reader.Valid(); reader.Next()) {
-      chunk.bytes.append(reader.key());
-      chunk.bytes.append(reader.value());
-      chunk.sizes.emplace_back(static_cast<uint32_t>(reader.key().size()),
-                               static_cast<uint32_t>(reader.value().size()));
-      if (chunk.sizes.size() >= kLoadChunkEntries) {
-        if (!queue.Push(std::move(chunk))) return;
-        chunk = LoadChunk{};
-        chunk.batch = i;
-      }
-    }
-    if (Status s = reader.status(); !s.ok()) {
-      chunk.status = Status::Corruption(fmt::format("batch file {}: {}", paths[i], s.message()));
-      queue.Push(std::move(chunk));
-      return;
-    }
-    if (!chunk.sizes.empty() && !queue.Push(std::move(chunk))) return;
-  }
-  LoadChunk end;
-  end.end = true;
-  queue.Push(std::move(end));
-}
-
-}  // namespace
-
-Status Persistence::LoadBatches() {
-  Keyspace& ks = engine_.keyspace();
-  const int64_t now = engine_.clock().NowMs();
-  std::vector<std::string> paths;
-  for (const compaction::BatchMeta& meta : spine_.batches()) paths.push_back(BatchPath(meta));
-  if (paths.empty()) return Status::Ok();
-  LoadQueue queue;
-  std::thread reader([&] { ReadBatches(paths, queue); });
-  auto finish = [&](Status status) {
-    queue.Cancel();
-    reader.join();
-    replaying_ = false;
-    return status;
-  };
-  replaying_ = true;
-  for (;;) {
-    LoadChunk chunk = queue.Pop();
-    if (!chunk.status.ok()) return finish(chunk.status);
-    if (chunk.end) break;
-    size_t pos = 0;
-    for (const auto& [key_size, state_size] : chunk.sizes) {
-      const std::string_view batch_key(chunk.bytes.data() + pos, key_size);
-      const std::string_view encoded(chunk.bytes.data() + pos + key_size, state_size);
-      pos += key_size + state_size;
-      auto [db_index, key] = compaction::SplitBatchKey(batch_key);
-      auto state = compaction::DecodeKeyState(encoded);
-      if (!state.ok() || db_index < 0 || db_index >= ks.num_databases() ||
-          (!state->tombstone && state->type != static_cast<uint8_t>(ValueType::kString))) {
-        return finish(
-            Status::Corruption(fmt::format("batch file {}: bad entry for key '{}' in db {}",
-                                           paths[chunk.batch], key.substr(0, 64), db_index)));
-      }
-      Database& db = ks.db(db_index);
-      if (state->tombstone || (state->expire_at_ms != 0 && state->expire_at_ms <= now)) {
-        // Deleted, or expired by now: never resurrected by an older batch's value either,
-        // because batches load oldest first and this state replaces it.
-        if (Entry* e = db.Peek(key, INT64_MIN)) db.Erase(e);
-        continue;
-      }
-      Entry* e = db.Peek(key, INT64_MIN);
-      if (e == nullptr) e = db.Insert(key, now, state->value.size());
-      e->SetString(state->value);
-      db.SetExpire(e, state->expire_at_ms);
-      stats_.recovered_batch_keys++;
-    }
-  }
-  return finish(Status::Ok());
-}
-
-Status Persistence::ReplayLog() {
-  auto reader = store_->ReadFrom(next_offset_);
-  if (!reader.ok()) return reader.status();
-  Session replay;
-  replay.internal = true;
-  replay.applies_frames = true;
-  std::string scratch;
-  proto::ReplyBuilder reply(&scratch);
-  replaying_ = true;
-  for (;;) {
-    auto next = reader.value()->Next();
-    if (!next.ok()) {
-      replaying_ = false;
-      return next.status();
-    }
-    if (!next->has_value()) break;
-    proto::Frame frame;
-    std::string error;
-    if (proto::DecodeFrame(**next, &frame, &error) != proto::FrameStatus::kOk ||
-        frame.offset != next_offset_ || frame.argv.empty() ||
-        frame.db >= engine_.keyspace().num_databases()) {
-      replaying_ = false;
-      return Status::Corruption(
-          fmt::format("log store {}: frame at offset {} is invalid ({})", store_->path(),
-                      next_offset_, error.empty() ? "offset or database out of sequence" : error));
-    }
-    replay.db = frame.db;
-    scratch.clear();
-    engine_.Execute(replay, frame.argv, reply);
-    if (!scratch.empty() && scratch[0] == '-') {
-      ModuleLogger("persistence")
-          ->warn("replaying frame {} ({}) failed: {}", frame.offset, frame.argv[0],
-                 scratch.substr(1, scratch.size() - 3));
-    }
-    next_offset_++;
-    stats_.recovered_frames++;
-  }
-  replaying_ = false;
-  return Status::Ok();
 }
 
 void Persistence::Start() {
@@ -413,6 +112,11 @@ void Persistence::Stop() {
                    store_->CommitMeta({{std::string(internal::kCleanStopKey), "1"}}, 0, true);
                !c.ok()) {
       ModuleLogger("persistence")->error("cannot record the clean stop: {}", c.message());
+    } else {
+      // Every frame is durable now: the next start must find all of them.
+      DirState state = committed_state_;
+      state.durable_offset = spill_ ? state.spine_upper : store_->NextOffset();
+      RecordCommitted(state);
     }
   }
   if (pool_ != nullptr) {
@@ -602,6 +306,7 @@ void Persistence::RequestSync(uint64_t durable_next) {
   // together share one fsync on the writer thread.
   writer_->SubmitMeta({}, 0, [this, alive, durable_next](const Status& s) {
     if (!s.ok()) return;  // the writer reports the error and retries
+    RecordSynced(durable_next);
     asio::post(io_, [this, alive, durable_next] {
       if (alive.lock() && *alive.lock()) OnDurable(durable_next);
     });
@@ -642,6 +347,11 @@ void Persistence::Cron(int64_t now_ms) {
   if (unsynced_ && config_.fsync == "everysec" && writer_ != nullptr &&
       now_ms - last_sync_request_ms_ >= 1000) {
     RequestSync(store_->NextOffset());
+  } else if (!spill_ && config_.fsync != "no" && writer_ != nullptr &&
+             now_ms - last_sync_request_ms_ >= 1000 && StateLagsBehind(durable_next_)) {
+    // STATE skipped a durable offset (it is written at most once a second): another sync,
+    // of nothing new, lets it catch up.
+    RequestSync(durable_next_);
   }
   const bool due = now_ms - last_seal_attempt_ms_ >= cfg.seal_interval_ms ||
                    dirty_bytes_ >= static_cast<uint64_t>(cfg.seal_dirty_bytes);
@@ -721,10 +431,11 @@ void Persistence::Seal(std::function<void(const Status&)> done) {
       } else {
         written.bytes = *bytes;
         written.entries = entries.size();
+        written.content_crc = writer.value()->content_crc();
         std::error_code ec;
         fs::rename(path + ".tmp", path, ec);
         if (ec) status = Status::IOError(fmt::format("rename {}: {}", path, ec.message()));
-        SyncDirectory(fs::path(path).parent_path().string());
+        if (status.ok()) status = SyncDirectory(fs::path(path).parent_path().string());
       }
     }
     asio::post(io_, [this, alive, written, status, entries = std::move(entries)] {
@@ -740,8 +451,6 @@ void Persistence::Seal(std::function<void(const Status&)> done) {
         return;
       }
       spine_.Append(written);
-      compaction::Manifest manifest{next_batch_id_, spine_.batches()};
-      std::weak_ptr<bool> alive2 = alive_;
       // The log below the batch goes, except what replicas that are behind still read
       // (bounded by logstore.retention_bytes).
       uint64_t truncate = written.upper;
@@ -749,14 +458,61 @@ void Persistence::Seal(std::function<void(const Status&)> done) {
           store_->Bytes() <= static_cast<uint64_t>(engine_.config().retention_bytes)) {
         truncate = retain_from_;
       }
-      writer_->SubmitMeta({{std::string(kManifestKey), compaction::EncodeManifest(manifest)}},
-                          truncate, [this, alive2](const Status& s) {
-                            asio::post(io_, [this, alive2, s] {
-                              if (alive2.lock() && *alive2.lock()) FinishSeal(s);
-                            });
-                          });
+      CommitManifest(truncate, [this](const Status& s) { FinishSeal(s); });
     });
   });
+}
+
+void Persistence::CommitManifest(uint64_t truncate_below, std::function<void(const Status&)> done) {
+  const compaction::Manifest manifest{next_batch_id_, spine_.batches()};
+  // Everything appended before this commit is synced by it: STATE may say so once it is.
+  const DirState state = CurrentDirState(manifest);
+  std::weak_ptr<bool> alive = alive_;
+  // The directory id goes with every manifest: a write-ahead log copied from another
+  // directory then carries that directory's id and is noticed at the next start.
+  writer_->SubmitMeta({{std::string(kManifestKey), compaction::EncodeManifest(manifest)},
+                       {std::string(internal::kDirIdKey), dir_id_}},
+                      truncate_below,
+                      [this, alive, state, done = std::move(done)](const Status& s) {
+                        // On the writer thread, in commit order.
+                        if (s.ok()) RecordCommitted(state);
+                        asio::post(io_, [alive, s, done] {
+                          if (alive.lock() && *alive.lock()) done(s);
+                        });
+                      });
+}
+
+void Persistence::RecordCommitted(const DirState& state) {
+  std::lock_guard<std::mutex> lock(state_mu_);
+  WriteStateLocked(state);
+}
+
+void Persistence::RecordSynced(uint64_t durable) {
+  // An fsync makes frames durable between seals: STATE follows at most once a second (a
+  // file replaced durably costs three fsyncs), so it lags the log by at most that.
+  std::lock_guard<std::mutex> lock(state_mu_);
+  const auto now = std::chrono::steady_clock::now();
+  if (durable <= committed_state_.durable_offset ||
+      now - state_written_ < std::chrono::seconds(1)) {
+    return;
+  }
+  DirState state = committed_state_;
+  state.durable_offset = durable;
+  WriteStateLocked(state);
+}
+
+bool Persistence::StateLagsBehind(uint64_t offset) const {
+  std::lock_guard<std::mutex> lock(state_mu_);
+  return committed_state_.durable_offset < offset;
+}
+
+void Persistence::WriteStateLocked(const DirState& state) {
+  committed_state_ = state;
+  state_written_ = std::chrono::steady_clock::now();
+  if (Status s = StoreDirState(state_path(), state); !s.ok()) {
+    // STATE only lags behind then (it holds floors): the next start checks less, loses nothing.
+    ModuleLogger("persistence")->warn("cannot update {}: {}", state_path(), s.message());
+  }
 }
 
 void Persistence::FinishSeal(const Status& status) {
@@ -804,18 +560,16 @@ void Persistence::MaybeStartMerges() {
     const std::string older = BatchPath(task->older);
     const std::string newer = BatchPath(task->newer);
     const std::string out = BatchPath(result);
-    const int64_t now = engine_.clock().NowMs();
     std::weak_ptr<bool> alive = alive_;
-    asio::post(*pool_, [this, alive, task = *task, result, older, newer, out, now] {
-      auto merged =
-          compaction::MergeBatches(older, newer, out + ".tmp", result, task.into_oldest, now);
+    asio::post(*pool_, [this, alive, task = *task, result, older, newer, out] {
+      auto merged = compaction::MergeBatches(older, newer, out + ".tmp", result, task.into_oldest);
       Status status = merged.status();
       compaction::BatchMeta meta = merged.ok() ? merged.value() : result;
       if (status.ok()) {
         std::error_code ec;
         fs::rename(out + ".tmp", out, ec);
         if (ec) status = Status::IOError(fmt::format("rename {}: {}", out, ec.message()));
-        SyncDirectory(fs::path(out).parent_path().string());
+        if (status.ok()) status = SyncDirectory(fs::path(out).parent_path().string());
       }
       asio::post(io_, [this, alive, task, meta, status, older, newer, out]() mutable {
         if (!alive.lock() || !*alive.lock()) return;
@@ -833,26 +587,18 @@ void Persistence::MaybeStartMerges() {
           fs::remove(out, ec);
           return;
         }
-        compaction::Manifest manifest{next_batch_id_, spine_.batches()};
-        std::weak_ptr<bool> alive2 = alive_;
-        writer_->SubmitMeta({{std::string(kManifestKey), compaction::EncodeManifest(manifest)}}, 0,
-                            [this, alive2, older, newer](const Status& s) {
-                              asio::post(io_, [this, alive2, older, newer, s] {
-                                if (!alive2.lock() || !*alive2.lock()) return;
-                                if (!s.ok())
-                                  return;  // the writer retries; the files stay until it commits
-                                // Inputs go only once the manifest without them is durable.
-                                RemoveOrDefer(older);
-                                RemoveOrDefer(newer);
-                                stats_.merges++;
-                                if (engine_.recorder() != nullptr) {
-                                  engine_.TraceEvent(
-                                      trace::RecordType::kMerge, 0,
-                                      fmt::format("older={} newer={}", older, newer));
-                                }
-                                MaybeStartMerges();
-                              });
-                            });
+        CommitManifest(0, [this, older, newer](const Status& s) {
+          if (!s.ok()) return;  // the writer retries; the files stay until it commits
+          // Inputs go only once the manifest without them is durable.
+          RemoveOrDefer(older);
+          RemoveOrDefer(newer);
+          stats_.merges++;
+          if (engine_.recorder() != nullptr) {
+            engine_.TraceEvent(trace::RecordType::kMerge, 0,
+                               fmt::format("older={} newer={}", older, newer));
+          }
+          MaybeStartMerges();
+        });
       });
     });
   }
@@ -898,6 +644,11 @@ void Persistence::AppendInfo(std::string& out) const {
   line("logstore_first_offset", store_ != nullptr ? store_->FirstOffset() : 0);
   line("logstore_next_offset", next_offset_);
   line("logstore_durable_offset", durable_next_);
+  {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    // What <dir>/STATE holds: the next start refuses to go below it (docs/persistence.md).
+    line("state_durable_offset", committed_state_.durable_offset);
+  }
   line("logstore_bytes", store_ != nullptr ? store_->Bytes() : 0);
   line("logstore_flushes_pending", store_ != nullptr ? store_->FlushesPending() : 0);
   line("logstore_queued_bytes", writer_ != nullptr ? writer_->queued_bytes() : 0);

@@ -23,10 +23,12 @@
 
 #include <absl/container/flat_hash_set.h>
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -34,11 +36,13 @@
 
 #include "common/asio.h"
 #include "common/status.h"
+#include "compaction/manifest.h"
 #include "compaction/spine.h"
 #include "config/config.h"
 #include "logstore/log_store.h"
 #include "logstore/log_writer.h"
 #include "replication/source.h"
+#include "server/dir_state.h"
 #include "server/engine.h"
 
 namespace tidekv::server {
@@ -79,8 +83,11 @@ class Persistence final : public EffectSink {
   Persistence& operator=(const Persistence&) = delete;
 
   // Locks <dir>, opens the log store, loads the batches and replays the log. Returns a
-  // clear error naming the file on any corruption. Call once before serving.
+  // clear error naming the file on any corruption, and refuses (naming the damaged file)
+  // to start with less than <dir>/STATE proves the directory held, unless
+  // set_accept_data_loss(true) (--accept-data-loss). Call once before serving.
   Status Recover();
+  void set_accept_data_loss(bool on) { accept_data_loss_ = on; }
   // Starts the log writer thread and the compaction pool. After Recover.
   void Start();
   // Flushes the current chunk, waits for the log writer to drain and stops the threads.
@@ -152,6 +159,23 @@ class Persistence final : public EffectSink {
 
  private:
   Status LockDirectory();
+  std::string state_path() const { return dir_ + "/STATE"; }
+  // The floors the next start must reach, as of `manifest` committed and the store synced.
+  DirState CurrentDirState(const compaction::Manifest& manifest) const;
+  // Corruption carrying `what` (and how to proceed), or with --accept-data-loss an ERROR
+  // line and Ok.
+  Status RefuseOrAccept(std::string what) const;
+  // Refuses (or accepts, see RefuseOrAccept) a log store whose meta values show less than
+  // the evidence: no directory id, another directory's id, an older manifest.
+  Status CheckEvidence(const DirState& evidence, const std::optional<std::string>& manifest_bytes,
+                       const std::optional<std::string>& dir_id) const;
+  Result<compaction::Manifest> DecodeStoredManifest(const std::optional<std::string>& bytes) const;
+  // Batch files the manifest does not list go to <dir>/orphans/ (never deleted).
+  Status MoveToOrphans(const compaction::Manifest& manifest);
+  // Reads a whole batch file (checksums, then every entry: a well-formed state for a
+  // database this node has and a type it knows) and fills meta's bytes and entries.
+  // Corruption naming the file otherwise.
+  Status CheckBatchFile(const std::string& path, compaction::BatchMeta* meta) const;
   Status LoadBatches();
   Status ReplayLog();
   void MarkKeys(int db, std::span<const std::string_view> argv, const CommandSpec* spec);
@@ -163,6 +187,15 @@ class Persistence final : public EffectSink {
   void RequestSync(uint64_t durable_next);
   // Seals the dirty keys; done(status) runs on the loop when the manifest is committed.
   void Seal(std::function<void(const Status&)> done);
+  // Commits the spine as the manifest (with a log truncation below truncate_below, 0: none)
+  // on the writer thread, then records the new floors in STATE; done runs on the loop.
+  void CommitManifest(uint64_t truncate_below, std::function<void(const Status&)> done);
+  // Writes STATE for commits that are durable (any thread, in commit order); RecordSynced
+  // raises its durable offset after an fsync of the log (at most once a second).
+  void RecordCommitted(const DirState& state);
+  void RecordSynced(uint64_t durable);
+  void WriteStateLocked(const DirState& state);
+  bool StateLagsBehind(uint64_t offset) const;
   void FinishSeal(const Status& status);
   void MaybeStartMerges();
   Status LoadIdentity();
@@ -176,6 +209,12 @@ class Persistence final : public EffectSink {
   std::string dir_;
   std::string batch_dir_;
   int lock_fd_ = -1;
+  std::string dir_id_;  // DirState::dir_id of this directory
+  bool accept_data_loss_ = false;
+  // The floors last written to STATE (writer thread during a run; loop before and after).
+  mutable std::mutex state_mu_;
+  DirState committed_state_;
+  std::chrono::steady_clock::time_point state_written_;
 
   std::unique_ptr<logstore::LogStore> store_;
   std::unique_ptr<logstore::LogWriter> writer_;

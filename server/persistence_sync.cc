@@ -7,6 +7,7 @@
 #include <future>
 
 #include "common/check.h"
+#include "common/files.h"
 #include "compaction/manifest.h"
 #include "proto/frame.h"
 #include "server/logging.h"
@@ -161,6 +162,19 @@ void Persistence::InstallSnapshot(std::vector<StagedBatch> batches, uint64_t off
     }
   }
 
+  // What a primary sent is untrusted until every entry of every file was read back: a file
+  // that passed its checksum may still not be a batch (or not one for this node's
+  // databases). Nothing of the old state is touched before all of them are.
+  for (StagedBatch& staged : batches) {
+    if (Status s = CheckBatchFile(staged.path, &staged.meta); !s.ok()) {
+      installing_ = false;
+      done(Status::Corruption(
+          fmt::format("a batch shipped by the primary is not valid, keeping the current data: {}",
+                      s.message())));
+      return;
+    }
+  }
+
   Status status;
   std::vector<compaction::BatchMeta> installed;
   for (StagedBatch& staged : batches) {
@@ -175,13 +189,21 @@ void Persistence::InstallSnapshot(std::vector<StagedBatch> batches, uint64_t off
     }
     installed.push_back(meta);
   }
-  internal::SyncDirectory(batch_dir_);
+  if (Status s = SyncDirectory(batch_dir_); !s.ok() && status.ok()) status = s;
   const std::vector<compaction::BatchMeta> old = spine_.batches();
+  const compaction::Manifest manifest{next_batch_id_, installed};
   if (status.ok()) {
-    compaction::Manifest manifest{next_batch_id_, installed};
-    status = store_->Reset(
-        offset, {{std::string(internal::kManifestKey), compaction::EncodeManifest(manifest)}},
-        true);
+    // The primary's history may end below ours: lower the floors in STATE before the log
+    // store goes back (STATE must never lead it), raise them again once it has.
+    DirState lowered = committed_state_;
+    lowered.spine_upper = 0;
+    lowered.durable_offset = 0;
+    RecordCommitted(lowered);
+    status =
+        store_->Reset(offset,
+                      {{std::string(internal::kManifestKey), compaction::EncodeManifest(manifest)},
+                       {std::string(internal::kDirIdKey), dir_id_}},
+                      true);
   }
   std::error_code ec;
   if (!status.ok()) {
@@ -195,6 +217,7 @@ void Persistence::InstallSnapshot(std::vector<StagedBatch> batches, uint64_t off
   log_base_ = installed.empty() ? offset : installed.front().lower;
   next_offset_ = offset;
   durable_next_ = offset;
+  RecordCommitted(CurrentDirState(manifest));
   DropDirty();
   reloading_ = true;
   engine_.keyspace().ClearAll();

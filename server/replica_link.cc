@@ -2,8 +2,11 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <filesystem>
 
@@ -26,6 +29,35 @@ constexpr size_t kMaxLine = 64 * 1024;
 constexpr size_t kMaxShipChunk = 64 * 1024;
 constexpr size_t kReadSize = 64 * 1024;
 constexpr int64_t kMaxBackoffMs = 5000;
+
+// Offsets count frames: no real history comes near 2^62, and staying far below 2^64 keeps
+// every offset + count computation from wrapping, whatever a primary claims.
+constexpr uint64_t kMaxOffset = uint64_t{1} << 62;
+
+// A history id is 40 hex characters (docs/replication.md): anything else is refused before
+// it could be stored.
+bool ValidReplid(std::string_view id) {
+  return id.size() == 40 && std::all_of(id.begin(), id.end(), [](char c) {
+           return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+         });
+}
+
+// A shipped batch is named like the primary's own files: letters, digits, '-', '_', '.',
+// never a path (no '/', no "..").
+bool ValidBatchName(std::string_view name) {
+  return !name.empty() && name.size() <= 128 && name != "." && name != ".." &&
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' ||
+                  c == '.';
+         });
+}
+
+// Bytes free for an unprivileged writer on the filesystem holding dir (0 when unknown).
+uint64_t FreeBytes(const std::string& dir) {
+  struct statvfs st {};
+  if (::statvfs(dir.c_str(), &st) != 0) return 0;
+  return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
+}
 
 std::vector<std::string_view> Words(std::string_view line) {
   std::vector<std::string_view> words;
@@ -256,7 +288,11 @@ asio::awaitable<void> ReplicaLink::Connect(std::string* why) {
   } while (reply == "+PING");
   if (reply.rfind("+CONTINUE", 0) == 0) {
     const auto words = Words(reply);
-    if (words.size() >= 2 && words[1] != id.replid) {
+    if (words.size() > 2 || (words.size() == 2 && !ValidReplid(words[1]))) {
+      *why = fmt::format("malformed reply: {}", reply.substr(0, 128));
+      co_return;
+    }
+    if (words.size() == 2 && words[1] != id.replid) {
       // The primary continues our history under a new id (it was promoted): adopt it,
       // keeping ours as the previous one for our own replicas.
       repl.AdoptReplid(std::string(words[1]), /*keep_previous=*/true);
@@ -279,8 +315,8 @@ asio::awaitable<bool> ReplicaLink::ReceiveSnapshot(std::string_view header, std:
   Persistence& persistence = replication_.persistence();
   const auto words = Words(header);
   const auto offset = words.size() == 3 ? ParseUint64(words[2]) : std::nullopt;
-  if (!offset) {
-    *why = fmt::format("malformed reply: {}", header);
+  if (!offset || *offset > kMaxOffset || !ValidReplid(words[1])) {
+    *why = fmt::format("malformed reply: {}", header.substr(0, 128));
     co_return false;
   }
   const std::string replid(words[1]);
@@ -293,6 +329,16 @@ asio::awaitable<bool> ReplicaLink::ReceiveSnapshot(std::string_view header, std:
     *why = fmt::format("cannot create {}: {}", staging, fs_ec.message());
     co_return false;
   }
+  // A full sync that does not complete leaves nothing behind: what was received is not
+  // this node's data until InstallSnapshot commits it.
+  struct StagingCleanup {
+    std::string dir;
+    bool keep = false;
+    ~StagingCleanup() {
+      std::error_code ec;
+      if (!keep) fs::remove_all(dir, ec);
+    }
+  } cleanup{staging};
   syncing_ = true;
   sync_total_bytes_ = 0;
   sync_read_bytes_ = 0;
@@ -318,23 +364,33 @@ asio::awaitable<bool> ReplicaLink::ReceiveSnapshot(std::string_view header, std:
       co_return false;
     }
     StagedBatch batch;
+    // The name is copied: `line` (which w points into) is reused by every ReadLine below.
+    const std::string name(w[1]);
     const auto bytes = ParseUint64(w[2]);
     const auto lower = ParseUint64(w[3]);
     const auto upper = ParseUint64(w[4]);
     const auto level = ParseUint64(w[5]);
-    if (!bytes || !lower || !upper || !level || *lower > *upper ||
-        w[1].find('/') != std::string_view::npos ||
+    if (!bytes || !lower || !upper || !level || *lower > *upper || *upper > *offset ||
+        *level > 64 || !ValidBatchName(name) ||
         (!staged.empty() && staged.back().meta.upper != *lower)) {
       *why = fmt::format("malformed batch header: {}", line.substr(0, 128));
+      co_return false;
+    }
+    // Declared sizes are claims: refuse one the disk cannot hold before writing any of it.
+    const uint64_t free_bytes = FreeBytes(staging);
+    if (*bytes > free_bytes) {
+      *why = fmt::format("batch {} of {} bytes does not fit the {} bytes free in {}", name, *bytes,
+                         free_bytes, staging);
       co_return false;
     }
     batch.meta.lower = *lower;
     batch.meta.upper = *upper;
     batch.meta.level = static_cast<uint32_t>(*level);
     batch.meta.bytes = *bytes;
-    batch.path = fmt::format("{}/{}", staging, w[1]);
+    batch.path = fmt::format("{}/{}", staging, name);
     sync_total_bytes_ += *bytes;
-    const int fd = ::open(batch.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    const int fd =
+        ::open(batch.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
       *why = fmt::format("cannot create {}: {}", batch.path, std::strerror(errno));
       co_return false;
@@ -349,7 +405,7 @@ asio::awaitable<bool> ReplicaLink::ReceiveSnapshot(std::string_view header, std:
                          ? ParseUint64(std::string_view(chunk_header).substr(1))
                          : std::nullopt;
       if (!n || *n == 0 || *n > kMaxShipChunk || *n > remaining) {
-        *why = fmt::format("bad chunk header in {}: {}", w[1], chunk_header.substr(0, 64));
+        *why = fmt::format("bad chunk header in {}: {}", name, chunk_header.substr(0, 64));
         ok = false;
         break;
       }
@@ -360,7 +416,7 @@ asio::awaitable<bool> ReplicaLink::ReceiveSnapshot(std::string_view header, std:
       }
       const std::string_view data(in_.data() + in_pos_, *n);
       if (in_.compare(in_pos_ + *n, 2, "\r\n") != 0) {
-        *why = fmt::format("chunk of {} not followed by CRLF", w[1]);
+        *why = fmt::format("chunk of {} not followed by CRLF", name);
         ok = false;
         break;
       }
@@ -379,7 +435,7 @@ asio::awaitable<bool> ReplicaLink::ReceiveSnapshot(std::string_view header, std:
       ok = false;
     }
     if (ok && line != fmt::format("+CRC32C {}", crc)) {
-      *why = fmt::format("checksum mismatch for {}: got {}, primary said {}", w[1], crc,
+      *why = fmt::format("checksum mismatch for {}: got {}, primary said {}", name, crc,
                          line.substr(0, 64));
       ok = false;
     }
@@ -416,6 +472,7 @@ asio::awaitable<bool> ReplicaLink::ReceiveSnapshot(std::string_view header, std:
     *why = fmt::format("installing the full sync failed: {}", (*done)->message());
     co_return false;
   }
+  cleanup.keep = true;  // InstallSnapshot moved the files out already
   replication_.AdoptReplid(replid, /*keep_previous=*/false);
   last_io_ms_ = replication_.server().engine().clock().NowMs();
   co_return true;
@@ -441,7 +498,12 @@ bool ReplicaLink::ApplyBuffered(std::string* why, bool* progressed) {
       continue;
     }
     const std::string_view rest(in_.data() + in_pos_, in_.size() - in_pos_);
-    const proto::FrameStatus status = proto::DecodeFrame(rest, &frame, &error);
+    // The limits clients get: a primary that declares a larger argument is refused at its
+    // header, before its bytes are buffered.
+    const config::Config& config = replication_.server().config();
+    const proto::FrameStatus status =
+        proto::DecodeFrame(rest, &frame, &error, static_cast<size_t>(config.max_multibulk_len),
+                           static_cast<size_t>(config.max_bulk_bytes));
     if (status == proto::FrameStatus::kIncomplete) break;
     if (status == proto::FrameStatus::kCorrupt) {
       *why = fmt::format("corrupt frame at offset {}: {}", persistence.next_offset(), error);
@@ -457,9 +519,17 @@ bool ReplicaLink::ApplyBuffered(std::string* why, bool* progressed) {
                          frame.db);
       return false;
     }
+    // Only writes are replicated: a frame carrying anything else (SHUTDOWN, CONFIG SET,
+    // DEBUG, REPLICAOF...) is not run and not logged, so no restart can replay it.
+    const CommandSpec* spec = engine.commands().Resolve(frame.argv);
+    if (spec == nullptr || !HasFlag(spec->flags, CommandFlag::kWrite)) {
+      *why = fmt::format("frame {} carries '{}', which is not a replicated write: refused",
+                         frame.offset, frame.argv[0].substr(0, 64));
+      return false;
+    }
     session_.db = frame.db;
     scratch_.clear();
-    engine.Execute(session_, frame.argv, reply_);
+    engine.Execute(session_, frame.argv, reply_, spec);
     if (!scratch_.empty() && scratch_[0] == '-') {
       ModuleLogger("replication")
           ->warn("frame {} ({}) failed on this replica: {}", frame.offset, frame.argv[0],

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "common/crc32c.h"
+#include "common/files.h"
 #include "common/strings.h"
 #include "proto/resp.h"
 #include "server/connection.h"
@@ -28,17 +29,6 @@ namespace {
 constexpr size_t kShipChunk = 64 * 1024;      // bulk chunk of a shipped batch file
 constexpr size_t kShipRead = 4 * kShipChunk;  // bytes read from a batch file per write
 constexpr size_t kStreamPiece = 256 * 1024;   // frames handed to a replica's socket at once
-
-std::string RandomReplid() {
-  std::random_device device;
-  std::mt19937_64 rng(
-      (static_cast<uint64_t>(device()) << 32) ^ device() ^
-      static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id(40, '0');
-  for (char& c : id) c = kHex[rng() & 15];
-  return id;
-}
 
 std::string HostOf(std::string_view addr) {
   const size_t colon = addr.rfind(':');
@@ -81,7 +71,7 @@ Status Replication::NewReplid(bool keep_previous) {
     id.replid2.clear();
     id.second_offset = 0;
   }
-  id.replid = RandomReplid();
+  id.replid = RandomHex(20);
   return persistence_.SaveIdentity(id);
 }
 
@@ -376,11 +366,26 @@ asio::awaitable<void> Replication::ReadAcks(std::shared_ptr<Stream> stream) {
         const auto durable = argv.size() == 5 && EqualsIgnoreCase(argv[3], "FACK")
                                  ? ParseUint64(argv[4])
                                  : std::optional<uint64_t>();
-        if (offset) {
-          slots_.Ack(stream->slot_id, *offset, engine_.clock().NowMs(), durable.value_or(*offset));
-          acked = true;
+        // A replica acknowledges frames it received from us: an offset past our own history,
+        // or a durable offset past the applied one, is a lie (or a bug) and must not satisfy
+        // WAIT, min_replicas_to_write or log retention.
+        const uint64_t ours = persistence_.next_offset();
+        if (!offset || *offset > ours || (durable && *durable > *offset)) {
+          ModuleLogger("replication")
+              ->warn(
+                  "replica {} sent an impossible ack ({}; this node's history ends at {}): "
+                  "closing its stream",
+                  stream->slot_id, fmt::format("{}", fmt::join(argv, " ")).substr(0, 128), ours);
+          stream->closed = true;
+          break;
         }
+        slots_.Ack(stream->slot_id, *offset, engine_.clock().NowMs(), durable.value_or(*offset));
+        acked = true;
       }
+    }
+    if (stream->closed) {
+      stream->connection->Close("impossible ack");
+      break;
     }
     in.erase(0, pos);
     stream->connection->session().last_interaction_ms = engine_.clock().NowMs();

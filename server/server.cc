@@ -74,7 +74,8 @@ Server::Server(config::Config config, const Clock& clock)
   engine_.set_write_gate(replication_.get());
 }
 
-Status Server::Recover() {
+Status Server::Recover(bool accept_data_loss) {
+  persistence_->set_accept_data_loss(accept_data_loss);
   if (Status s = persistence_->Recover(); !s.ok()) return s;
   persistence_->Start();
   if (config_.replicaof.empty()) {

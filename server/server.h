@@ -59,8 +59,9 @@ class Server {
   uint16_t port() const { return port_; }
 
   // Opens the data directory and loads the dataset (batches, then the log). Call before
-  // Run; an error names the file and stops start-up.
-  Status Recover();
+  // Run; an error names the file and stops start-up. accept_data_loss (--accept-data-loss)
+  // starts even when the directory shows acknowledged writes were lost (logged at ERROR).
+  Status Recover(bool accept_data_loss = false);
 
   // Runs the loop thread until shutdown (SHUTDOWN, SIGINT, SIGTERM). Returns the exit code.
   int Run();

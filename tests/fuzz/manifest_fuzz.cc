@@ -46,7 +46,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   const std::string encoded = EncodeManifest(*decoded);
-  Check(encoded == input, "decode then encode changed the bytes");
+  // The current format is canonical; format 1 re-encodes as the current one.
+  const bool current = size >= 8 && data[4] == 2 && data[5] == 0 && data[6] == 0 && data[7] == 0;
+  Check(!current || encoded == input, "decode then encode changed the bytes");
   auto again = DecodeManifest(encoded);
   Check(again.ok(), "re-encoded manifest does not decode");
   Check(*again == *decoded, "re-decoded manifest differs");

@@ -7,8 +7,9 @@
 // - stopped cleanly (SHUTDOWN) after writes sealed into a few batches (SAVE, with merges, and
 //   one restart so that RocksDB flushed its log, an older manifest among it, into
 //   log/*.sst) plus a log tail of unsealed writes;
-// - the same, but killed with SIGKILL after the last write was acknowledged. tidekv replies
-//   only once a write is in RocksDB's WAL file, so a kill -9 loses nothing acknowledged;
+// - the same, but killed with SIGKILL after the last write was acknowledged and fsynced (as
+//   <dir>/STATE records). tidekv replies only once a write is in RocksDB's WAL file, so a
+//   kill -9 loses nothing acknowledged;
 // - stopped cleanly without the restart: the log store is RocksDB's WAL alone.
 // A second directory is built the same way with different values (the "other server"). The
 // files and directories of the base are enumerated at test time (so a file added later is
@@ -199,6 +200,12 @@ BaseDir MakeBase(const fs::path& data, uint64_t seed, const Shape& shape) {
   if (shape.ending == Ending::kShutdown) {
     ShutdownClean(*server);
   } else {
+    // A kill -9 loses nothing acknowledged (every reply waits for the WAL write), but a torn
+    // WAL tail after an unclean stop may lose what was never fsynced: that is what a crash of
+    // the machine does. <dir>/STATE records how far the log was durable (at most a second
+    // behind the fsyncs); once it covers every write, any damage to the log is detectable.
+    const int64_t next = InfoInt(c.get(), "logstore_next_offset");
+    REQUIRE(WaitFor([&] { return InfoInt(c.get(), "state_durable_offset") >= next; }));
     KillHard(*server);
   }
   return base;

@@ -25,6 +25,8 @@ Manifest Sample() {
   Manifest m;
   m.batches = {Meta(17, 0, 1000, 3, 1 << 20, 5000), Meta(4, 1000, 1000, 0, 900, 0),
                Meta(UINT64_MAX - 1, 1000, UINT64_MAX, UINT32_MAX, UINT64_MAX, UINT64_MAX)};
+  m.batches[0].content_crc = 0xDEADBEEF;
+  m.batches[1].content_crc = 0;
   m.next_batch_id = UINT64_MAX;
   return m;
 }
@@ -78,7 +80,7 @@ TEST_CASE("Crc32c matches the Castagnoli test vectors", "[manifest]") {
 TEST_CASE("a manifest round-trips", "[manifest]") {
   for (const Manifest& m : {Manifest{}, Sample()}) {
     const std::string bytes = EncodeManifest(m);
-    CHECK(bytes.size() == 24 + 44 * m.batches.size());
+    CHECK(bytes.size() == 24 + 49 * m.batches.size());
     auto decoded = DecodeManifest(bytes);
     REQUIRE(decoded.ok());
     CHECK(*decoded == m);
@@ -90,10 +92,11 @@ TEST_CASE("the manifest encoding is the documented layout", "[manifest]") {
   Manifest m;
   m.next_batch_id = 2;
   m.batches = {Meta(1, 5, 9, 1, 300, 7)};
+  m.batches[0].content_crc = 0x01020304;
   const std::string bytes = EncodeManifest(m);
-  REQUIRE(bytes.size() == 68);
+  REQUIRE(bytes.size() == 73);
   CHECK(bytes.substr(0, 4) == "TKMF");
-  CHECK(bytes.substr(4, 4) == std::string("\x01\x00\x00\x00", 4));       // version
+  CHECK(bytes.substr(4, 4) == std::string("\x02\x00\x00\x00", 4));       // version
   CHECK(bytes.substr(8, 8) == std::string("\x02\0\0\0\0\0\0\0", 8));     // next id
   CHECK(bytes.substr(16, 4) == std::string("\x01\0\0\0", 4));            // count
   CHECK(bytes.substr(20, 8) == std::string("\x01\0\0\0\0\0\0\0", 8));    // id
@@ -102,10 +105,30 @@ TEST_CASE("the manifest encoding is the documented layout", "[manifest]") {
   CHECK(bytes.substr(44, 4) == std::string("\x01\0\0\0", 4));            // level
   CHECK(bytes.substr(48, 8) == std::string("\x2c\x01\0\0\0\0\0\0", 8));  // bytes
   CHECK(bytes.substr(56, 8) == std::string("\x07\0\0\0\0\0\0\0", 8));    // entries
-  const uint32_t crc = Crc32c(std::string_view(bytes).substr(0, 64));
-  CHECK(bytes.substr(64) == std::string{static_cast<char>(crc), static_cast<char>(crc >> 8),
+  CHECK(bytes.substr(64, 1) == std::string("\x01", 1));                  // has crc
+  CHECK(bytes.substr(65, 4) == std::string("\x04\x03\x02\x01", 4));      // content crc
+  const uint32_t crc = Crc32c(std::string_view(bytes).substr(0, 69));
+  CHECK(bytes.substr(69) == std::string{static_cast<char>(crc), static_cast<char>(crc >> 8),
                                         static_cast<char>(crc >> 16),
                                         static_cast<char>(crc >> 24)});
+}
+
+TEST_CASE("a format 1 manifest (no content checksums) still decodes", "[manifest]") {
+  // Format 1: the same header, 44 bytes a batch, no checksum fields.
+  std::string v1 = std::string("TKMF") + std::string("\x01\0\0\0", 4) +
+                   std::string("\x02\0\0\0\0\0\0\0", 8) + std::string("\x01\0\0\0", 4);
+  for (uint64_t field : {1, 5, 9}) {
+    for (int i = 0; i < 8; i++) v1.push_back(static_cast<char>((field >> (8 * i)) & 0xFF));
+  }
+  v1 += std::string("\x01\0\0\0", 4) + std::string("\x2c\x01\0\0\0\0\0\0", 8) +
+        std::string("\x07\0\0\0\0\0\0\0", 8);
+  const uint32_t crc = Crc32c(v1);
+  for (int i = 0; i < 4; i++) v1.push_back(static_cast<char>((crc >> (8 * i)) & 0xFF));
+  auto decoded = DecodeManifest(v1);
+  REQUIRE(decoded.ok());
+  REQUIRE(decoded->batches.size() == 1);
+  CHECK(decoded->batches[0] == Meta(1, 5, 9, 1, 300, 7));
+  CHECK_FALSE(decoded->batches[0].content_crc.has_value());
 }
 
 TEST_CASE("every truncation of a manifest is rejected", "[manifest]") {
@@ -130,8 +153,8 @@ TEST_CASE("a manifest with a bad magic, version or CRC is rejected", "[manifest]
   ExpectCorruption("TKM", "magic");
 
   bad = good;
-  Patch(bad, 4, 2, 4);
-  ExpectCorruption(bad, "version 2");
+  Patch(bad, 4, 3, 4);
+  ExpectCorruption(bad, "version 3");
   bad = good;
   Patch(bad, 4, 0, 4);
   ExpectCorruption(bad, "version 0");

@@ -186,7 +186,9 @@ std::string Notable(const std::string& log) {
     if (!info && !line.empty()) out.append(line).append("\n");
     pos = end + 1;
   }
-  return out.size() > 3000 ? "..." + out.substr(out.size() - 3000) : out;
+  // A sanitizer report starts with what matters: keep the head and the last lines.
+  if (out.size() <= 5000) return out;
+  return out.substr(0, 4000) + "\n...\n" + out.substr(out.size() - 1000);
 }
 
 std::string Joined(const std::vector<std::string>& argv) {

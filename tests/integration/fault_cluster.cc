@@ -67,7 +67,7 @@ void Cluster::Start() {
   p.process = StartServerOn(p.data, ArgsFor(0));
   p.port = p.process->port();
   primary_ = 0;
-  RecordIdentity(0, since);
+  RecordIdentity(0, since, false);
   for (Node& n : nodes_) n.link = std::make_unique<TcpProxy>(p.port);
   for (int i = 1; i < kNodes; i++) {
     Node& r = node(i);
@@ -89,7 +89,7 @@ RedisConnection Cluster::Connect(int i) {
   return node(i).process->Connect();
 }
 
-void Cluster::RecordIdentity(int i, int64_t since_ms) {
+void Cluster::RecordIdentity(int i, int64_t since_ms, bool promoted) {
   RedisConnection c = Connect(i);
   const std::string info = ReplInfo(c.get());
   Identity id;
@@ -99,6 +99,7 @@ void Cluster::RecordIdentity(int i, int64_t since_ms) {
   id.replid2 = InfoField(info, "master_replid2");
   id.second_offset = std::stoll(InfoField(info, "second_repl_offset"));
   id.next_offset = std::stoll(InfoField(info, "master_repl_offset"));
+  id.promoted = promoted;
   identities_.push_back(std::move(id));
 }
 
@@ -208,7 +209,7 @@ void Cluster::Restart(int i) {
   const int64_t since = WallMs();
   if (i == primary_) {
     n.process = StartServerOn(n.data, ArgsFor(i));
-    RecordIdentity(i, since);
+    RecordIdentity(i, since, false);
   } else {
     n.link->SetTarget(node(primary_).port);
     n.process = StartReplicaOn(n.data, n.link->port(), ArgsFor(i));
@@ -221,7 +222,7 @@ void Cluster::Promote(int i) {
   const std::string reply = Call(c.get(), {"REPLICAOF", "NO", "ONE"});
   if (reply != "OK") throw std::runtime_error(node(i).name + ": REPLICAOF NO ONE: " + reply);
   primary_ = i;
-  RecordIdentity(i, since);
+  RecordIdentity(i, since, true);
 }
 
 void Cluster::Follow(int i) {

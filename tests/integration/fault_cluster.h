@@ -50,6 +50,7 @@ struct Identity {
   std::string replid2;
   int64_t second_offset = -1;
   int64_t next_offset = 0;
+  bool promoted = false;  // by REPLICAOF NO ONE (else: started as the primary)
 };
 
 // One PSYNC a primary answered, from its log.
@@ -120,7 +121,7 @@ class Cluster {
 
  private:
   std::vector<std::string> ArgsFor(int i) const;
-  void RecordIdentity(int i, int64_t since_ms);
+  void RecordIdentity(int i, int64_t since_ms, bool promoted);
   void ParseLog(int i, bool final);
   void EndProcess(int i);
 

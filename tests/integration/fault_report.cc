@@ -19,8 +19,7 @@ std::string Report::Format() const {
       << divergent_carried << " still differing from an earlier round)"
       << "\n  digest/DBSIZE mismatches: " << digest_mismatches << "\n  syncs logged: full " << full
       << " (justified: new replica " << justified_fresh << ", diverged history "
-      << justified_diverged << ", replica unknown to the primary and older than its backlog "
-      << justified_unknown << "; unjustified " << unjustified.size() << "), partial from memory "
+      << justified_diverged << "; unjustified " << unjustified.size() << "), partial from memory "
       << partial_memory << ", partial from disk " << partial_disk << ", future offset refused "
       << future << "\n  INFO counters summed over processes: " << Show(counters) << "\n";
   auto list = [&out](const char* title, const std::vector<std::string>& items) {
@@ -34,6 +33,7 @@ std::string Report::Format() const {
   list("digest/DBSIZE mismatches", digest_examples);
   list("unjustified full syncs", unjustified);
   list("anomalies", anomalies);
+  list("observations", observations);
   list("timeline", timeline);
   return out.str();
 }

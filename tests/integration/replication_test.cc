@@ -139,28 +139,6 @@ void WaitLogged(redisContext* c) {
   REQUIRE(WaitFor([&] { return InfoInt(c, "logstore_durable_offset") >= next; }));
 }
 
-struct SyncCounters {
-  int64_t full = 0;
-  int64_t partial_ok = 0;
-  int64_t from_disk = 0;
-  int64_t err = 0;
-  int64_t frames_from_disk = 0;
-};
-SyncCounters Counters(redisContext* c) {
-  const std::string info = ReplInfo(c);
-  auto get = [&](const char* field) { return std::stoll(InfoField(info, field)); };
-  return {get("sync_full"), get("sync_partial_ok"), get("sync_partial_from_disk"),
-          get("sync_partial_err"), get("frames_sent_from_disk")};
-}
-
-std::string Show(const SyncCounters& s) {
-  return "sync_full=" + std::to_string(s.full) +
-         " sync_partial_ok=" + std::to_string(s.partial_ok) +
-         " sync_partial_from_disk=" + std::to_string(s.from_disk) +
-         " sync_partial_err=" + std::to_string(s.err) +
-         " frames_sent_from_disk=" + std::to_string(s.frames_from_disk);
-}
-
 // Keys "<prefix><i>" for i in [0, n).
 std::vector<std::string> Keys(const std::string& prefix, size_t n, size_t step = 1) {
   std::vector<std::string> keys;

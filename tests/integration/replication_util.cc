@@ -95,6 +95,26 @@ std::vector<int64_t> DbSizes(redisContext* c, int dbs) {
   return sizes;
 }
 
+SyncCounters CountersIn(const std::string& info) {
+  auto get = [&](const char* field) {
+    const std::string value = InfoField(info, field);
+    if (value.empty()) throw std::runtime_error(std::string("INFO replication has no ") + field);
+    return std::stoll(value);
+  };
+  return {get("sync_full"), get("sync_partial_ok"), get("sync_partial_from_disk"),
+          get("sync_partial_err"), get("frames_sent_from_disk")};
+}
+
+SyncCounters Counters(redisContext* c) { return CountersIn(ReplInfo(c)); }
+
+std::string Show(const SyncCounters& s) {
+  return "sync_full=" + std::to_string(s.full) +
+         " sync_partial_ok=" + std::to_string(s.partial_ok) +
+         " sync_partial_from_disk=" + std::to_string(s.from_disk) +
+         " sync_partial_err=" + std::to_string(s.err) +
+         " frames_sent_from_disk=" + std::to_string(s.frames_from_disk);
+}
+
 // ---- TcpProxy ----------------------------------------------------------------------------
 
 namespace {
@@ -257,7 +277,7 @@ void TcpProxy::Run() {
       for (;;) {
         const int client = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (client < 0) break;
-        const int upstream = ConnectLoopback(target_port_);
+        const int upstream = refusing_.load() ? -1 : ConnectLoopback(target_port_.load());
         if (upstream < 0) {
           close(client);  // the target is down: the client sees the connection close
           continue;

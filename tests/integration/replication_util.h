@@ -55,10 +55,27 @@ std::vector<std::string> Digests(const std::vector<const ServerProcess*>& server
 // DBSIZE of databases 0..dbs-1 (the connection is left on database 0).
 std::vector<int64_t> DbSizes(redisContext* c, int dbs);
 
+// A primary's sync counters from INFO replication (they start at 0 with each process).
+struct SyncCounters {
+  int64_t full = 0;
+  int64_t partial_ok = 0;
+  int64_t from_disk = 0;
+  int64_t err = 0;
+  int64_t frames_from_disk = 0;
+};
+SyncCounters Counters(redisContext* c);
+// The counters read from an INFO replication text already fetched.
+SyncCounters CountersIn(const std::string& info);
+std::string Show(const SyncCounters& s);
+
 // A TCP proxy on 127.0.0.1:<port()> that forwards every connection it accepts to
 // 127.0.0.1:target_port, on its own thread (poll()). It keeps accepting until destroyed.
 //
 // CutAll() closes every open connection at once (both sides), like a network failure.
+// SetTarget(port) sends the connections accepted from then on elsewhere (open ones keep
+// their target), so a replica can follow a failover through the same proxy address.
+// SetRefusing(true) closes every connection it accepts from then on, as if the target were
+// down, until SetRefusing(false): with CutAll, a network partition that lasts.
 // SetDownstreamLimit(n) lets at most n bytes per connection flow from the target to the
 // client; a connection that reached it stalls (nothing more is read from the target) until
 // the limit is raised: a deterministic "in the middle of a transfer" for the tests.
@@ -74,6 +91,10 @@ class TcpProxy {
   void CutAll();
   void SetDownstreamLimit(uint64_t bytes) { limit_.store(bytes); }
   void ClearDownstreamLimit() { limit_.store(UINT64_MAX); }
+  void SetTarget(uint16_t target_port) { target_port_.store(target_port); }
+  uint16_t target() const { return target_port_.load(); }
+  void SetRefusing(bool refusing) { refusing_.store(refusing); }
+  bool refusing() const { return refusing_.load(); }
   // Connections accepted so far.
   uint64_t accepted() const { return accepted_.load(); }
   // True while some open connection is held at the downstream limit.
@@ -84,7 +105,8 @@ class TcpProxy {
  private:
   void Run();
 
-  uint16_t target_port_;
+  std::atomic<uint16_t> target_port_;
+  std::atomic<bool> refusing_{false};
   uint16_t port_ = 0;
   int listen_fd_ = -1;
   int wake_pipe_[2] = {-1, -1};

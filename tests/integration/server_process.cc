@@ -164,7 +164,10 @@ ProcessResult RunRedisCli(uint16_t port, const std::vector<std::string>& args,
   return RunProcess(argv, input, timeout);
 }
 
-const char* ServerBinary() { return TIDEKV_SERVER_BIN; }
+const char* ServerBinary() {
+  const char* other = std::getenv("TIDEKV_SERVER_BIN");
+  return other != nullptr && *other != '\0' ? other : TIDEKV_SERVER_BIN;
+}
 
 TempDir::TempDir() {
   const char* base = std::getenv("TMPDIR");

@@ -59,7 +59,8 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string
 ProcessResult RunRedisCli(uint16_t port, const std::vector<std::string>& args,
                           const std::string& input = "", std::chrono::milliseconds timeout = 120s);
 
-// Path of the tidekv-server binary under test (fixed at compile time).
+// Path of the tidekv-server binary under test: fixed at compile time, unless the
+// TIDEKV_SERVER_BIN environment variable names another (a candidate build to soak).
 const char* ServerBinary();
 
 // A fresh directory under $TMPDIR (or /tmp), removed with everything in it on destruction.

@@ -66,6 +66,41 @@ size_t ReplicaSlots::connected() const {
       std::count_if(slots_.begin(), slots_.end(), [](const Slot& s) { return s.connected; }));
 }
 
+std::string ReplicaSlots::Encode() const {
+  std::string out;
+  for (const Slot& slot : slots_) {
+    out += slot.id;
+    out += ' ';
+    out += std::to_string(slot.durable);
+    out += '\n';
+  }
+  return out;
+}
+
+void ReplicaSlots::Restore(std::string_view encoded, int64_t now_ms) {
+  while (!encoded.empty()) {
+    const size_t end = std::min(encoded.find('\n'), encoded.size());
+    const std::string_view line = encoded.substr(0, end);
+    encoded.remove_prefix(std::min(end + 1, encoded.size()));
+    const size_t space = line.rfind(' ');
+    if (space == std::string_view::npos || space == 0 || Find(line.substr(0, space)) != nullptr) {
+      continue;
+    }
+    uint64_t durable = 0;
+    const std::string_view digits = line.substr(space + 1);
+    if (digits.empty() || digits.size() > 19 ||
+        !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      continue;
+    }
+    for (char c : digits) durable = durable * 10 + static_cast<uint64_t>(c - '0');
+    Slot& slot = slots_.emplace_back();
+    slot.id = line.substr(0, space);
+    slot.acked = slot.durable = slot.sent = durable;
+    slot.last_seen_ms = slot.ack_ms = now_ms;
+    slot.connected = false;
+  }
+}
+
 uint64_t ReplicaSlots::Watermark(uint64_t none) const {
   if (slots_.empty()) return none;
   uint64_t lowest = slots_.front().durable;

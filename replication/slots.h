@@ -43,6 +43,13 @@ class ReplicaSlots {
   const std::vector<Slot>& slots() const { return slots_; }
   size_t connected() const;
 
+  // The slots as text, one "id durable" line each, for the manifest: a primary that
+  // restarts keeps the log its replicas need (DESIGN.md §4). Restore adds the slots of such
+  // text as disconnected ones last seen at now_ms (kept for the reconnect window, reclaimed
+  // by the replica when it attaches); lines it cannot read are skipped.
+  std::string Encode() const;
+  void Restore(std::string_view encoded, int64_t now_ms);
+
   // Smallest durable offset over all kept slots (where a replica that restarts now would
   // resume), or `none` when there are no slots.
   uint64_t Watermark(uint64_t none) const;

@@ -109,7 +109,9 @@ void Persistence::Stop() {
     if (Status s = store_->Sync(); !s.ok()) {
       ModuleLogger("persistence")->error("final log sync failed: {}", s.message());
     } else if (Status c =
-                   store_->CommitMeta({{std::string(internal::kCleanStopKey), "1"}}, 0, true);
+                   store_->CommitMeta({{std::string(internal::kCleanStopKey), "1"},
+                                       {std::string(internal::kReplicaSlotsKey), replica_slots_}},
+                                      0, true);
                !c.ok()) {
       ModuleLogger("persistence")->error("cannot record the clean stop: {}", c.message());
     } else {
@@ -391,7 +393,10 @@ void Persistence::Seal(std::function<void(const Status&)> done) {
   for (size_t db = 0; db < dirty_.size(); db++) {
     Database& database = ks.db(static_cast<int>(db));
     auto record = [&](std::string_view key) {
-      const Entry* e = database.Peek(key, now);
+      // The state as the keyspace holds it, expired or not: a key whose TTL passed is gone
+      // only once its DEL is applied. (A replica's clock is not its primary's: a frame
+      // arriving later may still extend a key this node would call expired.)
+      const Entry* e = database.Peek(key, INT64_MIN);
       entries.emplace_back(compaction::BatchKey(static_cast<int>(db), key),
                            compaction::EncodeKeyState(StateOf(e)));
     };
@@ -454,9 +459,11 @@ void Persistence::Seal(std::function<void(const Status&)> done) {
       // The log below the batch goes, except what replicas that are behind still read
       // (bounded by logstore.retention_bytes).
       uint64_t truncate = written.upper;
-      if (retain_from_ < truncate &&
+      uint64_t keep = retain_from_;
+      if (engine_.clock().NowMs() < hold_until_ms_) keep = std::min(keep, hold_from_);
+      if (keep < truncate &&
           store_->Bytes() <= static_cast<uint64_t>(engine_.config().retention_bytes)) {
-        truncate = retain_from_;
+        truncate = keep;
       }
       CommitManifest(truncate, [this](const Status& s) { FinishSeal(s); });
     });
@@ -471,7 +478,8 @@ void Persistence::CommitManifest(uint64_t truncate_below, std::function<void(con
   // The directory id goes with every manifest: a write-ahead log copied from another
   // directory then carries that directory's id and is noticed at the next start.
   writer_->SubmitMeta({{std::string(kManifestKey), compaction::EncodeManifest(manifest)},
-                       {std::string(internal::kDirIdKey), dir_id_}},
+                       {std::string(internal::kDirIdKey), dir_id_},
+                       {std::string(internal::kReplicaSlotsKey), replica_slots_}},
                       truncate_below,
                       [this, alive, state, done = std::move(done)](const Status& s) {
                         // On the writer thread, in commit order.
@@ -480,6 +488,13 @@ void Persistence::CommitManifest(uint64_t truncate_below, std::function<void(con
                           if (alive.lock() && *alive.lock()) done(s);
                         });
                       });
+}
+
+void Persistence::set_replica_slots(std::string encoded, bool commit_now) {
+  replica_slots_ = std::move(encoded);
+  if (commit_now && writer_ != nullptr) {
+    writer_->SubmitMeta({{std::string(internal::kReplicaSlotsKey), replica_slots_}}, 0, nullptr);
+  }
 }
 
 void Persistence::RecordCommitted(const DirState& state) {

@@ -128,6 +128,18 @@ class Persistence final : public EffectSink {
   // Log frames from `offset` on are kept for replicas (slot watermark) unless the log
   // grows past logstore.retention_bytes. UINT64_MAX: no replica needs anything.
   void set_retain_from(uint64_t offset) { retain_from_ = offset; }
+  // Also keeps frames from `offset` on until until_ms (a promoted node keeps what the old
+  // history's replicas need to continue partially), within logstore.retention_bytes.
+  void HoldLogFrom(uint64_t offset, int64_t until_ms) {
+    hold_from_ = offset;
+    hold_until_ms_ = until_ms;
+  }
+  // The primary's replica slots (ReplicaSlots::Encode), committed with every manifest so
+  // that a restart keeps the log they need; restored_replica_slots() is what recovery read.
+  // With commit_now (a replica was added or forgotten) they are committed at once rather
+  // than with the next manifest; a clean stop commits them too.
+  void set_replica_slots(std::string encoded, bool commit_now);
+  const std::string& restored_replica_slots() const { return restored_replica_slots_; }
   logstore::LogStore* store() const { return store_.get(); }
   bool spill() const { return spill_; }
 
@@ -277,6 +289,10 @@ class Persistence final : public EffectSink {
   std::string spill_frame_;  // spill mode encodes frames only for the backlog
   bool replica_ = false;
   uint64_t retain_from_ = UINT64_MAX;
+  uint64_t hold_from_ = UINT64_MAX;
+  int64_t hold_until_ms_ = 0;
+  std::string replica_slots_;
+  std::string restored_replica_slots_;
   ReplicationIdentity identity_;
   int ship_pins_ = 0;
   std::vector<std::string> deferred_deletes_;  // merge inputs a ship may still read

@@ -10,7 +10,9 @@ namespace tidekv::server::internal {
 inline constexpr std::string_view kManifestKey = "manifest";
 inline constexpr std::string_view kIdentityKey = "replication";
 inline constexpr std::string_view kCleanStopKey = "clean_stop";
-inline constexpr std::string_view kDirIdKey = "dir_id";  // DirState::dir_id, in the meta family
-inline constexpr size_t kMaxChunkBytes = 1 << 20;        // a chunk goes to the writer at this size
+inline constexpr std::string_view kDirIdKey = "dir_id";
+inline constexpr std::string_view kReplicaSlotsKey =
+    "replica_slots";  // ReplicaSlots::Encode  // DirState::dir_id, in the meta family
+inline constexpr size_t kMaxChunkBytes = 1 << 20;  // a chunk goes to the writer at this size
 
 }  // namespace tidekv::server::internal

@@ -185,6 +185,8 @@ Status Persistence::Recover() {
                                        stored.status().message()));
   }
   dir_id_ = store_->GetMeta(internal::kDirIdKey).value_or("");
+  restored_replica_slots_ = store_->GetMeta(internal::kReplicaSlotsKey).value_or("");
+  replica_slots_ = restored_replica_slots_;
   if (evidence && !peeked->has_value()) {
     // There was no log store at all (the directory was deleted): an empty one was made.
     if (Status s =

@@ -80,6 +80,10 @@ void Replication::Start() {
   const config::Config& config = server_.config();
   const ReplicationIdentity& id = persistence_.identity();
   if (config.replicaof.empty()) {
+    // The replicas of the last run get their slots back (and so the log they need) for the
+    // reconnect window: a restart of the primary resumes them partially.
+    slots_.Restore(persistence_.restored_replica_slots(), engine_.clock().NowMs());
+    persistence_.set_retain_from(slots_.Watermark(UINT64_MAX));
     // A primary whose last run did not stop cleanly (or that keeps no log) may have lost
     // the tail of its history: continuing it under the same id could hand replicas that
     // saw the lost frames different frames at the same offsets. A new id, with the old one
@@ -171,6 +175,12 @@ Status Replication::Promote() {
   SetRole(false);
   set_link_up(false);
   Status s = NewReplid(/*keep_previous=*/true);
+  // The old primary and the other replicas continue the old history from about here: keep
+  // the log this node has for them for the reconnect window (retention_bytes still bounds it).
+  if (logstore::LogStore* store = persistence_.store()) {
+    persistence_.HoldLogFrom(store->FirstOffset(),
+                             engine_.clock().NowMs() + server_.config().reconnect_window_ms);
+  }
   log->info("promoted to primary: replication id {} (previous {} valid up to offset {})", replid(),
             persistence_.identity().replid2, persistence_.identity().second_offset);
   CloseStreams("the node was promoted");
@@ -632,6 +642,13 @@ void Replication::Cron(int64_t now_ms) {
     if (!slots_.slots().empty()) backlog_.DropUpTo(slots_.Watermark(next));
   }
   persistence_.set_retain_from(slots_.Watermark(UINT64_MAX));
+  if (!is_replica()) {
+    std::string ids;
+    for (const auto& slot : slots_.slots()) ids += slot.id + " ";
+    const bool changed = ids != persisted_slot_ids_;
+    persisted_slot_ids_ = std::move(ids);
+    persistence_.set_replica_slots(slots_.Encode(), changed);
+  }
   if (!waiters_.empty()) CheckWaiters(now_ms);
 }
 

@@ -130,6 +130,7 @@ class Replication final : public WriteGate {
   bool link_up_ = false;
   int64_t link_down_since_ms_ = 0;
   bool stopped_ = false;
+  std::string persisted_slot_ids_;  // the slots last committed at once (set_replica_slots)
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -10,9 +10,10 @@ namespace tidekv::server::internal {
 inline constexpr std::string_view kManifestKey = "manifest";
 inline constexpr std::string_view kIdentityKey = "replication";
 inline constexpr std::string_view kCleanStopKey = "clean_stop";
+// DirState::dir_id, in the meta family.
 inline constexpr std::string_view kDirIdKey = "dir_id";
-inline constexpr std::string_view kReplicaSlotsKey =
-    "replica_slots";  // ReplicaSlots::Encode  // DirState::dir_id, in the meta family
+// ReplicaSlots::Encode of a primary's replicas.
+inline constexpr std::string_view kReplicaSlotsKey = "replica_slots";
 inline constexpr size_t kMaxChunkBytes = 1 << 20;  // a chunk goes to the writer at this size
 
 }  // namespace tidekv::server::internal

@@ -110,6 +110,8 @@ void Replication::Start() {
 
 void Replication::Stop() {
   stopped_ = true;
+  // The clean stop commits the slots as they are now, not as the last cron tick saw them.
+  if (!is_replica()) persistence_.set_replica_slots(slots_.Encode(), false);
   if (link_ != nullptr) {
     link_->Stop();
     link_.reset();

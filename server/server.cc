@@ -78,20 +78,23 @@ Status Server::Recover(bool accept_data_loss) {
   persistence_->set_accept_data_loss(accept_data_loss);
   if (Status s = persistence_->Recover(); !s.ok()) return s;
   persistence_->Start();
-  if (config_.replicaof.empty()) {
-    // Recovery replays frames at time 0 (as they happened); keys whose time has passed since
-    // go now, as DEL frames like any expiry. A replica waits for its primary's DELs instead.
-    const int64_t now = clock_.NowMs();
-    size_t expired = 0;
-    for (int i = 0; i < engine_.keyspace().num_databases(); i++) {
-      expired += engine_.keyspace().db(i).ExpireAll(now);
-    }
-    if (expired > 0) {
-      ModuleLogger("server")->info("{} keys expired while the server was down were deleted",
-                                   expired);
-    }
-  }
   return Status::Ok();
+}
+
+void Server::ExpireAfterRecovery() {
+  if (!config_.replicaof.empty()) return;  // a replica waits for its primary's DELs instead
+  // Recovery replays frames at time 0 (as they happened); keys whose time has passed since
+  // go now, as DEL frames like any expiry. After Replication::Start: the history id it
+  // settles on covers exactly what was recovered, and these DELs come after it.
+  const int64_t now = clock_.NowMs();
+  size_t expired = 0;
+  for (int i = 0; i < engine_.keyspace().num_databases(); i++) {
+    expired += engine_.keyspace().db(i).ExpireAll(now);
+  }
+  if (expired > 0) {
+    ModuleLogger("server")->info("{} keys expired while the server was down were deleted",
+                                 expired);
+  }
 }
 
 void Server::Unblock(uint64_t id, const std::function<void(proto::ReplyBuilder&)>& write_reply) {
@@ -144,6 +147,7 @@ int Server::Run() {
   }
   asio::co_spawn(io_, Cron(), LogFailure("cron"));
   replication_->Start();
+  ExpireAfterRecovery();
   UpdateTracing();
   signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
     if (!ec) RequestShutdown(signo == SIGINT ? "SIGINT" : "SIGTERM");

@@ -106,6 +106,8 @@ class Server {
  private:
   asio::awaitable<void> Accept(asio::ip::tcp::acceptor& acceptor);
   asio::awaitable<void> Cron();
+  // On a primary, deletes (as DEL effects) the keys whose time passed while it was down.
+  void ExpireAfterRecovery();
   void CronTick();
   bool AdmitPeer(asio::ip::tcp::socket& socket);
 

@@ -7,7 +7,8 @@
 // Every case runs for logstore.fsync always and everysec, each after a clean SHUTDOWN and
 // after kill -9 (once the log is durable). The four run side by side, so one wait past a
 // short TTL serves them all. A replica is also restarted after sealing a key that its own
-// clock calls expired.
+// clock calls expired, and a primary that lost its unsealed tail must not let the DELs of
+// its restart pass for the old history.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -440,6 +441,69 @@ TEST_CASE("a replica that seals a key its clock calls expired keeps it for later
     const auto digests = Digests({primary.get(), replicas[i].get()});
     CHECK(digests[1] == digests[0]);
   }
+}
+
+// ---- 4. a primary that lost its unsealed tail --------------------------------------------
+
+// In logstore.mode = spill nothing is logged: a restart loads what the last SAVE sealed, and
+// the old history is valid only up to there (docs/replication.md: "A replica that had
+// received more than that gets a full sync instead of frames that would contradict what it
+// already has"). The DEL frames of the keys that expired while the primary was down are new
+// history: they must not count as the old one.
+TEST_CASE("a replica ahead of what a restarted primary recovered gets a full sync",
+          "[integration][persistence][replication]") {
+  TempDir dir;
+  const fs::path pdata = dir.path() / "p";
+  const std::vector<std::string> spill = {"--logstore.mode", "spill"};
+  auto primary = StartServerOn(pdata, spill);
+  TcpProxy proxy(primary->port());
+  auto replica = StartReplicaOn(dir.path() / "r", proxy.port());
+  WaitLinkUp(*replica);
+  RedisConnection p = primary->Connect();
+  const int64_t armed_at = UnixMs();
+  int64_t saved_at = 0;
+  const int64_t ttl = ArmShortTtls([&](int64_t t) {
+    const std::string px = std::to_string(t);
+    REQUIRE(Call(p.get(), {"SET", "gone:1", "x", "PX", px}) == "OK");
+    REQUIRE(Call(p.get(), {"SET", "gone:2", "x", "PX", px}) == "OK");
+    REQUIRE(Call(p.get(), {"SET", "kept", "v"}) == "OK");
+    Save(p.get());
+    saved_at = ReplInt(p.get(), "master_repl_offset");
+    return Call(p.get(), {"EXISTS", "gone:1", "gone:2"}) == "(integer) 2";
+  });
+  const int64_t short_expiry = UnixMs() + ttl;
+  // Two writes after the SAVE: the replica has them, the primary's disk does not.
+  REQUIRE(Call(p.get(), {"SET", "late:1", "a"}) == "OK");
+  REQUIRE(Call(p.get(), {"SET", "late:2", "b"}) == "OK");
+  const std::string old_replid = Replid(p.get());
+  WaitCaughtUp(*primary, *replica);
+  p.reset();
+  proxy.SetRefusing(true);
+  ShutdownClean(*primary);
+  const bool in_time = StoppedInTime(armed_at, ttl);
+  SleepPast(short_expiry);
+
+  primary = StartServerOn(pdata, spill);
+  p = primary->Connect();
+  INFO("primary log:\n" << LogTail(*primary));
+  CHECK(Call(p.get(), {"EXISTS", "late:1", "late:2", "gone:1", "gone:2"}) == "(integer) 0");
+  // Two DEL frames follow what it recovered; the old history ends before them.
+  if (in_time) CHECK(ReplInt(p.get(), "master_repl_offset") == saved_at + 2);
+  CHECK(Replid(p.get()) != old_replid);
+  CHECK(ReplField(p.get(), "master_replid2") == old_replid);
+  CHECK(ReplInt(p.get(), "second_repl_offset") == saved_at);
+
+  RedisConnection r = replica->Connect();
+  REQUIRE(Call(r.get(), {"REPLICAOF", "127.0.0.1", std::to_string(primary->port())}) == "OK");
+  WaitCaughtUp(*primary, *replica);
+  const SyncCounters sync = Counters(p.get());
+  INFO(Show(sync) << "\nreplica log:\n" << LogTail(*replica));
+  CHECK(sync.full == 1);
+  CHECK(sync.partial_ok == 0);
+  CHECK(Call(r.get(), {"EXISTS", "late:1", "late:2"}) == "(integer) 0");
+  CHECK(Call(r.get(), {"DBSIZE"}) == Call(p.get(), {"DBSIZE"}));
+  const auto digests = Digests({primary.get(), replica.get()});
+  CHECK(digests[1] == digests[0]);
 }
 
 }  // namespace

@@ -71,6 +71,22 @@ void WaitCaughtUp(const ServerProcess& primary, const ServerProcess& replica,
   }
 }
 
+void WaitCronTick(redisContext* c) {
+  auto dbsize = [c] {
+    Reply n = Command(c, {"DBSIZE"});
+    if (n == nullptr || n->type != REDIS_REPLY_INTEGER) {
+      throw std::runtime_error("DBSIZE answered " + Describe(n));
+    }
+    return n->integer;
+  };
+  const int64_t before = dbsize();
+  const std::string set = Call(c, {"SET", "tidekv-test:cron-tick", "x", "PX", "1"});
+  if (set != "OK") throw std::runtime_error("SET answered " + set);
+  if (!WaitFor([&] { return dbsize() == before; })) {
+    throw std::runtime_error("no cron tick reclaimed an expired key");
+  }
+}
+
 std::vector<std::string> Digests(const std::vector<const ServerProcess*>& servers) {
   std::vector<std::string> digests;
   for (const ServerProcess* s : servers) {

@@ -49,6 +49,14 @@ void WaitLinkUp(const ServerProcess& replica, std::chrono::milliseconds timeout 
 void WaitCaughtUp(const ServerProcess& primary, const ServerProcess& replica,
                   std::chrono::milliseconds timeout = kSyncTimeout);
 
+// Waits until the server has run a cron tick after this call. A primary commits its replica
+// slots with the first tick after a replica attaches (replication's part of the tick), so
+// this is how a test makes sure a kill -9 cannot lose them. Observed through the active
+// expiry cycle of the same tick: a key that expires at once is reclaimed by that cycle
+// alone (DBSIZE counts keys not yet reclaimed and touches none). Leaves the key count as
+// it was; adds a SET and a DEL to the history. Throws when no tick comes.
+void WaitCronTick(redisContext* c);
+
 // DEBUG DIGEST of every server, in order.
 std::vector<std::string> Digests(const std::vector<const ServerProcess*>& servers);
 

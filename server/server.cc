@@ -92,8 +92,7 @@ void Server::ExpireAfterRecovery() {
     expired += engine_.keyspace().db(i).ExpireAll(now);
   }
   if (expired > 0) {
-    ModuleLogger("server")->info("{} keys expired while the server was down were deleted",
-                                 expired);
+    ModuleLogger("server")->info("{} keys expired while the server was down were deleted", expired);
   }
 }
 

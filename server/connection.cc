@@ -2,10 +2,10 @@
 
 #include <cstring>
 
+#include "common/logging.h"
 #include "common/strings.h"
-#include "server/engine.h"
-#include "server/logging.h"
-#include "server/persistence.h"
+#include "engine/engine.h"
+#include "persistence/persistence.h"
 #include "server/replication.h"
 #include "server/server.h"
 #include "trace/format.h"
@@ -332,7 +332,7 @@ void Connection::Close(std::string_view reason) {
   if (closed_) return;
   closed_ = true;
   ModuleLogger("net")->debug("client id={} addr={} closed: {}", session_.id, session_.addr, reason);
-  if (session_.monitor) server_.RemoveMonitor(this);
+  if (session_.monitor) server_.RemoveMonitor(session_.id);
   if (server_.engine().recorder() != nullptr) {
     server_.engine().TraceEvent(trace::RecordType::kDisconnect, session_.id,
                                 fmt::format("reason={}", reason));

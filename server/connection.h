@@ -18,12 +18,15 @@
 #include <vector>
 
 #include "common/asio.h"
+#include "engine/engine.h"
+#include "engine/session.h"
 #include "proto/reply.h"
 #include "proto/resp.h"
-#include "server/engine.h"
-#include "server/session.h"
 
 namespace tidekv::server {
+
+using engine::Engine;
+using engine::Session;
 
 class Server;
 

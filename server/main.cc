@@ -7,9 +7,9 @@
 #include <filesystem>
 
 #include "common/clock.h"
+#include "common/logging.h"
+#include "common/version.h"
 #include "config/config.h"
-#include "server/info.h"
-#include "server/logging.h"
 #include "server/server.h"
 
 using namespace tidekv;
@@ -28,10 +28,9 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cl.version) {
-    std::printf("tidekv-server %.*s (Redis protocol %.*s)\n",
-                static_cast<int>(server::kVersion.size()), server::kVersion.data(),
-                static_cast<int>(server::kRedisCompatVersion.size()),
-                server::kRedisCompatVersion.data());
+    std::printf("tidekv-server %.*s (Redis protocol %.*s)\n", static_cast<int>(kVersion.size()),
+                kVersion.data(), static_cast<int>(kRedisCompatVersion.size()),
+                kRedisCompatVersion.data());
     return 0;
   }
   if (cl.dump_config) {
@@ -39,11 +38,11 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  if (Status s = server::SetupLogging(cl.config); !s.ok()) {
+  if (Status s = SetupLogging(cl.config.log_level, cl.config.log_file); !s.ok()) {
     std::fprintf(stderr, "tidekv-server: %s\n", s.message().c_str());
     return 1;
   }
-  auto log = server::ModuleLogger("server");
+  auto log = ModuleLogger("server");
 
   std::error_code ec;
   std::filesystem::create_directories(cl.config.dir, ec);
@@ -66,9 +65,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "tidekv-server: %s\n", s.message().c_str());
     return 1;
   }
-  log->info("tidekv {} starting: pid={} config={} bind={} port={} dir={} databases={}",
-            server::kVersion, getpid(), cl.config_path.empty() ? "(defaults)" : cl.config_path,
-            cl.config.bind, server.port(), cl.config.dir, cl.config.databases);
+  log->info("tidekv {} starting: pid={} config={} bind={} port={} dir={} databases={}", kVersion,
+            getpid(), cl.config_path.empty() ? "(defaults)" : cl.config_path, cl.config.bind,
+            server.port(), cl.config.dir, cl.config.databases);
   if (cl.config.password.empty() && cl.config.protected_mode) {
     log->info("protected mode: no password set, only loopback clients are accepted");
   }

@@ -11,15 +11,20 @@
 #include <filesystem>
 
 #include "common/crc32c.h"
+#include "common/logging.h"
 #include "common/strings.h"
+#include "persistence/persistence.h"
 #include "proto/frame.h"
-#include "server/logging.h"
-#include "server/persistence.h"
 #include "server/replication.h"
 #include "server/server.h"
 #include "trace/format.h"
 
 namespace tidekv::server {
+
+using engine::CommandFlag;
+using engine::CommandSpec;
+using engine::HasFlag;
+using persistence::StagedBatch;
 
 namespace fs = std::filesystem;
 

@@ -12,10 +12,12 @@
 #include <string_view>
 
 #include "common/asio.h"
+#include "engine/session.h"
 #include "proto/reply.h"
-#include "server/session.h"
 
 namespace tidekv::server {
+
+using engine::Session;
 
 class Replication;
 

@@ -10,11 +10,11 @@
 
 #include "common/crc32c.h"
 #include "common/files.h"
+#include "common/logging.h"
 #include "common/strings.h"
+#include "persistence/persistence.h"
 #include "proto/resp.h"
 #include "server/connection.h"
-#include "server/logging.h"
-#include "server/persistence.h"
 #include "server/replica_link.h"
 #include "server/server.h"
 #include "server/signal.h"

@@ -24,14 +24,20 @@
 #include <vector>
 
 #include "common/asio.h"
+#include "engine/engine.h"
+#include "engine/server_hooks.h"
+#include "persistence/persistence.h"
 #include "replication/slots.h"
 #include "replication/source.h"
-#include "server/engine.h"
 
 namespace tidekv::server {
 
+using engine::Engine;
+using engine::Session;
+using persistence::Persistence;
+using persistence::ReplicationIdentity;
+
 class Connection;
-class Persistence;
 class ReplicaLink;
 class Server;
 
@@ -43,7 +49,7 @@ struct ReplicationStats {
   uint64_t frames_sent_from_disk = 0;
 };
 
-class Replication final : public WriteGate {
+class Replication final : public engine::WriteGate, public engine::ReplicationControl {
  public:
   Replication(Server& server, Persistence& persistence);
   ~Replication() override;
@@ -57,7 +63,7 @@ class Replication final : public WriteGate {
   // From the server cron: slot expiry, backlog and log watermarks, WAIT timeouts.
   void Cron(int64_t now_ms);
 
-  bool is_replica() const { return !primary_host_.empty(); }
+  bool is_replica() const override { return !primary_host_.empty(); }
   const std::string& replid() const;
 
   // WriteGate.
@@ -67,8 +73,8 @@ class Replication final : public WriteGate {
   // REPLICAOF host port: becomes (or re-points) a replica, keeping its data; a resync with
   // the new primary decides what to keep. REPLICAOF NO ONE: promotion (new replid, the
   // old one kept as replid2 with the switch offset).
-  Status ReplicaOf(const std::string& host, int64_t port);
-  Status Promote();
+  Status ReplicaOf(const std::string& host, int64_t port) override;
+  Status Promote() override;
 
   // PSYNC: the connection's session carries the request; this takes the socket over and
   // returns when the replica goes away. (A replica sends nothing after PSYNC before the
@@ -76,10 +82,11 @@ class Replication final : public WriteGate {
   asio::awaitable<void> ServeReplica(std::shared_ptr<Connection> connection);
 
   // WAIT numreplicas timeout_ms for the client `session`: replies now or blocks it.
-  void Wait(Session& session, int64_t numreplicas, int64_t timeout_ms, proto::ReplyBuilder& reply);
+  void Wait(Session& session, int64_t numreplicas, int64_t timeout_ms,
+            proto::ReplyBuilder& reply) override;
 
   // ROLE and INFO replication.
-  void WriteRole(proto::ReplyBuilder& reply) const;
+  void WriteRole(proto::ReplyBuilder& reply) const override;
   void AppendInfo(std::string& out) const;
 
   // Used by the link.

@@ -6,10 +6,11 @@
 #include <csignal>
 #include <sstream>
 
+#include "commands/commands.h"
+#include "common/logging.h"
+#include "common/version.h"
+#include "persistence/persistence.h"
 #include "server/connection.h"
-#include "server/info.h"
-#include "server/logging.h"
-#include "server/persistence.h"
 #include "server/replication.h"
 #include "trace/recorder.h"
 
@@ -63,10 +64,10 @@ void FitClientsToFileLimit(config::Config* config) {
 Server::Server(config::Config config, const Clock& clock)
     : config_(std::move(config)),
       clock_(clock),
-      engine_(config_, clock_),
+      engine_(config_, clock_, commands::BuildCommandTable()),
       signals_(io_, SIGINT, SIGTERM),
       cron_timer_(io_) {
-  engine_.set_server(this);
+  engine_.set_hooks(this);
   start_ns_ = clock_.MonotonicNs();
   persistence_ = std::make_unique<Persistence>(engine_, io_, config_);
   engine_.set_effect_sink(persistence_.get());
@@ -149,7 +150,7 @@ int Server::Run() {
   ExpireAfterRecovery();
   UpdateTracing();
   signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
-    if (!ec) RequestShutdown(signo == SIGINT ? "SIGINT" : "SIGTERM");
+    if (!ec) Shutdown(signo == SIGINT ? "SIGINT" : "SIGTERM");
   });
   RunEventLoop(io_, config_.busy_poll_us, &loop_stats_);
   // Every client is gone: write out the last chunk and wait for the log writer.
@@ -158,7 +159,7 @@ int Server::Run() {
   return 0;
 }
 
-void Server::RequestShutdown(std::string_view reason) {
+void Server::Shutdown(std::string_view reason) {
   if (stopping_) return;
   stopping_ = true;
   ModuleLogger("server")->info("shutting down ({}), closing {} client(s)", reason,
@@ -238,7 +239,7 @@ bool Server::AdmitPeer(asio::ip::tcp::socket& socket) {
 }
 
 void Server::Remove(Connection* connection) {
-  RemoveMonitor(connection);
+  RemoveMonitor(connection->session().id);
   connections_.erase(connection->session().id);
 }
 
@@ -247,14 +248,72 @@ Connection* Server::FindClient(uint64_t id) const {
   return it == connections_.end() ? nullptr : it->second.get();
 }
 
-void Server::AddMonitor(Connection* connection) {
-  if (std::find(monitors_.begin(), monitors_.end(), connection) == monitors_.end()) {
-    monitors_.push_back(connection);
+bool Server::AddMonitor(uint64_t id) {
+  if (FindClient(id) == nullptr) return false;
+  if (std::find(monitors_.begin(), monitors_.end(), id) == monitors_.end()) monitors_.push_back(id);
+  return true;
+}
+
+void Server::RemoveMonitor(uint64_t id) {
+  monitors_.erase(std::remove(monitors_.begin(), monitors_.end(), id), monitors_.end());
+}
+
+namespace {
+
+engine::ClientView ViewOf(const Connection& c) {
+  engine::ClientView view;
+  view.session = &c.session();
+  view.fd = static_cast<int>(const_cast<Connection&>(c).socket().native_handle());
+  view.query_buffer_bytes = c.query_buffer_bytes();
+  view.query_buffer_capacity = c.query_buffer_capacity();
+  view.output_bytes = c.output_bytes();
+  return view;
+}
+
+}  // namespace
+
+void Server::ForEachClient(const std::function<void(const engine::ClientView&)>& fn) const {
+  for (const auto& [id, c] : connections_) fn(ViewOf(*c));
+}
+
+std::optional<engine::ClientView> Server::Client(uint64_t id) const {
+  Connection* c = FindClient(id);
+  if (c == nullptr) return std::nullopt;
+  return ViewOf(*c);
+}
+
+void Server::CloseClient(uint64_t id, std::string_view reason) {
+  if (Connection* c = FindClient(id)) c->Close(reason);
+}
+
+void Server::ClientTotals(size_t* clients, size_t* max_input, size_t* max_output) const {
+  *clients = connections_.size();
+  *max_input = *max_output = 0;
+  for (const auto& [id, c] : connections_) {
+    *max_input = std::max(*max_input, c->query_buffer_bytes());
+    *max_output = std::max(*max_output, c->output_bytes());
   }
 }
 
-void Server::RemoveMonitor(Connection* connection) {
-  monitors_.erase(std::remove(monitors_.begin(), monitors_.end(), connection), monitors_.end());
+void Server::AppendLoopStats(std::string& out) const {
+  out += fmt::format(
+      "eventloop_sleeps:{}\r\neventloop_poll_hits:{}\r\neventloop_poll_window_us:{}\r\n",
+      loop_stats_.sleeps, loop_stats_.poll_hits, loop_stats_.window_us);
+}
+
+void Server::AppendReplication(std::string& out) const { replication_->AppendInfo(out); }
+
+void Server::AppendPersistence(std::string& out) const { persistence_->AppendInfo(out); }
+
+std::string Server::Info(std::span<const std::string_view> sections) {
+  return engine::BuildInfo(engine_, sections, this);
+}
+
+engine::SnapshotControl* Server::snapshots() { return persistence_.get(); }
+
+void Server::RequestShutdown(std::string_view reason) {
+  // After the command that asked returns, so the loop is not torn down under it.
+  asio::post(io_, [this, why = std::string(reason)] { Shutdown(why); });
 }
 
 void Server::FeedMonitors(const Session& session, std::span<const std::string_view> argv) {
@@ -299,8 +358,10 @@ void Server::FeedMonitors(const Session& session, std::span<const std::string_vi
   }
   line += "\r\n";
   // Copy: a monitor whose output limit is hit is removed from monitors_ while we iterate.
-  std::vector<Connection*> targets = monitors_;
-  for (Connection* m : targets) m->Send(line);
+  const std::vector<uint64_t> targets = monitors_;
+  for (uint64_t id : targets) {
+    if (Connection* m = FindClient(id)) m->Send(line);
+  }
 }
 
 void Server::OnConfigChanged() {
@@ -358,7 +419,7 @@ void Server::UpdateTracing() {
             engine_.keyspace().TotalKeys());
 }
 
-void Server::AppendTraceInfo(std::string& out) const {
+void Server::AppendTrace(std::string& out) const {
   if (recorder_ != nullptr) recorder_->Flush();  // what is recorded so far goes to the writer
   const trace::RecorderStats s = recorder_ != nullptr ? recorder_->stats() : trace_stats_;
   out += fmt::format(

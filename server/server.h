@@ -16,15 +16,22 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "config/config.h"
-#include "server/engine.h"
+#include "engine/engine.h"
+#include "engine/info.h"
+#include "engine/server_hooks.h"
+#include "persistence/persistence.h"
 #include "server/event_loop.h"
+#include "server/replication.h"
 #include "trace/recorder.h"
 
 namespace tidekv::server {
 
+using engine::Engine;
+using engine::NetStats;
+using engine::Session;
+using persistence::Persistence;
+
 class Connection;
-class Persistence;
-class Replication;
 
 // Raises the open-file limit to fit limits.max_clients (plus descriptors for the server's
 // own use) when the hard limit allows; otherwise lowers max_clients to what fits, with a
@@ -35,18 +42,7 @@ void FitClientsToFileLimit(config::Config* config);
 // 127.0.0.0/8, ::1, or an IPv4-mapped loopback address.
 bool IsLoopback(const asio::ip::address& addr);
 
-// Network counters for INFO stats.
-struct NetStats {
-  uint64_t connections_received = 0;
-  uint64_t rejected_connections = 0;  // max_clients, protected mode
-  uint64_t input_bytes = 0;
-  uint64_t output_bytes = 0;
-  uint64_t client_output_limit_disconnections = 0;
-  uint64_t query_buffer_limit_disconnections = 0;
-  uint64_t protocol_errors = 0;
-};
-
-class Server {
+class Server final : public engine::ServerHooks, public engine::InfoSource {
  public:
   Server(config::Config config, const Clock& clock);
   ~Server();
@@ -56,7 +52,6 @@ class Server {
   // Binds every address in config.bind (space-separated) on config.port. Port 0 picks a free
   // port; port() tells which.
   Status Listen();
-  uint16_t port() const { return port_; }
 
   // Opens the data directory and loads the dataset (batches, then the log). Call before
   // Run; an error names the file and stops start-up. accept_data_loss (--accept-data-loss)
@@ -66,22 +61,43 @@ class Server {
   // Runs the loop thread until shutdown (SHUTDOWN, SIGINT, SIGTERM). Returns the exit code.
   int Run();
   // Stops accepting, closes every client and lets Run return. Safe to call more than once.
-  void RequestShutdown(std::string_view reason);
+  void Shutdown(std::string_view reason);
+  // ServerHooks: the same, after the current command returned (SHUTDOWN).
+  void RequestShutdown(std::string_view reason) override;
 
   Engine& engine() { return engine_; }
   Persistence* persistence() { return persistence_.get(); }
-  Replication* replication() { return replication_.get(); }
+  Replication* replication() override { return replication_.get(); }
 
+  // ServerHooks (engine/server_hooks.h).
+  void ForEachClient(const std::function<void(const engine::ClientView&)>& fn) const override;
+  std::optional<engine::ClientView> Client(uint64_t id) const override;
+  void CloseClient(uint64_t id, std::string_view reason) override;
+  bool AddMonitor(uint64_t id) override;
+  void RemoveMonitor(uint64_t id) override;
+  bool has_monitors() const override { return !monitors_.empty(); }
+  void FeedMonitors(const Session& session, std::span<const std::string_view> argv) override;
   // Completes the blocked command of client `id` (if it is still connected).
-  void Unblock(uint64_t id, const std::function<void(proto::ReplyBuilder&)>& write_reply);
+  void Unblock(uint64_t id, const std::function<void(proto::ReplyBuilder&)>& write_reply) override;
+  void OnConfigChanged() override;
+  void ResetStats() override { net_stats_ = NetStats{}; }
+  std::string Info(std::span<const std::string_view> sections) override;
+  engine::SnapshotControl* snapshots() override;
   config::Config& config() { return config_; }
   asio::io_context& io() { return io_; }
   NetStats& net_stats() { return net_stats_; }
-  const EventLoopStats& loop_stats() const { return loop_stats_; }
+  const NetStats& net_stats() const override { return net_stats_; }
   int64_t start_monotonic_ns() const { return start_ns_; }
-  int64_t peak_memory() const { return peak_memory_; }
+  // InfoSource (engine/info.h).
+  uint16_t port() const override { return port_; }
+  void ClientTotals(size_t* clients, size_t* max_input, size_t* max_output) const override;
+  int64_t peak_memory() const override { return peak_memory_; }
   // Operations per second over the last cron samples (INFO instantaneous_ops_per_sec).
-  double instantaneous_ops() const { return instantaneous_ops_; }
+  double instantaneous_ops() const override { return instantaneous_ops_; }
+  void AppendLoopStats(std::string& out) const override;
+  void AppendReplication(std::string& out) const override;
+  void AppendPersistence(std::string& out) const override;
+  void AppendTrace(std::string& out) const override;
 
   // Clients.
   // Every open client, by id (CLIENT LIST order).
@@ -92,16 +108,9 @@ class Server {
   Connection* FindClient(uint64_t id) const;
 
   // MONITOR.
-  bool has_monitors() const { return !monitors_.empty(); }
-  void AddMonitor(Connection* connection);
-  void RemoveMonitor(Connection* connection);
-  void FeedMonitors(const Session& session, std::span<const std::string_view> argv);
 
-  // Applies runtime-changeable options after CONFIG SET (log level, tracing, ...).
-  void OnConfigChanged();
   // Starts or stops the op trace per trace.enabled (also at start-up, after recovery).
   void UpdateTracing();
-  void AppendTraceInfo(std::string& out) const;
 
  private:
   asio::awaitable<void> Accept(asio::ip::tcp::acceptor& acceptor);
@@ -125,7 +134,7 @@ class Server {
   asio::signal_set signals_;
   asio::steady_timer cron_timer_;
   std::map<uint64_t, std::shared_ptr<Connection>> connections_;
-  std::vector<Connection*> monitors_;
+  std::vector<uint64_t> monitors_;  // client ids
   NetStats net_stats_;
   EventLoopStats loop_stats_;
   uint16_t port_ = 0;

@@ -1,0 +1,34 @@
+// Command documentation derived from the command table: the argument trees COMMAND DOCS
+// serves (built from each row's `syntax` string) and the Markdown of docs/commands.md.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "commands/commands.h"
+#include "engine/command_table.h"
+
+namespace tidekv::commands {
+
+// One argument of a command, as COMMAND DOCS describes it.
+struct DocArgument {
+  std::string name;
+  std::string type;   // key, string, integer, double, pattern, unix-time, pure-token, oneof, block
+  std::string token;  // the keyword before the value ("EX"), or the keyword itself (pure-token)
+  bool optional = false;
+  bool multiple = false;
+  std::vector<DocArgument> arguments;  // for oneof and block
+};
+
+// Parses Redis's docs notation, e.g. "key value [NX | XX] [EX seconds | KEEPTTL]" or
+// "key [key ...]". Never fails: unbalanced brackets end the current group.
+std::vector<DocArgument> ParseSyntax(std::string_view syntax);
+
+// docs/commands.md: every command and subcommand with syntax, summary, complexity, flags.
+std::string RenderCommandsMarkdown(const CommandTable& table);
+
+// The flag names COMMAND INFO reports ("write", "readonly", "denyoom", ...).
+std::vector<std::string_view> FlagNames(CommandFlag flags);
+
+}  // namespace tidekv::commands

@@ -1,0 +1,43 @@
+// Every command group's registration, and the table of all of them. The vocabulary the
+// command files share (the engine's and the keyspace's names) is imported here once.
+#pragma once
+
+#include "engine/command_context.h"
+#include "engine/command_table.h"
+#include "engine/engine.h"
+#include "engine/errors.h"
+#include "engine/session.h"
+#include "keyspace/entry.h"
+#include "keyspace/keyspace.h"
+
+namespace tidekv::commands {
+
+using engine::CommandContext;
+using engine::CommandFlag;
+using engine::CommandSpec;
+using engine::CommandTable;
+using engine::EffectSink;
+using engine::Engine;
+using engine::EngineStats;
+using engine::HasFlag;
+using engine::Session;
+using keyspace::Database;
+using keyspace::Dict;
+using keyspace::Entry;
+using keyspace::Keyspace;
+using keyspace::KeyspaceStats;
+using keyspace::ValueType;
+namespace err = engine::err;
+
+void RegisterConnectionCommands(CommandTable& table);
+void RegisterServerCommands(CommandTable& table);
+void RegisterKeyCommands(CommandTable& table);
+void RegisterStringCommands(CommandTable& table);
+void RegisterBitCommands(CommandTable& table);
+void RegisterReplicationCommands(CommandTable& table);
+void RegisterCommandCommands(CommandTable& table);  // COMMAND itself
+
+// Every command, group by group, in one place.
+CommandTable BuildCommandTable();
+
+}  // namespace tidekv::commands

@@ -1,0 +1,519 @@
+// Connection commands: PING ECHO HELLO AUTH SELECT QUIT RESET CLIENT.
+
+#include <fmt/format.h>
+
+#include <functional>
+
+#include "commands/commands.h"
+#include "common/strings.h"
+#include "common/version.h"
+#include "engine/command_context.h"
+#include "engine/engine.h"
+
+namespace tidekv::commands {
+
+namespace {
+
+using F = CommandFlag;
+
+// Compares without an early exit, so response timing does not reveal how much of a guessed
+// password was right.
+bool SecretEquals(std::string_view given, std::string_view secret) {
+  if (secret.empty()) return false;
+  size_t diff = given.size() ^ secret.size();
+  const size_t n = std::max(given.size(), secret.size());
+  for (size_t i = 0; i < n; i++) {
+    const unsigned char g = i < given.size() ? static_cast<unsigned char>(given[i]) : 0;
+    const unsigned char s = i < secret.size() ? static_cast<unsigned char>(secret[i]) : 0;
+    diff |= static_cast<size_t>(g ^ s);
+  }
+  return diff == 0;
+}
+
+constexpr std::string_view kWrongPass =
+    "WRONGPASS invalid username-password pair or user is disabled.";
+
+// Checks a username/password pair against security.password. Replies the error itself.
+// Without a password the default user is Redis's "nopass" user: any password is accepted
+// for it (AUTH default x, HELLO 3 AUTH default x), while other user names are refused.
+bool Authenticate(CommandContext& ctx, std::string_view user, std::string_view password) {
+  const std::string& configured = ctx.engine.config().password;
+  const bool nopass = configured.empty() && user == "default";
+  if (!nopass && (user != "default" || !SecretEquals(password, configured))) {
+    ctx.Error(kWrongPass);
+    return false;
+  }
+  ctx.session.authenticated = true;
+  return true;
+}
+
+void Ping(CommandContext& ctx) {
+  if (ctx.argc() > 2) {
+    ctx.Error("ERR wrong number of arguments for 'ping' command");
+  } else if (ctx.argc() == 2) {
+    ctx.reply.Bulk(ctx.arg(1));
+  } else {
+    ctx.reply.Simple("PONG");
+  }
+}
+
+void Echo(CommandContext& ctx) { ctx.reply.Bulk(ctx.arg(1)); }
+
+void Auth(CommandContext& ctx) {
+  if (ctx.argc() > 3) return ctx.SyntaxError();
+  // Only the one-argument form is refused without a password; AUTH <user> <password>
+  // checks the pair (the default user then accepts any password, as in Redis 7).
+  if (ctx.argc() == 2 && ctx.engine.config().password.empty()) {
+    return ctx.Error(
+        "ERR AUTH <password> called without any password configured for the default user. "
+        "Are you sure your configuration is correct?");
+  }
+  std::string_view user = ctx.argc() == 3 ? ctx.arg(1) : "default";
+  if (Authenticate(ctx, user, ctx.arg(ctx.argc() - 1))) ctx.reply.Ok();
+}
+
+bool ValidClientName(std::string_view name) {
+  for (unsigned char c : name) {
+    if (c < '!' || c > '~') return false;
+  }
+  return true;
+}
+
+void Hello(CommandContext& ctx) {
+  int64_t proto = ctx.session.resp;
+  size_t i = 1;
+  if (ctx.argc() >= 2) {
+    auto v = ParseInt64(ctx.arg(1));
+    if (!v) return ctx.Error("ERR Protocol version is not an integer or out of range");
+    if (*v < 2 || *v > 3) return ctx.Error("NOPROTO unsupported protocol version");
+    proto = *v;
+    i = 2;
+  }
+  std::string_view setname;
+  bool has_setname = false;
+  for (; i < ctx.argc(); i++) {
+    if (ctx.ArgIs(i, "AUTH") && i + 2 < ctx.argc()) {
+      if (!Authenticate(ctx, ctx.arg(i + 1), ctx.arg(i + 2))) return;
+      i += 2;
+    } else if (ctx.ArgIs(i, "SETNAME") && i + 1 < ctx.argc()) {
+      setname = ctx.arg(++i);
+      has_setname = true;
+      if (!ValidClientName(setname)) {
+        return ctx.Error("ERR Client names cannot contain spaces, newlines or special characters.");
+      }
+    } else {
+      return ctx.Error(fmt::format("ERR Syntax error in HELLO option '{}'", ctx.arg(i)));
+    }
+  }
+  if (!ctx.engine.config().password.empty() && !ctx.session.authenticated) {
+    return ctx.Error(
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
+        "HELLO AUTH <user> <pass> option can be used to authenticate the client and "
+        "select the RESP protocol version at the same time");
+  }
+  if (has_setname) ctx.session.name = std::string(setname);
+  ctx.session.resp = static_cast<int>(proto);
+  ctx.reply.set_resp3(proto == 3);
+  // Redis's seven pairs exactly (tidekv's own version is in INFO server: tidekv_version).
+  ctx.reply.Map(7);
+  ctx.reply.Bulk("server");
+  ctx.reply.Bulk("redis");
+  ctx.reply.Bulk("version");
+  ctx.reply.Bulk(kRedisCompatVersion);
+  ctx.reply.Bulk("proto");
+  ctx.reply.Integer(proto);
+  ctx.reply.Bulk("id");
+  ctx.reply.Integer(static_cast<int64_t>(ctx.session.id));
+  ctx.reply.Bulk("mode");
+  ctx.reply.Bulk("standalone");
+  engine::ServerHooks* hooks = ctx.engine.hooks();
+  const bool replica =
+      hooks != nullptr && hooks->replication() != nullptr && hooks->replication()->is_replica();
+  ctx.reply.Bulk("role");
+  ctx.reply.Bulk(replica ? "replica" : "master");
+  ctx.reply.Bulk("modules");
+  ctx.reply.Array(0);
+}
+
+void Select(CommandContext& ctx) {
+  const std::optional<int> index = ctx.DbIndexArg(1);
+  if (!index) return;
+  ctx.session.db = *index;
+  ctx.reply.Ok();
+}
+
+void Quit(CommandContext& ctx) {
+  ctx.session.close_after_reply = true;
+  ctx.reply.Ok();
+}
+
+void Reset(CommandContext& ctx) {
+  if (ctx.session.monitor && ctx.engine.hooks() != nullptr) {
+    ctx.engine.hooks()->RemoveMonitor(ctx.session.id);
+  }
+  ctx.session.monitor = false;
+  ctx.session.db = 0;
+  ctx.session.resp = 2;
+  ctx.session.name.clear();
+  ctx.session.authenticated = false;
+  ctx.reply.set_resp3(false);
+  ctx.reply.Simple("RESET");
+}
+
+// ---- CLIENT ----------------------------------------------------------------------------
+
+// One CLIENT LIST / CLIENT INFO line with Redis 7.2's fields in its order (7.0 lacks only
+// lib-name and lib-ver), so parsers that index fields by position keep working. Fields for
+// features tidekv does not have (pub/sub, MULTI, redirection) hold Redis's idle values.
+std::string ClientLine(const engine::ClientView& c, int64_t now_ms) {
+  const Session& s = *c.session;
+  const size_t qbuf = c.query_buffer_bytes;
+  const size_t qbuf_cap = c.query_buffer_capacity;
+  const size_t omem = c.output_bytes;
+  return fmt::format(
+      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 "
+      "multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl=0 oll=0 omem={} "
+      "tot-mem={} events={} cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}\n",
+      s.id, s.addr, s.laddr, c.fd, s.name, (now_ms - s.created_ms) / 1000,
+      (now_ms - s.last_interaction_ms) / 1000, s.monitor ? "O" : "N", s.db, qbuf, qbuf_cap - qbuf,
+      qbuf_cap, qbuf_cap, omem, qbuf_cap + omem, omem > 0 ? "rw" : "r",
+      s.last_command.empty() ? std::string_view("NULL") : s.last_command, s.resp, s.lib_name,
+      s.lib_ver);
+}
+
+void ClientId(CommandContext& ctx) { ctx.reply.Integer(static_cast<int64_t>(ctx.session.id)); }
+
+void ClientSetName(CommandContext& ctx) {
+  if (!ValidClientName(ctx.arg(2))) {
+    return ctx.Error("ERR Client names cannot contain spaces, newlines or special characters.");
+  }
+  ctx.session.name = std::string(ctx.arg(2));
+  ctx.reply.Ok();
+}
+
+void ClientGetName(CommandContext& ctx) {
+  if (ctx.session.name.empty()) return ctx.reply.Null();
+  ctx.reply.Bulk(ctx.session.name);
+}
+
+void ClientSetInfo(CommandContext& ctx) {
+  std::string_view value = ctx.arg(3);
+  for (unsigned char c : value) {
+    if (c < '!' || c > '~') {
+      return ctx.Error(
+          fmt::format("ERR {} cannot contain spaces, newlines or special characters.", ctx.arg(2)));
+    }
+  }
+  if (ctx.ArgIs(2, "LIB-NAME")) {
+    ctx.session.lib_name = std::string(value);
+  } else if (ctx.ArgIs(2, "LIB-VER")) {
+    ctx.session.lib_ver = std::string(value);
+  } else {
+    return ctx.Error(fmt::format("ERR Unrecognized option '{}'", ctx.arg(2)));
+  }
+  ctx.reply.Ok();
+}
+
+// Calls fn(client) for every client: all connections when there is a server, otherwise
+// only the calling session.
+void ForEachClient(CommandContext& ctx, const std::function<void(const engine::ClientView&)>& fn) {
+  if (ctx.engine.hooks() == nullptr) {
+    fn(engine::ClientView{&ctx.session});
+    return;
+  }
+  ctx.engine.hooks()->ForEachClient(fn);
+}
+
+void ClientList(CommandContext& ctx) {
+  std::vector<uint64_t> ids;
+  bool any_id = false;
+  for (size_t i = 2; i < ctx.argc(); i++) {
+    if (ctx.ArgIs(i, "TYPE") && i + 1 < ctx.argc()) {
+      std::string_view type = ctx.arg(++i);
+      if (!EqualsIgnoreCase(type, "normal") && !EqualsIgnoreCase(type, "master") &&
+          !EqualsIgnoreCase(type, "replica") && !EqualsIgnoreCase(type, "slave") &&
+          !EqualsIgnoreCase(type, "pubsub")) {
+        return ctx.Error(fmt::format("ERR Unknown client type '{}'", type));
+      }
+      // Every client is a normal client until replication exists.
+      if (!EqualsIgnoreCase(type, "normal")) return ctx.reply.Verbatim("");
+    } else if (ctx.ArgIs(i, "ID") && i + 1 < ctx.argc()) {
+      for (i++; i < ctx.argc(); i++) {
+        auto id = ParseInt64(ctx.arg(i));
+        if (!id) return ctx.Error("ERR Invalid client ID");
+        // Like Redis, an ID no client can have (0, negative) just matches nothing.
+        if (*id > 0) ids.push_back(static_cast<uint64_t>(*id));
+        any_id = true;
+      }
+    } else {
+      return ctx.SyntaxError();
+    }
+  }
+  std::string out;
+  ForEachClient(ctx, [&](const engine::ClientView& c) {
+    if (any_id && std::find(ids.begin(), ids.end(), c.session->id) == ids.end()) return;
+    out += ClientLine(c, ctx.now_ms);
+  });
+  ctx.reply.Verbatim(out);
+}
+
+void ClientInfo(CommandContext& ctx) {
+  engine::ServerHooks* hooks = ctx.engine.hooks();
+  std::optional<engine::ClientView> c;
+  if (hooks != nullptr) c = hooks->Client(ctx.session.id);
+  ctx.reply.Verbatim(ClientLine(c.value_or(engine::ClientView{&ctx.session}), ctx.now_ms));
+}
+
+void ClientKill(CommandContext& ctx) {
+  engine::ServerHooks* hooks = ctx.engine.hooks();
+  if (hooks == nullptr) return ctx.Error("ERR CLIENT KILL needs a running server");
+  auto kill = [&](const std::vector<uint64_t>& victims) {
+    for (uint64_t id : victims) {
+      if (id == ctx.session.id) {
+        ctx.session.close_after_reply = true;
+      } else {
+        hooks->CloseClient(id, "CLIENT KILL");
+      }
+    }
+  };
+  // Old form: CLIENT KILL addr:port -> OK or error.
+  if (ctx.argc() == 3) {
+    std::vector<uint64_t> victims;
+    hooks->ForEachClient([&](const engine::ClientView& c) {
+      if (c.session->addr == ctx.arg(2)) victims.push_back(c.session->id);
+    });
+    if (victims.empty()) return ctx.Error("ERR No such client");
+    kill(victims);
+    return ctx.reply.Ok();
+  }
+  // New form: filters, all must match; SKIPME yes by default.
+  std::optional<uint64_t> id;
+  std::string_view addr, laddr, user;
+  std::optional<int64_t> maxage;
+  bool skipme = true;
+  if ((ctx.argc() - 2) % 2 != 0) return ctx.SyntaxError();
+  for (size_t i = 2; i + 1 < ctx.argc(); i += 2) {
+    std::string_view v = ctx.arg(i + 1);
+    if (ctx.ArgIs(i, "ID")) {
+      auto n = ParseInt64(v);
+      if (!n || *n <= 0) return ctx.Error("ERR client-id should be greater than 0");
+      id = static_cast<uint64_t>(*n);
+    } else if (ctx.ArgIs(i, "ADDR")) {
+      addr = v;
+    } else if (ctx.ArgIs(i, "LADDR")) {
+      laddr = v;
+    } else if (ctx.ArgIs(i, "USER")) {
+      user = v;
+    } else if (ctx.ArgIs(i, "TYPE")) {
+      if (!EqualsIgnoreCase(v, "normal") && !EqualsIgnoreCase(v, "master") &&
+          !EqualsIgnoreCase(v, "replica") && !EqualsIgnoreCase(v, "slave") &&
+          !EqualsIgnoreCase(v, "pubsub")) {
+        return ctx.Error(fmt::format("ERR Unknown client type '{}'", v));
+      }
+      if (!EqualsIgnoreCase(v, "normal")) return ctx.reply.Integer(0);
+    } else if (ctx.ArgIs(i, "SKIPME")) {
+      if (EqualsIgnoreCase(v, "yes")) {
+        skipme = true;
+      } else if (EqualsIgnoreCase(v, "no")) {
+        skipme = false;
+      } else {
+        return ctx.SyntaxError();
+      }
+    } else if (ctx.ArgIs(i, "MAXAGE")) {
+      auto n = ParseInt64(v);
+      if (!n) return ctx.SyntaxError();
+      maxage = *n;
+    } else {
+      return ctx.SyntaxError();
+    }
+  }
+  if (!user.empty() && user != "default") {
+    return ctx.Error(fmt::format("ERR No such user '{}'", user));
+  }
+  std::vector<uint64_t> victims;
+  hooks->ForEachClient([&](const engine::ClientView& c) {
+    const Session& s = *c.session;
+    if (id && s.id != *id) return;
+    if (!addr.empty() && s.addr != addr) return;
+    if (!laddr.empty() && s.laddr != laddr) return;
+    if (maxage && (ctx.now_ms - s.created_ms) / 1000 < *maxage) return;
+    if (skipme && s.id == ctx.session.id) return;
+    victims.push_back(s.id);
+  });
+  kill(victims);
+  ctx.reply.Integer(static_cast<int64_t>(victims.size()));
+}
+
+void ClientHelp(CommandContext& ctx) {
+  static constexpr std::string_view kLines[] = {
+      "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "GETNAME",
+      "    Return the name of the current connection.",
+      "ID",
+      "    Return the ID of the current connection.",
+      "INFO",
+      "    Return information about the current client connection.",
+      "KILL <ip:port>",
+      "    Kill connection made from <ip:port>.",
+      "KILL <option> <value> [<option> <value> [...]]",
+      "    Kill connections. Options are: ID <id>, ADDR <ip:port>, LADDR <ip:port>,",
+      "    TYPE normal|master|replica|pubsub, USER <username>, SKIPME yes|no, MAXAGE <secs>.",
+      "LIST [TYPE normal|master|replica|pubsub] [ID <id> [<id> ...]]",
+      "    Return information about client connections.",
+      "SETNAME <name>",
+      "    Assign the name <name> to the current connection.",
+      "SETINFO LIB-NAME|LIB-VER <value>",
+      "    Record the client library's name or version for CLIENT LIST.",
+      "HELP",
+      "    Prints this help.",
+  };
+  ctx.reply.Array(std::size(kLines));
+  for (std::string_view line : kLines) ctx.reply.Simple(line);
+}
+
+}  // namespace
+
+void RegisterConnectionCommands(CommandTable& table) {
+  table.Add({.name = "ping",
+             .arity = -1,
+             .flags = F::kFast | F::kStale | F::kLoading | F::kKeyless,
+             .handler = Ping,
+             .group = "connection",
+             .since = "1.0.0",
+             .summary = "Returns the server's liveliness response.",
+             .complexity = "O(1)",
+             .syntax = "[message]"});
+  table.Add({.name = "echo",
+             .arity = 2,
+             .flags = F::kFast | F::kStale | F::kLoading | F::kKeyless,
+             .handler = Echo,
+             .group = "connection",
+             .since = "1.0.0",
+             .summary = "Returns the given string.",
+             .complexity = "O(1)",
+             .syntax = "message"});
+  table.Add({.name = "auth",
+             .arity = -2,
+             .flags = F::kNoAuth | F::kFast | F::kStale | F::kLoading | F::kNoMonitor,
+             .handler = Auth,
+             .group = "connection",
+             .since = "1.0.0",
+             .summary = "Authenticates the connection.",
+             .complexity = "O(N) where N is the number of passwords defined for the user",
+             .syntax = "[username] password"});
+  table.Add({.name = "hello",
+             .arity = -1,
+             .flags = F::kNoAuth | F::kFast | F::kStale | F::kLoading | F::kNoMonitor,
+             .handler = Hello,
+             .group = "connection",
+             .since = "6.0.0",
+             .summary = "Handshakes with the server.",
+             .complexity = "O(1)",
+             .syntax = "[protover [AUTH username password] [SETNAME clientname]]"});
+  table.Add({.name = "select",
+             .arity = 2,
+             .flags = F::kFast | F::kStale | F::kLoading,
+             .handler = Select,
+             .group = "connection",
+             .since = "1.0.0",
+             .summary = "Changes the selected database.",
+             .complexity = "O(1)",
+             .syntax = "index"});
+  table.Add({.name = "quit",
+             .arity = -1,
+             .flags = F::kNoAuth | F::kFast | F::kStale | F::kLoading | F::kKeyless,
+             .handler = Quit,
+             .group = "connection",
+             .since = "1.0.0",
+             .summary = "Closes the connection.",
+             .complexity = "O(1)",
+             .syntax = ""});
+  table.Add({.name = "reset",
+             .arity = 1,
+             .flags = F::kNoAuth | F::kFast | F::kStale | F::kLoading | F::kKeyless,
+             .handler = Reset,
+             .group = "connection",
+             .since = "6.2.0",
+             .summary = "Resets the connection.",
+             .complexity = "O(1)",
+             .syntax = ""});
+
+  CommandSpec& client = table.Add({.name = "client",
+                                   .arity = -2,
+                                   .flags = F::kStale | F::kLoading,
+                                   .group = "connection",
+                                   .since = "2.4.0",
+                                   .summary = "A container for client connection commands.",
+                                   .complexity = "Depends on subcommand."});
+  table.AddSubcommand(client, {.name = "id",
+                               .arity = 2,
+                               .flags = F::kFast | F::kStale | F::kLoading,
+                               .handler = ClientId,
+                               .since = "5.0.0",
+                               .summary = "Returns the unique client ID of the connection.",
+                               .complexity = "O(1)",
+                               .syntax = ""});
+  table.AddSubcommand(client, {.name = "setname",
+                               .arity = 3,
+                               .flags = F::kFast | F::kStale | F::kLoading,
+                               .handler = ClientSetName,
+                               .since = "2.6.9",
+                               .summary = "Sets the connection name.",
+                               .complexity = "O(1)",
+                               .syntax = "connection-name"});
+  table.AddSubcommand(client, {.name = "getname",
+                               .arity = 2,
+                               .flags = F::kFast | F::kStale | F::kLoading,
+                               .handler = ClientGetName,
+                               .since = "2.6.9",
+                               .summary = "Returns the name of the connection.",
+                               .complexity = "O(1)",
+                               .syntax = ""});
+  table.AddSubcommand(client, {.name = "setinfo",
+                               .arity = 4,
+                               .flags = F::kFast | F::kStale | F::kLoading,
+                               .handler = ClientSetInfo,
+                               .since = "7.2.0",
+                               .summary = "Sets information specific to the client or connection.",
+                               .complexity = "O(1)",
+                               .syntax = "LIB-NAME libname | LIB-VER libver"});
+  table.AddSubcommand(
+      client,
+      {.name = "list",
+       .arity = -2,
+       .flags = F::kAdmin | F::kStale | F::kLoading,
+       .handler = ClientList,
+       .since = "2.4.0",
+       .summary = "Lists open connections.",
+       .complexity = "O(N) where N is the number of client connections",
+       .syntax = "[TYPE NORMAL | MASTER | REPLICA | PUBSUB] [ID client-id [client-id ...]]"});
+  table.AddSubcommand(client, {.name = "info",
+                               .arity = 2,
+                               .flags = F::kStale | F::kLoading,
+                               .handler = ClientInfo,
+                               .since = "6.2.0",
+                               .summary = "Returns information about the connection.",
+                               .complexity = "O(1)",
+                               .syntax = ""});
+  table.AddSubcommand(
+      client,
+      {.name = "kill",
+       .arity = -3,
+       .flags = F::kAdmin | F::kStale | F::kLoading,
+       .handler = ClientKill,
+       .since = "2.4.0",
+       .summary = "Terminates open connections.",
+       .complexity = "O(N) where N is the number of client connections",
+       .syntax = "ip:port | [ID client-id] [TYPE NORMAL | MASTER | SLAVE | REPLICA | PUBSUB] [USER "
+                 "username] [ADDR ip:port] [LADDR ip:port] [SKIPME YES | NO] [MAXAGE maxage]"});
+  table.AddSubcommand(client, {.name = "help",
+                               .arity = 2,
+                               .flags = F::kStale | F::kLoading,
+                               .handler = ClientHelp,
+                               .since = "5.0.0",
+                               .summary = "Returns helpful text about the different subcommands.",
+                               .complexity = "O(1)",
+                               .syntax = ""});
+}
+
+}  // namespace tidekv::commands

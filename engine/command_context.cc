@@ -1,0 +1,70 @@
+#include "engine/command_context.h"
+
+#include <climits>
+
+#include "common/strings.h"
+#include "engine/engine.h"
+
+namespace tidekv::engine {
+
+bool CommandContext::ArgIs(size_t i, std::string_view word) const {
+  return i < argv.size() && EqualsIgnoreCase(argv[i], word);
+}
+
+Entry* CommandContext::LookupRead(std::string_view key) {
+  Entry* e = db.Find(key, now_ms);
+  KeyspaceStats& stats = engine.keyspace().stats();
+  if (e == nullptr) {
+    stats.keyspace_misses++;
+    return nullptr;
+  }
+  stats.keyspace_hits++;
+  e->Touch(engine.lru_clock());
+  return e;
+}
+
+Entry* CommandContext::LookupWrite(std::string_view key) {
+  Entry* e = db.Find(key, now_ms);
+  if (e != nullptr) e->Touch(engine.lru_clock());
+  return e;
+}
+
+void CommandContext::Propagate(std::initializer_list<std::string_view> effect) {
+  Propagate(std::span<const std::string_view>(effect.begin(), effect.size()));
+}
+
+void CommandContext::Propagate(std::span<const std::string_view> effect) {
+  propagated = true;
+  engine.EmitEffect(&session, session.db, effect);
+}
+
+std::optional<int64_t> CommandContext::IntArg(size_t i, std::string_view error) {
+  auto v = ParseInt64(argv[i]);
+  if (!v) reply.Error(error);
+  return v;
+}
+
+std::optional<int> CommandContext::DbIndexArg(size_t i, std::string_view custom_error) {
+  const std::optional<int64_t> v = ParseInt64(argv[i]);
+  if (!v || *v < INT_MIN || *v > INT_MAX) {
+    if (!custom_error.empty()) {
+      reply.Error(custom_error);
+    } else {
+      reply.Error(v ? err::kIntRange : err::kNotInteger);
+    }
+    return std::nullopt;
+  }
+  if (*v < 0 || *v >= engine.keyspace().num_databases()) {
+    reply.Error(err::kDbIndex);
+    return std::nullopt;
+  }
+  return static_cast<int>(*v);
+}
+
+std::optional<long double> CommandContext::LongDoubleArg(size_t i) {
+  auto v = ParseLongDouble(argv[i]);
+  if (!v) reply.Error(err::kNotFloat);
+  return v;
+}
+
+}  // namespace tidekv::engine

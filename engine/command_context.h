@@ -1,0 +1,69 @@
+// CommandContext: what a command handler gets. Built by the dispatcher (Engine::Execute)
+// for one command on the loop thread; handlers read argv, use the keyspace, and write
+// exactly one reply through `reply`.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "engine/command_table.h"
+#include "engine/errors.h"
+#include "engine/session.h"
+#include "keyspace/keyspace.h"
+#include "proto/reply.h"
+
+namespace tidekv::engine {
+
+using keyspace::Database;
+using keyspace::Entry;
+
+class Engine;
+
+struct CommandContext {
+  Engine& engine;
+  Session& session;
+  Database& db;  // the session's selected database
+  proto::ReplyBuilder& reply;
+  std::span<const std::string_view> argv;
+  int64_t now_ms;  // the command's single "now": every expiry check in it uses this
+  const CommandSpec& spec;
+
+  size_t argc() const { return argv.size(); }
+  std::string_view arg(size_t i) const { return argv[i]; }
+  // True when argv[i] equals word, ignoring case (option keywords).
+  bool ArgIs(size_t i, std::string_view word) const;
+
+  // Key lookups. Read lookups count keyspace hits/misses and touch the LRU clock.
+  Entry* LookupRead(std::string_view key);
+  Entry* LookupWrite(std::string_view key);
+
+  // Argument parsing that replies the Redis error itself and returns nullopt on failure.
+  std::optional<int64_t> IntArg(size_t i, std::string_view error = err::kNotInteger);
+  std::optional<long double> LongDoubleArg(size_t i);
+  // A database index, as Redis's getIntFromObjectOrReply + selectDb read it: not an integer
+  // -> "value is not an integer", outside a C int -> "value is out of range" (both
+  // custom_error when given, as SWAPDB does), outside 0..databases-1 -> "DB index is out of
+  // range".
+  std::optional<int> DbIndexArg(size_t i, std::string_view custom_error = {});
+
+  void Error(std::string_view message) { reply.Error(message); }
+  void SyntaxError() { reply.Error(err::kSyntax); }
+  void WrongType() { reply.Error(err::kWrongType); }
+
+  // Records that the command changed `n` keys. A write command with changes whose handler
+  // did not call Propagate has its argv propagated as its effect after it returns.
+  void Changed(uint64_t n = 1) { dirty += n; }
+  uint64_t dirty = 0;
+
+  // Emits an effect now, instead of the command's own argv: relative times become
+  // absolute, results computed here become plain SETs (DESIGN.md §3). May be called more
+  // than once; each call is one effect in the current database.
+  void Propagate(std::initializer_list<std::string_view> effect);
+  void Propagate(std::span<const std::string_view> effect);
+  bool propagated = false;
+};
+
+}  // namespace tidekv::engine

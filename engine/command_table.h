@@ -1,0 +1,105 @@
+// CommandTable: every command tidekv understands, as data.
+//
+// Each command is one row: name, arity, flags, key positions, handler, and the text COMMAND
+// DOCS serves. Command groups register their rows from commands/<group>.cc through
+// Register<Group>Commands; commands::BuildCommandTable calls them all in one place, in order
+// (no static self-registration). The dispatcher (Engine::Execute) uses the rows for every shared
+// check: arity, AUTH, OOM, write flags, statistics. Built once at start-up; read-only after.
+#pragma once
+
+#include <absl/container/flat_hash_map.h>
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tidekv::engine {
+
+struct CommandContext;
+using CommandHandler = void (*)(CommandContext& ctx);
+
+enum class CommandFlag : uint32_t {
+  kNone = 0,
+  kWrite = 1u << 0,       // may modify the keyspace (refused on a read-only replica)
+  kReadOnly = 1u << 1,    // reads keys, never modifies them
+  kDenyOom = 1u << 2,     // may use more memory: refused when used memory is past maxmemory
+  kAdmin = 1u << 3,       // server administration (CONFIG, SHUTDOWN, DEBUG, MONITOR)
+  kNoAuth = 1u << 4,      // allowed before the client authenticated (AUTH, HELLO, QUIT)
+  kFast = 1u << 5,        // constant or logarithmic time
+  kLoading = 1u << 6,     // allowed while the dataset is loading
+  kStale = 1u << 7,       // allowed on a replica that is not in sync
+  kNoMonitor = 1u << 8,   // never shown to MONITOR (carries secrets: AUTH, HELLO)
+  kKeyless = 1u << 9,     // touches no keys and no server state (PING, ECHO)
+  kProtected = 1u << 10,  // runs only as security.enable_debug_command allows (DEBUG)
+};
+
+constexpr CommandFlag operator|(CommandFlag a, CommandFlag b) {
+  return static_cast<CommandFlag>(static_cast<uint32_t>(a) | static_cast<uint32_t>(b));
+}
+constexpr bool HasFlag(CommandFlag set, CommandFlag f) {
+  return (static_cast<uint32_t>(set) & static_cast<uint32_t>(f)) != 0;
+}
+
+// Per-command counters for INFO commandstats.
+struct CommandStats {
+  uint64_t calls = 0;
+  uint64_t ticks = 0;           // execution time in CycleClock ticks (INFO converts to usec)
+  uint64_t rejected_calls = 0;  // refused before running (arity, auth, OOM, ...)
+  uint64_t failed_calls = 0;    // ran and replied with an error
+};
+
+struct CommandSpec {
+  std::string name;  // lower case; subcommands are "container|sub", e.g. "client|list"
+  int arity = 0;     // >0: exact argc; <0: at least -arity (argv[0] included, as Redis)
+  CommandFlag flags = CommandFlag::kNone;
+  int first_key = 0;  // position of the first key (0: none)
+  int last_key = 0;   // position of the last key (-1: last argument, -2: second last...)
+  int key_step = 0;
+  CommandHandler handler = nullptr;  // null only for containers (CLIENT, CONFIG, ...)
+  // Documentation (COMMAND DOCS, docs/commands.md).
+  std::string_view group;  // "string", "generic", "connection", "server"
+  std::string_view since;  // Redis version that introduced it
+  std::string_view summary;
+  std::string_view complexity;
+  std::string_view syntax;  // arguments after the name, e.g. "key value [NX | XX]"
+  // For containers Redis implements as one command with no subcommand rows (DEBUG): an
+  // unknown subcommand or a wrong argument count gets Redis's single error for both,
+  // "unknown subcommand or wrong number of arguments for 'X'. Try DEBUG HELP.".
+  bool flat_in_redis = false;
+
+  std::vector<std::unique_ptr<CommandSpec>> subcommands;
+  mutable CommandStats stats;
+
+  bool is_container() const { return !subcommands.empty(); }
+  const CommandSpec* FindSubcommand(std::string_view lower_name) const;
+  // The display name: "get", "client|list".
+  std::string_view FullName() const { return name; }
+};
+
+class CommandTable {
+ public:
+  // Adds a command row; the name must be new. Returns it so subcommands can be added.
+  CommandSpec& Add(CommandSpec spec);
+  // Adds a subcommand row under container (name without the "container|" prefix).
+  CommandSpec& AddSubcommand(CommandSpec& container, CommandSpec spec);
+
+  // Looks a command up by any-case name. nullptr when unknown.
+  const CommandSpec* Find(std::string_view name) const;
+  // The row that runs argv: the command, or for a container called with a subcommand, the
+  // subcommand's row. nullptr when either is unknown.
+  const CommandSpec* Resolve(std::span<const std::string_view> argv) const;
+
+  const std::vector<const CommandSpec*>& all() const { return ordered_; }
+  size_t size() const { return ordered_.size(); }
+
+  void ResetStats() const;
+
+ private:
+  absl::flat_hash_map<std::string, std::unique_ptr<CommandSpec>> by_name_;
+  std::vector<const CommandSpec*> ordered_;
+};
+
+}  // namespace tidekv::engine

@@ -1,0 +1,235 @@
+#include "engine/engine.h"
+
+#include <fmt/format.h>
+
+#include "common/cycle_clock.h"
+#include "common/strings.h"
+#include "engine/command_context.h"
+#include "engine/errors.h"
+#include "trace/recorder.h"
+
+namespace tidekv::engine {
+
+using keyspace::HashKey;
+
+Engine::Engine(config::Config& config, const Clock& clock, CommandTable table)
+    : config_(config),
+      clock_(clock),
+      keyspace_(static_cast<int>(config.databases)),
+      commands_(std::move(table)) {
+  keyspace_.set_observer(this);
+  stats_.start_ms = clock_.NowMs();
+  startup_memory_ = UsedMemory();
+}
+
+namespace {
+
+std::string UnknownCommandError(std::span<const std::string_view> argv) {
+  std::string args;
+  for (size_t i = 1; i < argv.size() && args.size() < 128; i++) {
+    size_t room = 128 - args.size();
+    args += fmt::format("'{}' ", argv[i].substr(0, room));
+  }
+  return fmt::format("ERR unknown command '{}', with args beginning with: {}",
+                     argv[0].substr(0, 128), args);
+}
+
+bool ArityOk(int arity, size_t argc) {
+  return arity > 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
+}
+
+}  // namespace
+
+void Engine::OnExpired(int db, std::string_view key) {
+  // An expired key's removal is a write like any other: replicas and the log see DEL.
+  const std::string_view argv[] = {"DEL", key};
+  EmitEffect(nullptr, db, argv);
+  if (recorder_ != nullptr) {
+    // Replay deletes it at the same point (for a lazy expiry, just before the command that
+    // met it, which then finds it gone as it did here).
+    trace_argv_.assign(std::begin(argv), std::end(argv));
+    recorder_->Command(0, static_cast<uint32_t>(db), static_cast<uint64_t>(clock_.MonotonicNs()),
+                       clock_.NowUs(), trace_argv_, {});
+  }
+}
+
+void Engine::OnWholeDatabase(const Database& db, int other_index) {
+  if (sink_ != nullptr) sink_->OnWholeDatabase(db, other_index);
+}
+
+bool Engine::CheckAccess(Session& session, const CommandSpec& spec,
+                         std::span<const std::string_view> argv, proto::ReplyBuilder& reply) {
+  if (session.internal) return true;
+  if (!config_.password.empty() && !session.authenticated &&
+      !HasFlag(spec.flags, CommandFlag::kNoAuth)) {
+    reply.Error(err::kNoAuth);
+    return false;
+  }
+  if (HasFlag(spec.flags, CommandFlag::kProtected) &&
+      !AccessAllowed(config_.enable_debug_command, session)) {
+    reply.Error(
+        "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", "
+        "you can run it from a local connection, otherwise you need to set this option in the "
+        "configuration file (security.enable_debug_command), and then restart the server.");
+    return false;
+  }
+  if (config_.maxmemory > 0 && HasFlag(spec.flags, CommandFlag::kDenyOom) &&
+      UsedMemory() > static_cast<size_t>(config_.maxmemory) + storage_memory_) {
+    reply.Error(err::kOom);
+    return false;
+  }
+  if (HasFlag(spec.flags, CommandFlag::kWrite)) {
+    std::string why;
+    if ((sink_ != nullptr && !sink_->WritesAllowed(&why)) ||
+        (gate_ != nullptr && !gate_->AllowWrite(session, &why))) {
+      reply.Error(why);
+      return false;
+    }
+  }
+  if (gate_ != nullptr && !HasFlag(spec.flags, CommandFlag::kStale)) {
+    std::string why;
+    if (!gate_->AllowStale(&why)) {
+      reply.Error(why);
+      return false;
+    }
+  }
+  return true;
+}
+
+Engine::Prepared Engine::Prepare(const Session& session,
+                                 std::span<const std::string_view> argv) const {
+  Prepared p;
+  p.spec = commands_.Find(argv[0]);
+  if (p.spec == nullptr || p.spec->first_key <= 0 ||
+      argv.size() <= static_cast<size_t>(p.spec->first_key)) {
+    return p;
+  }
+  p.key_hash = HashKey(argv[static_cast<size_t>(p.spec->first_key)]);
+  p.has_key = true;
+  keyspace_.db(session.db).dict().PrefetchSlot(p.key_hash);
+  return p;
+}
+
+void Engine::PrefetchEntry(const Session& session, const Prepared& prepared) const {
+  if (prepared.has_key) keyspace_.db(session.db).dict().PrefetchEntry(prepared.key_hash);
+}
+
+void Engine::Execute(Session& session, std::span<const std::string_view> argv,
+                     proto::ReplyBuilder& reply, const CommandSpec* spec, int64_t now_us) {
+  if (recorder_ == nullptr || session.internal) {
+    Dispatch(session, argv, reply, spec, now_us);
+    return;
+  }
+  // Tracing: the same command, then its record (db and time as it started, reply bytes).
+  if (now_us < 0) now_us = clock_.NowUs();
+  const int db = session.db;
+  std::string* out = reply.buffer();
+  const size_t start = out->size();
+  Dispatch(session, argv, reply, spec, now_us);
+  // The command may have turned tracing off (CONFIG SET trace.enabled no).
+  if (recorder_ != nullptr) Record(session, db, argv, std::string_view(*out).substr(start), now_us);
+}
+
+void Engine::Record(const Session& session, int db, std::span<const std::string_view> argv,
+                    std::string_view reply, int64_t now_us) {
+  if (sample_ != nullptr && !sample_->empty()) {
+    const CommandSpec* spec = commands_.Find(argv[0]);
+    std::string_view key;
+    if (spec != nullptr && spec->first_key > 0 &&
+        argv.size() > static_cast<size_t>(spec->first_key)) {
+      key = argv[static_cast<size_t>(spec->first_key)];
+    }
+    if (!sample_->Matches(spec != nullptr ? spec->group : "", static_cast<uint32_t>(db), key)) {
+      return;
+    }
+  }
+  trace_argv_.assign(argv.begin(), argv.end());
+  recorder_->Command(session.id, static_cast<uint32_t>(db),
+                     static_cast<uint64_t>(clock_.MonotonicNs()), now_us, trace_argv_, reply);
+}
+
+void Engine::TraceEvent(trace::RecordType type, uint64_t connection, std::string_view detail) {
+  if (recorder_ == nullptr) return;
+  recorder_->Event(type, connection, 0, static_cast<uint64_t>(clock_.MonotonicNs()), clock_.NowUs(),
+                   detail);
+}
+
+void Engine::Dispatch(Session& session, std::span<const std::string_view> argv,
+                      proto::ReplyBuilder& reply, const CommandSpec* spec, int64_t now_us) {
+  // Durations use the cycle counter: a clock_gettime pair per command would cost more
+  // than a GET does.
+  const int64_t start_ticks = CycleClock::Now();
+  if (now_us < 0 || session.applies_frames) now_us = clock_.NowUs();
+  lru_clock_ = static_cast<uint32_t>(now_us / 1'000'000);
+  session.last_interaction_ms = now_us / 1000;
+  const int64_t now_ms = session.applies_frames ? 0 : now_us / 1000;
+  stats_.total_commands++;
+
+  if (spec == nullptr) spec = commands_.Find(argv[0]);
+  if (spec == nullptr) {
+    stats_.rejected_unknown++;
+    stats_.total_errors++;
+    reply.Error(UnknownCommandError(argv));
+    return;
+  }
+  if (spec->is_container() && !(argv.size() == 1 && spec->handler != nullptr)) {
+    // A container runs its own handler only when called bare (COMMAND); otherwise the
+    // subcommand's row decides everything below.
+    if (argv.size() < 2) {
+      spec->stats.rejected_calls++;
+      stats_.total_errors++;
+      reply.Error(fmt::format("ERR wrong number of arguments for '{}' command", spec->name));
+      return;
+    }
+    const CommandSpec* sub = spec->FindSubcommand(argv[1]);
+    if (sub == nullptr || (spec->flat_in_redis && !ArityOk(sub->arity, argv.size()))) {
+      if (sub != nullptr) sub->stats.rejected_calls++;
+      stats_.total_errors++;
+      std::string upper = spec->name;
+      for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      const std::string_view what = spec->flat_in_redis
+                                        ? "unknown subcommand or wrong number of arguments for"
+                                        : "unknown subcommand";
+      reply.Error(fmt::format("ERR {} '{}'. Try {} HELP.", what, argv[1].substr(0, 128), upper));
+      return;
+    }
+    spec = sub;
+  }
+  session.last_command = spec->name;
+  if (!ArityOk(spec->arity, argv.size())) {
+    spec->stats.rejected_calls++;
+    stats_.total_errors++;
+    reply.Error(fmt::format("ERR wrong number of arguments for '{}' command", spec->name));
+    return;
+  }
+  if (!CheckAccess(session, *spec, argv, reply)) {
+    spec->stats.rejected_calls++;
+    stats_.total_errors++;
+    return;
+  }
+
+  std::string* out = reply.buffer();
+  const size_t reply_start = out->size();
+  CommandContext ctx{*this, session, keyspace_.db(session.db), reply, argv, now_ms, *spec};
+  spec->handler(ctx);
+
+  stats_.dirty += ctx.dirty;
+  // A write that changed something and did not describe its own effect is its own effect.
+  if (ctx.dirty > 0 && !ctx.propagated && HasFlag(spec->flags, CommandFlag::kWrite)) {
+    EmitEffect(&session, session.db, argv, spec);
+  }
+  spec->stats.calls++;
+  if (out->size() > reply_start && (*out)[reply_start] == '-') {
+    spec->stats.failed_calls++;
+    stats_.total_errors++;
+  }
+  spec->stats.ticks += static_cast<uint64_t>(std::max<int64_t>(0, CycleClock::Now() - start_ticks));
+
+  if (hooks_ != nullptr && hooks_->has_monitors() &&
+      !HasFlag(spec->flags, CommandFlag::kNoMonitor) &&
+      !HasFlag(spec->flags, CommandFlag::kAdmin)) {
+    hooks_->FeedMonitors(session, argv);
+  }
+}
+
+}  // namespace tidekv::engine

@@ -1,0 +1,173 @@
+// Engine: the keyspace plus the command table plus the dispatcher, without any network.
+//
+// The Server wraps one Engine and feeds it requests from connections; tests (and trace replay
+// later) drive an Engine directly, in process. Everything here runs on the loop thread.
+// Execute does the checks every command shares, in one place: lookup, arity, AUTH, OOM,
+// statistics, MONITOR feed.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "common/clock.h"
+#include "config/config.h"
+#include "engine/command_table.h"
+#include "engine/server_hooks.h"
+#include "engine/session.h"
+#include "keyspace/keyspace.h"
+#include "proto/reply.h"
+
+namespace tidekv::trace {
+class Recorder;
+class Sample;
+enum class RecordType : uint8_t;
+}  // namespace tidekv::trace
+
+namespace tidekv::engine {
+
+using keyspace::Database;
+using keyspace::Entry;
+using keyspace::Keyspace;
+using keyspace::KeyspaceObserver;
+using keyspace::KeyspaceStats;
+
+// Receives every write's effect, in execution order: the deterministic argv that, applied
+// to the state before it, gives the state after it (DESIGN.md §3). Persistence (and later
+// replication) implements it. Loop thread only.
+class EffectSink {
+ public:
+  virtual ~EffectSink() = default;
+  // session is the client whose command caused it (nullptr for expiry and internal work).
+  // spec is argv[0]'s command when the caller already looked it up (nullptr otherwise).
+  virtual void OnEffect(Session* session, int db, std::span<const std::string_view> argv,
+                        const CommandSpec* spec) = 0;
+  // Told before a whole database is emptied or swapped (see KeyspaceObserver).
+  virtual void OnWholeDatabase(const Database& db, int other_index) = 0;
+  // Whether writes may run now; when not, *why is the error reply (e.g. MISCONF ...).
+  virtual bool WritesAllowed(std::string* why) const = 0;
+};
+
+// Decides, for replication, whether commands may run now: -READONLY on a replica,
+// -NOREPLICAS below min_replicas_to_write, -MASTERDOWN while a replica that must not serve
+// stale data is out of sync. Loop thread only.
+class WriteGate {
+ public:
+  virtual ~WriteGate() = default;
+  virtual bool AllowWrite(const Session& session, std::string* why) const = 0;
+  // Commands without the stale flag (data commands) while out of sync.
+  virtual bool AllowStale(std::string* why) const = 0;
+};
+
+// Server-wide counters (INFO stats).
+struct EngineStats {
+  uint64_t total_commands = 0;
+  uint64_t total_errors = 0;  // error replies
+  uint64_t rejected_unknown = 0;
+  uint64_t dirty = 0;  // changes since start (INFO persistence later: since last save)
+  int64_t start_ms = 0;
+};
+
+class Engine : private KeyspaceObserver {
+ public:
+  // table: the commands this engine runs (commands::BuildCommandTable()).
+  Engine(config::Config& config, const Clock& clock, CommandTable table);
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Runs one request and appends exactly one reply (none for a successful SHUTDOWN).
+  // `spec` may carry the command already looked up by Prepare.
+  // `now_us` is the wall-clock time the command runs at; Connection reads the clock once per
+  // batch of pipelined requests and passes it, -1 reads the clock here.
+  void Execute(Session& session, std::span<const std::string_view> argv, proto::ReplyBuilder& reply,
+               const CommandSpec* spec = nullptr, int64_t now_us = -1);
+
+  // For a batch of pipelined requests: Prepare looks the command up and starts loading the
+  // first key's hash slot into cache; PrefetchEntry (called once the whole batch was
+  // prepared) starts loading the entry that slot points to. Executing the batch afterwards
+  // then finds both in cache instead of waiting on memory twice per request. Hints only:
+  // neither changes anything.
+  struct Prepared {
+    const CommandSpec* spec = nullptr;
+    uint64_t key_hash = 0;
+    bool has_key = false;
+  };
+  Prepared Prepare(const Session& session, std::span<const std::string_view> argv) const;
+  void PrefetchEntry(const Session& session, const Prepared& prepared) const;
+
+  Keyspace& keyspace() { return keyspace_; }
+  const CommandTable& commands() const { return commands_; }
+  config::Config& config() { return config_; }
+  const Clock& clock() const { return clock_; }
+  EngineStats& stats() { return stats_; }
+
+  // The network server's hooks, when there is one (nullptr in-process). Commands that need
+  // it (CLIENT LIST, SHUTDOWN, MONITOR, SAVE, REPLICAOF...) say so when it is absent.
+  ServerHooks* hooks() const { return hooks_; }
+
+  // Where write effects go (nullptr: nowhere, e.g. plain in-process tests).
+  void set_effect_sink(EffectSink* sink) { sink_ = sink; }
+  EffectSink* effect_sink() const { return sink_; }
+  // Hands one effect to the sink. Commands call it through CommandContext::Propagate.
+  void EmitEffect(Session* session, int db, std::span<const std::string_view> argv,
+                  const CommandSpec* spec = nullptr) {
+    if (sink_ != nullptr) sink_->OnEffect(session, db, argv, spec);
+  }
+  void set_hooks(ServerHooks* hooks) { hooks_ = hooks; }
+  void set_write_gate(WriteGate* gate) { gate_ = gate; }
+
+  // The op trace (nullptr: not tracing). Execute records every command of a client, with
+  // its reply, when it matches `sample`; the server's own deletions of expired keys are
+  // recorded as DEL commands of connection 0.
+  void set_recorder(trace::Recorder* recorder, const trace::Sample* sample) {
+    recorder_ = recorder;
+    sample_ = sample;
+  }
+  trace::Recorder* recorder() const { return recorder_; }
+  // Lifecycle records (connect, seal, ...): a no-op when not tracing.
+  void TraceEvent(trace::RecordType type, uint64_t connection, std::string_view detail);
+
+  // Seconds clock for OBJECT IDLETIME, refreshed per command.
+  uint32_t lru_clock() const { return lru_clock_; }
+
+  // Used memory as the allocator reports it (bytes), for maxmemory and INFO.
+  static size_t UsedMemory();
+  // Memory that is not the dataset's and does not count against maxmemory: the log
+  // store's RocksDB memtables (sampled by persistence every cron tick).
+  void set_storage_memory(size_t bytes) { storage_memory_ = bytes; }
+  size_t storage_memory() const { return storage_memory_; }
+  size_t startup_memory() const { return startup_memory_; }
+
+  // Allocates the next session id (CLIENT ID).
+  uint64_t NextSessionId() { return ++last_session_id_; }
+
+ private:
+  void Dispatch(Session& session, std::span<const std::string_view> argv,
+                proto::ReplyBuilder& reply, const CommandSpec* spec, int64_t now_us);
+  void Record(const Session& session, int db, std::span<const std::string_view> argv,
+              std::string_view reply, int64_t now_us);
+  bool CheckAccess(Session& session, const CommandSpec& spec,
+                   std::span<const std::string_view> argv, proto::ReplyBuilder& reply);
+  // KeyspaceObserver: expiry becomes a DEL effect; whole-database changes go to the sink.
+  void OnExpired(int db, std::string_view key) override;
+  void OnWholeDatabase(const Database& db, int other_index) override;
+
+  config::Config& config_;
+  const Clock& clock_;
+  Keyspace keyspace_;
+  CommandTable commands_;
+  EngineStats stats_;
+  ServerHooks* hooks_ = nullptr;
+  EffectSink* sink_ = nullptr;
+  WriteGate* gate_ = nullptr;
+  trace::Recorder* recorder_ = nullptr;
+  const trace::Sample* sample_ = nullptr;
+  std::vector<std::string_view> trace_argv_;
+  uint32_t lru_clock_ = 0;
+  size_t startup_memory_ = 0;
+  size_t storage_memory_ = 0;
+  uint64_t last_session_id_ = 0;
+};
+
+}  // namespace tidekv::engine

@@ -1,0 +1,252 @@
+#include "engine/info.h"
+
+#include <fmt/format.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <vector>
+
+#include "common/cycle_clock.h"
+#include "common/strings.h"
+#include "common/version.h"
+#include "engine/engine.h"
+
+namespace tidekv::engine {
+
+using keyspace::Database;
+using keyspace::Keyspace;
+using keyspace::KeyspaceStats;
+
+namespace {
+
+std::string HumanBytes(double n) {
+  const char* units[] = {"B", "K", "M", "G", "T", "P"};
+  int u = 0;
+  while (n >= 1024 && u < 5) {
+    n /= 1024;
+    u++;
+  }
+  return u == 0 ? fmt::format("{}B", static_cast<long long>(n))
+                : fmt::format("{:.2f}{}", n, units[u]);
+}
+
+size_t ResidentBytes() {
+  std::ifstream statm("/proc/self/statm");
+  size_t pages_total = 0, pages_resident = 0;
+  statm >> pages_total >> pages_resident;
+  return pages_resident * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+}
+
+void Line(std::string& out, std::string_view key, const auto& value) {
+  out += fmt::format("{}:{}\r\n", key, value);
+}
+
+void ServerSection(Engine& engine, const InfoSource* src, std::string& out) {
+  struct utsname uts {};
+  uname(&uts);
+  const int64_t uptime_s = (engine.clock().NowMs() - engine.stats().start_ms) / 1000;
+  out += "# Server\r\n";
+  Line(out, "redis_version", kRedisCompatVersion);
+  Line(out, "tidekv_version", kVersion);
+  Line(out, "redis_mode", "standalone");
+  Line(out, "os", fmt::format("{} {} {}", uts.sysname, uts.release, uts.machine));
+  Line(out, "arch_bits", 64);
+  Line(out, "multiplexing_api", "epoll (boost.asio)");
+  Line(out, "process_id", getpid());
+  Line(out, "tcp_port", src != nullptr ? src->port() : 0);
+  Line(out, "server_time_usec", engine.clock().NowUs());
+  Line(out, "uptime_in_seconds", uptime_s);
+  Line(out, "uptime_in_days", uptime_s / 86400);
+  Line(out, "hz", engine.config().hz);
+  Line(out, "lru_clock", engine.lru_clock());
+  Line(out, "config_file", "");
+}
+
+void ClientsSection(Engine& engine, const InfoSource* src, std::string& out) {
+  size_t clients = 0, max_in = 0, max_out = 0;
+  if (src != nullptr) src->ClientTotals(&clients, &max_in, &max_out);
+  out += "# Clients\r\n";
+  Line(out, "connected_clients", clients);
+  Line(out, "maxclients", engine.config().max_clients);
+  Line(out, "client_recent_max_input_buffer", max_in);
+  Line(out, "client_recent_max_output_buffer", max_out);
+  Line(out, "blocked_clients", 0);
+}
+
+void MemorySection(Engine& engine, const InfoSource* src, std::string& out) {
+  const size_t used = Engine::UsedMemory();
+  const size_t rss = ResidentBytes();
+  const size_t peak =
+      std::max<size_t>(used, src != nullptr ? static_cast<size_t>(src->peak_memory()) : 0);
+  const size_t keys = engine.keyspace().TotalKeys();
+  const size_t dataset = used > engine.startup_memory() ? used - engine.startup_memory() : 0;
+  out += "# Memory\r\n";
+  Line(out, "used_memory", used);
+  Line(out, "used_memory_human", HumanBytes(static_cast<double>(used)));
+  Line(out, "used_memory_rss", rss);
+  Line(out, "used_memory_rss_human", HumanBytes(static_cast<double>(rss)));
+  Line(out, "used_memory_peak", peak);
+  Line(out, "used_memory_peak_human", HumanBytes(static_cast<double>(peak)));
+  Line(out, "used_memory_startup", engine.startup_memory());
+  Line(out, "used_memory_dataset", dataset);
+  Line(out, "used_memory_per_key", keys == 0 ? 0 : dataset / keys);
+  Line(out, "used_memory_storage", engine.storage_memory());
+  Line(out, "maxmemory", engine.config().maxmemory);
+  Line(out, "maxmemory_human", HumanBytes(static_cast<double>(engine.config().maxmemory)));
+  Line(out, "maxmemory_policy", engine.config().maxmemory_policy);
+  Line(out, "mem_fragmentation_ratio",
+       fmt::format("{:.2f}",
+                   used == 0 ? 0.0 : static_cast<double>(rss) / static_cast<double>(used)));
+  Line(out, "mem_allocator", "libc");
+}
+
+void StatsSection(Engine& engine, const InfoSource* src, std::string& out) {
+  const NetStats net = src != nullptr ? src->net_stats() : NetStats{};
+  const KeyspaceStats& ks = engine.keyspace().stats();
+  out += "# Stats\r\n";
+  Line(out, "total_connections_received", net.connections_received);
+  Line(out, "total_commands_processed", engine.stats().total_commands);
+  Line(out, "instantaneous_ops_per_sec",
+       static_cast<int64_t>(src != nullptr ? src->instantaneous_ops() : 0));
+  Line(out, "total_net_input_bytes", net.input_bytes);
+  Line(out, "total_net_output_bytes", net.output_bytes);
+  Line(out, "rejected_connections", net.rejected_connections);
+  Line(out, "client_output_limit_disconnections", net.client_output_limit_disconnections);
+  Line(out, "client_query_buffer_limit_disconnections", net.query_buffer_limit_disconnections);
+  Line(out, "total_protocol_errors", net.protocol_errors);
+  Line(out, "expired_keys", ks.expired_keys);
+  Line(out, "expire_cycle_cpu_milliseconds", ks.expire_cycle_time_us / 1000);
+  Line(out, "evicted_keys", 0);
+  Line(out, "keyspace_hits", ks.keyspace_hits);
+  Line(out, "keyspace_misses", ks.keyspace_misses);
+  Line(out, "total_error_replies", engine.stats().total_errors);
+  Line(out, "unknown_commands", engine.stats().rejected_unknown);
+  Line(out, "total_writes_processed", engine.stats().dirty);
+  if (src != nullptr) src->AppendLoopStats(out);
+}
+
+void ReplicationSection(Engine&, const InfoSource* src, std::string& out) {
+  out += "# Replication\r\n";
+  if (src == nullptr) {
+    Line(out, "role", "master");
+    Line(out, "connected_slaves", 0);
+    return;
+  }
+  src->AppendReplication(out);
+}
+
+void PersistenceSection(Engine&, const InfoSource* src, std::string& out) {
+  out += "# Persistence\r\n";
+  if (src == nullptr) {
+    Line(out, "loading", 0);
+    Line(out, "aof_enabled", 0);
+    return;
+  }
+  src->AppendPersistence(out);
+}
+
+void CpuSection(Engine&, const InfoSource*, std::string& out) {
+  struct rusage self {};
+  getrusage(RUSAGE_SELF, &self);
+  auto secs = [](const timeval& tv) {
+    return fmt::format("{}.{:06d}", tv.tv_sec, static_cast<int>(tv.tv_usec));
+  };
+  out += "# CPU\r\n";
+  Line(out, "used_cpu_sys", secs(self.ru_stime));
+  Line(out, "used_cpu_user", secs(self.ru_utime));
+}
+
+// No modules can be loaded; the empty section is there because Redis always prints it.
+void ModulesSection(Engine&, const InfoSource*, std::string& out) { out += "# Modules\r\n"; }
+
+// Standalone only: tools read cluster_enabled to decide whether to speak cluster.
+void ClusterSection(Engine&, const InfoSource*, std::string& out) {
+  out += "# Cluster\r\n";
+  Line(out, "cluster_enabled", 0);
+}
+
+void CommandstatsSection(Engine& engine, const InfoSource*, std::string& out) {
+  out += "# Commandstats\r\n";
+  auto emit = [&out](const CommandSpec& c) {
+    if (c.stats.calls == 0 && c.stats.rejected_calls == 0 && c.stats.failed_calls == 0) return;
+    const auto usec =
+        static_cast<uint64_t>(CycleClock::ToMicros(static_cast<int64_t>(c.stats.ticks)));
+    const double per_call =
+        c.stats.calls == 0 ? 0.0 : static_cast<double>(usec) / static_cast<double>(c.stats.calls);
+    out += fmt::format(
+        "cmdstat_{}:calls={},usec={},usec_per_call={:.2f},rejected_calls={},failed_calls={}\r\n",
+        c.name, c.stats.calls, usec, per_call, c.stats.rejected_calls, c.stats.failed_calls);
+  };
+  for (const CommandSpec* c : engine.commands().all()) {
+    emit(*c);
+    for (const auto& sub : c->subcommands) emit(*sub);
+  }
+}
+
+void KeyspaceSection(Engine& engine, const InfoSource*, std::string& out) {
+  out += "# Keyspace\r\n";
+  Keyspace& ks = engine.keyspace();
+  for (int i = 0; i < ks.num_databases(); i++) {
+    const Database& db = ks.db(i);
+    if (db.size() == 0) continue;
+    out += fmt::format("db{}:keys={},expires={},avg_ttl=0\r\n", i, db.size(), db.volatile_size());
+  }
+}
+
+void TraceSection(Engine&, const InfoSource* src, std::string& out) {
+  out += "# Trace\r\n";
+  if (src == nullptr) {
+    Line(out, "trace_enabled", 0);
+    return;
+  }
+  src->AppendTrace(out);
+}
+
+struct Section {
+  std::string_view name;
+  void (*render)(Engine&, const InfoSource*, std::string&);
+  bool in_default;
+};
+
+// In Redis's order (Errorstats and Latencystats are not kept); Trace is tidekv's own.
+constexpr Section kSections[] = {
+    {"server", ServerSection, true},
+    {"clients", ClientsSection, true},
+    {"memory", MemorySection, true},
+    {"persistence", PersistenceSection, true},
+    {"stats", StatsSection, true},
+    {"replication", ReplicationSection, true},
+    {"cpu", CpuSection, true},
+    {"modules", ModulesSection, true},
+    {"commandstats", CommandstatsSection, false},
+    {"cluster", ClusterSection, true},
+    {"keyspace", KeyspaceSection, true},
+    {"trace", TraceSection, false},
+};
+
+}  // namespace
+
+std::string BuildInfo(Engine& engine, std::span<const std::string_view> sections,
+                      const InfoSource* source) {
+  bool all = false, defaults = sections.empty();
+  std::vector<bool> wanted(std::size(kSections), false);
+  for (std::string_view s : sections) {
+    if (EqualsIgnoreCase(s, "all") || EqualsIgnoreCase(s, "everything")) all = true;
+    if (EqualsIgnoreCase(s, "default")) defaults = true;
+    for (size_t i = 0; i < std::size(kSections); i++) {
+      if (EqualsIgnoreCase(s, kSections[i].name)) wanted[i] = true;
+    }
+  }
+  std::string out;
+  for (size_t i = 0; i < std::size(kSections); i++) {
+    if (all || wanted[i] || (defaults && kSections[i].in_default)) {
+      if (!out.empty()) out += "\r\n";
+      kSections[i].render(engine, source, out);
+    }
+  }
+  return out;
+}
+
+}  // namespace tidekv::engine

@@ -1,0 +1,54 @@
+// Session: the per-client state commands read and change (selected db, protocol, auth,
+// name). A Connection owns one; in-process engines (tests, trace replay) make their own.
+// Loop thread only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace tidekv::engine {
+
+struct Session {
+  uint64_t id = 0;
+  int db = 0;
+  int resp = 2;                // 2 or 3 (HELLO)
+  bool authenticated = false;  // meaningful only when a password is set
+  std::string name;            // CLIENT SETNAME
+  std::string lib_name;        // CLIENT SETINFO / HELLO ... SETNAME
+  std::string lib_ver;
+  std::string addr;       // "ip:port" of the peer ("" in-process)
+  std::string laddr;      // "ip:port" of our side
+  bool loopback = false;  // the peer is on a loopback address ("local" in security options)
+  int64_t created_ms = 0;
+  int64_t last_interaction_ms = 0;
+  std::string_view last_command;   // full name of the last command (points into the table)
+  bool monitor = false;            // in MONITOR mode: only receives the feed
+  bool close_after_reply = false;  // QUIT, CLIENT KILL of itself, protocol error
+  // The command just run is waiting for something (SAVE, DEBUG RELOAD, later WAIT): its
+  // reply comes later through Server::Unblock, and the client's next requests wait.
+  bool blocked = false;
+  // Internal sessions (log replay, later the replication link) skip AUTH, OOM and the
+  // write-refusal checks: what they apply already happened.
+  bool internal = false;
+  // Applies replication frames (log replay, the link to the primary): commands run at
+  // time 0, so no key is ever expired by the clock while a frame applies; the primary's
+  // history already says when keys went (DEL frames).
+  bool applies_frames = false;
+  // PSYNC asked to turn this connection into a replica's stream (Connection hands the
+  // socket to replication after the reply is written).
+  bool psync_requested = false;
+  std::string psync_replid;
+  int64_t psync_offset = -1;
+  int64_t replica_listening_port = 0;  // REPLCONF listening-port
+  uint64_t write_count = 0;            // effects this session caused
+  uint64_t last_write_offset = 0;      // offset of the latest one
+};
+
+// Whether a security level option ("no" | "yes" | "local", e.g. security.enable_debug_command)
+// lets this client in.
+inline bool AccessAllowed(std::string_view level, const Session& session) {
+  return level == "yes" || (level == "local" && session.loopback);
+}
+
+}  // namespace tidekv::engine

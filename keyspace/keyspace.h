@@ -1,0 +1,155 @@
+// Keyspace: the in-memory databases (SELECT 0..N-1), their keys, values and expiries.
+//
+// Owned by the Engine and touched only on the loop thread (DESIGN.md §1). Expiry is lazy
+// (a lookup that finds an expired key deletes it) plus active (ActiveExpireCycle samples
+// keys that have a TTL, like Redis's hz-driven cycle). Every removal caused by expiry goes
+// through one place, so it can later be propagated as DEL (DESIGN.md §3).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "keyspace/dict.h"
+#include "keyspace/entry.h"
+
+namespace tidekv {
+class Clock;
+}
+
+namespace tidekv::keyspace {
+
+class Keyspace;
+
+class Database {
+ public:
+  Database(Keyspace* owner, int index) : owner_(owner), index_(index) {}
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  int index() const { return index_; }
+  size_t size() const { return dict_.size(); }
+  size_t volatile_size() const { return volatile_.size(); }
+  const Dict& dict() const { return dict_; }
+
+  // The live entry for key, or nullptr. An expired entry is deleted on the way (lazy expiry).
+  Entry* Find(std::string_view key, int64_t now_ms);
+  // Like Find but never deletes: an expired entry is reported as absent and left in place
+  // (used where Redis must not modify the keyspace, e.g. on a replica or in DEBUG).
+  Entry* Peek(std::string_view key, int64_t now_ms) const;
+
+  // The entry the latest Find or Insert returned, while it is in this database (nullptr
+  // after it left). A hint for bookkeeping right after a command: compare its key.
+  Entry* last_touched() const { return last_touched_; }
+
+  // Creates key (which must be absent or expired) with an empty string value, no expiry,
+  // and inline room for a value of value_capacity bytes (see Entry::SetString).
+  Entry* Insert(std::string_view key, int64_t now_ms, size_t value_capacity = 0);
+  // Returns the live entry or a fresh one; *created says which.
+  Entry* FindOrInsert(std::string_view key, int64_t now_ms, bool* created);
+
+  // Deletes the key if it exists (expired or not). Returns whether it was live.
+  bool Erase(std::string_view key, int64_t now_ms);
+  void Erase(Entry* entry);
+
+  // Sets the absolute expiry in Unix ms (0 removes it).
+  void SetExpire(Entry* entry, int64_t at_ms);
+
+  // Removes every key.
+  void Clear();
+
+  // A random live key (RANDOMKEY), or nullptr when the database holds none.
+  Entry* RandomEntry(int64_t now_ms);
+
+  // Deletes every key expired at now_ms (after recovery, which applies frames at time 0).
+  size_t ExpireAll(int64_t now_ms);
+
+  // Samples keys with a TTL and deletes the expired ones until `deadline_ns` (monotonic) or
+  // until few sampled keys are expired. Returns how many keys were deleted.
+  size_t ActiveExpire(int64_t now_ms, int64_t deadline_ns, const Clock& clock);
+
+ private:
+  friend class Keyspace;
+  void Unlink(Entry* entry);
+  // Frees an entry that left the dict, unless persistence still lists it (Entry::dirty).
+  void Release(Entry* entry);
+  void ExpireNow(Entry* entry);
+
+  Keyspace* owner_;
+  int index_;
+  Dict dict_;
+  std::vector<Entry*> volatile_;  // entries with a TTL; Entry::volatile_index_ points here
+  Entry* last_touched_ = nullptr;
+};
+
+// Told about changes the command path cannot describe as effects: keys removed because they
+// expired (the engine turns them into DEL effects) and whole databases about to be emptied
+// or swapped (persistence marks their keys for the next seal).
+class KeyspaceObserver {
+ public:
+  virtual ~KeyspaceObserver() = default;
+  virtual void OnExpired(int db, std::string_view key) = 0;
+  // Called before every key of `db` goes away or changes at once (FLUSHDB, FLUSHALL); for
+  // SWAPDB also with the other database's index, because each key then changes in both.
+  virtual void OnWholeDatabase(const Database& db, int other_index = -1) = 0;
+};
+
+// Counters the INFO command reports.
+struct KeyspaceStats {
+  uint64_t expired_keys = 0;   // keys removed because their TTL passed
+  uint64_t expire_cycles = 0;  // active expiry cycles run
+  uint64_t expire_cycle_time_us = 0;
+  uint64_t keyspace_hits = 0;
+  uint64_t keyspace_misses = 0;
+};
+
+class Keyspace {
+ public:
+  explicit Keyspace(int num_databases);
+  Keyspace(const Keyspace&) = delete;
+  Keyspace& operator=(const Keyspace&) = delete;
+
+  int num_databases() const { return static_cast<int>(dbs_.size()); }
+  Database& db(int index) { return *dbs_[static_cast<size_t>(index)]; }
+  const Database& db(int index) const { return *dbs_[static_cast<size_t>(index)]; }
+
+  size_t TotalKeys() const;
+  void ClearAll();
+
+  // Swaps the contents of two databases (SWAPDB).
+  void Swap(int a, int b);
+
+  KeyspaceStats& stats() { return stats_; }
+  void set_observer(KeyspaceObserver* observer) { observer_ = observer; }
+  KeyspaceObserver* observer() const { return observer_; }
+  std::mt19937_64& rng() { return rng_; }
+
+  // Whether the active cycle (and RANDOMKEY) may delete expired keys: DEBUG
+  // SET-ACTIVE-EXPIRE. Lookups always delete an expired key they find.
+  bool active_expire_enabled() const { return active_expire_enabled_; }
+  void set_active_expire_enabled(bool on) { active_expire_enabled_ = on; }
+
+  // On a replica, keys expire only by the primary's DEL frames: lookups report an expired
+  // key as absent without deleting it, and the active cycle does nothing (as in Redis).
+  bool replica_mode() const { return replica_mode_; }
+  void set_replica_mode(bool on) { replica_mode_ = on; }
+
+  // One active-expiry cycle over all databases, bounded by budget_us of wall time.
+  size_t ActiveExpireCycle(int64_t now_ms, int64_t budget_us, const Clock& clock);
+
+ private:
+  friend class Database;
+  std::vector<std::unique_ptr<Database>> dbs_;
+  KeyspaceStats stats_;
+  std::mt19937_64 rng_{0x7469'6465'6b76ull};
+  bool active_expire_enabled_ = true;
+  bool replica_mode_ = false;
+  KeyspaceObserver* observer_ = nullptr;
+  size_t next_db_ = 0;  // where the next active cycle starts
+};
+
+}  // namespace tidekv::keyspace

@@ -1,0 +1,172 @@
+// Walks the command table: the rows must be well-formed, because the dispatcher, COMMAND,
+// COMMAND DOCS and docs/commands.md all trust them.
+#include "engine/command_table.h"
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "commands/command_docs.h"
+#include "tests/unit/commands/engine_fixture.h"
+
+namespace tidekv::commands {
+namespace {
+
+void CheckRow(const CommandSpec& c, bool is_sub) {
+  INFO("command " << c.name);
+  CHECK(!c.name.empty());
+  for (char ch : c.name) CHECK(!(ch >= 'A' && ch <= 'Z'));
+  CHECK(c.arity != 0);
+  if (is_sub) CHECK((c.arity >= 2 || c.arity <= -2));
+  CHECK(!c.group.empty());
+  CHECK(!c.since.empty());
+  CHECK(!c.summary.empty());
+  CHECK(!(HasFlag(c.flags, CommandFlag::kWrite) && HasFlag(c.flags, CommandFlag::kReadOnly)));
+  if (c.is_container()) {
+    CHECK(c.first_key == 0);
+  } else {
+    CHECK(c.handler != nullptr);
+  }
+  if (c.first_key > 0) {
+    // A command that takes keys either changes them or only reads them.
+    CHECK((HasFlag(c.flags, CommandFlag::kWrite) || HasFlag(c.flags, CommandFlag::kReadOnly)));
+    CHECK(c.key_step >= 1);
+    CHECK(c.last_key != 0);
+    if (c.arity > 0) CHECK(c.first_key < c.arity);
+    if (c.last_key > 0) CHECK(c.last_key >= c.first_key);
+  } else {
+    CHECK(c.last_key == 0);
+    CHECK(c.key_step == 0);
+  }
+  if (HasFlag(c.flags, CommandFlag::kDenyOom)) CHECK(HasFlag(c.flags, CommandFlag::kWrite));
+  // Syntax must parse into arguments whenever it is non-empty.
+  if (!c.syntax.empty()) CHECK(!ParseSyntax(c.syntax).empty());
+}
+
+TEST_CASE("every command row is well-formed", "[command_table]") {
+  CommandTable table = BuildCommandTable();
+  std::set<std::string> names;
+  for (const CommandSpec* c : table.all()) {
+    CHECK(names.insert(c->name).second);
+    CheckRow(*c, false);
+    std::set<std::string> subs;
+    for (const auto& sub : c->subcommands) {
+      CHECK(subs.insert(sub->name).second);
+      CHECK(sub->name.rfind(c->name + "|", 0) == 0);
+      CheckRow(*sub, true);
+    }
+    if (c->is_container() && c->name != "command") {
+      CHECK(c->FindSubcommand("help") != nullptr);
+    }
+  }
+  CHECK(table.size() > 60);
+}
+
+TEST_CASE("lookups ignore case and resolve subcommands", "[command_table]") {
+  CommandTable table = BuildCommandTable();
+  REQUIRE(table.Find("GET") != nullptr);
+  CHECK(table.Find("gEt") == table.Find("get"));
+  CHECK(table.Find("nosuchcommand") == nullptr);
+  CHECK(table.Find(std::string(100, 'a')) == nullptr);
+  const CommandSpec* client = table.Find("CLIENT");
+  REQUIRE(client != nullptr);
+  REQUIRE(client->FindSubcommand("LiSt") != nullptr);
+  CHECK(client->FindSubcommand("LiSt")->name == "client|list");
+  CHECK(client->FindSubcommand("nope") == nullptr);
+}
+
+TEST_CASE("syntax strings become COMMAND DOCS argument trees", "[command_table]") {
+  SECTION("repeated key") {
+    auto args = ParseSyntax("key [key ...]");
+    REQUIRE(args.size() == 1);
+    CHECK(args[0].name == "key");
+    CHECK(args[0].type == "key");
+    CHECK(args[0].multiple);
+    CHECK_FALSE(args[0].optional);
+  }
+  SECTION("repeated pairs become a multiple block") {
+    auto args = ParseSyntax("key value [key value ...]");
+    REQUIRE(args.size() == 1);
+    CHECK(args[0].type == "block");
+    CHECK(args[0].multiple);
+    REQUIRE(args[0].arguments.size() == 2);
+    CHECK(args[0].arguments[1].name == "value");
+  }
+  SECTION("alternatives with tokens") {
+    auto args = ParseSyntax("key value [NX | XX] [GET] [EX seconds | PX milliseconds | KEEPTTL]");
+    REQUIRE(args.size() == 5);
+    CHECK(args[2].type == "oneof");
+    CHECK(args[2].optional);
+    REQUIRE(args[2].arguments.size() == 2);
+    CHECK(args[2].arguments[0].type == "pure-token");
+    CHECK(args[2].arguments[0].token == "NX");
+    CHECK(args[3].type == "pure-token");
+    CHECK(args[3].token == "GET");
+    REQUIRE(args[4].arguments.size() == 3);
+    CHECK(args[4].arguments[0].name == "seconds");
+    CHECK(args[4].arguments[0].token == "EX");
+    CHECK(args[4].arguments[0].type == "integer");
+    CHECK(args[4].arguments[2].token == "KEEPTTL");
+  }
+  SECTION("optional token with value") {
+    auto args = ParseSyntax("cursor [MATCH pattern] [COUNT count] [TYPE type]");
+    REQUIRE(args.size() == 4);
+    CHECK(args[1].name == "pattern");
+    CHECK(args[1].type == "pattern");
+    CHECK(args[1].token == "MATCH");
+    CHECK(args[1].optional);
+  }
+  SECTION("nested repetition") {
+    auto args = ParseSyntax("[ID client-id [client-id ...]]");
+    REQUIRE(args.size() == 1);
+    CHECK(args[0].optional);
+    CHECK(args[0].token == "ID");
+    CHECK(args[0].multiple);
+  }
+  SECTION("unbalanced input does not crash") {
+    CHECK_NOTHROW(ParseSyntax("[[[ | ] ] ... ]]] |"));
+    CHECK(ParseSyntax("").empty());
+  }
+}
+
+TEST_CASE("docs/commands.md matches the command table", "[command_table]") {
+  CommandTable table = BuildCommandTable();
+  std::ifstream in(std::string(TIDEKV_SOURCE_DIR) + "/docs/commands.md");
+  std::stringstream committed;
+  committed << in.rdbuf();
+  INFO("regenerate with: make docs (or build/tidekv-docs commands > docs/commands.md)");
+  CHECK(committed.str() == RenderCommandsMarkdown(table));
+}
+
+TEST_CASE("dispatcher checks arity, unknown commands and subcommands", "[command_table]") {
+  EngineFixture f;
+  CHECK(f.Run({"GET"}) == "-ERR wrong number of arguments for 'get' command\r\n");
+  CHECK(f.Run({"NOSUCH", "a", "b"}) ==
+        "-ERR unknown command 'NOSUCH', with args beginning with: 'a' 'b' \r\n");
+  CHECK(f.Run({"CLIENT"}) == "-ERR wrong number of arguments for 'client' command\r\n");
+  CHECK(f.Run({"CLIENT", "bogus"}) == "-ERR unknown subcommand 'bogus'. Try CLIENT HELP.\r\n");
+  CHECK(f.Run({"CLIENT", "ID", "x"}) ==
+        "-ERR wrong number of arguments for 'client|id' command\r\n");
+  CHECK(f.Run({"COMMAND", "COUNT"}) == ":" + std::to_string(f.engine().commands().size()) + "\r\n");
+}
+
+TEST_CASE("COMMAND INFO, DOCS, LIST and GETKEYS", "[command_table]") {
+  EngineFixture f;
+  std::string info = f.Run({"COMMAND", "INFO", "get", "nosuch"});
+  CHECK(info.rfind("*2\r\n*10\r\n$3\r\nget\r\n:2\r\n", 0) == 0);
+  CHECK(info.find("readonly") != std::string::npos);
+  CHECK(info.substr(info.size() - 5) == "$-1\r\n");  // Redis's nil for an unknown name
+  std::string docs = f.Run({"COMMAND", "DOCS", "set"});
+  CHECK(docs.find("arguments") != std::string::npos);
+  CHECK(docs.find("KEEPTTL") != std::string::npos);
+  CHECK(f.Run({"COMMAND", "GETKEYS", "MSET", "a", "1", "b", "2"}) ==
+        "*2\r\n$1\r\na\r\n$1\r\nb\r\n");
+  CHECK(f.Run({"COMMAND", "GETKEYS", "PING"}) ==
+        "-ERR wrong number of arguments for 'command|getkeys' command\r\n");
+  CHECK(f.Run({"COMMAND", "GETKEYS", "PING", "a"}) == "-ERR The command has no key arguments\r\n");
+  CHECK(f.Run({"COMMAND", "LIST", "FILTERBY", "PATTERN", "getr*"}) == "*1\r\n$8\r\ngetrange\r\n");
+}
+
+}  // namespace
+}  // namespace tidekv::commands

@@ -1,0 +1,135 @@
+// Write effects: what the engine hands to persistence (and later replication) for each
+// command. Effects must be deterministic: applying them later, with any clock, gives the
+// same state (DESIGN.md §3).
+#include <catch2/catch.hpp>
+
+#include "tests/unit/commands/engine_fixture.h"
+
+namespace tidekv::commands {
+namespace {
+
+class RecordingSink : public EffectSink {
+ public:
+  void OnEffect(Session*, int db, std::span<const std::string_view> argv,
+                const CommandSpec*) override {
+    std::string line = std::to_string(db) + ":";
+    for (std::string_view a : argv) line += " " + std::string(a);
+    effects.push_back(line);
+  }
+  void OnWholeDatabase(const Database& db, int other_index) override {
+    whole.push_back(db.index());
+    if (other_index >= 0) swapped_with.push_back(other_index);
+  }
+  bool WritesAllowed(std::string* why) const override {
+    if (refuse.empty()) return true;
+    *why = refuse;
+    return false;
+  }
+  std::vector<std::string> effects;
+  std::vector<int> whole;
+  std::vector<int> swapped_with;
+  std::string refuse;
+};
+
+struct Fixture {
+  Fixture() { f.engine().set_effect_sink(&sink); }
+  std::vector<std::string> Take() { return std::exchange(sink.effects, {}); }
+  EngineFixture f;
+  RecordingSink sink;
+};
+
+using V = std::vector<std::string>;
+
+TEST_CASE("plain writes are their own effect; reads and no-ops emit nothing", "[effects]") {
+  Fixture x;
+  x.f.Run({"SET", "k", "v"});
+  x.f.Run({"GET", "k"});
+  x.f.Run({"APPEND", "k", "w"});
+  x.f.Run({"DEL", "nosuch"});
+  x.f.Run({"SETNX", "k", "z"});
+  x.f.Run({"INCR", "n"});
+  x.f.Run({"MSET", "a", "1", "b", "2"});
+  CHECK(x.Take() == V{"0: SET k v", "0: APPEND k w", "0: INCR n", "0: MSET a 1 b 2"});
+}
+
+TEST_CASE("relative expiries become absolute", "[effects]") {
+  Fixture x;
+  const int64_t now = x.f.clock().NowMs();
+  const std::string at = std::to_string(now + 10'000);
+  x.f.Run({"SET", "k", "v", "EX", "10"});
+  x.f.Run({"SETEX", "s", "10", "v"});
+  x.f.Run({"PSETEX", "p", "10000", "v"});
+  x.f.Run({"EXPIRE", "k", "10"});
+  x.f.Run({"PEXPIRE", "k", "10000"});
+  x.f.Run({"GETEX", "k", "PX", "10000"});
+  x.f.Run({"GETEX", "k", "PERSIST"});
+  x.f.Run({"SET", "k", "w", "KEEPTTL"});
+  CHECK(x.Take() == V{"0: SET k v PXAT " + at, "0: SET s v PXAT " + at, "0: SET p v PXAT " + at,
+                      "0: PEXPIREAT k " + at, "0: PEXPIREAT k " + at, "0: PEXPIREAT k " + at,
+                      "0: PERSIST k", "0: SET k w KEEPTTL"});
+}
+
+TEST_CASE("times in the past and GETDEL become DEL", "[effects]") {
+  Fixture x;
+  x.f.Run({"SET", "k", "v"});
+  x.f.Run({"SET", "j", "v"});
+  x.f.Run({"SET", "g", "v"});
+  x.Take();
+  x.f.Run({"EXPIRE", "k", "-1"});
+  x.f.Run({"SET", "j", "v", "PXAT", "1"});
+  x.f.Run({"GETDEL", "g"});
+  CHECK(x.Take() == V{"0: DEL k", "0: DEL j", "0: DEL g"});
+}
+
+TEST_CASE("expiry is propagated as DEL before the command that found it", "[effects]") {
+  Fixture x;
+  x.f.Run({"SET", "k", "v", "PX", "100"});
+  x.Take();
+  x.f.clock().AdvanceMs(100);
+  x.f.Run({"APPEND", "k", "x"});
+  CHECK(x.Take() == V{"0: DEL k", "0: APPEND k x"});
+  x.f.Run({"SET", "e", "v", "PX", "10"});
+  x.Take();
+  x.f.clock().AdvanceMs(20);
+  x.f.engine().keyspace().ActiveExpireCycle(x.f.clock().NowMs(), 1000, x.f.clock());
+  CHECK(x.Take() == V{"0: DEL e"});
+}
+
+TEST_CASE("INCRBYFLOAT becomes SET of the result keeping the TTL", "[effects]") {
+  Fixture x;
+  x.f.Run({"INCRBYFLOAT", "f", "1.5"});
+  CHECK(x.Take() == V{"0: SET f 1.5 KEEPTTL"});
+}
+
+TEST_CASE("effects carry the session's database", "[effects]") {
+  Fixture x;
+  x.f.Run({"SELECT", "3"});
+  x.f.Run({"SET", "k", "v"});
+  x.f.Run({"MOVE", "k", "5"});
+  CHECK(x.Take() == V{"3: SET k v", "3: MOVE k 5"});
+}
+
+TEST_CASE("FLUSHDB, FLUSHALL and SWAPDB tell the sink about whole databases", "[effects]") {
+  Fixture x;
+  x.f.Run({"SET", "a", "1"});
+  x.f.Run({"SELECT", "1"});
+  x.f.Run({"SET", "b", "1"});
+  x.f.Run({"SWAPDB", "0", "1"});
+  x.f.Run({"FLUSHALL"});
+  CHECK(x.sink.whole == std::vector<int>{0, 1, 0, 1});
+  CHECK(x.sink.swapped_with == std::vector<int>{1, 0});
+  CHECK(x.Take().back() == "1: FLUSHALL");
+}
+
+TEST_CASE("a sink can refuse writes; reads still run", "[effects]") {
+  Fixture x;
+  x.f.Run({"SET", "k", "v"});
+  x.sink.refuse = "MISCONF disk full";
+  CHECK(x.f.Run({"SET", "k", "w"}) == "-MISCONF disk full\r\n");
+  CHECK(x.f.Run({"GET", "k"}) == Bulk("v"));
+  x.f.session().internal = true;  // log replay and replication bypass the gate
+  CHECK(x.f.Run({"SET", "k", "w"}) == kOk);
+}
+
+}  // namespace
+}  // namespace tidekv::commands

@@ -1,0 +1,242 @@
+#include "tools/replay.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <memory>
+#include <unordered_map>
+
+#include "commands/commands.h"
+#include "common/asio.h"
+#include "common/clock.h"
+#include "common/strings.h"
+#include "config/config.h"
+#include "engine/engine.h"
+#include "persistence/persistence.h"
+
+namespace tidekv::tools {
+
+using engine::Engine;
+using engine::Session;
+using persistence::Persistence;
+
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+uint64_t NanosSince(SteadyClock::time_point start) {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - start).count());
+}
+
+std::string QuoteArgv(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const std::string& a : argv) {
+    if (!out.empty()) out += ' ';
+    out += '"' + Quote(a, 64) + '"';
+    if (out.size() > 200) break;
+  }
+  return out;
+}
+
+}  // namespace
+
+bool ReplyIsComparable(std::string_view command) {
+  // Replies about the process, the clock, the connection list, configuration or
+  // persistence/replication state: a fresh in-process engine answers them differently by
+  // design. KEYS and SCAN list keys in hash order, which is seeded per process. Everything
+  // else about the data is compared.
+  static constexpr std::array kSkip = {
+      "info",      "client",   "config",   "time",    "lastsave", "save",      "bgsave",
+      "debug",     "monitor",  "shutdown", "role",    "wait",     "replicaof", "slaveof",
+      "psync",     "replconf", "sync",     "command", "hello",    "memory",    "object",
+      "randomkey", "auth",     "reset",    "quit",    "keys",     "scan"};
+  const std::string lower = AsciiLower(command);
+  return std::find(kSkip.begin(), kSkip.end(), lower) == kSkip.end();
+}
+
+std::string Quote(std::string_view bytes, size_t max) {
+  std::string out;
+  for (unsigned char c : bytes.substr(0, max)) {
+    if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\\' || c == '"') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("\\x{:02x}", c);
+    }
+  }
+  if (bytes.size() > max) out += fmt::format("...({} bytes)", bytes.size());
+  return out;
+}
+
+Result<ReplayResult> ReplayInProcess(const ReplayOptions& options) {
+  auto print = [&](const std::string& line) {
+    if (options.print) options.print(line);
+  };
+  auto opened = trace::Reader::Open(options.trace_path);
+  if (!opened.ok()) return opened.status();
+  trace::Reader& reader = *opened.value();
+  const trace::Header& header = reader.header();
+
+  config::Config config;
+  // The trace holds what clients ran, DEBUG included when the server allowed it: replay it.
+  config.enable_debug_command = "yes";
+  uint64_t start_offset = 0;
+  for (const auto& [key, value] : header.config) {
+    if (key == "databases") {
+      if (auto n = ParseInt64(value); n && *n >= 1 && *n <= 1024) config.databases = *n;
+    } else if (key == "start_offset") {
+      start_offset = ParseUint64(value).value_or(0);
+    }
+  }
+  ManualClock clock(header.start_unix_ms);
+  Engine engine(config, clock, commands::BuildCommandTable());
+  std::unique_ptr<asio::io_context> io;
+  std::unique_ptr<Persistence> persistence;
+  if (!options.data_dir.empty()) {
+    config.dir = options.data_dir;
+    io = std::make_unique<asio::io_context>();
+    persistence = std::make_unique<Persistence>(engine, *io, config);
+    engine.set_effect_sink(persistence.get());
+    if (Status s = persistence->Recover(); !s.ok()) return s;
+    // As the server did after its recovery (before tracing began): keys whose time had
+    // passed are deleted, as DEL frames that move the offset the trace header recorded.
+    for (int i = 0; i < engine.keyspace().num_databases(); i++) {
+      engine.keyspace().db(i).ExpireAll(header.start_unix_ms);
+    }
+    // The replayed writes are the trace's, not the data directory's.
+    engine.set_effect_sink(nullptr);
+    const uint64_t at = persistence->next_offset();
+    if (at != start_offset && !options.no_verify) {
+      return Status::InvalidArgument(fmt::format(
+          "{} is at offset {}, but the trace began at offset {}: not the data the trace "
+          "started from (use a copy of the data directory taken when tracing began, or "
+          "--no-verify)",
+          options.data_dir, at, start_offset));
+    }
+    print(fmt::format("loaded {} keys from {} (offset {})", engine.keyspace().TotalKeys(),
+                      options.data_dir, at));
+  } else if (!header.empty_at_start && !options.no_verify) {
+    return Status::InvalidArgument(
+        fmt::format("{}: the trace began on a server that held data; replay it with "
+                    "--data-dir (a copy of that server's data directory) or --no-verify",
+                    options.trace_path));
+  }
+
+  ReplayResult result;
+  std::unordered_map<uint64_t, Session> sessions;
+  Session internal;
+  internal.internal = true;
+  std::string out;
+  proto::ReplyBuilder reply(&out);
+  trace::Record record;
+  std::vector<std::string_view> argv;
+  std::string incr_by;  // the test hook's rewritten argument
+  const auto start = SteadyClock::now();
+  auto last_progress = start;
+  for (;;) {
+    auto next = reader.Next(&record);
+    if (!next.ok()) return next.status();
+    if (!*next) break;
+    result.records++;
+    if (record.type == trace::RecordType::kConnect) {
+      Session& s = sessions[record.connection];
+      s = Session{};
+      s.id = record.connection;
+      continue;
+    }
+    if (record.type == trace::RecordType::kDisconnect) {
+      sessions.erase(record.connection);
+      continue;
+    }
+    if (record.type != trace::RecordType::kCommand || record.argv.empty()) continue;
+    result.commands++;
+    Session* session = &internal;
+    if (record.connection != 0) {
+      auto [it, created] = sessions.try_emplace(record.connection);
+      if (created) it->second.id = record.connection;
+      session = &it->second;
+    }
+    session->db = static_cast<int>(record.db);
+    argv.assign(record.argv.begin(), record.argv.end());
+    if (options.test_break_incr && argv.size() == 2 && EqualsIgnoreCase(argv[0], "incr")) {
+      incr_by = "2";
+      argv = {"INCRBY", argv[1], incr_by};
+    }
+    clock.SetUs(record.wall_us);
+    out.clear();
+    reply.set_resp3(session->resp == 3);
+    const auto t0 = SteadyClock::now();
+    engine.Execute(*session, argv, reply, nullptr, record.wall_us);
+    const uint64_t ns = NanosSince(t0);
+    if (options.stats) result.latencies[AsciiLower(record.argv[0])].push_back(ns);
+    // Blocked commands (SAVE, WAIT) and the server's own records carry no reply.
+    if (record.connection == 0 || record.reply.empty() || !ReplyIsComparable(record.argv[0])) {
+      continue;
+    }
+    result.compared++;
+    if (out != record.reply) {
+      result.mismatches++;
+      if (result.first_mismatches.size() < options.show_mismatches) {
+        result.first_mismatches.push_back({record.id, record.connection, QuoteArgv(record.argv),
+                                           Quote(record.reply), Quote(out)});
+      }
+    }
+    if (SteadyClock::now() - last_progress > std::chrono::seconds(1)) {
+      last_progress = SteadyClock::now();
+      print(fmt::format("... {} records, {} commands, {} mismatches", result.records,
+                        result.commands, result.mismatches));
+    }
+  }
+  result.torn_tail = reader.torn_tail();
+  result.torn_bytes = reader.torn_bytes();
+  result.seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
+  return result;
+}
+
+void ReportReplay(const ReplayOptions& options, const ReplayResult& result) {
+  auto print = [&](const std::string& line) {
+    if (options.print) options.print(line);
+  };
+  for (const Mismatch& m : result.first_mismatches) {
+    print(fmt::format("MISMATCH record {} (connection {}): {}\n  expected: {}\n  actual:   {}",
+                      m.record_id, m.connection, m.command, m.expected, m.actual));
+  }
+  if (result.mismatches > result.first_mismatches.size()) {
+    print(fmt::format("... and {} more mismatches",
+                      result.mismatches - result.first_mismatches.size()));
+  }
+  if (options.stats) {
+    print(fmt::format("{:<16} {:>10} {:>10} {:>10} {:>10} {:>10}", "command", "count", "p50 us",
+                      "p90 us", "p99 us", "max us"));
+    for (const auto& [name, samples] : result.latencies) {
+      std::vector<uint64_t> sorted = samples;
+      std::sort(sorted.begin(), sorted.end());
+      auto at = [&](double q) {
+        const size_t i = std::min(sorted.size() - 1, static_cast<size_t>(q * sorted.size()));
+        return static_cast<double>(sorted[i]) / 1000.0;
+      };
+      print(fmt::format("{:<16} {:>10} {:>10.2f} {:>10.2f} {:>10.2f} {:>10.2f}", name,
+                        sorted.size(), at(0.5), at(0.9), at(0.99),
+                        static_cast<double>(sorted.back()) / 1000.0));
+    }
+  }
+  const double rate = result.seconds > 0 ? static_cast<double>(result.records) / result.seconds : 0;
+  print(fmt::format(
+      "replayed {} records ({} commands, {} replies compared) in {:.3f} s ({:.0f} records/s): "
+      "{} mismatches{}",
+      result.records, result.commands, result.compared, result.seconds, rate, result.mismatches,
+      result.torn_tail
+          ? fmt::format("; the trace ended in a torn record ({} bytes ignored)", result.torn_bytes)
+          : ""));
+}
+
+}  // namespace tidekv::tools

@@ -9,6 +9,8 @@ CommandTable BuildCommandTable() {
   RegisterKeyCommands(table);
   RegisterStringCommands(table);
   RegisterBitCommands(table);
+  RegisterHashCommands(table);
+  RegisterSetCommands(table);
   RegisterReplicationCommands(table);
   RegisterCommandCommands(table);
   return table;

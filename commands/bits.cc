@@ -32,8 +32,6 @@ constexpr std::string_view kBitfieldType =
 constexpr std::string_view kOverflowType = "ERR Invalid OVERFLOW type specified";
 constexpr std::string_view kBitfieldReadOnly = "ERR BITFIELD_RO only supports the GET subcommand";
 
-bool IsString(const Entry* e) { return e->type() == ValueType::kString; }
-
 const uint8_t* Bytes(std::string_view s) { return reinterpret_cast<const uint8_t*>(s.data()); }
 
 // getBitOffsetFromArgument: a non-negative bit offset whose byte lies within the maximum
@@ -57,15 +55,14 @@ std::optional<uint64_t> BitOffsetArg(CommandContext& ctx, size_t i, int bits_per
 // bit flips). Replies WRONGTYPE and returns nullptr for another type.
 Entry* StringForBitWrite(CommandContext& ctx, uint64_t max_bit, bool* grew) {
   const std::string_view key = ctx.arg(1);
-  Entry* e = ctx.LookupWrite(key);
+  auto found = ctx.Write<StringValue>(key);
+  if (!found.ok) return nullptr;
+  Entry* e = found.entry;
   *grew = false;
   if (e == nullptr) {
     e = ctx.db.Insert(key, ctx.now_ms);
     e->Touch(ctx.engine.lru_clock());
     *grew = true;
-  } else if (!IsString(e)) {
-    ctx.WrongType();
-    return nullptr;
   }
   const size_t needed = static_cast<size_t>(max_bit >> 3) + 1;
   std::string& s = e->mutable_str();
@@ -167,11 +164,9 @@ void SetBit(CommandContext& ctx) {
 void GetBit(CommandContext& ctx) {
   std::optional<uint64_t> offset = BitOffsetArg(ctx, 2);
   if (!offset) return;
-  Entry* e = ctx.LookupRead(ctx.arg(1));
-  if (e != nullptr && !IsString(e)) {
-    ctx.WrongType();
-    return;
-  }
+  auto found = ctx.Read<StringValue>(ctx.arg(1));
+  if (!found.ok) return;
+  Entry* e = found.entry;
   const uint64_t byte = *offset >> 3;
   int bit = 0;
   if (e != nullptr && byte < e->str().size()) {
@@ -211,11 +206,9 @@ void BitCount(CommandContext& ctx) {
     ctx.SyntaxError();
     return;
   }
-  Entry* e = ctx.LookupRead(ctx.arg(1));
-  if (e != nullptr && !IsString(e)) {
-    ctx.WrongType();
-    return;
-  }
+  auto found = ctx.Read<StringValue>(ctx.arg(1));
+  if (!found.ok) return;
+  Entry* e = found.entry;
   // Both negative and reversed is empty, even when clamping to 0 would make them meet.
   if (e == nullptr || (ranged && start < 0 && end < 0 && start > end)) {
     ctx.reply.Integer(0);
@@ -253,11 +246,9 @@ void BitPos(CommandContext& ctx) {
     ctx.SyntaxError();
     return;
   }
-  Entry* e = ctx.LookupRead(ctx.arg(1));
-  if (e != nullptr && !IsString(e)) {
-    ctx.WrongType();
-    return;
-  }
+  auto found = ctx.Read<StringValue>(ctx.arg(1));
+  if (!found.ok) return;
+  Entry* e = found.entry;
   // A missing key is an endless run of zeros.
   if (e == nullptr) {
     ctx.reply.Integer(*bit ? -1 : 0);
@@ -303,11 +294,9 @@ void BitOpCommand(CommandContext& ctx) {
   sources.reserve(ctx.argc() - 3);
   size_t max_len = 0;
   for (size_t i = 3; i < ctx.argc(); i++) {
-    Entry* e = ctx.LookupRead(ctx.arg(i));
-    if (e != nullptr && !IsString(e)) {
-      ctx.WrongType();
-      return;
-    }
+    auto found = ctx.Read<StringValue>(ctx.arg(i));
+    if (!found.ok) return;
+    Entry* e = found.entry;
     sources.push_back(e != nullptr ? std::string_view(e->str()) : std::string_view());
     max_len = std::max(max_len, sources.back().size());
   }
@@ -513,11 +502,9 @@ void BitFieldGeneric(CommandContext& ctx, bool read_only_command) {
   Entry* e;
   bool grew = false;
   if (!writes) {
-    e = ctx.LookupRead(ctx.arg(1));
-    if (e != nullptr && !IsString(e)) {
-      ctx.WrongType();
-      return;
-    }
+    auto found = ctx.Read<StringValue>(ctx.arg(1));
+    if (!found.ok) return;
+    e = found.entry;
   } else {
     if (read_only_command) {
       ctx.Error(kBitfieldReadOnly);

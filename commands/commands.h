@@ -27,6 +27,7 @@ using keyspace::Entry;
 using keyspace::Keyspace;
 using keyspace::KeyspaceStats;
 using keyspace::ValueType;
+using types::StringValue;
 namespace err = engine::err;
 
 void RegisterConnectionCommands(CommandTable& table);
@@ -34,6 +35,8 @@ void RegisterServerCommands(CommandTable& table);
 void RegisterKeyCommands(CommandTable& table);
 void RegisterStringCommands(CommandTable& table);
 void RegisterBitCommands(CommandTable& table);
+void RegisterHashCommands(CommandTable& table);
+void RegisterSetCommands(CommandTable& table);
 void RegisterReplicationCommands(CommandTable& table);
 void RegisterCommandCommands(CommandTable& table);  // COMMAND itself
 

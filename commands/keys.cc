@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "commands/commands.h"
+#include "commands/scan_args.h"
 #include "common/strings.h"
 #include "engine/command_context.h"
 #include "engine/command_table.h"
@@ -103,43 +104,18 @@ void Keys(CommandContext& ctx) {
 }
 
 void Scan(CommandContext& ctx) {
-  std::optional<uint64_t> cursor = ParseUint64(ctx.arg(1));
-  if (!cursor) {
-    ctx.Error("ERR invalid cursor");
-    return;
-  }
-  int64_t count = 10;
-  std::optional<std::string_view> pattern;
-  std::optional<std::string_view> type;
-  for (size_t i = 2; i < ctx.argc(); i += 2) {
-    const bool has_value = i + 1 < ctx.argc();
-    if (ctx.ArgIs(i, "count") && has_value) {
-      std::optional<int64_t> n = ctx.IntArg(i + 1);
-      if (!n) return;
-      if (*n < 1) {
-        ctx.SyntaxError();
-        return;
-      }
-      count = *n;
-    } else if (ctx.ArgIs(i, "match") && has_value) {
-      // "*" matches everything: skip matching altogether, as Redis does.
-      pattern = ctx.arg(i + 1);
-      if (*pattern == "*") pattern.reset();
-    } else if (ctx.ArgIs(i, "type") && has_value) {
-      type = ctx.arg(i + 1);
-    } else {
-      ctx.SyntaxError();
-      return;
-    }
-  }
+  std::optional<ScanArgs> args = ParseScanArgs(ctx, 1, ScanKind::kKeys);
+  if (!args) return;
+  const std::optional<std::string_view>& pattern = args->pattern;
+  const std::optional<std::string_view>& type = args->type;
 
   // Like Redis: visit home buckets until `count` keys were collected, giving up after 10
   // buckets per requested key so a sparse table cannot make one call walk it all.
   const Dict& dict = ctx.db.dict();
   std::vector<Entry*> found;
-  const size_t wanted = static_cast<size_t>(std::min<int64_t>(count, INT64_MAX / 10));
+  const size_t wanted = args->count;
   size_t budget = wanted * 10;
-  uint64_t next = *cursor;
+  uint64_t next = args->cursor;
   do {
     next = dict.Scan(next, 1, [&](Entry* e) { found.push_back(e); });
   } while (next != 0 && --budget > 0 && found.size() < wanted);

@@ -145,6 +145,7 @@ void ConfigSet(CommandContext& ctx) {
     }
   }
   ctx.engine.config() = std::move(updated);
+  ctx.engine.ApplyConfig();
   if (engine::ServerHooks* hooks = ctx.engine.hooks()) hooks->OnConfigChanged();
   ctx.reply.Ok();
 }
@@ -275,7 +276,11 @@ Sha1::Digest KeyDigest(const Entry& e) {
   };
   field(e.key());
   field(TypeName(e.type()));
-  field(e.str());
+  if (e.IsString()) {
+    field(e.str());
+  } else {
+    e.DigestValue(h);
+  }
   if (e.HasExpiry()) field(std::to_string(e.expire_at()));
   return h.Final();
 }
@@ -315,7 +320,7 @@ void DebugDigestValue(CommandContext& ctx) {
     // The value alone (not name or TTL), as Redis's DIGEST-VALUE does.
     Sha1 h;
     h.Update(TypeName(e->type()));
-    h.Update(e->str());
+    e->DigestValue(h);
     ctx.reply.Simple(Sha1::Hex(h.Final()));
   }
 }

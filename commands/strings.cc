@@ -31,8 +31,6 @@ namespace {
 constexpr std::string_view kFloatWouldOverflow = "ERR increment would produce NaN or Infinity";
 constexpr std::string_view kDecrementOverflow = "ERR decrement would overflow";
 
-bool IsString(const Entry* e) { return e->type() == ValueType::kString; }
-
 // Creates key (which must be absent) with an empty string. New keys start with a fresh LRU
 // stamp, as Redis's createObject does, so OBJECT IDLETIME of a new key is 0.
 // value_capacity sizes the inline room for the value about to be stored.
@@ -49,7 +47,7 @@ Entry* StoreString(CommandContext& ctx, Entry* e, std::string_view key, std::str
                    bool keep_ttl) {
   if (e == nullptr) {
     e = CreateKey(ctx, key, value.size());
-  } else if (!IsString(e)) {
+  } else if (!e->IsString()) {
     const int64_t ttl = e->expire_at();
     ctx.db.Erase(e);
     e = CreateKey(ctx, key, value.size());
@@ -172,11 +170,11 @@ std::optional<int64_t> ExpireAtMs(CommandContext& ctx, uint32_t flags, std::stri
 // ---- GET / SET family -------------------------------------------------------------------
 
 void Get(CommandContext& ctx) {
-  Entry* e = ctx.LookupRead(ctx.arg(1));
+  auto found = ctx.Read<StringValue>(ctx.arg(1));
+  if (!found.ok) return;
+  Entry* e = found.entry;
   if (e == nullptr) {
     ctx.reply.Null();
-  } else if (!IsString(e)) {
-    ctx.WrongType();
   } else {
     ctx.reply.Bulk(e->str());
   }
@@ -198,12 +196,11 @@ void SetGeneric(CommandContext& ctx, const StringOptions& opts, std::string_view
   Entry* e;
   if (f & kOptGet) {
     // The old value is the reply, whatever NX/XX decide next; written before it is replaced.
-    e = ctx.LookupRead(key);
+    auto found = ctx.Read<StringValue>(key);
+    if (!found.ok) return;
+    e = found.entry;
     if (e == nullptr) {
       ctx.reply.Null();
-    } else if (!IsString(e)) {
-      ctx.WrongType();
-      return;
     } else {
       ctx.reply.Bulk(e->str());
     }
@@ -273,13 +270,11 @@ void PSetEx(CommandContext& ctx) {
 void GetSet(CommandContext& ctx) { SetGeneric(ctx, {.flags = kOptGet, .expire = {}}, ctx.arg(2)); }
 
 void GetDel(CommandContext& ctx) {
-  Entry* e = ctx.LookupRead(ctx.arg(1));
+  auto found = ctx.Read<StringValue>(ctx.arg(1));
+  if (!found.ok) return;
+  Entry* e = found.entry;
   if (e == nullptr) {
     ctx.reply.Null();
-    return;
-  }
-  if (!IsString(e)) {
-    ctx.WrongType();
     return;
   }
   ctx.reply.Bulk(e->str());
@@ -293,13 +288,11 @@ void GetEx(CommandContext& ctx) {
   if (!ParseStringOptions(ctx, 2, OptionsOf::kGetEx, &opts)) return;
   // Redis looks the key up before validating the expiry: a missing key is nil even when the
   // time is invalid.
-  Entry* e = ctx.LookupRead(ctx.arg(1));
+  auto found = ctx.Read<StringValue>(ctx.arg(1));
+  if (!found.ok) return;
+  Entry* e = found.entry;
   if (e == nullptr) {
     ctx.reply.Null();
-    return;
-  }
-  if (!IsString(e)) {
-    ctx.WrongType();
     return;
   }
   int64_t expire_at = 0;
@@ -333,7 +326,7 @@ void MGet(CommandContext& ctx) {
   for (size_t i = 1; i < ctx.argc(); i++) {
     // A key of another type is nil here, not an error (Redis does the same).
     Entry* e = ctx.LookupRead(ctx.arg(i));
-    if (e == nullptr || !IsString(e)) {
+    if (e == nullptr || !e->IsString()) {
       ctx.reply.Null();
     } else {
       ctx.reply.Bulk(e->str());
@@ -377,15 +370,13 @@ void MSetNx(CommandContext& ctx) { MSetGeneric(ctx, true); }
 void Append(CommandContext& ctx) {
   const std::string_view key = ctx.arg(1);
   const std::string_view value = ctx.arg(2);
-  Entry* e = ctx.LookupWrite(key);
+  auto found = ctx.Write<StringValue>(key);
+  if (!found.ok) return;
+  Entry* e = found.entry;
   if (e == nullptr) {
     e = CreateKey(ctx, key);
     e->SetString(value);
   } else {
-    if (!IsString(e)) {
-      ctx.WrongType();
-      return;
-    }
     if (!CheckStringLength(ctx, e->str().size(), value.size())) return;
     e->mutable_str().append(value);
     e->MarkRaw();
@@ -395,11 +386,11 @@ void Append(CommandContext& ctx) {
 }
 
 void StrLen(CommandContext& ctx) {
-  Entry* e = ctx.LookupRead(ctx.arg(1));
+  auto found = ctx.Read<StringValue>(ctx.arg(1));
+  if (!found.ok) return;
+  Entry* e = found.entry;
   if (e == nullptr) {
     ctx.reply.Integer(0);
-  } else if (!IsString(e)) {
-    ctx.WrongType();
   } else {
     ctx.reply.Integer(static_cast<int64_t>(e->str().size()));
   }
@@ -411,13 +402,11 @@ void GetRange(CommandContext& ctx) {
   if (!start) return;
   std::optional<int64_t> end = ctx.IntArg(3);
   if (!end) return;
-  Entry* e = ctx.LookupRead(ctx.arg(1));
+  auto found = ctx.Read<StringValue>(ctx.arg(1));
+  if (!found.ok) return;
+  Entry* e = found.entry;
   if (e == nullptr) {
     ctx.reply.Bulk("");
-    return;
-  }
-  if (!IsString(e)) {
-    ctx.WrongType();
     return;
   }
   const std::string_view s = e->str();
@@ -452,7 +441,9 @@ void SetRange(CommandContext& ctx) {
   const std::string_view key = ctx.arg(1);
   const std::string_view value = ctx.arg(3);
   const uint64_t at = static_cast<uint64_t>(*offset);
-  Entry* e = ctx.LookupWrite(key);
+  auto found = ctx.Write<StringValue>(key);
+  if (!found.ok) return;
+  Entry* e = found.entry;
   if (e == nullptr) {
     // Writing nothing to a missing key must not create it.
     if (value.empty()) {
@@ -462,10 +453,6 @@ void SetRange(CommandContext& ctx) {
     if (!CheckStringLength(ctx, at, value.size())) return;
     e = CreateKey(ctx, key);
   } else {
-    if (!IsString(e)) {
-      ctx.WrongType();
-      return;
-    }
     if (value.empty()) {
       ctx.reply.Integer(static_cast<int64_t>(e->str().size()));
       return;
@@ -486,13 +473,11 @@ void SetRange(CommandContext& ctx) {
 // incrDecrCommand: the value must be a canonical int64; the TTL is kept.
 void IncrDecr(CommandContext& ctx, int64_t delta) {
   const std::string_view key = ctx.arg(1);
-  Entry* e = ctx.LookupWrite(key);
+  auto found = ctx.Write<StringValue>(key);
+  if (!found.ok) return;
+  Entry* e = found.entry;
   int64_t value = 0;
   if (e != nullptr) {
-    if (!IsString(e)) {
-      ctx.WrongType();
-      return;
-    }
     std::optional<int64_t> v = ParseInt64(e->str());
     if (!v) {
       ctx.Error(err::kNotInteger);
@@ -547,13 +532,11 @@ std::optional<long double> ParseIncrFloat(std::string_view s) {
 
 void IncrByFloat(CommandContext& ctx) {
   const std::string_view key = ctx.arg(1);
-  Entry* e = ctx.LookupWrite(key);
+  auto found = ctx.Write<StringValue>(key);
+  if (!found.ok) return;
+  Entry* e = found.entry;
   long double value = 0;
   if (e != nullptr) {
-    if (!IsString(e)) {
-      ctx.WrongType();
-      return;
-    }
     std::optional<long double> v = ParseIncrFloat(e->str());
     if (!v) {
       ctx.Error(err::kNotFloat);
@@ -589,7 +572,7 @@ struct LcsMatch {
 void Lcs(CommandContext& ctx) {
   Entry* ea = ctx.LookupRead(ctx.arg(1));
   Entry* eb = ctx.LookupRead(ctx.arg(2));
-  if ((ea != nullptr && !IsString(ea)) || (eb != nullptr && !IsString(eb))) {
+  if ((ea != nullptr && !ea->IsString()) || (eb != nullptr && !eb->IsString())) {
     ctx.Error("ERR The specified keys must contain string values");
     return;
   }

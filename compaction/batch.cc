@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "common/coding.h"
 #include "common/crc32c.h"
 
 namespace tidekv::compaction {
@@ -107,16 +108,6 @@ Status SyncParentDir(const std::string& path) {
   return Status::Ok();
 }
 
-void PutFixed64(std::string& out, uint64_t v) {
-  for (int i = 0; i < 8; i++) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-}
-
-uint64_t GetFixed64(const char* p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; i++) v |= uint64_t{static_cast<uint8_t>(p[i])} << (8 * i);
-  return v;
-}
-
 // True when encoded has a header this build understands. Readers check every state so
 // that callers (load, merge) never see a malformed one.
 bool WellFormedState(std::string_view encoded) {
@@ -133,7 +124,7 @@ std::string EncodeKeyState(const KeyState& state) {
   out.reserve(kStateHeader + state.value.size());
   out.push_back(static_cast<char>(kStateFormat));
   out.push_back(static_cast<char>(state.tombstone ? kFlagTombstone : 0));
-  PutFixed64(out, static_cast<uint64_t>(state.expire_at_ms));
+  PutFixed64(&out, static_cast<uint64_t>(state.expire_at_ms));
   out.push_back(static_cast<char>(state.type));
   out.append(state.value);
   return out;
@@ -154,7 +145,7 @@ Result<KeyState> DecodeKeyState(std::string_view bytes) {
   }
   KeyState state;
   state.tombstone = (flags & kFlagTombstone) != 0;
-  state.expire_at_ms = static_cast<int64_t>(GetFixed64(bytes.data() + 2));
+  state.expire_at_ms = static_cast<int64_t>(DecodeFixed64(bytes.data() + 2));
   state.type = static_cast<uint8_t>(bytes[10]);
   state.value.assign(bytes.substr(kStateHeader));
   return state;
@@ -166,7 +157,7 @@ bool IsTombstone(std::string_view encoded) {
 
 int64_t ExpireAtOf(std::string_view encoded) {
   if (encoded.size() < kStateHeader) return 0;
-  return static_cast<int64_t>(GetFixed64(encoded.data() + 2));
+  return static_cast<int64_t>(DecodeFixed64(encoded.data() + 2));
 }
 
 std::string BatchKey(int db, std::string_view key) {

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "common/coding.h"
 #include "common/crc32c.h"
 
 namespace tidekv::compaction {
@@ -15,14 +16,6 @@ constexpr size_t kHeaderBytes = 4 + 4 + 8 + 4;
 constexpr size_t kBatchBytesV1 = 8 + 8 + 8 + 4 + 8 + 8;
 constexpr size_t kBatchBytes = kBatchBytesV1 + 1 + 4;
 constexpr size_t kCrcBytes = 4;
-
-void PutFixed32(std::string& out, uint32_t v) {
-  for (int i = 0; i < 4; i++) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-}
-
-void PutFixed64(std::string& out, uint64_t v) {
-  for (int i = 0; i < 8; i++) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-}
 
 // Reads fixed-width little-endian fields front to back; callers check the length first.
 class FieldReader {
@@ -50,20 +43,20 @@ std::string EncodeManifest(const Manifest& manifest) {
   std::string out;
   out.reserve(kHeaderBytes + manifest.batches.size() * kBatchBytes + kCrcBytes);
   out.append(kMagic);
-  PutFixed32(out, kVersion);
-  PutFixed64(out, manifest.next_batch_id);
-  PutFixed32(out, static_cast<uint32_t>(manifest.batches.size()));
+  PutFixed32(&out, kVersion);
+  PutFixed64(&out, manifest.next_batch_id);
+  PutFixed32(&out, static_cast<uint32_t>(manifest.batches.size()));
   for (const BatchMeta& b : manifest.batches) {
-    PutFixed64(out, b.id);
-    PutFixed64(out, b.lower);
-    PutFixed64(out, b.upper);
-    PutFixed32(out, b.level);
-    PutFixed64(out, b.bytes);
-    PutFixed64(out, b.entries);
+    PutFixed64(&out, b.id);
+    PutFixed64(&out, b.lower);
+    PutFixed64(&out, b.upper);
+    PutFixed32(&out, b.level);
+    PutFixed64(&out, b.bytes);
+    PutFixed64(&out, b.entries);
     out.push_back(b.content_crc ? '\1' : '\0');
-    PutFixed32(out, b.content_crc.value_or(0));
+    PutFixed32(&out, b.content_crc.value_or(0));
   }
-  PutFixed32(out, Crc32c(out));
+  PutFixed32(&out, Crc32c(out));
   return out;
 }
 

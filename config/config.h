@@ -75,6 +75,13 @@ struct Config {
   int64_t compaction_max_inflight = 1;
   int64_t compaction_threads = 2;
 
+  // [encoding]: when small collections convert to their full structure (Redis's names)
+  int64_t hash_max_listpack_entries = 128;
+  int64_t hash_max_listpack_value = 64;
+  int64_t set_max_intset_entries = 512;
+  int64_t set_max_listpack_entries = 128;
+  int64_t set_max_listpack_value = 64;
+
   // [trace]
   bool trace_enabled = false;
   std::string trace_path = "tidekv.trace";  // relative paths are inside server.dir

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "common/alloc.h"
 #include "common/check.h"
 
 namespace tidekv::ds {
@@ -80,7 +81,7 @@ size_t LowerBound(const unsigned char* members, size_t n, int64_t v, bool* found
 
 }  // namespace
 
-IntSet::~IntSet() { std::free(data_); }
+IntSet::~IntSet() { FreeBytes(data_); }
 
 IntSet::IntSet(const IntSet& other) {
   if (other.data_ != nullptr) {
@@ -116,9 +117,7 @@ void IntSet::SetHeader(uint32_t width, uint32_t count) {
 }
 
 void IntSet::Reallocate(size_t new_bytes) {
-  void* p = std::realloc(data_, new_bytes);
-  TIDEKV_CHECK(p != nullptr);
-  data_ = static_cast<unsigned char*>(p);
+  data_ = static_cast<unsigned char*>(ResizeBytes(data_, new_bytes));
 }
 
 size_t IntSet::Search(int64_t v, bool* found) const {
@@ -207,7 +206,7 @@ bool IntSet::Remove(int64_t v) {
 }
 
 void IntSet::Clear() {
-  std::free(data_);
+  FreeBytes(data_);
   data_ = nullptr;
 }
 

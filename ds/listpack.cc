@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 
+#include "common/alloc.h"
 #include "common/check.h"
 
 namespace tidekv::ds {
@@ -198,7 +199,7 @@ bool Decode(const unsigned char* p, size_t avail, Element* e) {
 
 }  // namespace
 
-Listpack::~Listpack() { std::free(data_); }
+Listpack::~Listpack() { FreeBytes(data_); }
 
 Listpack::Listpack(const Listpack& other) {
   if (other.data_ != nullptr) {
@@ -232,9 +233,7 @@ void Listpack::SetHeader(uint32_t total, uint32_t count) {
 }
 
 void Listpack::Reallocate(size_t new_total) {
-  void* p = std::realloc(data_, new_total);
-  TIDEKV_CHECK(p != nullptr);
-  data_ = static_cast<unsigned char*>(p);
+  data_ = static_cast<unsigned char*>(ResizeBytes(data_, new_total));
 }
 
 namespace {
@@ -342,7 +341,7 @@ uint32_t Listpack::Erase(uint32_t pos, size_t count) {
 }
 
 void Listpack::Clear() {
-  std::free(data_);
+  FreeBytes(data_);
   data_ = nullptr;
 }
 

@@ -29,6 +29,13 @@ Entry* CommandContext::LookupWrite(std::string_view key) {
   return e;
 }
 
+bool CommandContext::DeleteIfEmpty(Entry* entry) {
+  if (entry == nullptr || entry->IsString()) return false;
+  if (types::OpsFor(entry->type())->length(*entry->object()) != 0) return false;
+  db.Erase(entry);
+  return true;
+}
+
 void CommandContext::Propagate(std::initializer_list<std::string_view> effect) {
   Propagate(std::span<const std::string_view>(effect.begin(), effect.size()));
 }

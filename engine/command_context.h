@@ -40,6 +40,38 @@ struct CommandContext {
   Entry* LookupRead(std::string_view key);
   Entry* LookupWrite(std::string_view key);
 
+  // Typed lookup (DESIGN.md §2a), the one place that answers -WRONGTYPE: the key's value
+  // as V (HashValue, SetValue...), or a Typed whose `ok` is false after the WRONGTYPE reply
+  // was sent (the handler just returns). An absent key is ok with entry == nullptr.
+  template <typename V>
+  struct Typed {
+    Entry* entry = nullptr;
+    V* value = nullptr;
+    bool ok = true;
+  };
+  template <typename V>
+  Typed<V> Read(std::string_view key) {
+    return TypedOf<V>(LookupRead(key));
+  }
+  template <typename V>
+  Typed<V> Write(std::string_view key) {
+    return TypedOf<V>(LookupWrite(key));
+  }
+  // For commands that create the key: the existing value, or a new key holding make()'s
+  // value (made only after the type check passed).
+  template <typename V, typename Make>
+  Typed<V> WriteOrCreate(std::string_view key, Make&& make) {
+    Typed<V> t = Write<V>(key);
+    if (!t.ok || t.entry != nullptr) return t;
+    t.entry = db.Insert(key, now_ms);
+    t.value = make();
+    t.entry->SetObject(V::kType, t.value);
+    return t;
+  }
+  // Deletes a collection key left without elements (Redis never keeps an empty one).
+  // Returns whether it did.
+  bool DeleteIfEmpty(Entry* entry);
+
   // Argument parsing that replies the Redis error itself and returns nullopt on failure.
   std::optional<int64_t> IntArg(size_t i, std::string_view error = err::kNotInteger);
   std::optional<long double> LongDoubleArg(size_t i);
@@ -53,6 +85,22 @@ struct CommandContext {
   void SyntaxError() { reply.Error(err::kSyntax); }
   void WrongType() { reply.Error(err::kWrongType); }
 
+ private:
+  template <typename V>
+  Typed<V> TypedOf(Entry* e) {
+    if (e == nullptr) return {};
+    if (e->type() != V::kType) {
+      WrongType();
+      return {.ok = false};
+    }
+    if constexpr (V::kType == keyspace::ValueType::kString) {
+      return {.entry = e};
+    } else {
+      return {.entry = e, .value = e->As<V>()};
+    }
+  }
+
+ public:
   // Records that the command changed `n` keys. A write command with changes whose handler
   // did not call Propagate has its argv propagated as its effect after it returns.
   void Changed(uint64_t n = 1) { dirty += n; }

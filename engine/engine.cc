@@ -7,6 +7,7 @@
 #include "engine/command_context.h"
 #include "engine/errors.h"
 #include "trace/recorder.h"
+#include "types/value.h"
 
 namespace tidekv::engine {
 
@@ -18,8 +19,18 @@ Engine::Engine(config::Config& config, const Clock& clock, CommandTable table)
       keyspace_(static_cast<int>(config.databases)),
       commands_(std::move(table)) {
   keyspace_.set_observer(this);
+  ApplyConfig();
   stats_.start_ms = clock_.NowMs();
   startup_memory_ = UsedMemory();
+}
+
+void Engine::ApplyConfig() {
+  types::EncodingLimits& lim = types::Limits();
+  lim.hash_max_listpack_entries = config_.hash_max_listpack_entries;
+  lim.hash_max_listpack_value = config_.hash_max_listpack_value;
+  lim.set_max_intset_entries = config_.set_max_intset_entries;
+  lim.set_max_listpack_entries = config_.set_max_listpack_entries;
+  lim.set_max_listpack_value = config_.set_max_listpack_value;
 }
 
 namespace {

@@ -76,6 +76,9 @@ class Engine : private KeyspaceObserver {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
+  // Copies the options lower layers read (the encoding thresholds) after a change.
+  void ApplyConfig();
+
   // Runs one request and appends exactly one reply (none for a successful SHUTDOWN).
   // `spec` may carry the command already looked up by Prepare.
   // `now_us` is the wall-clock time the command runs at; Connection reads the clock once per

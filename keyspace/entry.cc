@@ -14,14 +14,6 @@ namespace tidekv::keyspace {
 // The per-key header (plus key and inline value bytes): keep flags in bitfields to hold it.
 static_assert(sizeof(Entry) == 48, "Entry's header grew");
 
-std::string_view TypeName(ValueType type) {
-  switch (type) {
-    case ValueType::kString:
-      return "string";
-  }
-  return "none";
-}
-
 Entry* Entry::Create(std::string_view key, uint64_t hash, size_t value_capacity) {
   const size_t want = sizeof(Entry) + key.size() + value_capacity;
   void* mem = ::operator new(want);
@@ -41,6 +33,34 @@ void Entry::Destroy(Entry* entry) {
   ::operator delete(static_cast<void*>(entry));
 }
 
+void Entry::FreeValue() {
+  if (type_ == ValueType::kString) {
+    delete ext_;
+  } else if (obj_ != nullptr) {
+    types::OpsFor(type_)->destroy(obj_);
+  }
+  ext_ = nullptr;
+  type_ = ValueType::kString;
+  val_len_ = 0;
+}
+
+void Entry::SetObject(ValueType type, types::Value* value) {
+  FreeValue();
+  type_ = type;
+  obj_ = value;
+  raw_ = false;
+  not_int_ = false;
+  unshared_ = false;
+}
+
+void Entry::DigestValue(Sha1& h) const {
+  if (IsString()) {
+    h.Update(str());
+  } else {
+    types::OpsFor(type_)->digest(*obj_, h);
+  }
+}
+
 std::string& Entry::mutable_str() {
   if (ext_ == nullptr) {
     ext_ = new std::string(data_ + key_len_, val_len_);
@@ -50,7 +70,7 @@ std::string& Entry::mutable_str() {
 }
 
 void Entry::SetString(std::string_view value) {
-  type_ = ValueType::kString;
+  if (type_ != ValueType::kString) FreeValue();
   raw_ = false;
   not_int_ = false;
   unshared_ = false;
@@ -74,7 +94,7 @@ void Entry::SetString(std::string_view value) {
 
 void Entry::SetString(std::string&& value) {
   if (value.size() <= val_cap_) return SetString(std::string_view(value));
-  type_ = ValueType::kString;
+  if (type_ != ValueType::kString) FreeValue();
   raw_ = false;
   not_int_ = false;
   unshared_ = false;
@@ -87,8 +107,14 @@ void Entry::SetString(std::string&& value) {
 }
 
 void Entry::TakeValueFrom(Entry& other) {
+  if (!other.IsString()) {
+    SetObject(other.type_, other.obj_);
+    other.obj_ = nullptr;
+    other.type_ = ValueType::kString;
+    return;
+  }
   if (other.ext_ != nullptr) {
-    delete ext_;
+    FreeValue();
     ext_ = other.ext_;
     other.ext_ = nullptr;
     val_len_ = 0;
@@ -102,6 +128,10 @@ void Entry::TakeValueFrom(Entry& other) {
 }
 
 void Entry::CopyValueFrom(const Entry& other) {
+  if (!other.IsString()) {
+    SetObject(other.type_, types::OpsFor(other.type_)->clone(*other.obj_));
+    return;
+  }
   SetString(other.str());
   type_ = other.type_;
   raw_ = other.raw_;
@@ -110,6 +140,7 @@ void Entry::CopyValueFrom(const Entry& other) {
 }
 
 std::string_view Entry::Encoding() const {
+  if (!IsString()) return types::OpsFor(type_)->encoding(*obj_);
   // Redis stores a string that is a canonical 64-bit integer as "int", a short string
   // (up to 44 bytes) as "embstr", and anything longer or modified in place as "raw".
   const std::string_view v = str();

@@ -10,13 +10,13 @@
 #include <string>
 #include <string_view>
 
+#include "common/sha1.h"
+#include "types/value.h"
+
 namespace tidekv::keyspace {
 
-enum class ValueType : uint8_t {
-  kString = 0,
-};
-
-std::string_view TypeName(ValueType type);
+using types::TypeName;
+using types::ValueType;
 
 class Entry {
  public:
@@ -37,6 +37,20 @@ class Entry {
   bool ExpiredAt(int64_t now_ms) const { return expire_at_ != 0 && expire_at_ <= now_ms; }
 
   ValueType type() const { return type_; }
+  bool IsString() const { return type_ == ValueType::kString; }
+
+  // The value of a collection type (type() != kString): the object the type's TypeOps row
+  // describes. As<V>() is the typed view; V::kType must be type().
+  types::Value* object() const { return type_ == ValueType::kString ? nullptr : obj_; }
+  template <typename V>
+  V* As() const {
+    return type_ == V::kType ? static_cast<V*>(obj_) : nullptr;
+  }
+  // Feeds the value (not the key or TTL) to a digest, the same for equal contents whatever
+  // the encoding (DEBUG DIGEST, DEBUG DIGEST-VALUE).
+  void DigestValue(Sha1& h) const;
+  // Replaces the value (of any type) with a collection object, which the entry now owns.
+  void SetObject(ValueType type, types::Value* value);
 
   // The string value. Small values live inline, right after the key, in the entry's own
   // allocation (one allocation and at most two cache lines per key, like Redis's embstr);
@@ -60,7 +74,8 @@ class Entry {
   void TakeValueFrom(Entry& other);
   void CopyValueFrom(const Entry& other);
 
-  // OBJECT ENCODING: "int", "embstr" or "raw", computed the way Redis would have stored it.
+  // OBJECT ENCODING: for strings "int", "embstr" or "raw", computed the way Redis would have
+  // stored it; for other types their TypeOps row's answer.
   std::string_view Encoding() const;
   // OBJECT REFCOUNT: whether Redis would hold this value as one of its shared integer objects
   // (an "int" in 0..9999), which report a reference count of INT_MAX. A COPY's value is a
@@ -87,7 +102,8 @@ class Entry {
  private:
   friend class Database;
   Entry() = default;
-  ~Entry() { delete ext_; }
+  ~Entry() { FreeValue(); }
+  void FreeValue();
 
   uint64_t hash_ = 0;
   int64_t expire_at_ = 0;
@@ -99,12 +115,15 @@ class Entry {
   ValueType type_ = ValueType::kString;
   // One byte of flags, so that the header stays 48 bytes with the pointer below.
   bool raw_ : 1 = false;
-  bool not_int_ : 1 = false;    // see MarkNotInt
-  bool unshared_ : 1 = false;   // a COPY's duplicate; see SharedInteger
-  bool dirty_ : 1 = false;      // listed by persistence for the next seal
-  bool dead_ : 1 = false;       // removed from its database while dirty; freed by the list's owner
-  std::string* ext_ = nullptr;  // out-of-line value, when not inline
-  char data_[];                 // key bytes, then val_cap_ bytes of inline value
+  bool not_int_ : 1 = false;   // see MarkNotInt
+  bool unshared_ : 1 = false;  // a COPY's duplicate; see SharedInteger
+  bool dirty_ : 1 = false;     // listed by persistence for the next seal
+  bool dead_ : 1 = false;      // removed from its database while dirty; freed by the list's owner
+  union {
+    std::string* ext_ = nullptr;  // a string's out-of-line value, when not inline
+    types::Value* obj_;           // any other type's value object
+  };
+  char data_[];  // key bytes, then val_cap_ bytes of inline value
 };
 
 }  // namespace tidekv::keyspace

@@ -117,7 +117,7 @@ Entry* Database::RandomEntry(int64_t now_ms) {
   // they may not be deleted (active expiry off) is the number of attempts bounded, so a
   // database whose keys all expired cannot make this loop forever.
   for (int misses = 0; misses < 100 && dict_.size() > 0;) {
-    Entry* e = dict_.SlotAfter(owner_->rng_());
+    Entry* e = dict_.SlotAfter(types::Rng()());
     if (!e->ExpiredAt(now_ms)) return e;
     if (owner_->active_expire_enabled_ && !owner_->replica_mode_) {
       ExpireNow(e);
@@ -149,7 +149,7 @@ size_t Database::ActiveExpire(int64_t now_ms, int64_t deadline_ns, const Clock& 
     int expired = 0;
     int sampled = 0;
     for (; sampled < kSample && !volatile_.empty(); sampled++) {
-      Entry* e = volatile_[owner_->rng_() % volatile_.size()];
+      Entry* e = volatile_[types::Rng()() % volatile_.size()];
       if (e->ExpiredAt(now_ms)) {
         ExpireNow(e);
         expired++;

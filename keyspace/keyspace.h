@@ -126,7 +126,8 @@ class Keyspace {
   KeyspaceStats& stats() { return stats_; }
   void set_observer(KeyspaceObserver* observer) { observer_ = observer; }
   KeyspaceObserver* observer() const { return observer_; }
-  std::mt19937_64& rng() { return rng_; }
+  // The engine's seeded random source (types::Rng): RANDOMKEY, active expiry sampling.
+  std::mt19937_64& rng() { return types::Rng(); }
 
   // Whether the active cycle (and RANDOMKEY) may delete expired keys: DEBUG
   // SET-ACTIVE-EXPIRE. Lookups always delete an expired key they find.
@@ -145,7 +146,6 @@ class Keyspace {
   friend class Database;
   std::vector<std::unique_ptr<Database>> dbs_;
   KeyspaceStats stats_;
-  std::mt19937_64 rng_{0x7469'6465'6b76ull};
   bool active_expire_enabled_ = true;
   bool replica_mode_ = false;
   KeyspaceObserver* observer_ = nullptr;

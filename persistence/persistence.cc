@@ -22,6 +22,7 @@
 #include "persistence/persistence_internal.h"
 #include "proto/frame.h"
 #include "trace/format.h"
+#include "types/value.h"
 
 namespace tidekv::persistence {
 
@@ -46,7 +47,11 @@ compaction::KeyState StateOf(const Entry* e) {
   }
   state.type = static_cast<uint8_t>(e->type());
   state.expire_at_ms = e->expire_at();
-  state.value = std::string(e->str());
+  if (e->IsString()) {
+    state.value = std::string(e->str());
+  } else {
+    types::OpsFor(e->type())->encode(*e->object(), &state.value);
+  }
   return state;
 }
 
@@ -707,7 +712,8 @@ void Persistence::AppendInfo(std::string& out) const {
   line("recovered_log_frames", stats_.recovered_frames);
   line("rdb_changes_since_last_save", engine_.stats().dirty);
   line("rdb_last_save_time", stats_.last_seal_unix_ms / 1000);
-  line("aof_enabled", 1);
+  // The log plays the AOF's part only when every write is logged (wal); spill logs none.
+  line("aof_enabled", config_.logstore_mode == "wal" ? 1 : 0);
 }
 
 }  // namespace tidekv::persistence

@@ -21,6 +21,7 @@
 #include "persistence/persistence.h"
 #include "persistence/persistence_internal.h"
 #include "proto/frame.h"
+#include "types/value.h"
 
 namespace tidekv::persistence {
 
@@ -404,6 +405,22 @@ void ReadBatches(const std::vector<std::pair<std::string, compaction::BatchMeta>
 
 }  // namespace
 
+namespace {
+
+// Whether a batch row's value is one this build can load as the stored type: every string
+// can; a collection must decode (the codec validates everything).
+bool DecodesAs(uint8_t stored_type, std::string_view value) {
+  const types::TypeOps* ops = types::OpsFor(stored_type);
+  if (ops == nullptr) return false;
+  if (ops->type == ValueType::kString) return true;
+  Result<types::Value*> object = ops->decode(value);
+  if (!object.ok()) return false;
+  ops->destroy(object.value());
+  return true;
+}
+
+}  // namespace
+
 Status Persistence::CheckBatchFile(const std::string& path, compaction::BatchMeta* meta) const {
   auto opened = compaction::BatchReader::Open(path, /*verify=*/true);
   if (!opened.ok()) {
@@ -419,7 +436,7 @@ Status Persistence::CheckBatchFile(const std::string& path, compaction::BatchMet
     auto [db, key] = compaction::SplitBatchKey(reader.key());
     auto state = compaction::DecodeKeyState(reader.value());
     if (!state.ok() || db < 0 || db >= databases ||
-        (!state->tombstone && state->type != static_cast<uint8_t>(ValueType::kString))) {
+        (!state->tombstone && !DecodesAs(state->type, state->value))) {
       return Status::Corruption(fmt::format("batch file {}: bad entry for key '{}' in db {}", path,
                                             key.substr(0, 64), db));
     }
@@ -464,11 +481,17 @@ Status Persistence::LoadBatches() {
       pos += key_size + state_size;
       auto [db_index, key] = compaction::SplitBatchKey(batch_key);
       auto state = compaction::DecodeKeyState(encoded);
+      const types::TypeOps* ops = state.ok() ? types::OpsFor(state->type) : nullptr;
+      Result<types::Value*> object = static_cast<types::Value*>(nullptr);
+      if (ops != nullptr && !state->tombstone && ops->type != ValueType::kString) {
+        object = ops->decode(state->value);
+      }
       if (!state.ok() || db_index < 0 || db_index >= ks.num_databases() ||
-          (!state->tombstone && state->type != static_cast<uint8_t>(ValueType::kString))) {
-        return finish(Status::Corruption(
-            fmt::format("batch file {}: bad entry for key '{}' in db {}",
-                        batches[chunk.batch].first, key.substr(0, 64), db_index)));
+          (!state->tombstone && (ops == nullptr || !object.ok()))) {
+        if (object.ok() && object.value() != nullptr) ops->destroy(object.value());
+        return finish(Status::Corruption(fmt::format(
+            "batch file {}: bad entry for key '{}' in db {}{}", batches[chunk.batch].first,
+            key.substr(0, 64), db_index, object.ok() ? "" : ": " + object.status().message())));
       }
       Database& db = ks.db(db_index);
       if (state->tombstone) {
@@ -481,8 +504,13 @@ Status Persistence::LoadBatches() {
       // keyspace at time 0 (a logged EXPIRE or INCR may still apply to it); what expired
       // goes after the replay, by the clock, as DEL effects (Server::Recover).
       Entry* e = db.Peek(key, INT64_MIN);
-      if (e == nullptr) e = db.Insert(key, 0, state->value.size());
-      e->SetString(state->value);
+      if (object.value() != nullptr) {
+        if (e == nullptr) e = db.Insert(key, 0);
+        e->SetObject(ops->type, object.value());
+      } else {
+        if (e == nullptr) e = db.Insert(key, 0, state->value.size());
+        e->SetString(state->value);
+      }
       db.SetExpire(e, state->expire_at_ms);
       stats_.recovered_batch_keys++;
     }

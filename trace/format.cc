@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "common/check.h"
+#include "common/coding.h"
 #include "common/crc32c.h"
 #include "common/strings.h"
 
@@ -31,26 +32,6 @@ constexpr size_t kPayloadFixedBytes = 1 + 8 + 8 + 8 + 8 + 4;
 
 constexpr std::string_view kConfigPrefix = "config.";
 
-void PutFixed32(std::string* out, uint32_t v) {
-  char bytes[4];
-  for (int i = 0; i < 4; i++) bytes[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
-  out->append(bytes, sizeof(bytes));
-}
-
-void PutFixed64(std::string* out, uint64_t v) {
-  char bytes[8];
-  for (int i = 0; i < 8; i++) bytes[i] = static_cast<char>((v >> (8 * i)) & 0xFF);
-  out->append(bytes, sizeof(bytes));
-}
-
-uint64_t LoadFixed(const char* p, int n) {
-  uint64_t v = 0;
-  for (int i = 0; i < n; i++) v |= uint64_t{static_cast<uint8_t>(p[i])} << (8 * i);
-  return v;
-}
-
-uint32_t LoadFixed32(const char* p) { return static_cast<uint32_t>(LoadFixed(p, 4)); }
-
 // Reads little-endian fields front to back from a payload whose CRC already matched. Each
 // Take* returns false, taking nothing, when the payload does not hold what it asks for.
 class PayloadReader {
@@ -65,13 +46,13 @@ class PayloadReader {
   }
   bool TakeU32(uint32_t* v) {
     if (rest_.size() < 4) return false;
-    *v = LoadFixed32(rest_.data());
+    *v = DecodeFixed32(rest_.data());
     rest_.remove_prefix(4);
     return true;
   }
   bool TakeU64(uint64_t* v) {
     if (rest_.size() < 8) return false;
-    *v = LoadFixed(rest_.data(), 8);
+    *v = DecodeFixed64(rest_.data());
     rest_.remove_prefix(8);
     return true;
   }
@@ -160,14 +141,14 @@ HeaderProblem DecodeHeaderImpl(std::string_view bytes, Header* header, size_t* c
     return HeaderProblem::kNotTrace;
   }
   if (bytes.size() < kMagic.size() + 4) return HeaderProblem::kIncomplete;
-  const uint32_t version = LoadFixed32(bytes.data() + kMagic.size());
+  const uint32_t version = DecodeFixed32(bytes.data() + kMagic.size());
   if (version != kFormatVersion) {
     *error = "trace format version " + std::to_string(version) +
              " is not supported; this build reads " + std::to_string(kFormatVersion);
     return HeaderProblem::kVersion;
   }
   if (bytes.size() < kHeaderPrefixBytes) return HeaderProblem::kIncomplete;
-  const uint32_t body_bytes = LoadFixed32(bytes.data() + kMagic.size() + 4);
+  const uint32_t body_bytes = DecodeFixed32(bytes.data() + kMagic.size() + 4);
   if (body_bytes > kMaxHeaderBodyBytes) {
     *error = "malformed trace header: body of " + std::to_string(body_bytes) +
              " bytes exceeds the limit of " + std::to_string(kMaxHeaderBodyBytes);
@@ -177,7 +158,7 @@ HeaderProblem DecodeHeaderImpl(std::string_view bytes, Header* header, size_t* c
   if (bytes.size() < total) return HeaderProblem::kIncomplete;
   // The CRC covers version, length and body: everything after the magic.
   const std::string_view covered = bytes.substr(kMagic.size(), 8 + body_bytes);
-  if (Crc32c(covered) != LoadFixed32(bytes.data() + kHeaderPrefixBytes + body_bytes)) {
+  if (Crc32c(covered) != DecodeFixed32(bytes.data() + kHeaderPrefixBytes + body_bytes)) {
     *error = "header checksum mismatch";
     return HeaderProblem::kDamaged;
   }
@@ -315,7 +296,7 @@ void EncodeCommandRecord(uint64_t id, uint64_t connection, uint64_t mono_ns, int
 void SealRecords(std::string* buf) {
   size_t pos = 0;
   while (pos + kRecordPrefixBytes <= buf->size()) {
-    const uint32_t n = LoadFixed32(buf->data() + pos);
+    const uint32_t n = DecodeFixed32(buf->data() + pos);
     TIDEKV_CHECK(pos + kRecordPrefixBytes + n <= buf->size());
     FinishRecord(pos, buf, n);
     pos += kRecordPrefixBytes + n;
@@ -340,7 +321,7 @@ DecodeStatus DecodeHeader(std::string_view bytes, Header* header, size_t* consum
 DecodeStatus DecodeRecord(std::string_view bytes, Record* record, size_t* consumed,
                           std::string* error) {
   if (bytes.size() < 4) return DecodeStatus::kIncomplete;
-  const uint32_t n = LoadFixed32(bytes.data());
+  const uint32_t n = DecodeFixed32(bytes.data());
   // Before kIncomplete: a damaged length must be reported, not waited for.
   if (n > kMaxRecordBytes) {
     *error = "length " + std::to_string(n) + " exceeds the limit of " +
@@ -349,7 +330,7 @@ DecodeStatus DecodeRecord(std::string_view bytes, Record* record, size_t* consum
   }
   if (bytes.size() < kRecordPrefixBytes + n) return DecodeStatus::kIncomplete;
   const std::string_view payload = bytes.substr(kRecordPrefixBytes, n);
-  const uint32_t stored_crc = LoadFixed32(bytes.data() + 4);
+  const uint32_t stored_crc = DecodeFixed32(bytes.data() + 4);
   if (Crc32c(payload) != stored_crc) {
     *error = "checksum mismatch";
     return DecodeStatus::kCorrupt;

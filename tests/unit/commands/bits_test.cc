@@ -15,7 +15,6 @@ namespace {
 
 using namespace std::string_literals;
 
-std::string Err(std::string_view message) { return "-" + std::string(message) + "\r\n"; }
 std::string Arr(size_t n) { return "*" + std::to_string(n) + "\r\n"; }
 std::string Ints(std::initializer_list<long long> values) {
   std::string out = Arr(values.size());

@@ -133,3 +133,30 @@ TEST_CASE("a sink can refuse writes; reads still run", "[effects]") {
 
 }  // namespace
 }  // namespace tidekv::commands
+
+namespace tidekv::commands {
+namespace {
+
+TEST_CASE("hash and set effects carry results and drawn members, never randomness", "[effects]") {
+  Fixture x;
+  x.f.Run({"HSET", "h", "f", "1.5"});
+  x.f.Run({"HINCRBYFLOAT", "h", "f", "0.25"});
+  x.f.Run({"HDEL", "h", "nosuch"});
+  x.f.Run({"SADD", "s", "a"});
+  x.f.Run({"SADD", "s", "a"});
+  CHECK(x.Take() == V{"0: HSET h f 1.5", "0: HSET h f 1.75", "0: SADD s a"});
+  x.f.Run({"SADD", "s", "b", "c"});
+  x.Take();
+  const std::string popped = Elements(x.f.Run({"SPOP", "s"}))[0];
+  CHECK(x.Take() == V{"0: SREM s " + popped});
+  const V two = Elements(x.f.Run({"SPOP", "s", "1"}));
+  CHECK(x.Take() == V{"0: SREM s " + two[0]});
+  x.f.Run({"SPOP", "s", "10"});
+  CHECK(x.Take() == V{"0: DEL s"});
+  x.f.Run({"SRANDMEMBER", "s"});
+  x.f.Run({"HRANDFIELD", "h"});
+  CHECK(x.Take().empty());
+}
+
+}  // namespace
+}  // namespace tidekv::commands

@@ -2,6 +2,7 @@
 // clock, and returns the raw RESP reply bytes. The way command families are unit-tested.
 #pragma once
 
+#include <algorithm>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -63,5 +64,38 @@ inline std::string Bulk(std::string_view s) {
 inline std::string Int(long long v) { return ":" + std::to_string(v) + "\r\n"; }
 inline const std::string kOk = "+OK\r\n";
 inline const std::string kNil = "$-1\r\n";
+inline std::string Err(std::string_view msg) { return "-" + std::string(msg) + "\r\n"; }
+
+// The leaves of a reply, in order, flattening arrays, maps, sets and pushes: bulk and simple
+// strings as their text, integers as their digits, nulls as "(nil)".
+inline std::vector<std::string> Elements(std::string_view resp) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos < resp.size()) {
+    const size_t end = resp.find("\r\n", pos);
+    if (end == std::string_view::npos) break;
+    const char type = resp[pos];
+    const std::string line(resp.substr(pos + 1, end - pos - 1));
+    pos = end + 2;
+    if (type == '$' && line != "-1") {
+      const size_t n = std::stoul(line);
+      out.emplace_back(resp.substr(pos, n));
+      pos += n + 2;
+    } else if (type == '$' || type == '_') {
+      out.emplace_back("(nil)");
+    } else if (type == '+' || type == ':' || type == '-') {
+      out.push_back(line);
+    }
+    // '*', '%', '~', '>' headers: their elements follow.
+  }
+  return out;
+}
+
+// Elements() as a sorted list, for replies whose order is unspecified (sets, hashes).
+inline std::vector<std::string> Sorted(std::string_view resp) {
+  std::vector<std::string> v = Elements(resp);
+  std::sort(v.begin(), v.end());
+  return v;
+}
 
 }  // namespace tidekv::commands

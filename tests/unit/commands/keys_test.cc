@@ -37,7 +37,6 @@ std::optional<std::string> Value(EngineFixture& f, std::string_view key, int db 
   return std::string(e->str());
 }
 
-std::string Err(std::string_view msg) { return "-" + std::string(msg) + "\r\n"; }
 std::string Simple(std::string_view s) { return "+" + std::string(s) + "\r\n"; }
 
 // Reads "*<n>\r\n" followed by n bulk strings starting at *pos.

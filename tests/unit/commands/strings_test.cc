@@ -15,7 +15,6 @@ namespace {
 
 using namespace std::string_literals;
 
-std::string Err(std::string_view message) { return "-" + std::string(message) + "\r\n"; }
 std::string Arr(size_t n) { return "*" + std::to_string(n) + "\r\n"; }
 const std::string kEmpty = "$0\r\n\r\n";
 const std::string kNotInt = Err("ERR value is not an integer or out of range");

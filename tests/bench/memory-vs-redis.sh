@@ -1,0 +1,281 @@
+#!/usr/bin/env bash
+# Memory per key: tidekv vs redis-server, same data, same machine, same run (not run by make test).
+#
+# For each dataset a fresh pair of servers is started: build/tidekv-server (logstore.mode =
+# spill: nothing logged per write) and a Debian redis-server (no RDB, no AOF). The same RESP
+# stream goes into each through redis-cli --pipe (made once per dataset by a small python3
+# generator and kept in a scratch file, so the load times are the servers'). The counts are
+# checked on both (DBSIZE, and HLEN / SCARD of sampled keys); then the growth of each server's
+# resident set (VmRSS in /proc/<pid>/status) and of its INFO memory used_memory from before to
+# after the load is divided by the number of keys (of fields, for the one large hash).
+#
+# Datasets (counts at SCALE=1; SCALE divides them all):
+#   strings   1M string keys, 64-byte values (SET)
+#   hashes    100k hashes of 10 fields with short values (HSET key f1 v1 ... f10 v10)
+#   sets      100k sets of 10 short members (SADD)
+#   bighash   1 hash of 1M fields (HSET, 100 fields per command)
+#
+#   tests/bench/memory-vs-redis.sh
+#   SCALE=100 REPEATS=1 tests/bench/memory-vs-redis.sh        # a quick smoke run
+#   DATASETS="strings bighash" tests/bench/memory-vs-redis.sh
+#   OUT=docs/bench-memory.md tests/bench/memory-vs-redis.sh   # also writes the Markdown table
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+TIDEKV=${TIDEKV:-build/tidekv-server}
+REDIS=${REDIS:-$(command -v redis-server || true)}
+SCALE=${SCALE:-1}
+DATASETS=${DATASETS:-"strings hashes sets bighash"}
+REPEATS=${REPEATS:-3}
+SETTLE=${SETTLE:-2}         # seconds between the end of a load and the memory readings
+LOAD_TIMEOUT=${LOAD_TIMEOUT:-900}
+OUT=${OUT:-}
+
+BENCH=memory-vs-redis
+. tests/bench/lib.sh
+[ -x "$TIDEKV" ] || die "$TIDEKV not built (make build)"
+if [ -z "$REDIS" ] || [ ! -x "$REDIS" ]; then die "redis-server not found (make deps)"; fi
+for tool in redis-cli python3 timeout; do
+  command -v "$tool" >/dev/null || die "$tool missing"
+done
+case $SCALE in '' | *[!0-9]* | 0) die "SCALE must be a positive integer" ;; esac
+for d in $DATASETS; do
+  case $d in strings | hashes | sets | bighash) ;; *) die "unknown dataset '$d'" ;; esac
+done
+
+bench_init
+
+scaled() { local n=$(($1 / SCALE)); echo $((n > 0 ? n : 1)); }
+n_strings=$(scaled 1000000)
+n_hashes=$(scaled 100000)
+n_sets=$(scaled 100000)
+n_bigfields=$(scaled 1000000)
+
+# RESP for one dataset on stdout: gen DATASET COUNT.
+gen() {
+  python3 -c '
+import sys
+
+def cmd(*args):
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(out)
+
+kind, n = sys.argv[1], int(sys.argv[2])
+w = sys.stdout.buffer.write
+buf = []
+def emit(c):
+    buf.append(c)
+    if len(buf) >= 4096:
+        w(b"".join(buf)); buf.clear()
+
+if kind == "strings":
+    for i in range(n):
+        v = (b"value:%d:" % i).ljust(64, b"x")
+        emit(cmd(b"SET", b"key:%d" % i, v))
+elif kind == "hashes":
+    for i in range(n):
+        args = [b"HSET", b"hash:%d" % i]
+        for j in range(1, 11):
+            args += [b"f%d" % j, b"v%d-%d" % (j, i)]
+        emit(cmd(*args))
+elif kind == "sets":
+    for i in range(n):
+        emit(cmd(b"SADD", b"set:%d" % i, *[b"m%d-%d" % (j, i) for j in range(1, 11)]))
+elif kind == "bighash":
+    for lo in range(0, n, 100):
+        args = [b"HSET", b"bighash"]
+        for i in range(lo, min(n, lo + 100)):
+            args += [b"field:%d" % i, b"value:%d" % i]
+        emit(cmd(*args))
+w(b"".join(buf))
+' "$@"
+}
+
+# Number of commands gen emits for DATASET.
+commands_of() {
+  case $1 in
+    strings) echo "$n_strings" ;;
+    hashes) echo "$n_hashes" ;;
+    sets) echo "$n_sets" ;;
+    bighash) echo $(((n_bigfields + 99) / 100)) ;;
+  esac
+}
+# What bytes are divided by: keys, or fields for the one big hash.
+units_of() {
+  case $1 in
+    strings) echo "$n_strings" ;;
+    hashes) echo "$n_hashes" ;;
+    sets) echo "$n_sets" ;;
+    bighash) echo "$n_bigfields" ;;
+  esac
+}
+
+drop_pid() {  # forget PID in $pids (it has exited; a reused pid must not be killed at exit)
+  local keep=() p
+  for p in "${pids[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+  pids=("${keep[@]}")
+}
+stop_pid() {  # SIGTERM, bounded wait, then SIGKILL
+  kill "$1" 2>/dev/null || true
+  for _ in $(seq 300); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+  drop_pid "$1"
+}
+
+# start_redis NAME: a redis-server without persistence on $work/NAME; sets redis_pid and
+# redis_port. Redis cannot be asked for a kernel-chosen port, so a few random ones are tried.
+start_redis() {
+  local name=$1 port p
+  mkdir -p "$work/$name"
+  redis_port=""
+  for port in $(shuf -i 20000-29999 -n 20); do
+    "$REDIS" --port "$port" --bind 127.0.0.1 --dir "$work/$name" --logfile "$work/$name.log" \
+      --daemonize no --save '' --appendonly no >/dev/null 2>&1 &
+    p=$!
+    pids+=("$p")
+    for _ in $(seq 1000); do
+      [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ] && break
+      kill -0 "$p" 2>/dev/null || break
+      sleep 0.01
+    done
+    if kill -0 "$p" 2>/dev/null && [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ]; then
+      redis_pid=$p; redis_port=$port; return
+    fi
+    stop_pid "$p"
+  done
+  die "redis-server ($name) did not start"
+}
+
+rss_bytes() { awk '/^VmRSS:/ {print $2 * 1024}' "/proc/$1/status"; }
+used_memory() { redis-cli -p "$1" info memory | tr -d '\r' | sed -n 's/^used_memory:\([0-9]*\)$/\1/p'; }
+
+# show_pipe FILE: the first replies redis-cli --pipe complained about, and its summary line.
+show_pipe() { { head -n 5 "$1"; echo "..."; tail -n 1 "$1"; } >&2; }
+# show_log FILE: what tidekv logged at warn or above, but for the start-up warning that spill
+# mode logs nothing per write.
+show_log() {
+  local lines
+  lines=$(grep -v 'logstore.mode = spill: writes are not logged' "$1" 2>/dev/null || true)
+  [ -n "$lines" ] || return 0
+  echo "$BENCH: $(basename "$1" .err) logged:" >&2
+  head -n 20 <<<"$lines" >&2
+}
+# load NAME PORT DATASET: pipes $work/DATASET.resp in; dies unless every command got a non-error
+# reply. Prints the seconds it took.
+load() {
+  local name=$1 port=$2 ds=$3 want start end
+  want=$(commands_of "$ds")
+  start=$(date +%s%N)
+  if ! timeout "$LOAD_TIMEOUT" redis-cli -p "$port" --pipe <"$work/$ds.resp" \
+       >"$work/$name.pipe" 2>&1; then
+    show_pipe "$work/$name.pipe"
+    die "loading $ds into $name failed (or took over $LOAD_TIMEOUT s)"
+  fi
+  end=$(date +%s%N)
+  grep -q "errors: 0, replies: $want\$" "$work/$name.pipe" ||
+    { show_pipe "$work/$name.pipe"; die "$name: $ds load: expected $want replies and no errors"; }
+  awk -v ns=$((end - start)) 'BEGIN { printf "%.2f\n", ns / 1e9 }'
+}
+
+# check NAME PORT DATASET: dies unless the server holds exactly the expected counts.
+check() {
+  local name=$1 port=$2 ds=$3 n got i
+  expect() {  # WHAT WANT COMMAND...
+    local what=$1 want=$2; shift 2
+    got=$(redis-cli -p "$port" "$@" 2>&1)
+    [ "$got" = "$want" ] || die "$name: $ds: $what is '$got', expected $want"
+  }
+  case $ds in
+    strings)
+      expect DBSIZE "$n_strings" dbsize
+      expect "STRLEN key:$((n_strings - 1))" 64 strlen "key:$((n_strings - 1))" ;;
+    hashes | sets)
+      n=$(units_of "$ds")
+      expect DBSIZE "$n" dbsize
+      for i in 0 $((n / 2)) $((n - 1)); do
+        if [ "$ds" = hashes ]; then
+          expect "HLEN hash:$i" 10 hlen "hash:$i"
+        else
+          expect "SCARD set:$i" 10 scard "set:$i"
+        fi
+      done ;;
+    bighash)
+      expect DBSIZE 1 dbsize
+      expect "HLEN bighash" "$n_bigfields" hlen bighash ;;
+  esac
+}
+
+# run_pair DATASET: one fresh tidekv and one fresh redis, same data. Appends a line
+# "t_rss r_rss t_used r_used t_load r_load" (bytes per unit, seconds) to $work/DATASET.res.
+run_pair() {
+  local ds=$1 units t0r t0u r0r r0u t1r t1u r1r r1u tl rl
+  units=$(units_of "$ds")
+  rm -rf "$work/tidekv-$ds" "$work/redis-$ds"
+  start_tidekv "tidekv-$ds" --logstore.mode spill
+  start_redis "redis-$ds"
+  sleep "$SETTLE"
+  t0r=$(rss_bytes "$tidekv_pid"); t0u=$(used_memory "$tidekv_port")
+  r0r=$(rss_bytes "$redis_pid"); r0u=$(used_memory "$redis_port")
+
+  tl=$(load "tidekv-$ds" "$tidekv_port" "$ds")
+  check tidekv "$tidekv_port" "$ds"
+  rl=$(load "redis-$ds" "$redis_port" "$ds")
+  check redis "$redis_port" "$ds"
+  sleep "$SETTLE"
+  t1r=$(rss_bytes "$tidekv_pid"); t1u=$(used_memory "$tidekv_port")
+  r1r=$(rss_bytes "$redis_pid"); r1u=$(used_memory "$redis_port")
+  kill -0 "$tidekv_pid" 2>/dev/null || die "tidekv exited during the $ds run"
+
+  stop_pid "$tidekv_pid"
+  stop_pid "$redis_pid"
+  show_log "$work/tidekv-$ds.err"
+  rm -rf "$work/tidekv-$ds" "$work/redis-$ds" "$work/tidekv-$ds.err"
+  awk -v u="$units" -v a="$((t1r - t0r))" -v b="$((r1r - r0r))" -v c="$((t1u - t0u))" \
+    -v d="$((r1u - r0u))" -v tl="$tl" -v rl="$rl" \
+    'BEGIN { printf "%.1f %.1f %.1f %.1f %s %s\n", a / u, b / u, c / u, d / u, tl, rl }' \
+    >>"$work/$ds.res"
+}
+
+col() { awk -v c="$2" '{print $c}' "$work/$1.res" | median; }
+ratio() { awk -v t="$1" -v r="$2" 'BEGIN { if (r > 0) printf "%.2f", t / r; else print "n/a" }'; }
+
+echo "tidekv $("$TIDEKV" --version) (logstore.mode spill) vs" \
+  "$("$REDIS" --version | cut -d' ' -f1-3) (no RDB, no AOF)"
+echo "SCALE=$SCALE: strings $n_strings, hashes $n_hashes x 10 fields, sets $n_sets x 10" \
+  "members, bighash 1 x $n_bigfields fields; $REPEATS fresh server pairs per dataset, medians"
+header="| dataset | per | tidekv RSS B | redis RSS B | RSS ratio | tidekv used_memory B | redis used_memory B | used_memory ratio | tidekv load s | redis load s |"
+rule="|---|---|---|---|---|---|---|---|---|---|"
+echo; echo "$header"; echo "$rule"
+rows=()
+for ds in $DATASETS; do
+  : >"$work/$ds.res"
+  gen "$ds" "$(units_of "$ds")" >"$work/$ds.resp"  # made once: load times are the servers'
+  for _ in $(seq "$REPEATS"); do run_pair "$ds"; done
+  rm -f "$work/$ds.resp"
+  case $ds in
+    strings) what="$n_strings SET, 64 B values"; per=key ;;
+    hashes) what="$n_hashes HSET x 10 fields"; per=key ;;
+    sets) what="$n_sets SADD x 10 members"; per=key ;;
+    bighash) what="1 hash, $n_bigfields fields"; per=field ;;
+  esac
+  tr=$(col "$ds" 1); rr=$(col "$ds" 2); tu=$(col "$ds" 3); ru=$(col "$ds" 4)
+  tl=$(col "$ds" 5); rl=$(col "$ds" 6)
+  row=$(printf '| %s: %s | %s | %.0f | %.0f | %s | %.0f | %.0f | %s | %.2f | %.2f |' \
+    "$ds" "$what" "$per" "$tr" "$rr" "$(ratio "$tr" "$rr")" "$tu" "$ru" "$(ratio "$tu" "$ru")" \
+    "$tl" "$rl")
+  echo "$row"
+  rows+=("$row")
+done
+echo
+echo "Bytes are growth per key (per field for bighash) from before to after the load: lower is"
+echo "better. used_memory is each server's own INFO memory figure (tidekv: its allocator count)."
+
+if [ -n "$OUT" ]; then
+  {
+    echo "$header"; echo "$rule"
+    printf '%s\n' "${rows[@]}"
+  } >"$OUT"
+fi

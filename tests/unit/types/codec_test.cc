@@ -1,0 +1,143 @@
+// The collection value codec (types/): every encoding round-trips, decoding picks the
+// encoding the thresholds call for, and damaged bytes are refused, never crash.
+#include <catch2/catch.hpp>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "types/hash.h"
+#include "types/set.h"
+#include "types/value.h"
+
+namespace tidekv::types {
+namespace {
+
+std::string Encode(ValueType type, const Value& v) {
+  std::string out;
+  OpsFor(type)->encode(v, &out);
+  return out;
+}
+
+std::set<std::pair<std::string, std::string>> Fields(const HashValue& h) {
+  std::set<std::pair<std::string, std::string>> out;
+  h.ForEach([&](std::string_view f, std::string_view v) { out.emplace(f, v); });
+  return out;
+}
+
+std::set<std::string> Members(const SetValue& s) {
+  std::set<std::string> out;
+  s.ForEach([&](std::string_view m) { out.emplace(m); });
+  return out;
+}
+
+struct LimitsGuard {
+  EncodingLimits saved = Limits();
+  ~LimitsGuard() { Limits() = saved; }
+};
+
+TEST_CASE("hashes round-trip through the codec in both encodings", "[types]") {
+  LimitsGuard guard;
+  for (int n : {1, 5, 128, 129, 3000}) {
+    HashValue h;
+    for (int i = 0; i < n; i++) h.Set("field" + std::to_string(i), i % 3 ? "v" : "12345");
+    CHECK(h.EncodingName() == (n <= 128 ? "listpack" : "hashtable"));
+    const std::string bytes = Encode(ValueType::kHash, h);
+    Result<Value*> decoded = HashValue::Ops().decode(bytes);
+    REQUIRE(decoded.ok());
+    auto* back = static_cast<HashValue*>(decoded.value());
+    CHECK(back->EncodingName() == h.EncodingName());
+    CHECK(Fields(*back) == Fields(h));
+    Sha1 a, b;
+    HashValue::Ops().digest(h, a);
+    HashValue::Ops().digest(*back, b);
+    CHECK(a.Final() == b.Final());
+    HashValue::Ops().destroy(back);
+  }
+}
+
+TEST_CASE("sets round-trip through the codec in all three encodings", "[types]") {
+  LimitsGuard guard;
+  std::vector<std::vector<std::string>> cases = {
+      {"1", "2", "-9223372036854775808", "9223372036854775807"},
+      {"a", "b", "7"},
+      {std::string(100, 'x'), "y"},
+  };
+  std::vector<std::string> big;
+  for (int i = 0; i < 1000; i++) big.push_back("m" + std::to_string(i));
+  cases.push_back(big);
+  const std::vector<std::string> encodings = {"intset", "listpack", "hashtable", "hashtable"};
+  for (size_t c = 0; c < cases.size(); c++) {
+    SetValue s(cases[c][0]);
+    for (const std::string& m : cases[c]) s.Add(m);
+    CHECK(s.EncodingName() == encodings[c]);
+    const std::string bytes = Encode(ValueType::kSet, s);
+    Result<Value*> decoded = SetValue::Ops().decode(bytes);
+    REQUIRE(decoded.ok());
+    auto* back = static_cast<SetValue*>(decoded.value());
+    CHECK(back->EncodingName() == s.EncodingName());
+    CHECK(Members(*back) == Members(s));
+    SetValue::Ops().destroy(back);
+  }
+}
+
+TEST_CASE("decoding follows the current thresholds", "[types]") {
+  LimitsGuard guard;
+  HashValue h;
+  h.Set("a", "1");
+  h.Set("b", "2");
+  const std::string bytes = Encode(ValueType::kHash, h);
+  Limits().hash_max_listpack_entries = 1;
+  Result<Value*> decoded = HashValue::Ops().decode(bytes);
+  REQUIRE(decoded.ok());
+  CHECK(static_cast<HashValue*>(decoded.value())->EncodingName() == "hashtable");
+  HashValue::Ops().destroy(decoded.value());
+}
+
+TEST_CASE("damaged encodings are refused without crashing", "[types]") {
+  HashValue h;
+  for (int i = 0; i < 20; i++) h.Set("f" + std::to_string(i), "value" + std::to_string(i));
+  SetValue s("a");
+  for (int i = 0; i < 20; i++) s.Add("m" + std::to_string(i));
+  for (auto [type, bytes] : {std::pair{ValueType::kHash, Encode(ValueType::kHash, h)},
+                             std::pair{ValueType::kSet, Encode(ValueType::kSet, s)}}) {
+    const TypeOps* ops = OpsFor(type);
+    // Every truncation is refused.
+    for (size_t n = 0; n < bytes.size(); n++) {
+      Result<Value*> r = ops->decode(std::string_view(bytes).substr(0, n));
+      CHECK_FALSE(r.ok());
+    }
+    // Trailing bytes, another version, a repeated element, an empty value.
+    CHECK_FALSE(ops->decode(bytes + "x").ok());
+    std::string v2 = bytes;
+    v2[0] = 2;
+    CHECK_FALSE(ops->decode(v2).ok());
+    CHECK_FALSE(ops->decode(std::string("\x01\x00", 2)).ok());
+    // Random single-byte changes either decode to something valid or are refused.
+    std::mt19937 rng(7);
+    for (int i = 0; i < 2000; i++) {
+      std::string damaged = bytes;
+      damaged[rng() % damaged.size()] = static_cast<char>(rng());
+      Result<Value*> r = ops->decode(damaged);
+      if (r.ok()) ops->destroy(r.value());
+    }
+  }
+  CHECK_FALSE(SetValue::Ops()
+                  .decode(std::string("\x01\x02\x01"
+                                      "a"
+                                      "\x01"
+                                      "a",
+                                      7))
+                  .ok());
+}
+
+TEST_CASE("every type has one row, unknown stored types have none", "[types]") {
+  CHECK(TypeName(ValueType::kString) == "string");
+  CHECK(TypeName(ValueType::kHash) == "hash");
+  CHECK(TypeName(ValueType::kSet) == "set");
+  CHECK(OpsFor(uint8_t{4}) == &HashValue::Ops());
+  CHECK(OpsFor(uint8_t{200}) == nullptr);
+}
+
+}  // namespace
+}  // namespace tidekv::types

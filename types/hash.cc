@@ -1,0 +1,200 @@
+#include "types/hash.h"
+
+#include <malloc.h>
+
+#include "common/coding.h"
+#include "types/codec_util.h"
+
+namespace tidekv::types {
+
+HashValue::~HashValue() {
+  table_.ForEach([](Element* e) { Element::Destroy(e); });
+  table_.Clear();
+}
+
+bool HashValue::Contains(std::string_view field) const {
+  if (large_) return table_.Find(field, ds::HashBytes(field)) != nullptr;
+  return lp_.Find(field, lp_.First(), 1) != ds::Listpack::kEnd;
+}
+
+bool HashValue::Get(std::string_view field, std::string* out) const {
+  if (large_) {
+    Element* e = table_.Find(field, ds::HashBytes(field));
+    if (e == nullptr) return false;
+    out->assign(e->value());
+    return true;
+  }
+  const uint32_t p = lp_.Find(field, lp_.First(), 1);
+  if (p == ds::Listpack::kEnd) return false;
+  char buf[24];
+  out->assign(lp_.Get(lp_.Next(p), buf));
+  return true;
+}
+
+bool HashValue::Set(std::string_view field, std::string_view value) {
+  const EncodingLimits& lim = Limits();
+  if (!large_) {
+    const auto max_value = static_cast<size_t>(lim.hash_max_listpack_value);
+    if (field.size() > max_value || value.size() > max_value) {
+      Convert();
+    } else {
+      const uint32_t p = lp_.Find(field, lp_.First(), 1);
+      if (p != ds::Listpack::kEnd) {
+        lp_.Replace(lp_.Next(p), value);
+        return false;
+      }
+      if (static_cast<int64_t>(size()) + 1 > lim.hash_max_listpack_entries) {
+        Convert();
+      } else {
+        lp_.PushBack(field);
+        lp_.PushBack(value);
+        return true;
+      }
+    }
+  }
+  bool added = false;
+  SetLarge(field, value, &added);
+  return added;
+}
+
+void HashValue::SetLarge(std::string_view field, std::string_view value, bool* added) {
+  const uint64_t h = ds::HashBytes(field);
+  Element* e = table_.Find(field, h);
+  if (e == nullptr) {
+    table_.Insert(Element::Create(field, value, h));
+    *added = true;
+    return;
+  }
+  *added = false;
+  if (sizeof(Element) + field.size() + value.size() <= e->AllocatedBytes()) {
+    Element::WithValue(e, value);  // fits: rewritten in place
+    return;
+  }
+  // A new node: unlink the old one while it is still alive (the table compares keys).
+  table_.Remove(field, h);
+  table_.Insert(Element::WithValue(e, value));
+}
+
+bool HashValue::Delete(std::string_view field) {
+  if (large_) {
+    Element* e = table_.Remove(field, ds::HashBytes(field));
+    if (e == nullptr) return false;
+    Element::Destroy(e);
+    return true;
+  }
+  const uint32_t p = lp_.Find(field, lp_.First(), 1);
+  if (p == ds::Listpack::kEnd) return false;
+  lp_.Erase(p, 2);
+  return true;
+}
+
+void HashValue::Convert() {
+  ds::Listpack old = std::move(lp_);
+  lp_ = ds::Listpack();
+  large_ = true;
+  char fbuf[24], vbuf[24];
+  for (uint32_t p = old.First(); p != ds::Listpack::kEnd;) {
+    std::string_view f = old.Get(p, fbuf);
+    p = old.Next(p);
+    std::string_view v = old.Get(p, vbuf);
+    p = old.Next(p);
+    table_.Insert(Element::Create(f, v, ds::HashBytes(f)));
+  }
+}
+
+void HashValue::Random(std::string* field, std::string* value) const {
+  if (large_) {
+    Element* e = table_.SlotAfter(Rng()());
+    field->assign(e->key());
+    value->assign(e->value());
+    return;
+  }
+  std::uniform_int_distribution<size_t> pick(0, size() - 1);
+  const uint32_t p = lp_.Seek(pick(Rng()) * 2);
+  char buf[24];
+  field->assign(lp_.Get(p, buf));
+  value->assign(lp_.Get(lp_.Next(p), buf));
+}
+
+size_t HashValue::MemoryBytes() const {
+  size_t n = sizeof(HashValue);
+  if (!large_) return n + lp_.bytes();
+  n += table_.SlotBytes();
+  table_.ForEach([&](Element* e) { n += e->AllocatedBytes(); });
+  return n;
+}
+
+HashValue* HashValue::Clone() const {
+  auto* copy = new HashValue();
+  if (!large_) {
+    copy->lp_ = lp_;
+    return copy;
+  }
+  copy->large_ = true;
+  table_.ForEach(
+      [&](Element* e) { copy->table_.Insert(Element::Create(e->key(), e->value(), e->hash())); });
+  return copy;
+}
+
+// ---- the TypeOps row ------------------------------------------------------------------
+
+namespace {
+
+const HashValue& AsHash(const Value& v) { return static_cast<const HashValue&>(v); }
+
+void Encode(const Value& v, std::string* out) {
+  const HashValue& h = AsHash(v);
+  out->push_back(static_cast<char>(kCodecVersion));
+  PutVarint64(out, h.size());
+  h.ForEach([&](std::string_view f, std::string_view val) {
+    PutLengthPrefixed(out, f);
+    PutLengthPrefixed(out, val);
+  });
+}
+
+Result<Value*> Decode(std::string_view in) {
+  uint64_t count = 0;
+  if (Status s = ReadCodecHeader(&in, "hash", &count); !s.ok()) return s;
+  auto* h = new HashValue();
+  for (uint64_t i = 0; i < count; i++) {
+    std::string_view f, val;
+    if (!GetLengthPrefixed(&in, &f) || !GetLengthPrefixed(&in, &val)) {
+      delete h;
+      return Status::Corruption("hash value: truncated field " + std::to_string(i));
+    }
+    if (!h->Set(f, val)) {
+      delete h;
+      return Status::Corruption("hash value: field repeated");
+    }
+  }
+  if (!in.empty() || count == 0) {
+    delete h;
+    return Status::Corruption(count == 0 ? "hash value: empty" : "hash value: trailing bytes");
+  }
+  return static_cast<Value*>(h);
+}
+
+void Digest(const Value& v, Sha1& h) {
+  UnorderedDigest d;
+  AsHash(v).ForEach([&](std::string_view f, std::string_view val) { d.Add(f, val); });
+  d.Feed(h);
+}
+
+const TypeOps kOps = {
+    .type = ValueType::kHash,
+    .name = "hash",
+    .encoding = [](const Value& v) { return AsHash(v).EncodingName(); },
+    .length = [](const Value& v) { return AsHash(v).size(); },
+    .encode = Encode,
+    .decode = Decode,
+    .digest = Digest,
+    .memory = [](const Value& v) { return AsHash(v).MemoryBytes(); },
+    .clone = [](const Value& v) -> Value* { return AsHash(v).Clone(); },
+    .destroy = [](Value* v) { delete static_cast<HashValue*>(v); },
+};
+
+}  // namespace
+
+const TypeOps& HashValue::Ops() { return kOps; }
+
+}  // namespace tidekv::types

@@ -2,6 +2,13 @@
 
 namespace tidekv::commands {
 
+void ReplyHelp(CommandContext& ctx, std::span<const std::string_view> lines) {
+  ctx.reply.Array(lines.size() + 2);
+  for (std::string_view line : lines) ctx.reply.Simple(line);
+  ctx.reply.Simple("HELP");
+  ctx.reply.Simple("    Prints this help.");
+}
+
 CommandTable BuildCommandTable() {
   CommandTable table;
   RegisterConnectionCommands(table);

@@ -405,10 +405,8 @@ void CommandHelp(CommandContext& ctx) {
       "    Return documentation details about multiple commands.",
       "GETKEYS <full-command>",
       "    Return the keys from a full command.",
-      "HELP",
-      "    Prints this help."};
-  ctx.reply.Array(std::size(kLines));
-  for (auto line : kLines) ctx.reply.Simple(line);
+  };
+  ReplyHelp(ctx, kLines);
 }
 
 std::string SyntaxLine(const CommandSpec& c) {
@@ -474,7 +472,7 @@ std::string RenderCommandsMarkdown(const CommandTable& table) {
 void RegisterCommandCommands(CommandTable& table) {
   CommandSpec& command = table.Add({.name = "command",
                                     .arity = -1,
-                                    .flags = F::kStale | F::kLoading,
+                                    .flags = F::kStale | F::kLoading | F::kVolatileReply,
                                     .handler = Command,
                                     .group = "server",
                                     .since = "2.8.13",
@@ -492,7 +490,7 @@ void RegisterCommandCommands(CommandTable& table) {
   table.AddSubcommand(command,
                       {.name = "info",
                        .arity = -2,
-                       .flags = F::kStale | F::kLoading,
+                       .flags = F::kStale | F::kLoading | F::kVolatileReply,
                        .handler = CommandInfo,
                        .since = "2.8.13",
                        .summary = "Returns information about one, multiple or all commands.",

@@ -2,6 +2,9 @@
 // command files share (the engine's and the keyspace's names) is imported here once.
 #pragma once
 
+#include <span>
+#include <string_view>
+
 #include "engine/command_context.h"
 #include "engine/command_table.h"
 #include "engine/engine.h"
@@ -39,6 +42,10 @@ void RegisterHashCommands(CommandTable& table);
 void RegisterSetCommands(CommandTable& table);
 void RegisterReplicationCommands(CommandTable& table);
 void RegisterCommandCommands(CommandTable& table);  // COMMAND itself
+
+// A container's HELP reply, as Redis's addReplyHelp writes it: the lines given, then
+// "HELP" / "    Prints this help." (added here, so no caller repeats them).
+void ReplyHelp(CommandContext& ctx, std::span<const std::string_view> lines);
 
 // Every command, group by group, in one place.
 CommandTable BuildCommandTable();

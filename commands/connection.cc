@@ -364,11 +364,8 @@ void ClientHelp(CommandContext& ctx) {
       "    Assign the name <name> to the current connection.",
       "SETINFO LIB-NAME|LIB-VER <value>",
       "    Record the client library's name or version for CLIENT LIST.",
-      "HELP",
-      "    Prints this help.",
   };
-  ctx.reply.Array(std::size(kLines));
-  for (std::string_view line : kLines) ctx.reply.Simple(line);
+  ReplyHelp(ctx, kLines);
 }
 
 }  // namespace
@@ -392,24 +389,26 @@ void RegisterConnectionCommands(CommandTable& table) {
              .summary = "Returns the given string.",
              .complexity = "O(1)",
              .syntax = "message"});
-  table.Add({.name = "auth",
-             .arity = -2,
-             .flags = F::kNoAuth | F::kFast | F::kStale | F::kLoading | F::kNoMonitor,
-             .handler = Auth,
-             .group = "connection",
-             .since = "1.0.0",
-             .summary = "Authenticates the connection.",
-             .complexity = "O(N) where N is the number of passwords defined for the user",
-             .syntax = "[username] password"});
-  table.Add({.name = "hello",
-             .arity = -1,
-             .flags = F::kNoAuth | F::kFast | F::kStale | F::kLoading | F::kNoMonitor,
-             .handler = Hello,
-             .group = "connection",
-             .since = "6.0.0",
-             .summary = "Handshakes with the server.",
-             .complexity = "O(1)",
-             .syntax = "[protover [AUTH username password] [SETNAME clientname]]"});
+  table.Add(
+      {.name = "auth",
+       .arity = -2,
+       .flags = F::kNoAuth | F::kFast | F::kStale | F::kLoading | F::kNoMonitor | F::kVolatileReply,
+       .handler = Auth,
+       .group = "connection",
+       .since = "1.0.0",
+       .summary = "Authenticates the connection.",
+       .complexity = "O(N) where N is the number of passwords defined for the user",
+       .syntax = "[username] password"});
+  table.Add(
+      {.name = "hello",
+       .arity = -1,
+       .flags = F::kNoAuth | F::kFast | F::kStale | F::kLoading | F::kNoMonitor | F::kVolatileReply,
+       .handler = Hello,
+       .group = "connection",
+       .since = "6.0.0",
+       .summary = "Handshakes with the server.",
+       .complexity = "O(1)",
+       .syntax = "[protover [AUTH username password] [SETNAME clientname]]"});
   table.Add({.name = "select",
              .arity = 2,
              .flags = F::kFast | F::kStale | F::kLoading,
@@ -419,28 +418,30 @@ void RegisterConnectionCommands(CommandTable& table) {
              .summary = "Changes the selected database.",
              .complexity = "O(1)",
              .syntax = "index"});
-  table.Add({.name = "quit",
-             .arity = -1,
-             .flags = F::kNoAuth | F::kFast | F::kStale | F::kLoading | F::kKeyless,
-             .handler = Quit,
-             .group = "connection",
-             .since = "1.0.0",
-             .summary = "Closes the connection.",
-             .complexity = "O(1)",
-             .syntax = ""});
-  table.Add({.name = "reset",
-             .arity = 1,
-             .flags = F::kNoAuth | F::kFast | F::kStale | F::kLoading | F::kKeyless,
-             .handler = Reset,
-             .group = "connection",
-             .since = "6.2.0",
-             .summary = "Resets the connection.",
-             .complexity = "O(1)",
-             .syntax = ""});
+  table.Add(
+      {.name = "quit",
+       .arity = -1,
+       .flags = F::kNoAuth | F::kFast | F::kStale | F::kLoading | F::kKeyless | F::kVolatileReply,
+       .handler = Quit,
+       .group = "connection",
+       .since = "1.0.0",
+       .summary = "Closes the connection.",
+       .complexity = "O(1)",
+       .syntax = ""});
+  table.Add(
+      {.name = "reset",
+       .arity = 1,
+       .flags = F::kNoAuth | F::kFast | F::kStale | F::kLoading | F::kKeyless | F::kVolatileReply,
+       .handler = Reset,
+       .group = "connection",
+       .since = "6.2.0",
+       .summary = "Resets the connection.",
+       .complexity = "O(1)",
+       .syntax = ""});
 
   CommandSpec& client = table.Add({.name = "client",
                                    .arity = -2,
-                                   .flags = F::kStale | F::kLoading,
+                                   .flags = F::kStale | F::kLoading | F::kVolatileReply,
                                    .group = "connection",
                                    .since = "2.4.0",
                                    .summary = "A container for client connection commands.",
@@ -489,7 +490,7 @@ void RegisterConnectionCommands(CommandTable& table) {
        .syntax = "[TYPE NORMAL | MASTER | REPLICA | PUBSUB] [ID client-id [client-id ...]]"});
   table.AddSubcommand(client, {.name = "info",
                                .arity = 2,
-                               .flags = F::kStale | F::kLoading,
+                               .flags = F::kStale | F::kLoading | F::kVolatileReply,
                                .handler = ClientInfo,
                                .since = "6.2.0",
                                .summary = "Returns information about the connection.",

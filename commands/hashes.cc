@@ -146,8 +146,9 @@ void HIncrBy(CommandContext& ctx) {
 }
 
 void HIncrByFloat(CommandContext& ctx) {
-  std::optional<long double> incr = ctx.LongDoubleArg(3);
-  if (!incr) return;
+  const std::optional<long double> incr = ParseLongDouble(ctx.arg(3), /*allow_inf=*/true);
+  if (!incr) return ctx.Error(err::kNotFloat);
+  if (std::isinf(*incr)) return ctx.Error("ERR value is NaN or Infinity");
   auto h = ctx.Write<HashValue>(ctx.arg(1));
   if (!h.ok) return;
   long double current = 0;
@@ -289,7 +290,7 @@ void RegisterHashCommands(CommandTable& table) {
        .syntax = "key field [field ...]"});
   row({.name = "hgetall",
        .arity = 2,
-       .flags = kReadOnly,
+       .flags = kReadOnly | kUnorderedReply,
        .handler = HGetAll,
        .since = "2.0.0",
        .summary = "Returns all fields and values in a hash.",
@@ -297,7 +298,7 @@ void RegisterHashCommands(CommandTable& table) {
        .syntax = "key"});
   row({.name = "hkeys",
        .arity = 2,
-       .flags = kReadOnly,
+       .flags = kReadOnly | kUnorderedReply,
        .handler = HKeys,
        .since = "2.0.0",
        .summary = "Returns all fields in a hash.",
@@ -305,7 +306,7 @@ void RegisterHashCommands(CommandTable& table) {
        .syntax = "key"});
   row({.name = "hvals",
        .arity = 2,
-       .flags = kReadOnly,
+       .flags = kReadOnly | kUnorderedReply,
        .handler = HVals,
        .since = "2.0.0",
        .summary = "Returns all values in a hash.",
@@ -364,7 +365,7 @@ void RegisterHashCommands(CommandTable& table) {
        .syntax = "key field increment"});
   row({.name = "hrandfield",
        .arity = -2,
-       .flags = kReadOnly,
+       .flags = kReadOnly | kVolatileReply,
        .handler = HRandField,
        .since = "6.2.0",
        .summary = "Returns one or more random fields from a hash.",
@@ -372,7 +373,7 @@ void RegisterHashCommands(CommandTable& table) {
        .syntax = "key [count [WITHVALUES]]"});
   row({.name = "hscan",
        .arity = -3,
-       .flags = kReadOnly,
+       .flags = kReadOnly | kVolatileReply,
        .handler = HScan,
        .since = "2.8.0",
        .summary = "Iterates over fields and values of a hash.",

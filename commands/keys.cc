@@ -447,11 +447,8 @@ void ObjectHelp(CommandContext& ctx) {
       "REFCOUNT <key>",
       "    Return the number of references of the value associated with the specified",
       "    <key>.",
-      "HELP",
-      "    Prints this help.",
   };
-  ctx.reply.Array(std::size(kLines));
-  for (std::string_view line : kLines) ctx.reply.Simple(line);
+  ReplyHelp(ctx, kLines);
 }
 
 }  // namespace
@@ -530,7 +527,7 @@ void RegisterKeyCommands(CommandTable& table) {
              .syntax = "key"});
   table.Add({.name = "keys",
              .arity = 2,
-             .flags = kReadOnly,
+             .flags = kReadOnly | kVolatileReply,
              .handler = Keys,
              .group = "generic",
              .since = "1.0.0",
@@ -541,7 +538,7 @@ void RegisterKeyCommands(CommandTable& table) {
              .syntax = "pattern"});
   table.Add({.name = "scan",
              .arity = -2,
-             .flags = kReadOnly,
+             .flags = kReadOnly | kVolatileReply,
              .handler = Scan,
              .group = "generic",
              .since = "2.8.0",
@@ -552,7 +549,7 @@ void RegisterKeyCommands(CommandTable& table) {
              .syntax = "cursor [MATCH pattern] [COUNT count] [TYPE type]"});
   table.Add({.name = "randomkey",
              .arity = 1,
-             .flags = kReadOnly,
+             .flags = kReadOnly | kVolatileReply,
              .handler = RandomKey,
              .group = "generic",
              .since = "1.0.0",
@@ -732,6 +729,7 @@ void RegisterKeyCommands(CommandTable& table) {
   // subcommand's row.
   CommandSpec& object = table.Add({.name = "object",
                                    .arity = -2,
+                                   .flags = CommandFlag::kVolatileReply,
                                    .group = "generic",
                                    .since = "2.2.3",
                                    .summary = "A container for object introspection commands.",

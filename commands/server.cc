@@ -18,11 +18,6 @@ namespace {
 
 using F = CommandFlag;
 
-void ReplyHelp(CommandContext& ctx, std::initializer_list<std::string_view> lines) {
-  ctx.reply.Array(lines.size());
-  for (std::string_view line : lines) ctx.reply.Simple(line);
-}
-
 void Info(CommandContext& ctx) {
   engine::ServerHooks* hooks = ctx.engine.hooks();
   const auto sections = ctx.argv.subspan(1);
@@ -94,6 +89,9 @@ void ConfigGet(CommandContext& ctx) {
       if (!opt.redis_name.empty() && GlobMatch(pattern, opt.redis_name, true)) {
         add(named(opt.redis_name), config::GetOption(cfg, opt));
       }
+      if (!opt.redis_alias.empty() && GlobMatch(pattern, opt.redis_alias, true)) {
+        add(named(opt.redis_alias), config::GetOption(cfg, opt));
+      }
     }
     for (const FixedParameter& p : kFixedParameters) {
       if (GlobMatch(pattern, p.name, true)) {
@@ -162,14 +160,16 @@ void ConfigResetStat(CommandContext& ctx) {
 }
 
 void ConfigHelp(CommandContext& ctx) {
-  ReplyHelp(
-      ctx, {"CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-            "GET <pattern> [<pattern> ...]",
-            "    Return parameters matching the glob-like <pattern> and their values.",
-            "    Names are the TOML keys (server.port) or the Redis names (port).",
-            "SET <directive> <value> [<directive> <value> ...]",
-            "    Set runtime-changeable parameters; all or none are applied.", "RESETSTAT",
-            "    Reset statistics reported by the INFO command.", "HELP", "    Prints this help."});
+  static constexpr std::string_view kLines[] = {
+      "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "GET <pattern> [<pattern> ...]",
+      "    Return parameters matching the glob-like <pattern> and their values.",
+      "    Names are the TOML keys (server.port) or the Redis names (port).",
+      "SET <directive> <value> [<directive> <value> ...]",
+      "    Set runtime-changeable parameters; all or none are applied.",
+      "RESETSTAT",
+      "    Reset statistics reported by the INFO command."};
+  ReplyHelp(ctx, kLines);
 }
 
 // ---- SAVE, BGSAVE, LASTSAVE ----------------------------------------------------------
@@ -346,15 +346,44 @@ void DebugSetActiveExpire(CommandContext& ctx) {
 }
 
 void DebugHelp(CommandContext& ctx) {
-  ReplyHelp(
-      ctx,
-      {"DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:", "DIGEST",
-       "    Output a hex signature representing the current dataset.",
-       "DIGEST-VALUE <key> [<key> ...]",
-       "    Output a hex signature of the values of the given keys.", "SET-ACTIVE-EXPIRE <0|1>",
-       "    Turn the active expiry cycle off (0) or on (1).", "RELOAD",
-       "    Seal, empty the keyspace and load it back from the data directory.", "SLEEP <seconds>",
-       "    Stop the server for <seconds> (fractions allowed).", "HELP", "    Prints this help."});
+  static constexpr std::string_view kLines[] = {
+      "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "DIGEST",
+      "    Output a hex signature representing the current dataset.",
+      "DIGEST-VALUE <key> [<key> ...]",
+      "    Output a hex signature of the values of the given keys.",
+      "SET-ACTIVE-EXPIRE <0|1>",
+      "    Turn the active expiry cycle off (0) or on (1).",
+      "RELOAD",
+      "    Seal, empty the keyspace and load it back from the data directory.",
+      "SLEEP <seconds>",
+      "    Stop the server for <seconds> (fractions allowed)."};
+  ReplyHelp(ctx, kLines);
+}
+
+// ---- MEMORY --------------------------------------------------------------------------
+
+void MemoryUsage(CommandContext& ctx) {
+  // SAMPLES is accepted for compatibility: sizes here are exact, never sampled.
+  for (size_t i = 3; i < ctx.argc(); i += 2) {
+    if (!ctx.ArgIs(i, "samples") || i + 1 >= ctx.argc()) return ctx.SyntaxError();
+    std::optional<int64_t> n = ctx.IntArg(i + 1);
+    if (!n) return;
+    if (*n < 0) return ctx.SyntaxError();
+  }
+  // Like Redis, a plain dictionary look-up: no access time, no hit counted.
+  const Entry* e = ctx.db.Peek(ctx.arg(2), ctx.now_ms);
+  if (e == nullptr) return ctx.reply.Null();
+  ctx.reply.Integer(static_cast<int64_t>(e->MemoryBytes()));
+}
+
+void MemoryHelp(CommandContext& ctx) {
+  static constexpr std::string_view kLines[] = {
+      "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "USAGE <key> [SAMPLES <count>]",
+      "    Return memory in bytes used by <key> and its value (exact: SAMPLES is ignored).",
+  };
+  ReplyHelp(ctx, kLines);
 }
 
 }  // namespace
@@ -362,7 +391,7 @@ void DebugHelp(CommandContext& ctx) {
 void RegisterServerCommands(CommandTable& table) {
   table.Add({.name = "info",
              .arity = -1,
-             .flags = F::kStale | F::kLoading,
+             .flags = F::kStale | F::kLoading | F::kVolatileReply,
              .handler = Info,
              .group = "server",
              .since = "1.0.0",
@@ -398,7 +427,7 @@ void RegisterServerCommands(CommandTable& table) {
              .syntax = "[ASYNC | SYNC]"});
   table.Add({.name = "time",
              .arity = 1,
-             .flags = F::kFast | F::kStale | F::kLoading | F::kKeyless,
+             .flags = F::kFast | F::kStale | F::kLoading | F::kKeyless | F::kVolatileReply,
              .handler = Time,
              .group = "server",
              .since = "2.6.0",
@@ -407,7 +436,7 @@ void RegisterServerCommands(CommandTable& table) {
              .syntax = ""});
   table.Add({.name = "shutdown",
              .arity = -1,
-             .flags = F::kAdmin | F::kStale | F::kLoading,
+             .flags = F::kAdmin | F::kStale | F::kLoading | F::kVolatileReply,
              .handler = Shutdown,
              .group = "server",
              .since = "1.0.0",
@@ -418,7 +447,7 @@ void RegisterServerCommands(CommandTable& table) {
   table.Add(
       {.name = "save",
        .arity = 1,
-       .flags = F::kAdmin,
+       .flags = F::kAdmin | F::kVolatileReply,
        .handler = Save,
        .group = "server",
        .since = "1.0.0",
@@ -427,7 +456,7 @@ void RegisterServerCommands(CommandTable& table) {
        .syntax = ""});
   table.Add({.name = "bgsave",
              .arity = -1,
-             .flags = F::kAdmin,
+             .flags = F::kAdmin | F::kVolatileReply,
              .handler = BgSave,
              .group = "server",
              .since = "1.0.0",
@@ -436,7 +465,7 @@ void RegisterServerCommands(CommandTable& table) {
              .syntax = "[SCHEDULE]"});
   table.Add({.name = "lastsave",
              .arity = 1,
-             .flags = F::kFast | F::kLoading | F::kStale,
+             .flags = F::kFast | F::kLoading | F::kStale | F::kVolatileReply,
              .handler = LastSave,
              .group = "server",
              .since = "1.0.0",
@@ -445,7 +474,7 @@ void RegisterServerCommands(CommandTable& table) {
              .syntax = ""});
   table.Add({.name = "monitor",
              .arity = 1,
-             .flags = F::kAdmin | F::kStale | F::kLoading,
+             .flags = F::kAdmin | F::kStale | F::kLoading | F::kVolatileReply,
              .handler = Monitor,
              .group = "server",
              .since = "1.0.0",
@@ -455,6 +484,7 @@ void RegisterServerCommands(CommandTable& table) {
 
   CommandSpec& config = table.Add({.name = "config",
                                    .arity = -2,
+                                   .flags = CommandFlag::kVolatileReply,
                                    .group = "server",
                                    .since = "2.0.0",
                                    .summary = "A container for server configuration commands.",
@@ -494,9 +524,36 @@ void RegisterServerCommands(CommandTable& table) {
                                .complexity = "O(1)",
                                .syntax = ""});
 
+  CommandSpec& memory = table.Add({.name = "memory",
+                                   .arity = -2,
+                                   .flags = F::kVolatileReply,
+                                   .group = "server",
+                                   .since = "4.0.0",
+                                   .summary = "A container for memory diagnostics commands.",
+                                   .complexity = "Depends on subcommand."});
+  table.AddSubcommand(memory, {.name = "usage",
+                               .arity = -3,
+                               .flags = F::kReadOnly,
+                               .first_key = 2,
+                               .last_key = 2,
+                               .key_step = 1,
+                               .handler = MemoryUsage,
+                               .since = "4.0.0",
+                               .summary = "Estimates the memory usage of a key.",
+                               .complexity = "O(N) where N is the number of elements of a "
+                                             "collection value.",
+                               .syntax = "key [SAMPLES count]"});
+  table.AddSubcommand(memory, {.name = "help",
+                               .arity = 2,
+                               .flags = F::kStale | F::kLoading,
+                               .handler = MemoryHelp,
+                               .since = "4.0.0",
+                               .summary = "Returns helpful text about the different subcommands.",
+                               .complexity = "O(1)",
+                               .syntax = ""});
   CommandSpec& debug = table.Add({.name = "debug",
                                   .arity = -2,
-                                  .flags = F::kAdmin | F::kProtected,
+                                  .flags = F::kAdmin | F::kProtected | F::kVolatileReply,
                                   .group = "server",
                                   .since = "1.0.0",
                                   .summary = "A container for debugging commands.",

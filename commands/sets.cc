@@ -314,7 +314,7 @@ void RegisterSetCommands(CommandTable& table) {
        .syntax = "key member [member ...]"});
   row({.name = "smembers",
        .arity = 2,
-       .flags = kReadOnly,
+       .flags = kReadOnly | kUnorderedReply,
        .handler = SMembers,
        .since = "1.0.0",
        .summary = "Returns all members of a set.",
@@ -346,7 +346,7 @@ void RegisterSetCommands(CommandTable& table) {
        .syntax = "key"});
   row({.name = "spop",
        .arity = -2,
-       .flags = kWrite | kFast,
+       .flags = kWrite | kFast | kVolatileReply,
        .handler = SPop,
        .since = "1.0.0",
        .summary = "Returns one or more random members from a set after removing them. Deletes "
@@ -356,7 +356,7 @@ void RegisterSetCommands(CommandTable& table) {
        .syntax = "key [count]"});
   row({.name = "srandmember",
        .arity = -2,
-       .flags = kReadOnly,
+       .flags = kReadOnly | kVolatileReply,
        .handler = SRandMember,
        .since = "1.0.0",
        .summary = "Get one or multiple random members from a set",
@@ -379,7 +379,7 @@ void RegisterSetCommands(CommandTable& table) {
       "O(N) where N is the total number of elements in all given sets.";
   row({.name = "sinter",
        .arity = -2,
-       .flags = kReadOnly,
+       .flags = kReadOnly | kUnorderedReply,
        .handler = SInter,
        .since = "1.0.0",
        .summary = "Returns the intersect of multiple sets.",
@@ -406,7 +406,7 @@ void RegisterSetCommands(CommandTable& table) {
       1, -1);
   row({.name = "sunion",
        .arity = -2,
-       .flags = kReadOnly,
+       .flags = kReadOnly | kUnorderedReply,
        .handler = SUnion,
        .since = "1.0.0",
        .summary = "Returns the union of multiple sets.",
@@ -424,7 +424,7 @@ void RegisterSetCommands(CommandTable& table) {
       1, -1);
   row({.name = "sdiff",
        .arity = -2,
-       .flags = kReadOnly,
+       .flags = kReadOnly | kUnorderedReply,
        .handler = SDiff,
        .since = "1.0.0",
        .summary = "Returns the difference of multiple sets.",
@@ -442,7 +442,7 @@ void RegisterSetCommands(CommandTable& table) {
       1, -1);
   row({.name = "sscan",
        .arity = -3,
-       .flags = kReadOnly,
+       .flags = kReadOnly | kVolatileReply,
        .handler = SScan,
        .since = "2.0.0",
        .summary = "Iterates over members of a set.",

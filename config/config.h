@@ -125,6 +125,9 @@ struct OptionSpec {
   std::vector<std::pair<std::string_view, std::string_view>> aliases = {};
   // kString: extra check on the text; returns the reason it is rejected, or "" when valid.
   std::string_view (*validate)(std::string_view value) = nullptr;
+  // A second name CONFIG GET/SET accept: Redis's older name for the same option
+  // ("hash-max-ziplist-entries" for "hash-max-listpack-entries"), which Redis 7 still takes.
+  std::string_view redis_alias = {};
   // The Config field this option reads and writes; its alternative matches the type
   // (kBool: bool, kInt/kBytes: int64_t, kString/kEnum: std::string).
   std::variant<std::monostate, bool Config::*, int64_t Config::*, std::string Config::*> field = {};

@@ -360,6 +360,7 @@ std::vector<OptionSpec> BuildOptions() {
        .max = std::numeric_limits<int32_t>::max(),
        .runtime = true,
        .doc = "A hash with more fields than this is stored as a hash table instead of a listpack.",
+       .redis_alias = "hash-max-ziplist-entries",
        .field = &Config::hash_max_listpack_entries},
       {.key = "encoding.hash_max_listpack_value",
        .redis_name = "hash-max-listpack-value",
@@ -368,6 +369,7 @@ std::vector<OptionSpec> BuildOptions() {
        .max = std::numeric_limits<int32_t>::max(),
        .runtime = true,
        .doc = "A hash with a field or value longer than this many bytes is stored as a hash table.",
+       .redis_alias = "hash-max-ziplist-value",
        .field = &Config::hash_max_listpack_value},
       {.key = "encoding.set_max_intset_entries",
        .redis_name = "set-max-intset-entries",
@@ -508,7 +510,8 @@ const std::vector<OptionSpec>& Options() {
 const OptionSpec* FindOption(std::string_view name) {
   for (const OptionSpec& option : Options()) {
     if (EqualsIgnoreCase(option.key, name) ||
-        (!option.redis_name.empty() && EqualsIgnoreCase(option.redis_name, name))) {
+        (!option.redis_name.empty() && EqualsIgnoreCase(option.redis_name, name)) ||
+        (!option.redis_alias.empty() && EqualsIgnoreCase(option.redis_alias, name))) {
       return &option;
     }
   }

@@ -1,13 +1,21 @@
 #include "ds/hash.h"
 
-#include <absl/hash/hash.h>
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 namespace tidekv::ds {
+namespace {
+
+uint64_t g_seed = 0x9e37'79b9'7f4a'7c15ull;
+
+}  // namespace
 
 uint64_t HashBytes(std::string_view bytes) {
-  // Through absl::string_view: Debian's absl has its own string_view type, and hashing
-  // std::string_view would fall back to std::hash and then mix again.
-  return absl::Hash<absl::string_view>{}(absl::string_view(bytes.data(), bytes.size()));
+  return XXH3_64bits_withSeed(bytes.data(), bytes.size(), g_seed);
 }
+
+void SetHashSeed(uint64_t seed) { g_seed = seed; }
+
+uint64_t HashSeed() { return g_seed; }
 
 }  // namespace tidekv::ds

@@ -79,6 +79,19 @@ class ScanTable {
   // empty. Not uniform (a node after a run of empty slots is likelier), like Redis's
   // dictGetRandomKey is not. `random` is any random 64-bit number.
   Node* SlotAfter(uint64_t random) const;
+  // A node drawn uniformly (every node equally likely), or nullptr when empty: random slots
+  // until an occupied one (the table is at least 1/8 full, so a few tries), falling back to
+  // SlotAfter after many misses. For HRANDFIELD/SRANDMEMBER/SPOP, whose picks Redis keeps
+  // fair (dictGetFairRandomKey). rng() returns random 64-bit numbers.
+  template <typename Rng>
+  Node* FairRandom(Rng& rng) const {
+    if (size_ == 0) return nullptr;
+    for (int tries = 0; tries < 64; tries++) {
+      const uintptr_t s = slots_[rng() & mask()];
+      if (s != 0) return Unpack(s);
+    }
+    return SlotAfter(rng());
+  }
 
   // Cache hints for pipelined requests: first the key's home slot, then, once that line has
   // arrived, the node it points to (when Node has Prefetch()).

@@ -34,6 +34,10 @@ enum class CommandFlag : uint32_t {
   kNoMonitor = 1u << 8,   // never shown to MONITOR (carries secrets: AUTH, HELLO)
   kKeyless = 1u << 9,     // touches no keys and no server state (PING, ECHO)
   kProtected = 1u << 10,  // runs only as security.enable_debug_command allows (DEBUG)
+  // For trace replay (tools/replay.cc), which compares each reply with the recorded one:
+  kVolatileReply = 1u << 11,   // the reply depends on the process, clock, connections or
+                               // random draws, not only on the data: never compared
+  kUnorderedReply = 1u << 12,  // lists elements in table order: compared as a multiset
 };
 
 constexpr CommandFlag operator|(CommandFlag a, CommandFlag b) {

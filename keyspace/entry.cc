@@ -53,6 +53,13 @@ void Entry::SetObject(ValueType type, types::Value* value) {
   unshared_ = false;
 }
 
+size_t Entry::MemoryBytes() const {
+  size_t n = malloc_usable_size(const_cast<Entry*>(this));
+  if (!IsString()) return n + types::OpsFor(type_)->memory(*obj_);
+  if (ext_ != nullptr) n += sizeof(std::string) + ext_->capacity() + 1;
+  return n;
+}
+
 void Entry::DigestValue(Sha1& h) const {
   if (IsString()) {
     h.Update(str());

@@ -49,6 +49,9 @@ class Entry {
   // Feeds the value (not the key or TTL) to a digest, the same for equal contents whatever
   // the encoding (DEBUG DIGEST, DEBUG DIGEST-VALUE).
   void DigestValue(Sha1& h) const;
+  // Heap bytes this key holds: its node (header, key, inline value) and its value's
+  // allocations (MEMORY USAGE).
+  size_t MemoryBytes() const;
   // Replaces the value (of any type) with a collection object, which the entry now owns.
   void SetObject(ValueType type, types::Value* value);
 

@@ -74,9 +74,7 @@ void Database::Release(Entry* entry) {
   if (entry->dirty_) {
     // Persistence's dirty list still points here (see Entry::dirty): only the key must stay.
     entry->dead_ = true;
-    delete entry->ext_;
-    entry->ext_ = nullptr;
-    entry->val_len_ = 0;
+    entry->FreeValue();
   } else {
     Entry::Destroy(entry);
   }
@@ -149,7 +147,7 @@ size_t Database::ActiveExpire(int64_t now_ms, int64_t deadline_ns, const Clock& 
     int expired = 0;
     int sampled = 0;
     for (; sampled < kSample && !volatile_.empty(); sampled++) {
-      Entry* e = volatile_[types::Rng()() % volatile_.size()];
+      Entry* e = volatile_[owner_->sampling_rng_() % volatile_.size()];
       if (e->ExpiredAt(now_ms)) {
         ExpireNow(e);
         expired++;

@@ -126,7 +126,7 @@ class Keyspace {
   KeyspaceStats& stats() { return stats_; }
   void set_observer(KeyspaceObserver* observer) { observer_ = observer; }
   KeyspaceObserver* observer() const { return observer_; }
-  // The engine's seeded random source (types::Rng): RANDOMKEY, active expiry sampling.
+  // The engine's seeded random source (types::Rng), which commands draw from (RANDOMKEY).
   std::mt19937_64& rng() { return types::Rng(); }
 
   // Whether the active cycle (and RANDOMKEY) may delete expired keys: DEBUG
@@ -149,6 +149,9 @@ class Keyspace {
   bool active_expire_enabled_ = true;
   bool replica_mode_ = false;
   KeyspaceObserver* observer_ = nullptr;
+  // Active expiry's samples: its own source, so the background cycle never moves the
+  // sequence commands draw from (trace replay reproduces those, not the cron).
+  std::mt19937_64 sampling_rng_{0x7469'6465'6b76ull};
   size_t next_db_ = 0;  // where the next active cycle starts
 };
 

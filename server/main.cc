@@ -5,11 +5,13 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <random>
 
 #include "common/clock.h"
 #include "common/logging.h"
 #include "common/version.h"
 #include "config/config.h"
+#include "ds/hash.h"
 #include "server/server.h"
 
 using namespace tidekv;
@@ -43,6 +45,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto log = ModuleLogger("server");
+  // Table layouts follow this seed (ds/hash.h); chosen before any table exists.
+  std::random_device random;
+  ds::SetHashSeed((uint64_t{random()} << 32) | random());
 
   std::error_code ec;
   std::filesystem::create_directories(cl.config.dir, ec);

@@ -4,15 +4,18 @@
 #include <sys/resource.h>
 
 #include <csignal>
+#include <random>
 #include <sstream>
 
 #include "commands/commands.h"
 #include "common/logging.h"
 #include "common/version.h"
+#include "ds/hash.h"
 #include "persistence/persistence.h"
 #include "server/connection.h"
 #include "server/replication.h"
 #include "trace/recorder.h"
+#include "types/value.h"
 
 namespace tidekv::server {
 
@@ -396,8 +399,16 @@ void Server::UpdateTracing() {
   header.start_unix_ms = clock_.NowMs();
   header.start_mono_ns = clock_.MonotonicNs();
   header.empty_at_start = engine_.keyspace().TotalKeys() == 0;
+  // The engine's random draws restart from a fresh seed the header records, and the hash
+  // seed places every table's elements: with both, tidekv-replay draws what this server
+  // draws (SPOP, SRANDMEMBER, HRANDFIELD, RANDOMKEY) and lists in the same orders.
+  std::random_device random;
+  const uint64_t rng_seed = (uint64_t{random()} << 32) | random();
+  types::SeedRng(rng_seed);
   header.config = {{"databases", std::to_string(config_.databases)},
-                   {"start_offset", std::to_string(persistence_->next_offset())}};
+                   {"start_offset", std::to_string(persistence_->next_offset())},
+                   {"rng_seed", std::to_string(rng_seed)},
+                   {"hash_seed", std::to_string(ds::HashSeed())}};
   trace::RecorderOptions options;
   options.path = config_.trace_path.starts_with('/') ? config_.trace_path
                                                      : config_.dir + "/" + config_.trace_path;

@@ -13,8 +13,10 @@
 #include "common/clock.h"
 #include "common/strings.h"
 #include "config/config.h"
+#include "ds/hash.h"
 #include "engine/engine.h"
 #include "persistence/persistence.h"
+#include "types/value.h"
 
 namespace tidekv::tools {
 
@@ -43,18 +45,43 @@ std::string QuoteArgv(const std::vector<std::string>& argv) {
 
 }  // namespace
 
-bool ReplyIsComparable(std::string_view command) {
-  // Replies about the process, the clock, the connection list, configuration or
-  // persistence/replication state: a fresh in-process engine answers them differently by
-  // design. KEYS and SCAN list keys in hash order, which is seeded per process. Everything
-  // else about the data is compared.
-  static constexpr std::array kSkip = {
-      "info",      "client",   "config",   "time",    "lastsave", "save",      "bgsave",
-      "debug",     "monitor",  "shutdown", "role",    "wait",     "replicaof", "slaveof",
-      "psync",     "replconf", "sync",     "command", "hello",    "memory",    "object",
-      "randomkey", "auth",     "reset",    "quit",    "keys",     "scan"};
-  const std::string lower = AsciiLower(command);
-  return std::find(kSkip.begin(), kSkip.end(), lower) == kSkip.end();
+ReplyCheck HowToCompare(const engine::CommandTable& table, std::string_view command) {
+  // The container's row decides for its subcommands (CLIENT, CONFIG, OBJECT...): the trace
+  // names the command by argv[0]. An unknown command's error reply is data-independent.
+  const engine::CommandSpec* spec = table.Find(command);
+  if (spec == nullptr) return ReplyCheck::kExact;
+  if (HasFlag(spec->flags, engine::CommandFlag::kVolatileReply)) return ReplyCheck::kSkip;
+  if (HasFlag(spec->flags, engine::CommandFlag::kUnorderedReply)) return ReplyCheck::kMultiset;
+  return ReplyCheck::kExact;
+}
+
+std::vector<std::string> ReplyLeaves(std::string_view resp) {
+  // Each line's type byte, its text, and for bulk strings the bytes that follow; sorted, so
+  // two replies listing the same elements in different orders compare equal. Headers
+  // (array, map, set lengths) are leaves too: the counts must agree.
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos < resp.size()) {
+    const size_t end = resp.find("\r\n", pos);
+    if (end == std::string_view::npos) {
+      out.emplace_back(resp.substr(pos));
+      break;
+    }
+    std::string leaf(resp.substr(pos, end - pos));
+    pos = end + 2;
+    if ((leaf[0] == '$' || leaf[0] == '=') && leaf != "$-1") {
+      const std::optional<uint64_t> n = ParseUint64(std::string_view(leaf).substr(1));
+      if (!n || *n > resp.size() - pos) {
+        out.emplace_back(resp.substr(pos));
+        break;
+      }
+      leaf += ":" + std::string(resp.substr(pos, *n));
+      pos += *n + 2;
+    }
+    out.push_back(std::move(leaf));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 std::string Quote(std::string_view bytes, size_t max) {
@@ -95,6 +122,11 @@ Result<ReplayResult> ReplayInProcess(const ReplayOptions& options) {
       if (auto n = ParseInt64(value); n && *n >= 1 && *n <= 1024) config.databases = *n;
     } else if (key == "start_offset") {
       start_offset = ParseUint64(value).value_or(0);
+    } else if (key == "rng_seed") {
+      types::SeedRng(ParseUint64(value).value_or(0));
+    } else if (key == "hash_seed") {
+      // Before the engine exists: every table it builds is laid out as the server's were.
+      ds::SetHashSeed(ParseUint64(value).value_or(0));
     }
   }
   ManualClock clock(header.start_unix_ms);
@@ -179,11 +211,15 @@ Result<ReplayResult> ReplayInProcess(const ReplayOptions& options) {
     const uint64_t ns = NanosSince(t0);
     if (options.stats) result.latencies[AsciiLower(record.argv[0])].push_back(ns);
     // Blocked commands (SAVE, WAIT) and the server's own records carry no reply.
-    if (record.connection == 0 || record.reply.empty() || !ReplyIsComparable(record.argv[0])) {
+    const ReplyCheck check = HowToCompare(engine.commands(), record.argv[0]);
+    if (record.connection == 0 || record.reply.empty() || check == ReplyCheck::kSkip) {
       continue;
     }
     result.compared++;
-    if (out != record.reply) {
+    const bool same = check == ReplyCheck::kMultiset
+                          ? out == record.reply || ReplyLeaves(out) == ReplyLeaves(record.reply)
+                          : out == record.reply;
+    if (!same) {
       result.mismatches++;
       if (result.first_mismatches.size() < options.show_mismatches) {
         result.first_mismatches.push_back({record.id, record.connection, QuoteArgv(record.argv),

@@ -7,9 +7,11 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
+#include "engine/command_table.h"
 #include "trace/format.h"
 
 namespace tidekv::tools {
@@ -47,9 +49,14 @@ struct ReplayResult {
   std::map<std::string, std::vector<uint64_t>> latencies;
 };
 
-// Whether a command's reply can be compared in replay: false for replies that describe
-// the server around the engine (INFO, CLIENT LIST, TIME, ...) rather than the data.
-bool ReplyIsComparable(std::string_view command);
+// Replies that describe the server around the engine (INFO, CLIENT LIST, TIME, ...) or
+// random draws are skipped; listings in table order are compared as multisets.
+enum class ReplyCheck { kExact, kMultiset, kSkip };
+// How a replayed reply is compared with the recorded one, from the command-table flags
+// (engine::CommandFlag::kVolatileReply, kUnorderedReply).
+ReplyCheck HowToCompare(const engine::CommandTable& table, std::string_view command);
+// A reply's lines (bulk strings with their bytes) as a sorted list, for kMultiset checks.
+std::vector<std::string> ReplyLeaves(std::string_view resp);
 
 // Quotes bytes for reports: printable ASCII as is, others as \xNN, CRLF as \r\n.
 std::string Quote(std::string_view bytes, size_t max = 200);

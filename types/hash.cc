@@ -104,7 +104,7 @@ void HashValue::Convert() {
 
 void HashValue::Random(std::string* field, std::string* value) const {
   if (large_) {
-    Element* e = table_.SlotAfter(Rng()());
+    Element* e = table_.FairRandom(Rng());
     field->assign(e->key());
     value->assign(e->value());
     return;

@@ -152,7 +152,7 @@ std::string SetValue::Random() const {
       return std::string(lp_.Get(lp_.Seek(pick(Rng())), buf));
     }
     case Encoding::kHashtable:
-      return std::string(table_.SlotAfter(Rng()())->key());
+      return std::string(table_.FairRandom(Rng())->key());
   }
   return {};
 }

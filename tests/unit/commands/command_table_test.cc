@@ -170,3 +170,31 @@ TEST_CASE("COMMAND INFO, DOCS, LIST and GETKEYS", "[command_table]") {
 
 }  // namespace
 }  // namespace tidekv::commands
+
+namespace tidekv::commands {
+namespace {
+
+TEST_CASE("replay's reply checks come from the table: volatile, unordered, exact",
+          "[command_table]") {
+  const CommandTable table = BuildCommandTable();
+  auto flags = [&](std::string_view name) { return table.Find(name)->flags; };
+  for (std::string_view name :
+       {"info", "client", "config", "time", "debug", "object", "scan", "keys", "randomkey", "spop",
+        "srandmember", "hrandfield", "hscan", "sscan", "hello", "command"}) {
+    CAPTURE(name);
+    CHECK(HasFlag(flags(name), CommandFlag::kVolatileReply));
+  }
+  for (std::string_view name :
+       {"hgetall", "hkeys", "hvals", "smembers", "sinter", "sunion", "sdiff"}) {
+    CAPTURE(name);
+    CHECK(HasFlag(flags(name), CommandFlag::kUnorderedReply));
+    CHECK_FALSE(HasFlag(flags(name), CommandFlag::kVolatileReply));
+  }
+  for (std::string_view name : {"get", "set", "hget", "sismember", "incr", "del"}) {
+    CAPTURE(name);
+    CHECK_FALSE(HasFlag(flags(name), CommandFlag::kVolatileReply | CommandFlag::kUnorderedReply));
+  }
+}
+
+}  // namespace
+}  // namespace tidekv::commands

@@ -1,6 +1,7 @@
 // Hash commands (commands/hashes.cc) through the in-process engine: replies, Redis 7 error
 // texts, encodings and their thresholds, effects.
 #include <catch2/catch.hpp>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -205,6 +206,62 @@ TEST_CASE("COPY, RENAME and MOVE carry a hash whole; DEBUG DIGEST ignores its en
   f.Run({"HSET", "h", "b", "2", "a", "1"});
   CHECK(f.Run({"OBJECT", "ENCODING", "h"}) == Bulk("hashtable"));
   CHECK(f.Run({"DEBUG", "DIGEST-VALUE", "h"}) == listpack);
+}
+
+}  // namespace
+}  // namespace tidekv::commands
+
+namespace tidekv::commands {
+namespace {
+
+TEST_CASE("HRANDFIELD picks fields of a hashtable fairly", "[hash]") {
+  EngineFixture f;
+  f.Run({"CONFIG", "SET", "hash-max-listpack-entries", "0"});
+  for (int i = 0; i < 10; i++) f.Run({"HSET", "h", "f" + std::to_string(i), "v"});
+  REQUIRE(f.Run({"OBJECT", "ENCODING", "h"}) == Bulk("hashtable"));
+  std::map<std::string, int> counts;
+  for (const std::string& field : Elements(f.Run({"HRANDFIELD", "h", "-20000"}))) {
+    counts[field]++;
+  }
+  REQUIRE(counts.size() == 10);
+  // 2000 expected each; a fair draw stays within +-15% (over 10 standard deviations).
+  for (const auto& [field, n] : counts) {
+    CAPTURE(field);
+    CHECK(n > 1700);
+    CHECK(n < 2300);
+  }
+}
+
+TEST_CASE("HINCRBYFLOAT refuses infinite increments with Redis's error", "[hash]") {
+  EngineFixture f;
+  CHECK(f.Run({"HINCRBYFLOAT", "h", "f", "+inf"}) == Err("ERR value is NaN or Infinity"));
+  CHECK(f.Run({"HINCRBYFLOAT", "h", "f", "nan"}) == Err(err::kNotFloat));
+  CHECK(f.Run({"EXISTS", "h"}) == Int(0));
+}
+
+TEST_CASE("Redis 7.0's ziplist option names set the listpack thresholds", "[hash]") {
+  EngineFixture f;
+  CHECK(f.Run({"CONFIG", "SET", "hash-max-ziplist-entries", "1"}) == kOk);
+  CHECK(Elements(f.Run({"CONFIG", "GET", "hash-max-listpack-entries"})) ==
+        std::vector<std::string>{"hash-max-listpack-entries", "1"});
+  CHECK(Elements(f.Run({"CONFIG", "GET", "hash-max-ziplist-entries"})) ==
+        std::vector<std::string>{"hash-max-ziplist-entries", "1"});
+  f.Run({"HSET", "h", "a", "1", "b", "2"});
+  CHECK(f.Run({"OBJECT", "ENCODING", "h"}) == Bulk("hashtable"));
+}
+
+TEST_CASE("MEMORY USAGE grows with a collection and is nil for a missing key", "[hash]") {
+  EngineFixture f;
+  CHECK(f.Run({"MEMORY", "USAGE", "none"}) == kNil);
+  f.Run({"HSET", "h", "a", "1"});
+  const auto small = std::stoll(Elements(f.Run({"MEMORY", "USAGE", "h"}))[0]);
+  for (int i = 0; i < 1000; i++) f.Run({"HSET", "h", "field" + std::to_string(i), "value"});
+  const auto large = std::stoll(Elements(f.Run({"MEMORY", "USAGE", "h", "SAMPLES", "0"}))[0]);
+  CHECK(small > 0);
+  CHECK(large > small + 1000 * 10);
+  CHECK(f.Run({"MEMORY", "USAGE", "h", "SAMPLES"}) == Err(err::kSyntax));
+  f.Run({"SET", "s", std::string(1000, 'x')});
+  CHECK(std::stoll(Elements(f.Run({"MEMORY", "USAGE", "s"}))[0]) > 1000);
 }
 
 }  // namespace

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "types/hash.h"
+#include "types/set.h"
 
 namespace tidekv::keyspace {
 namespace {
@@ -22,6 +24,44 @@ size_t CountWithExpiry(const Database& db) {
   size_t n = 0;
   db.dict().ForEach([&](Entry* e) { n += e->HasExpiry() ? 1 : 0; });
   return n;
+}
+
+TEST_CASE("a removed dirty key frees its value of any type and keeps its name", "[keyspace]") {
+  // Persistence still lists a dirty entry, so removal frees only the value; the value must
+  // be freed through its type's row (a hash or set is not a string).
+  Keyspace ks(1);
+  Database& db = ks.db(0);
+  std::vector<Entry*> listed;
+  for (int i = 0; i < 4; i++) {
+    const std::string key = "k" + std::to_string(i);
+    Entry* e = db.Insert(key, 0);
+    if (i == 0) e->SetString(std::string(100, 'x'));
+    if (i == 1) {
+      auto* h = new types::HashValue();
+      for (int f = 0; f < 200; f++) h->Set("f" + std::to_string(f), "v");
+      e->SetObject(ValueType::kHash, h);
+    }
+    if (i == 2) e->SetObject(ValueType::kSet, new types::SetValue("m"));
+    if (i == 3) {
+      auto* s = new types::SetValue("1");
+      s->Add("1");
+      e->SetObject(ValueType::kSet, s);
+      db.SetExpire(e, 5);
+    }
+    e->set_dirty(true);
+    listed.push_back(e);
+  }
+  CHECK(db.Erase("k0", 0));
+  CHECK(db.Erase("k1", 0));
+  CHECK(db.Erase("k2", 0));
+  CHECK(db.ExpireAll(10) == 1);
+  CHECK(db.size() == 0);
+  for (size_t i = 0; i < listed.size(); i++) {
+    CHECK(listed[i]->dead());
+    CHECK(listed[i]->key() == "k" + std::to_string(i));
+    CHECK(listed[i]->IsString());
+    Entry::Destroy(listed[i]);
+  }
 }
 
 TEST_CASE("Database: Insert, Find, FindOrInsert, Erase", "[keyspace]") {

@@ -15,6 +15,7 @@ CommandTable BuildCommandTable() {
   RegisterServerCommands(table);
   RegisterKeyCommands(table);
   RegisterStringCommands(table);
+  RegisterLcsCommand(table);
   RegisterBitCommands(table);
   RegisterHashCommands(table);
   RegisterSetCommands(table);

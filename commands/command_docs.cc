@@ -376,18 +376,13 @@ void CommandGetKeys(CommandContext& ctx) {
     if (const CommandSpec* sub = c->FindSubcommand(args[1])) c = sub;
   }
   // Redis's order: a keyless command is reported as such whatever its arguments.
-  if (c->first_key <= 0) return ctx.Error("ERR The command has no key arguments");
+  if (!c->has_keys()) return ctx.Error("ERR The command has no key arguments");
   const bool arity_ok = c->arity > 0 ? args.size() == static_cast<size_t>(c->arity)
                                      : args.size() >= static_cast<size_t>(-c->arity);
   if (!arity_ok) return ctx.Error("ERR Invalid number of arguments specified for command");
-  const int argc = static_cast<int>(args.size());
-  const int last = c->last_key < 0 ? argc + c->last_key : c->last_key;
-  std::vector<std::string_view> keys;
-  for (int i = c->first_key; i <= last && i < argc; i += std::max(1, c->key_step)) {
-    keys.push_back(args[static_cast<size_t>(i)]);
-  }
+  const std::vector<size_t> keys = c->KeyPositions(args);
   ctx.reply.Array(keys.size());
-  for (auto k : keys) ctx.reply.Bulk(k);
+  for (size_t i : keys) ctx.reply.Bulk(args[i]);
 }
 
 void CommandHelp(CommandContext& ctx) {

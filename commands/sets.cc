@@ -263,6 +263,13 @@ void SInterCard(CommandContext& ctx) {
   ctx.reply.Integer(static_cast<int64_t>(Compute(SetOp::kInter, std::move(sets), limit).size()));
 }
 
+// SINTERCARD numkeys key [key ...] [LIMIT limit]: the keys follow numkeys.
+void SInterCardKeys(std::span<const std::string_view> argv, std::vector<size_t>* out) {
+  const std::optional<int64_t> n = argv.size() > 1 ? ParseInt64(argv[1]) : std::nullopt;
+  if (!n || *n <= 0) return;
+  for (size_t i = 2; i < argv.size() && i < 2 + static_cast<size_t>(*n); i++) out->push_back(i);
+}
+
 void SScan(CommandContext& ctx) {
   std::optional<ScanArgs> args = ParseScanArgs(ctx, 2, ScanKind::kMembers);
   if (!args) return;
@@ -393,7 +400,8 @@ void RegisterSetCommands(CommandTable& table) {
        .since = "7.0.0",
        .summary = "Returns the number of members of the intersect of multiple sets.",
        .complexity = kInterComplexity,
-       .syntax = "numkeys key [key ...] [LIMIT limit]"},
+       .syntax = "numkeys key [key ...] [LIMIT limit]",
+       .find_keys = SInterCardKeys},
       0, 0);
   row({.name = "sinterstore",
        .arity = -3,

@@ -79,6 +79,12 @@ class ScanTable {
   // empty. Not uniform (a node after a run of empty slots is likelier), like Redis's
   // dictGetRandomKey is not. `random` is any random 64-bit number.
   Node* SlotAfter(uint64_t random) const;
+  // Grows the slots at once for n nodes in all (bulk loads: one resize instead of many).
+  void Reserve(size_t n) {
+    size_t capacity = slots_.empty() ? 8 : slots_.size();
+    while (n * 4 > capacity * 3) capacity *= 2;
+    if (capacity > slots_.size()) Resize(capacity);
+  }
   // A node drawn uniformly (every node equally likely), or nullptr when empty: random slots
   // until an occupied one (the table is at least 1/8 full, so a few tries), falling back to
   // SlotAfter after many misses. For HRANDFIELD/SRANDMEMBER/SPOP, whose picks Redis keeps

@@ -1,5 +1,7 @@
 #include "engine/command_table.h"
 
+#include <algorithm>
+
 #include "common/check.h"
 #include "common/strings.h"
 
@@ -19,6 +21,21 @@ std::string_view LowerInto(std::string_view name, char* buf, size_t cap) {
 }
 
 }  // namespace
+
+std::vector<size_t> CommandSpec::KeyPositions(std::span<const std::string_view> argv) const {
+  std::vector<size_t> out;
+  if (find_keys != nullptr) {
+    find_keys(argv, &out);
+    return out;
+  }
+  if (first_key <= 0) return out;
+  const int argc = static_cast<int>(argv.size());
+  const int last = last_key < 0 ? argc + last_key : last_key;
+  for (int i = first_key; i <= last && i < argc; i += std::max(1, key_step)) {
+    out.push_back(static_cast<size_t>(i));
+  }
+  return out;
+}
 
 const CommandSpec* CommandSpec::FindSubcommand(std::string_view sub) const {
   char buf[64];

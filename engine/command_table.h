@@ -73,11 +73,20 @@ struct CommandSpec {
   // unknown subcommand or a wrong argument count gets Redis's single error for both,
   // "unknown subcommand or wrong number of arguments for 'X'. Try DEBUG HELP.".
   bool flat_in_redis = false;
+  // KeySpec for commands whose key positions depend on their arguments (SINTERCARD's
+  // numkeys, later EVAL, ZUNIONSTORE, LMPOP): appends argv's key positions. Null when
+  // first_key/last_key/key_step describe them.
+  void (*find_keys)(std::span<const std::string_view> argv, std::vector<size_t>* out) = nullptr;
 
   std::vector<std::unique_ptr<CommandSpec>> subcommands;
   mutable CommandStats stats;
 
   bool is_container() const { return !subcommands.empty(); }
+  // Whether the command names keys at all (COMMAND GETKEYS's "no key arguments").
+  bool has_keys() const { return first_key > 0 || find_keys != nullptr; }
+  // The positions of argv's keys, in order: the one key-position walk that the dispatcher,
+  // COMMAND GETKEYS and persistence share.
+  std::vector<size_t> KeyPositions(std::span<const std::string_view> argv) const;
   const CommandSpec* FindSubcommand(std::string_view lower_name) const;
   // The display name: "get", "client|list".
   std::string_view FullName() const { return name; }

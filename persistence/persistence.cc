@@ -186,12 +186,9 @@ void Persistence::MarkDirty(int db, std::string_view key) {
 void Persistence::MarkKeys(int db, std::span<const std::string_view> argv,
                            const CommandSpec* spec) {
   if (spec == nullptr) spec = engine_.commands().Find(argv[0]);
-  if (spec == nullptr || spec->first_key <= 0) return;
+  if (spec == nullptr) return;
   const int argc = static_cast<int>(argv.size());
-  const int last = spec->last_key < 0 ? argc + spec->last_key : spec->last_key;
-  for (int i = spec->first_key; i <= last && i < argc; i += std::max(1, spec->key_step)) {
-    MarkDirty(db, argv[static_cast<size_t>(i)]);
-  }
+  for (size_t i : spec->KeyPositions(argv)) MarkDirty(db, argv[i]);
   // Keys in another database: MOVE key db, COPY source destination DB db.
   if (spec->name == "move" && argc == 3) {
     if (auto target = ParseInt64(argv[2])) {

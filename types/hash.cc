@@ -88,6 +88,20 @@ bool HashValue::Delete(std::string_view field) {
   return true;
 }
 
+void HashValue::Presize(size_t n) {
+  if (large_ || static_cast<int64_t>(n) <= Limits().hash_max_listpack_entries) return;
+  Convert();
+  table_.Reserve(n);
+}
+
+void HashValue::AddNew(std::string_view field, std::string_view value) {
+  if (!large_) {
+    Set(field, value);
+    return;
+  }
+  table_.Insert(Element::Create(field, value, ds::HashBytes(field)));
+}
+
 void HashValue::Convert() {
   ds::Listpack old = std::move(lp_);
   lp_ = ds::Listpack();
@@ -156,13 +170,20 @@ Result<Value*> Decode(std::string_view in) {
   uint64_t count = 0;
   if (Status s = ReadCodecHeader(&in, "hash", &count); !s.ok()) return s;
   auto* h = new HashValue();
+  h->Presize(count);
   for (uint64_t i = 0; i < count; i++) {
     std::string_view f, val;
     if (!GetLengthPrefixed(&in, &f) || !GetLengthPrefixed(&in, &val)) {
       delete h;
       return Status::Corruption("hash value: truncated field " + std::to_string(i));
     }
-    if (!h->Set(f, val)) {
+    const size_t before = h->size();
+    if (h->listpack()) {
+      h->Set(f, val);
+    } else if (!h->Contains(f)) {
+      h->AddNew(f, val);
+    }
+    if (h->size() != before + 1) {
       delete h;
       return Status::Corruption("hash value: field repeated");
     }

@@ -50,6 +50,11 @@ class HashValue : public Value {
 
   size_t MemoryBytes() const;
   HashValue* Clone() const;
+  // Before a bulk load of n fields known to be distinct (the codec): a hash that will
+  // outgrow the listpack becomes a table sized for all of them at once.
+  void Presize(size_t n);
+  // Adds a field known to be absent (after Presize), without looking it up first.
+  void AddNew(std::string_view field, std::string_view value);
 
  private:
   void Convert();

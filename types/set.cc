@@ -120,6 +120,14 @@ bool SetValue::Remove(std::string_view member) {
   return false;
 }
 
+void SetValue::Presize(size_t n) {
+  const EncodingLimits& lim = Limits();
+  const auto big = static_cast<int64_t>(n);
+  if (big <= lim.set_max_intset_entries || big <= lim.set_max_listpack_entries) return;
+  if (enc_ != Encoding::kHashtable) ToHashtable();
+  table_.Reserve(n);
+}
+
 void SetValue::ToListpack() {
   std::string buf;
   for (size_t i = 0; i < ints_.size(); i++) {
@@ -199,7 +207,10 @@ Result<Value*> Decode(std::string_view in) {
       delete s;
       return Status::Corruption("set value: truncated member " + std::to_string(i));
     }
-    if (s == nullptr) s = new SetValue(m);
+    if (s == nullptr) {
+      s = new SetValue(m);
+      s->Presize(count);
+    }
     if (!s->Add(m)) {
       delete s;
       return Status::Corruption("set value: member repeated");

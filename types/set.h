@@ -51,6 +51,9 @@ class SetValue : public Value {
 
   size_t MemoryBytes() const;
   SetValue* Clone() const;
+  // Before a bulk load of n members (the codec): a set too large for both small encodings
+  // becomes a table sized for all of them at once.
+  void Presize(size_t n);
 
  private:
   SetValue() = default;

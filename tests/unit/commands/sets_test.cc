@@ -163,3 +163,18 @@ TEST_CASE("a set's digest does not depend on its encoding or member order", "[se
 
 }  // namespace
 }  // namespace tidekv::commands
+
+namespace tidekv::commands {
+namespace {
+
+TEST_CASE("COMMAND GETKEYS finds keys from argument-dependent key specs", "[set]") {
+  EngineFixture f;
+  CHECK(Elements(f.Run({"COMMAND", "GETKEYS", "SINTERCARD", "2", "a", "b", "LIMIT", "1"})) ==
+        Strings{"a", "b"});
+  CHECK(Elements(f.Run({"COMMAND", "GETKEYS", "SINTERSTORE", "d", "a", "b"})) ==
+        Strings{"d", "a", "b"});
+  CHECK(Elements(f.Run({"COMMAND", "GETKEYS", "SMOVE", "a", "b", "m"})) == Strings{"a", "b"});
+}
+
+}  // namespace
+}  // namespace tidekv::commands

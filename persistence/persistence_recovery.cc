@@ -18,6 +18,7 @@
 #include "common/logging.h"
 #include "compaction/batch.h"
 #include "compaction/manifest.h"
+#include "persistence/frame_apply.h"
 #include "persistence/persistence.h"
 #include "persistence/persistence_internal.h"
 #include "proto/frame.h"
@@ -521,11 +522,7 @@ Status Persistence::LoadBatches() {
 Status Persistence::ReplayLog() {
   auto reader = store_->ReadFrom(next_offset_);
   if (!reader.ok()) return reader.status();
-  Session replay;
-  replay.internal = true;
-  replay.applies_frames = true;
-  std::string scratch;
-  proto::ReplyBuilder reply(&scratch);
+  FrameApplier applier(engine_, "persistence");
   replaying_ = true;
   for (;;) {
     auto next = reader.value()->Next();
@@ -536,32 +533,23 @@ Status Persistence::ReplayLog() {
     if (!next->has_value()) break;
     proto::Frame frame;
     std::string error;
-    if (proto::DecodeFrame(**next, &frame, &error) != proto::FrameStatus::kOk ||
-        frame.offset != next_offset_ || frame.argv.empty() ||
-        frame.db >= engine_.keyspace().num_databases()) {
+    if (proto::DecodeFrame(**next, &frame, &error) != proto::FrameStatus::kOk) {
       replaying_ = false;
-      return Status::Corruption(
-          fmt::format("log store {}: frame at offset {} is invalid ({})", store_->path(),
-                      next_offset_, error.empty() ? "offset or database out of sequence" : error));
+      return Status::Corruption(fmt::format("log store {}: frame at offset {} is invalid ({})",
+                                            store_->path(), next_offset_, error));
     }
-    // The log holds write effects only; anything else (a frame an older version accepted
-    // from a primary, e.g. SHUTDOWN) changes no data and is never run.
-    const CommandSpec* spec = engine_.commands().Resolve(frame.argv);
-    if (spec == nullptr || !HasFlag(spec->flags, CommandFlag::kWrite)) {
-      ModuleLogger("persistence")
-          ->warn("log store {}: frame {} carries '{}', which is not a write: skipped",
-                 store_->path(), frame.offset, frame.argv[0].substr(0, 64));
-      next_offset_++;
-      stats_.recovered_frames++;
-      continue;
+    const FrameVerdict verdict = applier.Apply(frame, next_offset_);
+    if (verdict == FrameVerdict::kOutOfOrder || verdict == FrameVerdict::kNoDatabase) {
+      replaying_ = false;
+      return Status::Corruption(fmt::format("log store {}: {}", store_->path(),
+                                            FrameApplier::Describe(verdict, frame, next_offset_)));
     }
-    replay.db = frame.db;
-    scratch.clear();
-    engine_.Execute(replay, frame.argv, reply, spec);
-    if (!scratch.empty() && scratch[0] == '-') {
+    if (verdict == FrameVerdict::kNotWrite) {
+      // The log holds write effects only; anything else (a frame an older version accepted
+      // from a primary, e.g. SHUTDOWN) changes no data and is never run.
       ModuleLogger("persistence")
-          ->warn("replaying frame {} ({}) failed: {}", frame.offset, frame.argv[0],
-                 scratch.substr(1, scratch.size() - 3));
+          ->warn("log store {}: {}: skipped", store_->path(),
+                 FrameApplier::Describe(verdict, frame, next_offset_));
     }
     next_offset_++;
     stats_.recovered_frames++;

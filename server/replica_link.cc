@@ -83,10 +83,9 @@ ReplicaLink::ReplicaLink(Replication& replication, std::string host, int64_t por
       port_(port),
       socket_(replication.server().io()),
       backoff_(replication.server().io()),
-      watchdog_(replication.server().io()) {
-  session_.internal = true;
-  session_.applies_frames = true;
-  session_.name = "primary-link";
+      watchdog_(replication.server().io()),
+      applier_(replication.server().engine(), "replication") {
+  applier_.session().name = "primary-link";
 }
 
 ReplicaLink::~ReplicaLink() = default;
@@ -484,7 +483,6 @@ asio::awaitable<bool> ReplicaLink::ReceiveSnapshot(std::string_view header, std:
 }
 
 bool ReplicaLink::ApplyBuffered(std::string* why, bool* progressed) {
-  Engine& engine = replication_.server().engine();
   Persistence& persistence = replication_.persistence();
   proto::Frame frame;
   std::string error;
@@ -514,31 +512,13 @@ bool ReplicaLink::ApplyBuffered(std::string* why, bool* progressed) {
       *why = fmt::format("corrupt frame at offset {}: {}", persistence.next_offset(), error);
       return false;
     }
-    if (frame.offset != persistence.next_offset()) {
-      *why = fmt::format("frame offset {} where {} was expected", frame.offset,
-                         persistence.next_offset());
-      return false;
-    }
-    if (frame.db >= engine.keyspace().num_databases()) {
-      *why = fmt::format("frame {} is for database {}, which this node does not have", frame.offset,
-                         frame.db);
-      return false;
-    }
     // Only writes are replicated: a frame carrying anything else (SHUTDOWN, CONFIG SET,
     // DEBUG, REPLICAOF...) is not run and not logged, so no restart can replay it.
-    const CommandSpec* spec = engine.commands().Resolve(frame.argv);
-    if (spec == nullptr || !HasFlag(spec->flags, CommandFlag::kWrite)) {
-      *why = fmt::format("frame {} carries '{}', which is not a replicated write: refused",
-                         frame.offset, frame.argv[0].substr(0, 64));
+    const persistence::FrameVerdict verdict = applier_.Apply(frame, persistence.next_offset());
+    if (verdict != persistence::FrameVerdict::kApplied) {
+      *why = persistence::FrameApplier::Describe(verdict, frame, persistence.next_offset()) +
+             (verdict == persistence::FrameVerdict::kNotWrite ? ": refused" : "");
       return false;
-    }
-    session_.db = frame.db;
-    scratch_.clear();
-    engine.Execute(session_, frame.argv, reply_, spec);
-    if (!scratch_.empty() && scratch_[0] == '-') {
-      ModuleLogger("replication")
-          ->warn("frame {} ({}) failed on this replica: {}", frame.offset, frame.argv[0],
-                 scratch_.substr(1, scratch_.size() - 3));
     }
     persistence.AppendReplicated(frame.offset, rest.substr(0, frame.size));
     in_pos_ += frame.size;

@@ -13,6 +13,7 @@
 
 #include "common/asio.h"
 #include "engine/session.h"
+#include "persistence/frame_apply.h"
 #include "proto/reply.h"
 
 namespace tidekv::server {
@@ -66,9 +67,7 @@ class ReplicaLink : public std::enable_shared_from_this<ReplicaLink> {
 
   std::string in_;  // received bytes; [in_pos_, size) not yet consumed
   size_t in_pos_ = 0;
-  Session session_;  // applies the frames
-  std::string scratch_;
-  proto::ReplyBuilder reply_{&scratch_};
+  persistence::FrameApplier applier_;  // runs the frames
 };
 
 }  // namespace tidekv::server

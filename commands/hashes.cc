@@ -365,7 +365,7 @@ void RegisterHashCommands(CommandTable& table) {
        .syntax = "key field increment"});
   row({.name = "hrandfield",
        .arity = -2,
-       .flags = kReadOnly | kVolatileReply,
+       .flags = kReadOnly | kRandomReply,
        .handler = HRandField,
        .since = "6.2.0",
        .summary = "Returns one or more random fields from a hash.",
@@ -373,7 +373,7 @@ void RegisterHashCommands(CommandTable& table) {
        .syntax = "key [count [WITHVALUES]]"});
   row({.name = "hscan",
        .arity = -3,
-       .flags = kReadOnly | kVolatileReply,
+       .flags = kReadOnly | kRandomReply,
        .handler = HScan,
        .since = "2.8.0",
        .summary = "Iterates over fields and values of a hash.",

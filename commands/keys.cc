@@ -527,7 +527,7 @@ void RegisterKeyCommands(CommandTable& table) {
              .syntax = "key"});
   table.Add({.name = "keys",
              .arity = 2,
-             .flags = kReadOnly | kVolatileReply,
+             .flags = kReadOnly | kRandomReply,
              .handler = Keys,
              .group = "generic",
              .since = "1.0.0",
@@ -538,7 +538,7 @@ void RegisterKeyCommands(CommandTable& table) {
              .syntax = "pattern"});
   table.Add({.name = "scan",
              .arity = -2,
-             .flags = kReadOnly | kVolatileReply,
+             .flags = kReadOnly | kRandomReply,
              .handler = Scan,
              .group = "generic",
              .since = "2.8.0",
@@ -549,7 +549,7 @@ void RegisterKeyCommands(CommandTable& table) {
              .syntax = "cursor [MATCH pattern] [COUNT count] [TYPE type]"});
   table.Add({.name = "randomkey",
              .arity = 1,
-             .flags = kReadOnly | kVolatileReply,
+             .flags = kReadOnly | kRandomReply,
              .handler = RandomKey,
              .group = "generic",
              .since = "1.0.0",

@@ -353,7 +353,7 @@ void RegisterSetCommands(CommandTable& table) {
        .syntax = "key"});
   row({.name = "spop",
        .arity = -2,
-       .flags = kWrite | kFast | kVolatileReply,
+       .flags = kWrite | kFast | kRandomReply,
        .handler = SPop,
        .since = "1.0.0",
        .summary = "Returns one or more random members from a set after removing them. Deletes "
@@ -363,7 +363,7 @@ void RegisterSetCommands(CommandTable& table) {
        .syntax = "key [count]"});
   row({.name = "srandmember",
        .arity = -2,
-       .flags = kReadOnly | kVolatileReply,
+       .flags = kReadOnly | kRandomReply,
        .handler = SRandMember,
        .since = "1.0.0",
        .summary = "Get one or multiple random members from a set",
@@ -450,7 +450,7 @@ void RegisterSetCommands(CommandTable& table) {
       1, -1);
   row({.name = "sscan",
        .arity = -3,
-       .flags = kReadOnly | kVolatileReply,
+       .flags = kReadOnly | kRandomReply,
        .handler = SScan,
        .since = "2.0.0",
        .summary = "Iterates over members of a set.",

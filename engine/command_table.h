@@ -38,6 +38,9 @@ enum class CommandFlag : uint32_t {
   kVolatileReply = 1u << 11,   // the reply depends on the process, clock, connections or
                                // random draws, not only on the data: never compared
   kUnorderedReply = 1u << 12,  // lists elements in table order: compared as a multiset
+  kRandomReply = 1u << 13,     // a random draw (SPOP, SRANDMEMBER) or a walk in table order
+                               // (SCAN, KEYS): compared only where replay reproduces the
+                               // seeds and the tables (a trace begun on an empty server)
 };
 
 constexpr CommandFlag operator|(CommandFlag a, CommandFlag b) {

@@ -39,8 +39,8 @@ std::string FrameApplier::Describe(FrameVerdict verdict, const proto::Frame& fra
     case FrameVerdict::kOutOfOrder:
       return fmt::format("frame offset {} where {} was expected", frame.offset, expected_offset);
     case FrameVerdict::kNoDatabase:
-      return fmt::format("frame {} is for database {}, which this node does not have",
-                         frame.offset, frame.db);
+      return fmt::format("frame {} is for database {}, which this node does not have", frame.offset,
+                         frame.db);
     case FrameVerdict::kNotWrite:
       return fmt::format("frame {} carries '{}', which is not a write", frame.offset,
                          frame.argv.empty() ? std::string_view() : frame.argv[0].substr(0, 64));

@@ -45,6 +45,7 @@ struct ReplayResult {
   bool torn_tail = false;
   uint64_t torn_bytes = 0;
   double seconds = 0;
+  std::string digest;  // DEBUG DIGEST of the replayed dataset at the end
   // --stats: command -> (count, latencies in ns).
   std::map<std::string, std::vector<uint64_t>> latencies;
 };
@@ -54,7 +55,10 @@ struct ReplayResult {
 enum class ReplyCheck { kExact, kMultiset, kSkip };
 // How a replayed reply is compared with the recorded one, from the command-table flags
 // (engine::CommandFlag::kVolatileReply, kUnorderedReply).
-ReplyCheck HowToCompare(const engine::CommandTable& table, std::string_view command);
+// Random draws (kRandomReply) are compared only when `draws_reproduced`: the trace began on
+// an empty server, so the seeds in its header make the replay draw what the server drew.
+ReplyCheck HowToCompare(const engine::CommandTable& table, std::string_view command,
+                        bool draws_reproduced);
 // A reply's lines (bulk strings with their bytes) as a sorted list, for kMultiset checks.
 std::vector<std::string> ReplyLeaves(std::string_view resp);
 

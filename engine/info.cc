@@ -15,6 +15,14 @@
 
 namespace tidekv::engine {
 
+namespace {
+#ifdef TIDEKV_WITH_MIMALLOC
+constexpr std::string_view kAllocatorName = "mimalloc";
+#else
+constexpr std::string_view kAllocatorName = "libc";
+#endif
+}  // namespace
+
 using keyspace::Database;
 using keyspace::Keyspace;
 using keyspace::KeyspaceStats;
@@ -99,7 +107,7 @@ void MemorySection(Engine& engine, const InfoSource* src, std::string& out) {
   Line(out, "mem_fragmentation_ratio",
        fmt::format("{:.2f}",
                    used == 0 ? 0.0 : static_cast<double>(rss) / static_cast<double>(used)));
-  Line(out, "mem_allocator", "libc");
+  Line(out, "mem_allocator", kAllocatorName);
 }
 
 void StatsSection(Engine& engine, const InfoSource* src, std::string& out) {

@@ -495,7 +495,9 @@ void Persistence::CommitManifest(uint64_t truncate_below, std::function<void(con
 void Persistence::set_replica_slots(std::string encoded, bool commit_now) {
   replica_slots_ = std::move(encoded);
   if (commit_now && writer_ != nullptr) {
-    writer_->SubmitMeta({{std::string(internal::kReplicaSlotsKey), replica_slots_}}, 0, nullptr);
+    slot_commits_submitted_++;
+    writer_->SubmitMeta({{std::string(internal::kReplicaSlotsKey), replica_slots_}}, 0,
+                        [this](const Status&) { slot_commits_synced_++; });
   }
 }
 
@@ -668,6 +670,10 @@ void Persistence::AppendInfo(std::string& out) const {
   }
   line("logstore_bytes", store_ != nullptr ? store_->Bytes() : 0);
   line("logstore_flushes_pending", store_ != nullptr ? store_->FlushesPending() : 0);
+  // Membership changes of the replica slots not yet synced (a kill -9 before they are loses
+  // them: those replicas then get a full sync after the restart).
+  line("replica_slot_commits_pending",
+       slot_commits_submitted_ - slot_commits_synced_.load(std::memory_order_acquire));
   line("logstore_queued_bytes", writer_ != nullptr ? writer_->queued_bytes() : 0);
   line("logstore_fsyncs", ws.fsyncs);
   line("logstore_last_fsync_time", ws.last_fsync_unix_ms / 1000);

@@ -23,6 +23,7 @@
 
 #include <absl/container/flat_hash_set.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -303,6 +304,8 @@ class Persistence final : public EffectSink, public engine::SnapshotControl {
   uint64_t hold_from_ = UINT64_MAX;
   int64_t hold_until_ms_ = 0;
   std::string replica_slots_;
+  uint64_t slot_commits_submitted_ = 0;           // loop thread
+  std::atomic<uint64_t> slot_commits_synced_{0};  // writer thread
   std::string restored_replica_slots_;
   ReplicationIdentity identity_;
   int ship_pins_ = 0;

@@ -23,6 +23,7 @@
 
 #include "tests/integration/collections_util.h"
 #include "tests/integration/persistence_util.h"
+#include "tests/integration/replay_summary.h"
 #include "tests/integration/replication_util.h"
 #include "tests/integration/server_process.h"
 
@@ -686,27 +687,6 @@ ProcessResult RunReplay(const Argv& args) {
 std::string Output(const ProcessResult& r) {
   return "exit " + Int(r.exit_code) + (r.timed_out ? " (timed out)" : "") + "\nstdout:\n" +
          r.out.substr(0, 6000) + "\nstderr:\n" + r.err.substr(0, 6000);
-}
-
-// From the summary line of an in-process replay (docs/trace.md):
-// "replayed N records (C commands, R replies compared) in S s (X records/s): M mismatches".
-struct Summary {
-  bool found = false;
-  uint64_t compared = 0;
-  uint64_t mismatches = 0;
-};
-
-Summary ParseSummary(const std::string& out) {
-  static const std::regex line(
-      R"(replayed \d+ records \(\d+ commands, (\d+) replies compared\) in [0-9.]+ s )"
-      R"(\([0-9]+ records/s\): (\d+) mismatches)");
-  Summary s;
-  std::smatch m;
-  if (!std::regex_search(out, m, line)) return s;
-  s.found = true;
-  s.compared = std::stoull(m[1]);
-  s.mismatches = std::stoull(m[2]);
-  return s;
 }
 
 // Runs `workload` against a server that traces to `trace`, then SHUTDOWN; returns the

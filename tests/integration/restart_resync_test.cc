@@ -84,6 +84,11 @@ TEST_CASE("a restarted primary resumes its replicas partially from the log it ke
   proxy.SetRefusing(true);
   if (kill) {
     WaitDurable(*primary);
+    // The tick's commit of the slots is on the writer thread's queue: let it sync.
+    RedisConnection q = primary->Connect();
+    REQUIRE(WaitFor([&] {
+      return InfoField(InfoText(q.get(), "persistence"), "replica_slot_commits_pending") == "0";
+    }));
     KillHard(*primary);
   } else {
     ShutdownClean(*primary);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "tests/integration/persistence_util.h"
+#include "tests/integration/replay_summary.h"
 #include "tests/integration/server_process.h"
 
 namespace tidekv::integration {
@@ -35,33 +36,6 @@ ProcessResult RunReplay(const std::vector<std::string>& args) {
 std::string Output(const ProcessResult& r) {
   return "exit " + std::to_string(r.exit_code) + (r.timed_out ? " (timed out)" : "") +
          "\nstdout:\n" + r.out.substr(0, 6000) + "\nstderr:\n" + r.err.substr(0, 6000);
-}
-
-// The summary line of an in-process replay:
-// "replayed N records (C commands, R replies compared) in S s (X records/s): M mismatches".
-struct Summary {
-  bool found = false;
-  uint64_t records = 0;
-  uint64_t commands = 0;
-  uint64_t compared = 0;
-  uint64_t mismatches = 0;
-  bool torn = false;
-};
-
-Summary ParseSummary(const std::string& out) {
-  static const std::regex line(
-      R"(replayed (\d+) records \((\d+) commands, (\d+) replies compared\) in [0-9.]+ s )"
-      R"(\([0-9]+ records/s\): (\d+) mismatches(; the trace ended in a torn record)?)");
-  Summary s;
-  std::smatch m;
-  if (!std::regex_search(out, m, line)) return s;
-  s.found = true;
-  s.records = std::stoull(m[1]);
-  s.commands = std::stoull(m[2]);
-  s.compared = std::stoull(m[3]);
-  s.mismatches = std::stoull(m[4]);
-  s.torn = m[5].matched;
-  return s;
 }
 
 // One line of `tidekv-replay --dump`: "<id> conn=<c> db=<d> t=<us> <type> ...".

@@ -25,7 +25,10 @@ Entry* CommandContext::LookupRead(std::string_view key) {
 
 Entry* CommandContext::LookupWrite(std::string_view key) {
   Entry* e = db.Find(key, now_ms);
-  if (e != nullptr) e->Touch(engine.lru_clock());
+  if (e != nullptr) {
+    e->Touch(engine.lru_clock());
+    engine.keyspace().NoteKey(db.index(), key);
+  }
   return e;
 }
 

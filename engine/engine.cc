@@ -51,10 +51,31 @@ bool ArityOk(int arity, size_t argc) {
 
 }  // namespace
 
+void Engine::RemoveKeyListener(KeyEventListener* listener) { std::erase(key_listeners_, listener); }
+
+void Engine::ReportKeyEvents(bool changed) {
+  keyspace_.TakeKeyNotes(changed && !key_listeners_.empty(), [&](int index, std::string_view key) {
+    Database& database = keyspace_.db(index);
+    // The command's last key is usually the one the database touched last. An expired key
+    // still in place (on a replica, until the primary's DEL) is reported as it stands.
+    Entry* e = database.last_touched();
+    if (e == nullptr || e->key() != key) e = database.Peek(key, INT64_MIN);
+    for (KeyEventListener* listener : key_listeners_) {
+      if (e != nullptr) {
+        listener->OnKeyModified(index, e);
+      } else {
+        listener->OnKeyDeleted(index, key);
+      }
+    }
+  });
+}
+
 void Engine::OnExpired(int db, std::string_view key) {
   // An expired key's removal is a write like any other: replicas and the log see DEL.
   const std::string_view argv[] = {"DEL", key};
   EmitEffect(nullptr, db, argv);
+  // Reported while the entry is still in place (it leaves right after).
+  for (KeyEventListener* listener : key_listeners_) listener->OnKeyDeleted(db, key);
   if (recorder_ != nullptr) {
     // Replay deletes it at the same point (for a lazy expiry, just before the command that
     // met it, which then finds it gone as it did here).
@@ -222,7 +243,9 @@ void Engine::Dispatch(Session& session, std::span<const std::string_view> argv,
   std::string* out = reply.buffer();
   const size_t reply_start = out->size();
   CommandContext ctx{*this, session, keyspace_.db(session.db), reply, argv, now_ms, *spec};
+  keyspace_.BeginKeyNotes();
   spec->handler(ctx);
+  ReportKeyEvents(ctx.dirty > 0 || ctx.propagated);
 
   stats_.dirty += ctx.dirty;
   // A write that changed something and did not describe its own effect is its own effect.

@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/clock.h"
 #include "config/config.h"
@@ -47,6 +48,19 @@ class EffectSink {
   virtual void OnWholeDatabase(const Database& db, int other_index) = 0;
   // Whether writes may run now; when not, *why is the error reply (e.g. MISCONF ...).
   virtual bool WritesAllowed(std::string* why) const = 0;
+};
+
+// Key events (DESIGN.md §2a, Redis's signalModifiedKey): after every command that changed
+// something, each key it opened for writing, created, deleted or re-timed is reported, with
+// its entry when the key exists afterwards (Modified) or without one (Deleted); a key
+// removed by expiry is reported as Deleted just before its entry goes. Persistence's dirty set
+// listens; WATCH, blocked clients and keyspace notifications are the next listeners. A key may be
+// reported more than once per command. Loop thread only.
+class KeyEventListener {
+ public:
+  virtual ~KeyEventListener() = default;
+  virtual void OnKeyModified(int db, Entry* entry) = 0;
+  virtual void OnKeyDeleted(int db, std::string_view key) = 0;
 };
 
 // Decides, for replication, whether commands may run now: -READONLY on a replica,
@@ -118,6 +132,9 @@ class Engine : private KeyspaceObserver {
     if (sink_ != nullptr) sink_->OnEffect(session, db, argv, spec);
   }
   void set_hooks(ServerHooks* hooks) { hooks_ = hooks; }
+  // Subscribes to key events (see KeyEventListener); RemoveKeyListener before it goes.
+  void AddKeyListener(KeyEventListener* listener) { key_listeners_.push_back(listener); }
+  void RemoveKeyListener(KeyEventListener* listener);
   void set_write_gate(WriteGate* gate) { gate_ = gate; }
 
   // The op trace (nullptr: not tracing). Execute records every command of a client, with
@@ -155,6 +172,9 @@ class Engine : private KeyspaceObserver {
   // KeyspaceObserver: expiry becomes a DEL effect; whole-database changes go to the sink.
   void OnExpired(int db, std::string_view key) override;
   void OnWholeDatabase(const Database& db, int other_index) override;
+  // Reports the keys the command just run noted (Keyspace::TakeKeyNotes) when it changed
+  // something.
+  void ReportKeyEvents(bool changed);
 
   config::Config& config_;
   const Clock& clock_;
@@ -164,6 +184,7 @@ class Engine : private KeyspaceObserver {
   ServerHooks* hooks_ = nullptr;
   EffectSink* sink_ = nullptr;
   WriteGate* gate_ = nullptr;
+  std::vector<KeyEventListener*> key_listeners_;
   trace::Recorder* recorder_ = nullptr;
   const trace::Sample* sample_ = nullptr;
   std::vector<std::string_view> trace_argv_;

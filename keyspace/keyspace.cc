@@ -37,13 +37,16 @@ Entry* Database::Insert(std::string_view key, int64_t now_ms, size_t value_capac
   Entry* e = Entry::Create(key, hash, value_capacity);
   dict_.Insert(e);
   last_touched_ = e;
+  owner_->NoteKey(index_, key);
   return e;
 }
 
 Entry* Database::FindOrInsert(std::string_view key, int64_t now_ms, bool* created) {
   Entry* e = Find(key, now_ms);
   *created = e == nullptr;
-  return e != nullptr ? e : Insert(key, now_ms);
+  if (e == nullptr) return Insert(key, now_ms);
+  owner_->NoteKey(index_, key);
+  return e;
 }
 
 bool Database::Erase(std::string_view key, int64_t now_ms) {
@@ -65,6 +68,7 @@ void Database::Unlink(Entry* entry) {
 }
 
 void Database::Erase(Entry* entry) {
+  owner_->NoteKey(index_, entry->key());
   Unlink(entry);
   Release(entry);
 }
@@ -87,6 +91,7 @@ void Database::ExpireNow(Entry* entry) {
 }
 
 void Database::SetExpire(Entry* entry, int64_t at_ms) {
+  if (entry->expire_at_ != at_ms) owner_->NoteKey(index_, entry->key());
   entry->expire_at_ = at_ms;
   const bool listed = entry->volatile_index_ != Entry::kNotVolatile;
   if (at_ms != 0 && !listed) {

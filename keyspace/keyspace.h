@@ -142,7 +142,45 @@ class Keyspace {
   // One active-expiry cycle over all databases, bounded by budget_us of wall time.
   size_t ActiveExpireCycle(int64_t now_ms, int64_t budget_us, const Clock& clock);
 
+  // Key notes, the raw material of key events (DESIGN.md §2a): while a command runs
+  // (between BeginKeyNotes and TakeKeyNotes), every key opened for writing, created,
+  // deleted or given a new expiry is noted with its database, so the engine can tell its
+  // listeners which keys the command changed without knowing how the command names them.
+  // Outside a command (batch loading, tests) nothing is noted.
+  void BeginKeyNotes() { notes_.on = true; }
+  void NoteKey(int db, std::string_view key) {
+    if (!notes_.on) return;
+    notes_.list.push_back(
+        {db, static_cast<uint32_t>(notes_.bytes.size()), static_cast<uint32_t>(key.size())});
+    notes_.bytes.append(key);
+  }
+  // Stops noting and calls f(db, key) for each note in order (a key may come more than
+  // once) when `report`, then forgets them.
+  template <typename F>
+  void TakeKeyNotes(bool report, F&& f) {
+    notes_.on = false;
+    if (report) {
+      for (const KeyNote& n : notes_.list) {
+        f(n.db, std::string_view(notes_.bytes).substr(n.offset, n.size));
+      }
+    }
+    notes_.list.clear();
+    notes_.bytes.clear();
+  }
+
  private:
+  struct KeyNote {
+    int db;
+    uint32_t offset;
+    uint32_t size;
+  };
+  struct KeyNotes {
+    bool on = false;
+    std::string bytes;  // the noted keys, back to back
+    std::vector<KeyNote> list;
+  };
+  KeyNotes notes_;
+
   friend class Database;
   std::vector<std::unique_ptr<Database>> dbs_;
   KeyspaceStats stats_;

@@ -65,9 +65,11 @@ Persistence::Persistence(Engine& engine, asio::io_context& io, const config::Con
       batch_dir_(config.dir + "/batches"),
       dirty_(static_cast<size_t>(config.databases)) {
   spill_ = config.logstore_mode == "spill";
+  engine_.AddKeyListener(this);
 }
 
 Persistence::~Persistence() {
+  engine_.RemoveKeyListener(this);
   *alive_ = false;
   Stop();
   DropDirty();
@@ -166,46 +168,20 @@ void Persistence::ChunkGrew() {
   }
 }
 
-void Persistence::MarkDirty(int db, std::string_view key) {
-  DirtySet& set = dirty_[static_cast<size_t>(db)];
-  Database& database = engine_.keyspace().db(db);
-  // The write just touched the key: usually that entry is the database's last one.
-  Entry* e = database.last_touched();
-  if (e == nullptr || e->key() != key) e = database.Peek(key, INT64_MIN);
-  if (e != nullptr) {
-    if (!e->dirty()) {
-      e->set_dirty(true);
-      set.entries.push_back(e);
-      dirty_bytes_ += key.size() + 32;
-    }
-    return;
+void Persistence::OnKeyModified(int db, Entry* e) {
+  if (!e->dirty()) {
+    e->set_dirty(true);
+    dirty_[static_cast<size_t>(db)].entries.push_back(e);
+    dirty_bytes_ += e->key().size() + 32;
   }
-  MarkDirtyName(db, key);
 }
 
-void Persistence::MarkKeys(int db, std::span<const std::string_view> argv,
-                           const CommandSpec* spec) {
-  if (spec == nullptr) spec = engine_.commands().Find(argv[0]);
-  if (spec == nullptr) return;
-  const int argc = static_cast<int>(argv.size());
-  for (size_t i : spec->KeyPositions(argv)) MarkDirty(db, argv[i]);
-  // Keys in another database: MOVE key db, COPY source destination DB db.
-  if (spec->name == "move" && argc == 3) {
-    if (auto target = ParseInt64(argv[2])) {
-      if (*target >= 0 && *target < static_cast<int64_t>(dirty_.size())) {
-        MarkDirty(static_cast<int>(*target), argv[1]);
-      }
-    }
-  } else if (spec->name == "copy") {
-    for (int i = 3; i + 1 < argc; i++) {
-      if (EqualsIgnoreCase(argv[static_cast<size_t>(i)], "db")) {
-        if (auto target = ParseInt64(argv[static_cast<size_t>(i) + 1])) {
-          if (*target >= 0 && *target < static_cast<int64_t>(dirty_.size())) {
-            MarkDirty(static_cast<int>(*target), argv[2]);
-          }
-        }
-      }
-    }
+void Persistence::MarkDirty(int db, std::string_view key) {
+  // An entry still in place (a key about to expire) is listed by entry; else by name.
+  if (Entry* e = engine_.keyspace().db(db).Peek(key, INT64_MIN)) {
+    OnKeyModified(db, e);
+  } else {
+    MarkDirtyName(db, key);
   }
 }
 
@@ -226,8 +202,7 @@ void Persistence::OnWholeDatabase(const Database& db, int other_index) {
 }
 
 void Persistence::OnEffect(Session* session, int db, std::span<const std::string_view> argv,
-                           const CommandSpec* spec) {
-  MarkKeys(db, argv, spec);
+                           const CommandSpec*) {
   if (replaying_ || replica_) return;  // a replica logs the primary's frames instead
   const uint64_t offset = next_offset_++;
   if (session != nullptr) {

@@ -87,7 +87,9 @@ struct StagedBatch {
   std::string path;
 };
 
-class Persistence final : public EffectSink, public engine::SnapshotControl {
+class Persistence final : public EffectSink,
+                          public engine::KeyEventListener,
+                          public engine::SnapshotControl {
  public:
   Persistence(Engine& engine, asio::io_context& io, const config::Config& config);
   ~Persistence() override;
@@ -110,6 +112,9 @@ class Persistence final : public EffectSink, public engine::SnapshotControl {
                 const CommandSpec* spec) override;
   void OnWholeDatabase(const Database& db, int other_index) override;
   bool WritesAllowed(std::string* why) const override;
+  // KeyEventListener: every changed key joins the dirty set.
+  void OnKeyModified(int db, Entry* entry) override;
+  void OnKeyDeleted(int db, std::string_view key) override { MarkDirty(db, key); }
 
   // True when the write at `offset` may not be acknowledged yet (not yet in the log's WAL
   // file; with fsync = "always", not yet fsynced); resume() then runs on the loop once it
@@ -202,7 +207,6 @@ class Persistence final : public EffectSink, public engine::SnapshotControl {
   Status CheckBatchFile(const std::string& path, compaction::BatchMeta* meta) const;
   Status LoadBatches();
   Status ReplayLog();
-  void MarkKeys(int db, std::span<const std::string_view> argv, const CommandSpec* spec);
   void MarkDirty(int db, std::string_view key);
   void ScheduleFlush();
   void FlushChunk();

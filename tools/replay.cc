@@ -150,6 +150,7 @@ Result<ReplayResult> ReplayInProcess(const ReplayOptions& options) {
     }
     // The replayed writes are the trace's, not the data directory's.
     engine.set_effect_sink(nullptr);
+    engine.RemoveKeyListener(persistence.get());
     const uint64_t at = persistence->next_offset();
     if (at != start_offset && !options.no_verify) {
       return Status::InvalidArgument(fmt::format(

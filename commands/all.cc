@@ -18,6 +18,7 @@ CommandTable BuildCommandTable() {
   RegisterLcsCommand(table);
   RegisterBitCommands(table);
   RegisterHashCommands(table);
+  RegisterHashExpireCommands(table);
   RegisterSetCommands(table);
   RegisterReplicationCommands(table);
   RegisterCommandCommands(table);

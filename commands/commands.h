@@ -40,6 +40,7 @@ void RegisterStringCommands(CommandTable& table);
 void RegisterLcsCommand(CommandTable& table);  // the string group's LCS
 void RegisterBitCommands(CommandTable& table);
 void RegisterHashCommands(CommandTable& table);
+void RegisterHashExpireCommands(CommandTable& table);  // the hash group's field expiry
 void RegisterSetCommands(CommandTable& table);
 void RegisterReplicationCommands(CommandTable& table);
 void RegisterCommandCommands(CommandTable& table);  // COMMAND itself

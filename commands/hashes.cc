@@ -140,7 +140,7 @@ void HIncrBy(CommandContext& ctx) {
   std::string text;
   AppendInt64(text, result);
   if (h.entry == nullptr) h = ctx.WriteOrCreate<HashValue>(ctx.arg(1), NewHash);
-  h.value->Set(ctx.arg(2), text);
+  h.value->Set(ctx.arg(2), text, /*keep_ttl=*/true);
   ctx.Changed();
   ctx.reply.Integer(result);
 }
@@ -164,10 +164,15 @@ void HIncrByFloat(CommandContext& ctx) {
   }
   const std::string text = FormatLongDouble(result);
   if (h.entry == nullptr) h = ctx.WriteOrCreate<HashValue>(ctx.arg(1), NewHash);
-  h.value->Set(ctx.arg(2), text);
+  h.value->Set(ctx.arg(2), text, /*keep_ttl=*/true);
   ctx.Changed();
-  // The effect carries the result, so replicas and the log never redo float arithmetic.
+  // The effect carries the result, so replicas and the log never redo float arithmetic;
+  // HSET drops a field's expiry, so a kept one follows it.
   ctx.Propagate({"HSET", ctx.arg(1), ctx.arg(2), text});
+  if (const int64_t at = h.value->FieldExpireAt(ctx.arg(2)); at != 0) {
+    const std::string at_text = std::to_string(at);
+    ctx.Propagate({"HPEXPIREAT", ctx.arg(1), at_text, "FIELDS", "1", ctx.arg(2)});
+  }
   ctx.reply.Bulk(text);
 }
 

@@ -54,12 +54,13 @@ bool ArityOk(int arity, size_t argc) {
 void Engine::RemoveKeyListener(KeyEventListener* listener) { std::erase(key_listeners_, listener); }
 
 void Engine::ReportKeyEvents(bool changed) {
-  keyspace_.TakeKeyNotes(changed && !key_listeners_.empty(), [&](int index, std::string_view key) {
+  keyspace_.TakeKeyNotes(changed, [&](int index, std::string_view key) {
     Database& database = keyspace_.db(index);
     // The command's last key is usually the one the database touched last. An expired key
     // still in place (on a replica, until the primary's DEL) is reported as it stands.
     Entry* e = database.last_touched();
     if (e == nullptr || e->key() != key) e = database.Peek(key, INT64_MIN);
+    if (e != nullptr) database.TrackFieldExpiry(e);
     for (KeyEventListener* listener : key_listeners_) {
       if (e != nullptr) {
         listener->OnKeyModified(index, e);
@@ -76,12 +77,37 @@ void Engine::OnExpired(int db, std::string_view key) {
   EmitEffect(nullptr, db, argv);
   // Reported while the entry is still in place (it leaves right after).
   for (KeyEventListener* listener : key_listeners_) listener->OnKeyDeleted(db, key);
-  if (recorder_ != nullptr) {
-    // Replay deletes it at the same point (for a lazy expiry, just before the command that
-    // met it, which then finds it gone as it did here).
-    trace_argv_.assign(std::begin(argv), std::end(argv));
-    recorder_->Command(0, static_cast<uint32_t>(db), static_cast<uint64_t>(clock_.MonotonicNs()),
-                       clock_.NowUs(), trace_argv_, {});
+  RecordExpiry(db, argv);
+}
+
+void Engine::RecordExpiry(int db, std::span<const std::string_view> argv) {
+  if (recorder_ == nullptr) return;
+  // Replay deletes it at the same point (for a lazy expiry, just before the command that
+  // met it, which then finds it gone as it did here).
+  trace_argv_.assign(argv.begin(), argv.end());
+  recorder_->Command(0, static_cast<uint32_t>(db), static_cast<uint64_t>(clock_.MonotonicNs()),
+                     clock_.NowUs(), trace_argv_, {});
+}
+
+void Engine::OnFieldsExpired(int db, Entry* entry, std::span<const std::string> fields,
+                             bool key_deleted) {
+  // As HDELs of at most kFieldsPerEffect fields, so no frame outgrows a replica's limits.
+  constexpr size_t kFieldsPerEffect = 1024;
+  std::vector<std::string_view> argv;
+  for (size_t i = 0; i < fields.size(); i += kFieldsPerEffect) {
+    argv.assign({"HDEL", entry->key()});
+    for (size_t j = i; j < std::min(fields.size(), i + kFieldsPerEffect); j++) {
+      argv.push_back(fields[j]);
+    }
+    EmitEffect(nullptr, db, argv);
+    RecordExpiry(db, argv);
+  }
+  for (KeyEventListener* listener : key_listeners_) {
+    if (key_deleted) {
+      listener->OnKeyDeleted(db, entry->key());
+    } else {
+      listener->OnKeyModified(db, entry);
+    }
   }
 }
 

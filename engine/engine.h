@@ -171,6 +171,10 @@ class Engine : private KeyspaceObserver {
                    std::span<const std::string_view> argv, proto::ReplyBuilder& reply);
   // KeyspaceObserver: expiry becomes a DEL effect; whole-database changes go to the sink.
   void OnExpired(int db, std::string_view key) override;
+  void OnFieldsExpired(int db, Entry* entry, std::span<const std::string> fields,
+                       bool key_deleted) override;
+  // Records an expiry's effect in the trace as a command of connection 0.
+  void RecordExpiry(int db, std::span<const std::string_view> argv);
   void OnWholeDatabase(const Database& db, int other_index) override;
   // Reports the keys the command just run noted (Keyspace::TakeKeyNotes) when it changed
   // something.

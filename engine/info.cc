@@ -125,6 +125,7 @@ void StatsSection(Engine& engine, const InfoSource* src, std::string& out) {
   Line(out, "client_query_buffer_limit_disconnections", net.query_buffer_limit_disconnections);
   Line(out, "total_protocol_errors", net.protocol_errors);
   Line(out, "expired_keys", ks.expired_keys);
+  Line(out, "expired_subkeys", ks.expired_subkeys);
   Line(out, "expire_cycle_cpu_milliseconds", ks.expire_cycle_time_us / 1000);
   Line(out, "evicted_keys", 0);
   Line(out, "keyspace_hits", ks.keyspace_hits);

@@ -2,6 +2,7 @@
 
 #include "common/check.h"
 #include "common/clock.h"
+#include "types/hash.h"
 
 namespace tidekv::keyspace {
 
@@ -12,12 +13,20 @@ Database::~Database() {
 
 Entry* Database::Find(std::string_view key, int64_t now_ms) {
   Entry* e = dict_.Find(key, HashKey(key));
-  if (e != nullptr && e->ExpiredAt(now_ms)) {
+  if (e == nullptr) return nullptr;
+  if (e->ExpiredAt(now_ms)) {
     // A replica leaves expired keys in place: the primary's DEL frame removes them.
     if (!owner_->replica_mode_) ExpireNow(e);
     return nullptr;
   }
-  if (e != nullptr) last_touched_ = e;
+  // Likewise a hash's expired fields (a replica shows them until the primary's HDEL).
+  if (e->type() == ValueType::kHash && !owner_->replica_mode_) {
+    const types::HashValue* h = e->As<types::HashValue>();
+    if (h->has_field_ttls() && h->NextFieldExpiry() <= now_ms && ExpireFields(e, now_ms)) {
+      return nullptr;
+    }
+  }
+  last_touched_ = e;
   return e;
 }
 
@@ -110,6 +119,9 @@ void Database::SetExpire(Entry* entry, int64_t at_ms) {
 
 void Database::Clear() {
   if (owner_->observer_ != nullptr && dict_.size() > 0) owner_->observer_->OnWholeDatabase(*this);
+  field_keys_.clear();
+  field_key_set_.clear();
+  field_cursor_ = 0;
   dict_.ForEach([this](Entry* e) { Release(e); });
   dict_.Clear();
   std::vector<Entry*>().swap(volatile_);
@@ -140,6 +152,7 @@ size_t Database::ExpireAll(int64_t now_ms) {
       deleted++;
     }
   }
+  ActiveExpireFields(now_ms, 0, nullptr);
   return deleted;
 }
 
@@ -200,6 +213,7 @@ size_t Keyspace::ActiveExpireCycle(int64_t now_ms, int64_t budget_us, const Cloc
     Database& db = *dbs_[next_db_];
     next_db_ = (next_db_ + 1) % dbs_.size();
     deleted += db.ActiveExpire(now_ms, deadline, clock);
+    db.ActiveExpireFields(now_ms, deadline, &clock);
     if (clock.MonotonicNs() > deadline) break;
   }
   stats_.expire_cycles++;

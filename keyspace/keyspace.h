@@ -9,8 +9,10 @@
 #include <cstdint>
 #include <memory>
 #include <random>
+#include <span>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "keyspace/dict.h"
@@ -65,12 +67,26 @@ class Database {
   // A random live key (RANDOMKEY), or nullptr when the database holds none.
   Entry* RandomEntry(int64_t now_ms);
 
-  // Deletes every key expired at now_ms (after recovery, which applies frames at time 0).
+  // Deletes every key and hash field expired at now_ms (after recovery, which applies
+  // frames at time 0).
   size_t ExpireAll(int64_t now_ms);
 
   // Samples keys with a TTL and deletes the expired ones until `deadline_ns` (monotonic) or
   // until few sampled keys are expired. Returns how many keys were deleted.
   size_t ActiveExpire(int64_t now_ms, int64_t deadline_ns, const Clock& clock);
+
+  // Hash field expiry (HEXPIRE; keyspace/field_expiry.cc). Hashes with field expiries are
+  // tracked by name so the active cycle finds them; TrackFieldExpiry is a no-op for any
+  // other entry, and a tracked key that changed or left is forgotten when next visited.
+  void TrackFieldExpiry(Entry* entry);
+  size_t field_expiry_keys() const { return field_keys_.size(); }
+  // Deletes the entry's fields whose time is <= now_ms (all of them), telling the observer,
+  // and the key with its last field. Returns whether the key was deleted. Find calls it.
+  bool ExpireFields(Entry* entry, int64_t now_ms);
+  // Walks the tracked hashes from where the last walk stopped, deleting due fields, until
+  // every tracked hash was visited once or `deadline_ns` passed on `clock` (no clock: no
+  // deadline). Returns fields deleted.
+  size_t ActiveExpireFields(int64_t now_ms, int64_t deadline_ns, const Clock* clock);
 
  private:
   friend class Keyspace;
@@ -83,6 +99,10 @@ class Database {
   int index_;
   Dict dict_;
   std::vector<Entry*> volatile_;  // entries with a TTL; Entry::volatile_index_ points here
+  // Hashes that had field expiries when last seen (names: entries come and go).
+  std::vector<std::string> field_keys_;
+  std::unordered_set<std::string> field_key_set_;
+  size_t field_cursor_ = 0;
   Entry* last_touched_ = nullptr;
 };
 
@@ -93,6 +113,10 @@ class KeyspaceObserver {
  public:
   virtual ~KeyspaceObserver() = default;
   virtual void OnExpired(int db, std::string_view key) = 0;
+  // Hash fields removed because their expiry passed (the engine turns them into HDEL
+  // effects). Called after they left the hash and, when key_deleted, before the key goes.
+  virtual void OnFieldsExpired(int db, Entry* entry, std::span<const std::string> fields,
+                               bool key_deleted) = 0;
   // Called before every key of `db` goes away or changes at once (FLUSHDB, FLUSHALL); for
   // SWAPDB also with the other database's index, because each key then changes in both.
   virtual void OnWholeDatabase(const Database& db, int other_index = -1) = 0;
@@ -100,8 +124,9 @@ class KeyspaceObserver {
 
 // Counters the INFO command reports.
 struct KeyspaceStats {
-  uint64_t expired_keys = 0;   // keys removed because their TTL passed
-  uint64_t expire_cycles = 0;  // active expiry cycles run
+  uint64_t expired_keys = 0;     // keys removed because their TTL passed
+  uint64_t expired_subkeys = 0;  // hash fields removed because their expiry passed
+  uint64_t expire_cycles = 0;    // active expiry cycles run
   uint64_t expire_cycle_time_us = 0;
   uint64_t keyspace_hits = 0;
   uint64_t keyspace_misses = 0;

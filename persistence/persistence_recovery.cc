@@ -508,6 +508,7 @@ Status Persistence::LoadBatches() {
       if (object.value() != nullptr) {
         if (e == nullptr) e = db.Insert(key, 0);
         e->SetObject(ops->type, object.value());
+        db.TrackFieldExpiry(e);
       } else {
         if (e == nullptr) e = db.Insert(key, 0, state->value.size());
         e->SetString(state->value);

@@ -17,14 +17,18 @@
 namespace tidekv::types {
 
 inline constexpr uint8_t kCodecVersion = 1;
+// A hash with field expiries (HEXPIRE): each field is followed by its expiry.
+inline constexpr uint8_t kCodecVersionFieldTtls = 2;
 
-// Reads the version byte and the element count; refuses other versions and counts that
-// cannot fit in what is left (every element takes at least one byte).
-inline Status ReadCodecHeader(std::string_view* in, std::string_view type, uint64_t* count) {
+// Reads the version byte and the element count; refuses versions outside 1..max_version
+// and counts that cannot fit in what is left (every element takes at least one byte).
+inline Status ReadCodecHeader(std::string_view* in, std::string_view type, uint64_t* count,
+                              uint8_t max_version = kCodecVersion, uint8_t* version_out = nullptr) {
   if (in->empty()) return Status::Corruption(std::string(type) + " value: empty encoding");
   const auto version = static_cast<uint8_t>(in->front());
   in->remove_prefix(1);
-  if (version != kCodecVersion) {
+  if (version_out != nullptr) *version_out = version;
+  if (version < kCodecVersion || version > max_version) {
     return Status::Corruption(std::string(type) + " value: codec version " +
                               std::to_string(version) + " is not one this build reads");
   }
@@ -37,12 +41,15 @@ inline Status ReadCodecHeader(std::string_view* in, std::string_view type, uint6
 // XOR of per-element SHA-1s: the same for any element order (Redis's mixDigest idea).
 class UnorderedDigest {
  public:
-  void Add(std::string_view a, std::string_view b = {}) {
+  // a, b and c (a hash field's expiry, empty for none) are length-prefixed, so no two
+  // different triples feed the same bytes.
+  void Add(std::string_view a, std::string_view b = {}, std::string_view c = {}) {
     Sha1 h;
-    const std::string len = std::to_string(a.size()) + ":";
-    h.Update(len);
-    h.Update(a);
-    h.Update(b);
+    for (std::string_view part : {a, b, c}) {
+      const std::string len = std::to_string(part.size()) + ":";
+      h.Update(len);
+      h.Update(part);
+    }
     const Sha1::Digest d = h.Final();
     for (size_t i = 0; i < d.size(); i++) acc_[i] ^= d[i];
   }

@@ -31,7 +31,8 @@ bool HashValue::Get(std::string_view field, std::string* out) const {
   return true;
 }
 
-bool HashValue::Set(std::string_view field, std::string_view value) {
+bool HashValue::Set(std::string_view field, std::string_view value, bool keep_ttl) {
+  if (ttls_ && !keep_ttl) ForgetFieldTtl(field);
   const EncodingLimits& lim = Limits();
   if (!large_) {
     const auto max_value = static_cast<size_t>(lim.hash_max_listpack_value);
@@ -76,6 +77,7 @@ void HashValue::SetLarge(std::string_view field, std::string_view value, bool* a
 }
 
 bool HashValue::Delete(std::string_view field) {
+  if (ttls_) ForgetFieldTtl(field);
   if (large_) {
     Element* e = table_.Remove(field, ds::HashBytes(field));
     if (e == nullptr) return false;
@@ -86,6 +88,38 @@ bool HashValue::Delete(std::string_view field) {
   if (p == ds::Listpack::kEnd) return false;
   lp_.Erase(p, 2);
   return true;
+}
+
+int64_t HashValue::FieldExpireAt(std::string_view field) const {
+  if (!ttls_) return 0;
+  auto it = ttls_->at.find(field);
+  return it == ttls_->at.end() ? 0 : it->second;
+}
+
+void HashValue::ForgetFieldTtl(std::string_view field) {
+  auto it = ttls_->at.find(field);
+  if (it == ttls_->at.end()) return;
+  ttls_->order.erase({it->second, it->first});
+  ttls_->at.erase(it);
+  if (ttls_->at.empty()) ttls_.reset();
+}
+
+void HashValue::SetFieldExpireAt(std::string_view field, int64_t at_ms) {
+  if (ttls_) ForgetFieldTtl(field);
+  if (at_ms == 0) return;
+  if (!ttls_) ttls_ = std::make_unique<FieldTtls>();
+  ttls_->at.emplace(std::string(field), at_ms);
+  ttls_->order.emplace(at_ms, std::string(field));
+}
+
+int64_t HashValue::NextFieldExpiry() const { return ttls_ ? ttls_->order.begin()->first : 0; }
+
+void HashValue::ExpireFields(int64_t now_ms, size_t limit, std::vector<std::string>* removed) {
+  for (size_t n = 0; n < limit && ttls_ && ttls_->order.begin()->first <= now_ms; n++) {
+    std::string field = ttls_->order.begin()->second;
+    Delete(field);  // forgets its expiry too
+    removed->push_back(std::move(field));
+  }
 }
 
 void HashValue::Presize(size_t n) {
@@ -132,6 +166,11 @@ void HashValue::Random(std::string* field, std::string* value) const {
 
 size_t HashValue::MemoryBytes() const {
   size_t n = sizeof(HashValue);
+  if (ttls_) {
+    // Two tree nodes and two copies of the name per field with an expiry.
+    n += sizeof(FieldTtls);
+    for (const auto& [field, at] : ttls_->at) n += 2 * (field.size() + 80);
+  }
   if (!large_) return n + lp_.bytes();
   n += table_.SlotBytes();
   table_.ForEach([&](Element* e) { n += e->AllocatedBytes(); });
@@ -140,6 +179,7 @@ size_t HashValue::MemoryBytes() const {
 
 HashValue* HashValue::Clone() const {
   auto* copy = new HashValue();
+  if (ttls_) copy->ttls_ = std::make_unique<FieldTtls>(*ttls_);
   if (!large_) {
     copy->lp_ = lp_;
     return copy;
@@ -156,26 +196,39 @@ namespace {
 
 const HashValue& AsHash(const Value& v) { return static_cast<const HashValue&>(v); }
 
+// Version 1: field, value per field. Version 2 (a hash with field expiries): field, value,
+// varint expiry in Unix ms (0 = none) per field.
 void Encode(const Value& v, std::string* out) {
   const HashValue& h = AsHash(v);
-  out->push_back(static_cast<char>(kCodecVersion));
+  const bool ttls = h.has_field_ttls();
+  out->push_back(static_cast<char>(ttls ? kCodecVersionFieldTtls : kCodecVersion));
   PutVarint64(out, h.size());
   h.ForEach([&](std::string_view f, std::string_view val) {
     PutLengthPrefixed(out, f);
     PutLengthPrefixed(out, val);
+    if (ttls) PutVarint64(out, static_cast<uint64_t>(h.FieldExpireAt(f)));
   });
 }
 
 Result<Value*> Decode(std::string_view in) {
   uint64_t count = 0;
-  if (Status s = ReadCodecHeader(&in, "hash", &count); !s.ok()) return s;
+  uint8_t version = 0;
+  if (Status s = ReadCodecHeader(&in, "hash", &count, kCodecVersionFieldTtls, &version); !s.ok()) {
+    return s;
+  }
   auto* h = new HashValue();
   h->Presize(count);
   for (uint64_t i = 0; i < count; i++) {
     std::string_view f, val;
-    if (!GetLengthPrefixed(&in, &f) || !GetLengthPrefixed(&in, &val)) {
+    uint64_t at = 0;
+    if (!GetLengthPrefixed(&in, &f) || !GetLengthPrefixed(&in, &val) ||
+        (version == kCodecVersionFieldTtls && !GetVarint64(&in, &at))) {
       delete h;
       return Status::Corruption("hash value: truncated field " + std::to_string(i));
+    }
+    if (at > static_cast<uint64_t>(kMaxFieldExpireMs)) {
+      delete h;
+      return Status::Corruption("hash value: field expiry out of range");
     }
     const size_t before = h->size();
     if (h->listpack()) {
@@ -187,6 +240,7 @@ Result<Value*> Decode(std::string_view in) {
       delete h;
       return Status::Corruption("hash value: field repeated");
     }
+    if (at != 0) h->SetFieldExpireAt(f, static_cast<int64_t>(at));
   }
   if (!in.empty() || count == 0) {
     delete h;
@@ -197,7 +251,11 @@ Result<Value*> Decode(std::string_view in) {
 
 void Digest(const Value& v, Sha1& h) {
   UnorderedDigest d;
-  AsHash(v).ForEach([&](std::string_view f, std::string_view val) { d.Add(f, val); });
+  const HashValue& hash = AsHash(v);
+  hash.ForEach([&](std::string_view f, std::string_view val) {
+    const int64_t at = hash.FieldExpireAt(f);
+    d.Add(f, val, at == 0 ? std::string() : std::to_string(at));
+  });
   d.Feed(h);
 }
 

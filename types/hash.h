@@ -2,11 +2,21 @@
 // (OBJECT ENCODING "listpack"); past hash-max-listpack-entries fields, or a field or value
 // longer than hash-max-listpack-value bytes, it converts for good to a ScanTable of
 // Elements ("hashtable"), which HSCAN walks with SCAN's guarantees.
+//
+// Fields may carry their own expiry (HEXPIRE, Redis 7.4): absolute Unix ms kept beside the
+// fields, only for hashes that have any ("listpackex" while small). The value does not
+// expire fields itself; the keyspace removes them (lazily on lookup and by the active
+// cycle) so that each removal is propagated as HDEL.
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "ds/hash.h"
 #include "ds/listpack.h"
@@ -15,6 +25,9 @@
 #include "types/value.h"
 
 namespace tidekv::types {
+
+// The latest field expiry accepted, in Unix ms (2^48 - 1, as Redis 7.4).
+inline constexpr int64_t kMaxFieldExpireMs = (int64_t{1} << 48) - 1;
 
 class HashValue : public Value {
  public:
@@ -27,16 +40,30 @@ class HashValue : public Value {
   HashValue& operator=(const HashValue&) = delete;
 
   bool listpack() const { return !large_; }
-  std::string_view EncodingName() const { return large_ ? "hashtable" : "listpack"; }
+  std::string_view EncodingName() const {
+    return large_ ? "hashtable" : ttls_ ? "listpackex" : "listpack";
+  }
   size_t size() const { return large_ ? table_.size() : lp_.size() / 2; }
   bool empty() const { return size() == 0; }
 
   bool Contains(std::string_view field) const;
   // Copies field's value to *out; false when the field is absent.
   bool Get(std::string_view field, std::string* out) const;
-  // Sets field to value; true when the field is new.
-  bool Set(std::string_view field, std::string_view value);
+  // Sets field to value; true when the field is new. The field's expiry goes (HSET) unless
+  // keep_ttl (HINCRBY, HINCRBYFLOAT).
+  bool Set(std::string_view field, std::string_view value, bool keep_ttl = false);
   bool Delete(std::string_view field);
+
+  // Field expiry: absolute Unix ms, 0 = none.
+  bool has_field_ttls() const { return ttls_ != nullptr; }
+  int64_t FieldExpireAt(std::string_view field) const;
+  // Sets (or with 0 removes) the expiry of a field that exists.
+  void SetFieldExpireAt(std::string_view field, int64_t at_ms);
+  // The earliest field expiry, 0 when no field has one.
+  int64_t NextFieldExpiry() const;
+  // Deletes up to `limit` fields whose time is <= now_ms, earliest first, appending their
+  // names to *removed.
+  void ExpireFields(int64_t now_ms, size_t limit, std::vector<std::string>* removed);
 
   // fn(field, value) for every field; the views live until fn returns. fn must not modify.
   template <typename Fn>
@@ -60,9 +87,17 @@ class HashValue : public Value {
   void Convert();
   void SetLarge(std::string_view field, std::string_view value, bool* added);
 
+  // Per-field expiries, by field and in time order; absent while no field has one.
+  struct FieldTtls {
+    std::map<std::string, int64_t, std::less<>> at;
+    std::set<std::pair<int64_t, std::string>> order;
+  };
+  void ForgetFieldTtl(std::string_view field);
+
   bool large_ = false;
   ds::Listpack lp_;
   ds::ScanTable<Element> table_;
+  std::unique_ptr<FieldTtls> ttls_;
 };
 
 template <typename Fn>

@@ -24,6 +24,7 @@
 #include "tests/integration/collections_util.h"
 #include "tests/integration/persistence_util.h"
 #include "tests/integration/replay_summary.h"
+#include "tests/integration/replay_util.h"
 #include "tests/integration/replication_util.h"
 #include "tests/integration/server_process.h"
 
@@ -676,60 +677,6 @@ TEST_CASE("a replica follows hash and set writes by full sync and stream and res
 }
 
 // ---- trace and replay ----------------------------------------------------------------------
-
-// tidekv-replay runs a few thousand records here: its deadline is a hang guard only.
-ProcessResult RunReplay(const Argv& args) {
-  Argv argv = {TIDEKV_REPLAY_BIN};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return RunProcess(argv, "", kStartTimeout);
-}
-
-std::string Output(const ProcessResult& r) {
-  return "exit " + Int(r.exit_code) + (r.timed_out ? " (timed out)" : "") + "\nstdout:\n" +
-         r.out.substr(0, 6000) + "\nstderr:\n" + r.err.substr(0, 6000);
-}
-
-// Runs `workload` against a server that traces to `trace`, then SHUTDOWN; returns the
-// server's DEBUG DIGEST at the end. The trace must have dropped nothing.
-std::string Record(const fs::path& trace, const std::function<void(ServerProcess&)>& workload) {
-  ServerProcess server({"--trace-file", trace.string()});
-  workload(server);
-  RedisConnection c = server.Connect();
-  const std::string digest = Digest(c.get());
-  const std::string info = InfoText(c.get(), "trace");
-  INFO(info);
-  REQUIRE(InfoField(info, "trace_dropped") == "0");
-  REQUIRE(InfoField(info, "trace_error").empty());
-  c.reset();
-  ShutdownClean(server);
-  return digest;
-}
-
-// Replays `trace` in-process, where every reply is compared with the recorded one (random
-// draws too: the trace header's seeds make them reproducible) and whose final digest must
-// be the recorded server's; and, unless the workload draws at random (a fresh server has
-// its own seeds), against a fresh server whose DEBUG DIGEST must match as well.
-void CheckReplays(const fs::path& trace, const std::string& digest, size_t min_compared,
-                  bool target_too = true) {
-  const ProcessResult r = RunReplay({trace.string()});
-  {
-    INFO(Output(r));
-    CHECK(r.exit_code == 0);
-    const Summary s = ParseSummary(r.out);
-    REQUIRE(s.found);
-    CHECK(s.mismatches == 0);
-    CHECK(s.compared >= min_compared);
-    CHECK(r.out.find("digest " + digest) != std::string::npos);
-  }
-  if (!target_too) return;
-  ServerProcess fresh;
-  const ProcessResult t = RunReplay({trace.string(), "--target", "127.0.0.1:" + Int(fresh.port())});
-  INFO(Output(t));
-  CHECK(t.exit_code == 0);
-  CHECK(t.out.find(", 0 failed sends") != std::string::npos);
-  RedisConnection c = fresh.Connect();
-  CHECK(Digest(c.get()) == digest);
-}
 
 // Sends each command and counts the random picks (SPOP, SRANDMEMBER, HRANDFIELD) that
 // answered something: the test's premise is that there were many.

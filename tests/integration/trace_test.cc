@@ -17,26 +17,13 @@
 
 #include "tests/integration/persistence_util.h"
 #include "tests/integration/replay_summary.h"
+#include "tests/integration/replay_util.h"
 #include "tests/integration/server_process.h"
 
 namespace tidekv::integration {
 namespace {
 
 namespace fs = std::filesystem;
-
-const char* ReplayBinary() { return TIDEKV_REPLAY_BIN; }
-
-// tidekv-replay with `args`; bounded like every other wait here.
-ProcessResult RunReplay(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {ReplayBinary()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return RunProcess(argv, "", 300s);
-}
-
-std::string Output(const ProcessResult& r) {
-  return "exit " + std::to_string(r.exit_code) + (r.timed_out ? " (timed out)" : "") +
-         "\nstdout:\n" + r.out.substr(0, 6000) + "\nstderr:\n" + r.err.substr(0, 6000);
-}
 
 // One line of `tidekv-replay --dump`: "<id> conn=<c> db=<d> t=<us> <type> ...".
 struct DumpLine {

@@ -18,6 +18,7 @@
 #include <cstring>
 #include <filesystem>
 #include <system_error>
+#include <unordered_map>
 
 #include "common/coding.h"
 #include "common/crc32c.h"
@@ -151,6 +152,11 @@ Result<KeyState> DecodeKeyState(std::string_view bytes) {
   return state;
 }
 
+// The value bytes of a well-formed encoded state, without copying.
+std::string_view ValueOf(std::string_view encoded) {
+  return encoded.size() >= kStateHeader ? encoded.substr(kStateHeader) : std::string_view();
+}
+
 bool IsTombstone(std::string_view encoded) {
   return encoded.size() >= kStateHeader && (static_cast<uint8_t>(encoded[1]) & kFlagTombstone);
 }
@@ -174,6 +180,69 @@ std::pair<int, std::string_view> SplitBatchKey(std::string_view batch_key) {
   if (batch_key.size() < kDbBytes) return {-1, {}};
   const int db = (static_cast<uint8_t>(batch_key[0]) << 8) | static_cast<uint8_t>(batch_key[1]);
   return {db, batch_key.substr(kDbBytes)};
+}
+
+// ---- element rows -------------------------------------------------------------------------
+
+std::string EncodeElementHeader(const ElementHeader& header) {
+  std::string out(1, static_cast<char>(kElementHeaderMarker));
+  PutVarint64(&out, header.generation);
+  PutVarint64(&out, header.count);
+  return out;
+}
+
+std::optional<ElementHeader> DecodeElementHeader(std::string_view value) {
+  if (value.empty() || static_cast<uint8_t>(value[0]) != kElementHeaderMarker) return std::nullopt;
+  value.remove_prefix(1);
+  ElementHeader h;
+  if (!GetVarint64(&value, &h.generation) || !GetVarint64(&value, &h.count) || !value.empty() ||
+      h.generation == 0) {
+    return std::nullopt;
+  }
+  return h;
+}
+
+std::string ElementRowKey(int db, std::string_view key, std::string_view element) {
+  TIDEKV_CHECK(db >= 0 && db <= kMaxElementRowDb);
+  std::string out;
+  out.reserve(kDbBytes + 5 + key.size() + element.size());
+  out.push_back(static_cast<char>(0x80 | ((db >> 8) & 0x7F)));
+  out.push_back(static_cast<char>(db & 0xFF));
+  PutVarint64(&out, key.size());
+  out.append(key);
+  out.append(element);
+  return out;
+}
+
+bool IsElementRowKey(std::string_view batch_key) {
+  return !batch_key.empty() && (static_cast<uint8_t>(batch_key[0]) & 0x80) != 0;
+}
+
+std::optional<ElementRowKeyParts> SplitElementRowKey(std::string_view batch_key) {
+  if (batch_key.size() < kDbBytes || !IsElementRowKey(batch_key)) return std::nullopt;
+  ElementRowKeyParts parts;
+  parts.db =
+      ((static_cast<uint8_t>(batch_key[0]) & 0x7F) << 8) | static_cast<uint8_t>(batch_key[1]);
+  std::string_view rest = batch_key.substr(kDbBytes);
+  uint64_t key_size = 0;
+  if (!GetVarint64(&rest, &key_size) || key_size > rest.size()) return std::nullopt;
+  parts.key = rest.substr(0, key_size);
+  parts.element = rest.substr(key_size);
+  return parts;
+}
+
+std::string EncodeElementValue(uint64_t generation, std::string_view payload) {
+  std::string out;
+  PutVarint64(&out, generation);
+  out.append(payload);
+  return out;
+}
+
+std::optional<ElementValue> DecodeElementValue(std::string_view value) {
+  ElementValue v;
+  if (!GetVarint64(&value, &v.generation) || v.generation == 0) return std::nullopt;
+  v.payload = value;
+  return v;
 }
 
 uint32_t ContentCrc(uint32_t crc, std::string_view batch_key, std::string_view encoded_state) {
@@ -376,8 +445,26 @@ Result<BatchMeta> MergeBatches(const std::string& older_path, const std::string&
   // write (EXPIRE, INCR) may still have found the key alive; the server's own deletion of
   // it (a DEL, i.e. a tombstone in a later batch) is what removes it.
   auto keep = [&](std::string_view state) { return !into_oldest || !IsTombstone(state); };
+  // Key rows sort before element rows: by the time an element row comes, its key's merged
+  // state is known. Memory: one entry per large collection in the inputs.
+  std::unordered_map<std::string, uint64_t> generations;
+  auto current = [&](std::string_view key, std::string_view state) {
+    if (IsElementRowKey(key)) {
+      auto parts = SplitElementRowKey(key);
+      auto value = DecodeElementValue(ValueOf(state));
+      if (!parts || !value) return false;
+      auto it = generations.find(BatchKey(parts->db, parts->key));
+      return it != generations.end() && it->second == value->generation;
+    }
+    if (!IsTombstone(state)) {
+      if (auto header = DecodeElementHeader(ValueOf(state))) {
+        generations[std::string(key)] = header->generation;
+      }
+    }
+    return true;
+  };
   auto emit = [&](std::string_view key, std::string_view state) {
-    return keep(state) ? w.Add(key, state) : Status::Ok();
+    return keep(state) && current(key, state) ? w.Add(key, state) : Status::Ok();
   };
 
   a.SeekToFirst();

@@ -36,6 +36,7 @@ Result<KeyState> DecodeKeyState(std::string_view bytes);
 // The expiry and tombstone flag without copying the value (merges use these). They expect a
 // well-formed state (BatchReader only yields those); a short one reads as live, no expiry.
 bool IsTombstone(std::string_view encoded);
+std::string_view ValueOf(std::string_view encoded);
 int64_t ExpireAtOf(std::string_view encoded);
 
 // Batch keys sort by database, then key bytes: 2-byte big-endian db, then the key.
@@ -43,6 +44,43 @@ int64_t ExpireAtOf(std::string_view encoded);
 std::string BatchKey(int db, std::string_view key);
 // {db, key}; {-1, ""} for bytes shorter than 2 (never produced by BatchKey or a reader).
 std::pair<int, std::string_view> SplitBatchKey(std::string_view batch_key);
+
+// ---- Element rows (DESIGN.md §6, "Collections in batches") ----
+// A large collection's state in a batch is a header row under its BatchKey, whose state
+// value is an element header (generation, element count at upper), plus one row per element
+// changed in the batch's range (all of them the first time, under a new generation). An
+// element row's key puts the high bit on the database and length-prefixes the key, so every
+// element row sorts after every key row and no two keys' rows can collide; its state is a
+// KeyState (tombstone: the element was removed) whose value starts with the generation.
+// Rows of another generation than their key's header are stale: merges and loads drop them.
+inline constexpr uint8_t kElementHeaderMarker = 0x10;  // no value codec version uses it
+inline constexpr int kMaxElementRowDb = 0x7FFF;
+
+struct ElementHeader {
+  uint64_t generation = 0;
+  uint64_t count = 0;
+};
+std::string EncodeElementHeader(const ElementHeader& header);
+// nullopt when `value` (a KeyState's value) is not an element header.
+std::optional<ElementHeader> DecodeElementHeader(std::string_view value);
+
+std::string ElementRowKey(int db, std::string_view key, std::string_view element);
+bool IsElementRowKey(std::string_view batch_key);
+struct ElementRowKeyParts {
+  int db = -1;
+  std::string_view key;
+  std::string_view element;
+};
+// nullopt for a key that is not a well-formed element row key.
+std::optional<ElementRowKeyParts> SplitElementRowKey(std::string_view batch_key);
+
+// An element row's KeyState value: varint generation, then the type's payload.
+std::string EncodeElementValue(uint64_t generation, std::string_view payload);
+struct ElementValue {
+  uint64_t generation = 0;
+  std::string_view payload;
+};
+std::optional<ElementValue> DecodeElementValue(std::string_view value);
 
 // What the spine and the manifest know about one batch file.
 struct BatchMeta {
@@ -112,13 +150,14 @@ class BatchReader {
 };
 
 // Merges two adjacent batches into one file at out_path: for a key in both, the newer
-// state wins. With into_oldest (older is the spine's oldest batch, so nothing older can be
-// shadowed), tombstones are dropped; expired states are kept (the log replayed over the
-// batches may still refer to them; the DEL that removes them drops them later). Streams through
-// both inputs: memory is bounded by the readers' block buffers, not by the batch sizes.
-// Returns the merged batch's meta: result_template (id, level, [older.lower, newer.upper))
-// with bytes, entries and content_crc filled in; the caller then sets the level with
-// Spine::MergedLevel. On error, out_path is removed and the inputs are untouched.
+// state wins; element rows whose key's merged state is not an element header of their
+// generation are dropped. With into_oldest (older is the spine's oldest batch, so nothing older can
+// be shadowed), tombstones are dropped; expired states are kept (the log replayed over the batches
+// may still refer to them; the DEL that removes them drops them later). Streams through both
+// inputs: memory is bounded by the readers' block buffers, not by the batch sizes. Returns the
+// merged batch's meta: result_template (id, level, [older.lower, newer.upper)) with bytes, entries
+// and content_crc filled in; the caller then sets the level with Spine::MergedLevel. On error,
+// out_path is removed and the inputs are untouched.
 Result<BatchMeta> MergeBatches(const std::string& older_path, const std::string& newer_path,
                                const std::string& out_path, const BatchMeta& result_template,
                                bool into_oldest);

@@ -55,6 +55,59 @@ compaction::KeyState StateOf(const Entry* e) {
   return state;
 }
 
+// A collection with at least this many elements is sealed as element rows (DESIGN.md §6).
+constexpr size_t kElementRowsMin = 1024;
+
+using Rows = std::vector<std::pair<std::string, std::string>>;
+
+// Appends the rows of key's state at `upper` (e: its entry, nullptr when absent): one whole
+// row, or for a large collection a header row and its element rows — all of them under a
+// new generation the first time (or when the value came from elsewhere: RENAME, COPY, a
+// failed seal), else only those changed since the last seal.
+void AppendStates(int db, std::string_view key, Entry* e, uint64_t upper, Rows* rows) {
+  std::string batch_key = compaction::BatchKey(db, key);
+  const types::TypeOps* ops = e != nullptr && !e->IsString() ? types::OpsFor(e->type()) : nullptr;
+  if (ops == nullptr || ops->length(*e->object()) < kElementRowsMin ||
+      db > compaction::kMaxElementRowDb) {
+    if (ops != nullptr) ops->element_log(*e->object()).reset();
+    rows->emplace_back(std::move(batch_key), compaction::EncodeKeyState(StateOf(e)));
+    return;
+  }
+  types::Value& v = *e->object();
+  std::unique_ptr<types::ElementLog>& log = ops->element_log(v);
+  const bool whole = log == nullptr || log->owner != batch_key;
+  if (whole) {
+    log = std::make_unique<types::ElementLog>();
+    log->generation = upper;
+    log->owner = batch_key;
+  }
+  compaction::KeyState header;
+  header.type = static_cast<uint8_t>(e->type());
+  header.expire_at_ms = e->expire_at();
+  header.value = compaction::EncodeElementHeader({log->generation, ops->length(v)});
+  rows->emplace_back(std::move(batch_key), compaction::EncodeKeyState(header));
+  compaction::KeyState row;
+  row.type = header.type;
+  auto add = [&](std::string_view element, std::string_view payload, bool removed) {
+    row.tombstone = removed;
+    row.value = compaction::EncodeElementValue(log->generation, payload);
+    rows->emplace_back(compaction::ElementRowKey(db, key, element),
+                       compaction::EncodeKeyState(row));
+  };
+  if (whole) {
+    ops->each_element(v, [&](std::string_view element, std::string_view payload) {
+      add(element, payload, false);
+    });
+  } else {
+    std::string payload;
+    for (const std::string& element : log->changed) {
+      const bool present = ops->element(v, element, &payload);
+      add(element, present ? std::string_view(payload) : std::string_view(), !present);
+    }
+  }
+  log->changed.clear();
+}
+
 }  // namespace
 
 Persistence::Persistence(Engine& engine, asio::io_context& io, const config::Config& config)
@@ -373,9 +426,7 @@ void Persistence::Seal(std::function<void(const Status&)> done) {
       // The state as the keyspace holds it, expired or not: a key whose TTL passed is gone
       // only once its DEL is applied. (A replica's clock is not its primary's: a frame
       // arriving later may still extend a key this node would call expired.)
-      const Entry* e = database.Peek(key, INT64_MIN);
-      entries.emplace_back(compaction::BatchKey(static_cast<int>(db), key),
-                           compaction::EncodeKeyState(StateOf(e)));
+      AppendStates(static_cast<int>(db), key, database.Peek(key, INT64_MIN), upper, &entries);
     };
     DirtySet& set = dirty_[db];
     // A listed entry names a changed key; its state is whatever the key holds now (the
@@ -423,16 +474,22 @@ void Persistence::Seal(std::function<void(const Status&)> done) {
     asio::post(io_, [this, alive, written, status, entries = std::move(entries)] {
       if (!alive.lock() || !*alive.lock()) return;
       if (!status.ok()) {
-        // Nothing was committed: the keys stay dirty for the next attempt.
+        // Nothing was committed: the keys stay dirty for the next attempt, and large
+        // collections among them are written whole then (their changes were taken).
         for (const auto& [batch_key, state] : entries) {
+          if (compaction::IsElementRowKey(batch_key)) continue;
           auto [db, key] = compaction::SplitBatchKey(batch_key);
           MarkDirty(db, key);
+          Entry* e = engine_.keyspace().db(db).Peek(key, INT64_MIN);
+          if (e != nullptr && !e->IsString())
+            types::OpsFor(e->type())->element_log(*e->object()).reset();
         }
         next_batch_id_ = std::max(next_batch_id_, written.id + 1);
         FinishSeal(status);
         return;
       }
       spine_.Append(written);
+      stats_.last_seal_bytes = written.bytes;
       // The log below the batch goes, except what replicas that are behind still read
       // (bounded by logstore.retention_bytes).
       uint64_t truncate = written.upper;
@@ -681,6 +738,7 @@ void Persistence::AppendInfo(std::string& out) const {
   line("last_seal_time", stats_.last_seal_unix_ms / 1000);
   line("last_seal_duration_ms", stats_.last_seal_duration_ms);
   line("last_seal_keys", stats_.last_seal_keys);
+  line("last_seal_bytes", stats_.last_seal_bytes);
   line("seal_failures", stats_.seal_failures);
   line("merges_done", stats_.merges);
   line("merges_in_progress", merges_running_);

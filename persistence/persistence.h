@@ -63,7 +63,8 @@ struct PersistenceStats {
   uint64_t seals = 0;
   int64_t last_seal_unix_ms = 0;
   int64_t last_seal_duration_ms = 0;
-  uint64_t last_seal_keys = 0;
+  uint64_t last_seal_keys = 0;   // rows of the last seal (keys, and elements of large ones)
+  uint64_t last_seal_bytes = 0;  // size of the batch file the last seal wrote
   uint64_t seal_failures = 0;
   uint64_t merges = 0;
   uint64_t merge_failures = 0;

@@ -18,6 +18,7 @@
 #include "common/logging.h"
 #include "compaction/batch.h"
 #include "compaction/manifest.h"
+#include "persistence/element_rows.h"
 #include "persistence/frame_apply.h"
 #include "persistence/persistence.h"
 #include "persistence/persistence_internal.h"
@@ -414,6 +415,7 @@ bool DecodesAs(uint8_t stored_type, std::string_view value) {
   const types::TypeOps* ops = types::OpsFor(stored_type);
   if (ops == nullptr) return false;
   if (ops->type == ValueType::kString) return true;
+  if (compaction::DecodeElementHeader(value)) return ops->create != nullptr;
   Result<types::Value*> object = ops->decode(value);
   if (!object.ok()) return false;
   ops->destroy(object.value());
@@ -434,6 +436,11 @@ Status Persistence::CheckBatchFile(const std::string& path, compaction::BatchMet
   uint32_t crc = 0;
   for (reader.SeekToFirst(); reader.Valid(); reader.Next()) {
     crc = compaction::ContentCrc(crc, reader.key(), reader.value());
+    entries++;
+    if (compaction::IsElementRowKey(reader.key())) {
+      if (ElementRowWellFormed(reader.key(), reader.value(), databases)) continue;
+      return Status::Corruption(fmt::format("batch file {}: bad element row", path));
+    }
     auto [db, key] = compaction::SplitBatchKey(reader.key());
     auto state = compaction::DecodeKeyState(reader.value());
     if (!state.ok() || db < 0 || db >= databases ||
@@ -441,7 +448,6 @@ Status Persistence::CheckBatchFile(const std::string& path, compaction::BatchMet
       return Status::Corruption(fmt::format("batch file {}: bad entry for key '{}' in db {}", path,
                                             key.substr(0, 64), db));
     }
-    entries++;
   }
   if (Status s = reader.status(); !s.ok()) {
     return Status::Corruption(fmt::format("batch file {}: {}", path, s.message()));
@@ -471,6 +477,7 @@ Status Persistence::LoadBatches() {
     return status;
   };
   replaying_ = true;
+  ElementRowLoader elements(ks);
   for (;;) {
     LoadChunk chunk = queue.Pop();
     if (!chunk.status.ok()) return finish(chunk.status);
@@ -480,9 +487,28 @@ Status Persistence::LoadBatches() {
       const std::string_view batch_key(chunk.bytes.data() + pos, key_size);
       const std::string_view encoded(chunk.bytes.data() + pos + key_size, state_size);
       pos += key_size + state_size;
+      if (compaction::IsElementRowKey(batch_key)) {
+        if (Status s = elements.Element(batch_key, encoded); !s.ok()) {
+          return finish(Status::Corruption(
+              fmt::format("batch file {}: {}", batches[chunk.batch].first, s.message())));
+        }
+        continue;
+      }
       auto [db_index, key] = compaction::SplitBatchKey(batch_key);
       auto state = compaction::DecodeKeyState(encoded);
       const types::TypeOps* ops = state.ok() ? types::OpsFor(state->type) : nullptr;
+      std::optional<compaction::ElementHeader> header;
+      if (ops != nullptr && !state->tombstone)
+        header = compaction::DecodeElementHeader(state->value);
+      if (header && db_index >= 0 && db_index < ks.num_databases()) {
+        if (Status s = elements.Header(db_index, key, *state, *header); !s.ok()) {
+          return finish(Status::Corruption(fmt::format("batch file {}: key '{}' in db {}: {}",
+                                                       batches[chunk.batch].first,
+                                                       key.substr(0, 64), db_index, s.message())));
+        }
+        stats_.recovered_batch_keys++;
+        continue;
+      }
       Result<types::Value*> object = static_cast<types::Value*>(nullptr);
       if (ops != nullptr && !state->tombstone && ops->type != ValueType::kString) {
         object = ops->decode(state->value);
@@ -495,6 +521,7 @@ Status Persistence::LoadBatches() {
             key.substr(0, 64), db_index, object.ok() ? "" : ": " + object.status().message())));
       }
       Database& db = ks.db(db_index);
+      elements.KeyRow(db_index, key);
       if (state->tombstone) {
         // Deleted: never resurrected by an older batch's value either, because batches load
         // oldest first and this state replaces it.
@@ -516,6 +543,9 @@ Status Persistence::LoadBatches() {
       db.SetExpire(e, state->expire_at_ms);
       stats_.recovered_batch_keys++;
     }
+  }
+  if (Status s = elements.Finish(); !s.ok()) {
+    return finish(Status::Corruption("batch files: " + s.message()));
   }
   return finish(Status::Ok());
 }

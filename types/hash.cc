@@ -33,6 +33,7 @@ bool HashValue::Get(std::string_view field, std::string* out) const {
 
 bool HashValue::Set(std::string_view field, std::string_view value, bool keep_ttl) {
   if (ttls_ && !keep_ttl) ForgetFieldTtl(field);
+  Note(field);
   const EncodingLimits& lim = Limits();
   if (!large_) {
     const auto max_value = static_cast<size_t>(lim.hash_max_listpack_value);
@@ -78,6 +79,7 @@ void HashValue::SetLarge(std::string_view field, std::string_view value, bool* a
 
 bool HashValue::Delete(std::string_view field) {
   if (ttls_) ForgetFieldTtl(field);
+  Note(field);  // absent already: the row says so again, harmlessly
   if (large_) {
     Element* e = table_.Remove(field, ds::HashBytes(field));
     if (e == nullptr) return false;
@@ -105,6 +107,7 @@ void HashValue::ForgetFieldTtl(std::string_view field) {
 }
 
 void HashValue::SetFieldExpireAt(std::string_view field, int64_t at_ms) {
+  Note(field);
   if (ttls_) ForgetFieldTtl(field);
   if (at_ms == 0) return;
   if (!ttls_) ttls_ = std::make_unique<FieldTtls>();
@@ -259,6 +262,47 @@ void Digest(const Value& v, Sha1& h) {
   d.Feed(h);
 }
 
+// Element rows: the payload is the field's expiry (varint, 0 = none), then its value.
+void AppendPayload(const HashValue& h, std::string_view field, std::string_view value,
+                   std::string* out) {
+  PutVarint64(out, static_cast<uint64_t>(h.FieldExpireAt(field)));
+  out->append(value);
+}
+
+void EachElement(const Value& v, const TypeOps::ElementFn& fn) {
+  const HashValue& h = AsHash(v);
+  std::string payload;
+  h.ForEach([&](std::string_view f, std::string_view val) {
+    payload.clear();
+    AppendPayload(h, f, val, &payload);
+    fn(f, payload);
+  });
+}
+
+bool ElementOf(const Value& v, std::string_view field, std::string* payload) {
+  const HashValue& h = AsHash(v);
+  std::string value;
+  if (!h.Get(field, &value)) return false;
+  payload->clear();
+  AppendPayload(h, field, value, payload);
+  return true;
+}
+
+Status ApplyElement(Value& v, std::string_view field, std::string_view payload, bool remove) {
+  auto& h = static_cast<HashValue&>(v);
+  if (remove) {
+    h.Delete(field);
+    return Status::Ok();
+  }
+  uint64_t at = 0;
+  if (!GetVarint64(&payload, &at) || at > static_cast<uint64_t>(kMaxFieldExpireMs)) {
+    return Status::Corruption("hash element row: bad field expiry");
+  }
+  h.Set(field, payload);
+  if (at != 0) h.SetFieldExpireAt(field, static_cast<int64_t>(at));
+  return Status::Ok();
+}
+
 const TypeOps kOps = {
     .type = ValueType::kHash,
     .name = "hash",
@@ -270,6 +314,17 @@ const TypeOps kOps = {
     .memory = [](const Value& v) { return AsHash(v).MemoryBytes(); },
     .clone = [](const Value& v) -> Value* { return AsHash(v).Clone(); },
     .destroy = [](Value* v) { delete static_cast<HashValue*>(v); },
+    .element_log = [](Value& v) -> std::unique_ptr<ElementLog>& {
+      return static_cast<HashValue&>(v).element_log();
+    },
+    .each_element = EachElement,
+    .element = ElementOf,
+    .create = [](size_t count) -> Value* {
+      auto* h = new HashValue();
+      h->Presize(count);
+      return h;
+    },
+    .apply_element = ApplyElement,
 };
 
 }  // namespace

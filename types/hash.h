@@ -76,7 +76,9 @@ class HashValue : public Value {
   void Random(std::string* field, std::string* value) const;
 
   size_t MemoryBytes() const;
+  // A copy without the element log (a copy's rows are written whole, under its own key).
   HashValue* Clone() const;
+  std::unique_ptr<ElementLog>& element_log() { return log_; }
   // Before a bulk load of n fields known to be distinct (the codec): a hash that will
   // outgrow the listpack becomes a table sized for all of them at once.
   void Presize(size_t n);
@@ -93,11 +95,15 @@ class HashValue : public Value {
     std::set<std::pair<int64_t, std::string>> order;
   };
   void ForgetFieldTtl(std::string_view field);
+  void Note(std::string_view field) {
+    if (log_) log_->changed.emplace(field);
+  }
 
   bool large_ = false;
   ds::Listpack lp_;
   ds::ScanTable<Element> table_;
   std::unique_ptr<FieldTtls> ttls_;
+  std::unique_ptr<ElementLog> log_;
 };
 
 template <typename Fn>

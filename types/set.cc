@@ -66,7 +66,7 @@ bool SetValue::Contains(std::string_view member) const {
   return false;
 }
 
-bool SetValue::Add(std::string_view member) {
+bool SetValue::Insert(std::string_view member) {
   const EncodingLimits& lim = Limits();
   if (enc_ == Encoding::kIntset) {
     if (const std::optional<int64_t> v = ParseInt64(member)) {
@@ -98,7 +98,7 @@ bool SetValue::Add(std::string_view member) {
   return true;
 }
 
-bool SetValue::Remove(std::string_view member) {
+bool SetValue::Erase(std::string_view member) {
   switch (enc_) {
     case Encoding::kIntset: {
       const std::optional<int64_t> v = ParseInt64(member);
@@ -118,6 +118,18 @@ bool SetValue::Remove(std::string_view member) {
     }
   }
   return false;
+}
+
+bool SetValue::Add(std::string_view member) {
+  if (!Insert(member)) return false;
+  if (log_) log_->changed.emplace(member);
+  return true;
+}
+
+bool SetValue::Remove(std::string_view member) {
+  if (!Erase(member)) return false;
+  if (log_) log_->changed.emplace(member);
+  return true;
 }
 
 void SetValue::Presize(size_t n) {
@@ -240,6 +252,35 @@ const TypeOps kOps = {
     .memory = [](const Value& v) { return AsSet(v).MemoryBytes(); },
     .clone = [](const Value& v) -> Value* { return AsSet(v).Clone(); },
     .destroy = [](Value* v) { delete static_cast<SetValue*>(v); },
+    // Element rows: a member's payload is empty.
+    .element_log = [](Value& v) -> std::unique_ptr<ElementLog>& {
+      return static_cast<SetValue&>(v).element_log();
+    },
+    .each_element =
+        [](const Value& v, const TypeOps::ElementFn& fn) {
+          AsSet(v).ForEach([&](std::string_view m) { fn(m, {}); });
+        },
+    .element =
+        [](const Value& v, std::string_view member, std::string* payload) {
+          payload->clear();
+          return AsSet(v).Contains(member);
+        },
+    .create = [](size_t count) -> Value* {
+      auto* s = new SetValue(std::string_view("-"));
+      s->Presize(count);
+      return s;
+    },
+    .apply_element = [](Value& v, std::string_view member, std::string_view payload,
+                        bool remove) -> Status {
+      auto& s = static_cast<SetValue&>(v);
+      if (!payload.empty()) return Status::Corruption("set element row: unexpected payload");
+      if (remove) {
+        s.Remove(member);
+      } else {
+        s.Add(member);
+      }
+      return Status::Ok();
+    },
 };
 
 }  // namespace

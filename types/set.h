@@ -50,13 +50,17 @@ class SetValue : public Value {
   std::string Random() const;
 
   size_t MemoryBytes() const;
+  // A copy without the element log (a copy's rows are written whole, under its own key).
   SetValue* Clone() const;
+  std::unique_ptr<ElementLog>& element_log() { return log_; }
   // Before a bulk load of n members (the codec): a set too large for both small encodings
   // becomes a table sized for all of them at once.
   void Presize(size_t n);
 
  private:
   SetValue() = default;
+  bool Insert(std::string_view member);  // Add and Remove, without noting the change
+  bool Erase(std::string_view member);
   void ToListpack();
   void ToHashtable();
 
@@ -64,6 +68,7 @@ class SetValue : public Value {
   ds::IntSet ints_;
   ds::Listpack lp_;
   ds::ScanTable<Element> table_;
+  std::unique_ptr<ElementLog> log_;
 };
 
 template <typename Fn>

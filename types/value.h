@@ -6,12 +6,15 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <random>
 #include <string>
 #include <string_view>
 
 #include "common/sha1.h"
 #include "common/status.h"
+#include "types/element_log.h"
 
 namespace tidekv::types {
 
@@ -71,6 +74,20 @@ struct TypeOps {
   size_t (*memory)(const Value& v);  // heap bytes held (MEMORY USAGE, INFO)
   Value* (*clone)(const Value& v);   // COPY
   void (*destroy)(Value* v);
+
+  // Element rows (large collections in batches, DESIGN.md §6). An element is a hash field
+  // or a set member; its payload is what else the row must hold (a hash: varint field
+  // expiry, then the value; a set: nothing).
+  std::unique_ptr<ElementLog>& (*element_log)(Value& v);
+  using ElementFn = std::function<void(std::string_view element, std::string_view payload)>;
+  void (*each_element)(const Value& v, const ElementFn& fn);
+  // The element's current payload into *payload; false when it is absent.
+  bool (*element)(const Value& v, std::string_view element, std::string* payload);
+  // An empty value about to receive `count` elements through apply_element (a load).
+  Value* (*create)(size_t count);
+  // Adds or replaces (remove: deletes) one element; Corruption for a malformed payload.
+  Status (*apply_element)(Value& v, std::string_view element, std::string_view payload,
+                          bool remove);
 };
 
 // The row for a type, or nullptr for a type this build does not have (a byte from disk).

@@ -84,7 +84,8 @@ Status ElementRowLoader::Finish() {
   for (const auto& [batch_key, count] : expected_) {
     auto [db, key] = compaction::SplitBatchKey(batch_key);
     Entry* e = ks_.db(db).Peek(key, INT64_MIN);
-    const size_t have = e == nullptr || e->IsString() ? 0 : types::OpsFor(e->type())->length(*e->object());
+    const size_t have =
+        e == nullptr || e->IsString() ? 0 : types::OpsFor(e->type())->length(*e->object());
     if (have != count) {
       return Status::Corruption(fmt::format(
           "key '{}' in db {} holds {} elements after its element rows, its header says {}",

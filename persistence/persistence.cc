@@ -494,6 +494,9 @@ void Persistence::Seal(std::function<void(const Status&)> done) {
       // (bounded by logstore.retention_bytes).
       uint64_t truncate = written.upper;
       uint64_t keep = retain_from_;
+      // A replica keeps its log as well (the same bound): promoted, it serves its former
+      // siblings, which may be behind it, a partial resync from disk, as a primary does.
+      if (replica_) keep = 0;
       if (engine_.clock().NowMs() < hold_until_ms_) keep = std::min(keep, hold_from_);
       if (keep < truncate &&
           store_->Bytes() <= static_cast<uint64_t>(engine_.config().retention_bytes)) {

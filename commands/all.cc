@@ -14,6 +14,7 @@ CommandTable BuildCommandTable() {
   RegisterConnectionCommands(table);
   RegisterServerCommands(table);
   RegisterKeyCommands(table);
+  RegisterDumpCommands(table);
   RegisterStringCommands(table);
   RegisterLcsCommand(table);
   RegisterBitCommands(table);

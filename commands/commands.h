@@ -36,6 +36,7 @@ namespace err = engine::err;
 void RegisterConnectionCommands(CommandTable& table);
 void RegisterServerCommands(CommandTable& table);
 void RegisterKeyCommands(CommandTable& table);
+void RegisterDumpCommands(CommandTable& table);  // the generic group's DUMP and RESTORE
 void RegisterStringCommands(CommandTable& table);
 void RegisterLcsCommand(CommandTable& table);  // the string group's LCS
 void RegisterBitCommands(CommandTable& table);

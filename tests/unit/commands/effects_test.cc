@@ -160,3 +160,25 @@ TEST_CASE("hash and set effects carry results and drawn members, never randomnes
 
 }  // namespace
 }  // namespace tidekv::commands
+
+namespace tidekv::commands {
+namespace {
+
+TEST_CASE("RESTORE becomes RESTORE with an absolute time and REPLACE", "[effects][dump]") {
+  Fixture x;
+  x.f.clock().SetMs(1'700'000'000'000);
+  x.f.Run({"SET", "k", "v"});
+  const std::vector<std::string> dump = Elements(x.f.Run({"DUMP", "k"}));
+  REQUIRE(dump.size() == 1);
+  x.Take();
+  x.f.Run({"RESTORE", "r", "5000", dump[0]});
+  x.f.Run({"RESTORE", "p", "0", dump[0]});
+  CHECK(x.Take() == V{"0: RESTORE r 1700000005000 " + dump[0] + " REPLACE ABSTTL",
+                      "0: RESTORE p 0 " + dump[0] + " REPLACE ABSTTL"});
+  // Replacing a key with one already expired deletes it.
+  x.f.Run({"RESTORE", "p", "1", dump[0], "REPLACE", "ABSTTL"});
+  CHECK(x.Take() == V{"0: DEL p"});
+}
+
+}  // namespace
+}  // namespace tidekv::commands

@@ -65,7 +65,7 @@ bool ConditionHolds(Condition cond, int64_t current, int64_t wanted) {
 }
 
 // HEXPIRE and family: `unit_ms` is 1000 for seconds; `relative` adds the command's now.
-void ExpireFields(CommandContext& ctx, int64_t unit_ms, bool relative) {
+void SetFieldTimes(CommandContext& ctx, int64_t unit_ms, bool relative) {
   const std::optional<int64_t> amount = ctx.IntArg(2);
   if (!amount) return;
   if (*amount < 0) return ctx.Error("ERR invalid expire time, must be >= 0");
@@ -136,10 +136,10 @@ void ExpireFields(CommandContext& ctx, int64_t unit_ms, bool relative) {
   }
 }
 
-void HExpire(CommandContext& ctx) { ExpireFields(ctx, 1000, true); }
-void HPExpire(CommandContext& ctx) { ExpireFields(ctx, 1, true); }
-void HExpireAt(CommandContext& ctx) { ExpireFields(ctx, 1000, false); }
-void HPExpireAt(CommandContext& ctx) { ExpireFields(ctx, 1, false); }
+void HExpire(CommandContext& ctx) { SetFieldTimes(ctx, 1000, true); }
+void HPExpire(CommandContext& ctx) { SetFieldTimes(ctx, 1, true); }
+void HExpireAt(CommandContext& ctx) { SetFieldTimes(ctx, 1000, false); }
+void HPExpireAt(CommandContext& ctx) { SetFieldTimes(ctx, 1, false); }
 
 // A field's expiry as HTTL and HPERSIST see it: kNoField (absent, or due: a replica shows a
 // due field until the primary's HDEL), kNoTtl, or the time.

@@ -61,14 +61,18 @@ void Engine::ReportKeyEvents(bool changed) {
     Entry* e = database.last_touched();
     if (e == nullptr || e->key() != key) e = database.Peek(key, INT64_MIN);
     if (e != nullptr) database.TrackFieldExpiry(e);
-    for (KeyEventListener* listener : key_listeners_) {
-      if (e != nullptr) {
-        listener->OnKeyModified(index, e);
-      } else {
-        listener->OnKeyDeleted(index, key);
-      }
-    }
+    NotifyKey(index, key, e);
   });
+}
+
+void Engine::NotifyKey(int db, std::string_view key, Entry* entry) {
+  for (KeyEventListener* listener : key_listeners_) {
+    if (entry != nullptr) {
+      listener->OnKeyModified(db, entry);
+    } else {
+      listener->OnKeyDeleted(db, key);
+    }
+  }
 }
 
 void Engine::OnExpired(int db, std::string_view key) {
@@ -76,7 +80,7 @@ void Engine::OnExpired(int db, std::string_view key) {
   const std::string_view argv[] = {"DEL", key};
   EmitEffect(nullptr, db, argv);
   // Reported while the entry is still in place (it leaves right after).
-  for (KeyEventListener* listener : key_listeners_) listener->OnKeyDeleted(db, key);
+  NotifyKey(db, key, nullptr);
   RecordExpiry(db, argv);
 }
 
@@ -102,13 +106,7 @@ void Engine::OnFieldsExpired(int db, Entry* entry, std::span<const std::string> 
     EmitEffect(nullptr, db, argv);
     RecordExpiry(db, argv);
   }
-  for (KeyEventListener* listener : key_listeners_) {
-    if (key_deleted) {
-      listener->OnKeyDeleted(db, entry->key());
-    } else {
-      listener->OnKeyModified(db, entry);
-    }
-  }
+  NotifyKey(db, entry->key(), key_deleted ? nullptr : entry);
 }
 
 void Engine::OnWholeDatabase(const Database& db, int other_index) {

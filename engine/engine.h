@@ -179,6 +179,8 @@ class Engine : private KeyspaceObserver {
   // Reports the keys the command just run noted (Keyspace::TakeKeyNotes) when it changed
   // something.
   void ReportKeyEvents(bool changed);
+  // Tells every key listener: Modified with the entry, or Deleted when entry is nullptr.
+  void NotifyKey(int db, std::string_view key, Entry* entry);
 
   config::Config& config_;
   const Clock& clock_;

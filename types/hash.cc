@@ -78,8 +78,13 @@ void HashValue::SetLarge(std::string_view field, std::string_view value, bool* a
 }
 
 bool HashValue::Delete(std::string_view field) {
+  if (!Erase(field)) return false;
   if (ttls_) ForgetFieldTtl(field);
-  Note(field);  // absent already: the row says so again, harmlessly
+  Note(field);
+  return true;
+}
+
+bool HashValue::Erase(std::string_view field) {
   if (large_) {
     Element* e = table_.Remove(field, ds::HashBytes(field));
     if (e == nullptr) return false;

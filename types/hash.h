@@ -95,6 +95,7 @@ class HashValue : public Value {
     std::set<std::pair<int64_t, std::string>> order;
   };
   void ForgetFieldTtl(std::string_view field);
+  bool Erase(std::string_view field);  // Delete's removal from the listpack or table
   void Note(std::string_view field) {
     if (log_) log_->changed.emplace(field);
   }

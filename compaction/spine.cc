@@ -55,6 +55,15 @@ bool Spine::ApplyMerge(const MergeTask& task, const BatchMeta& merged) {
   return true;
 }
 
+std::vector<BatchMeta> Spine::ReplaceAll(const BatchMeta& batch) {
+  TIDEKV_CHECK(batches_.empty() || batch.lower == lower());
+  std::vector<BatchMeta> old;
+  old.swap(batches_);
+  batches_.push_back(batch);
+  busy_.clear();
+  return old;
+}
+
 void Spine::AbortMerge(const MergeTask& task) {
   busy_.erase(task.older.id);
   busy_.erase(task.newer.id);

@@ -45,6 +45,11 @@ class Spine {
   // Checked (TIDEKV_CHECK): a gap or overlap would make the durable image wrong.
   void Append(const BatchMeta& batch);
 
+  // Replaces every batch by one that holds the whole state up to its upper (a full
+  // snapshot); its lower must be lower() (any when empty). Merges in flight are forgotten
+  // (ApplyMerge then refuses them); holds stay. Returns the replaced batches.
+  std::vector<BatchMeta> ReplaceAll(const BatchMeta& batch);
+
   // The next merge to run, or nullopt. Marks the inputs busy.
   std::optional<MergeTask> NextMerge(size_t max_inflight);
   // Replaces the task's inputs by merged (level given by the caller per the rule, see

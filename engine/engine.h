@@ -153,6 +153,10 @@ class Engine : private KeyspaceObserver {
 
   // Used memory as the allocator reports it (bytes), for maxmemory and INFO.
   static size_t UsedMemory();
+  // Hands the calling thread's free pages back to the system now (mimalloc: mi_collect;
+  // glibc: malloc_trim) instead of whenever that thread next allocates: after a seal or a
+  // merge freed its buffers, so RSS falls back to the data set's size (docs/performance.md).
+  static void ReleaseFreeMemory();
   // Memory that is not the dataset's and does not count against maxmemory: the log
   // store's RocksDB memtables (sampled by persistence every cron tick).
   void set_storage_memory(size_t bytes) { storage_memory_ = bytes; }

@@ -9,6 +9,10 @@
 #include <cstdlib>
 #include <new>
 
+#ifdef TIDEKV_WITH_MIMALLOC
+#include <mimalloc.h>
+#endif
+
 #include "engine/engine.h"
 
 namespace {
@@ -51,6 +55,14 @@ void* AllocateAlignedOrThrow(size_t size, std::align_val_t align) {
 }  // namespace
 
 size_t tidekv::engine::Engine::UsedMemory() { return g_used_bytes.load(std::memory_order_relaxed); }
+
+void tidekv::engine::Engine::ReleaseFreeMemory() {
+#if defined(TIDEKV_WITH_MIMALLOC)
+  mi_collect(true);
+#elif defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)
+  malloc_trim(0);
+#endif
+}
 
 void* operator new(size_t size) { return AllocateOrThrow(size); }
 void* operator new[](size_t size) { return AllocateOrThrow(size); }

@@ -199,6 +199,8 @@ void Persistence::UnlistEntries(DirtySet& set, const std::function<void(std::str
     }
   }
   set.entries.clear();
+  // A large list goes with its seal (a spill-mode first SAVE lists every key).
+  if (set.entries.capacity() > 4096) std::vector<Entry*>().swap(set.entries);
 }
 
 void Persistence::DropDirty() {
@@ -210,7 +212,28 @@ void Persistence::DropDirty() {
 }
 
 void Persistence::MarkDirtyName(int db, std::string_view key) {
+  if (untracked_) return;
   if (dirty_[static_cast<size_t>(db)].keys.emplace(key).second) dirty_bytes_ += key.size() + 32;
+  if (spill_ && dirty_bytes_ >= static_cast<uint64_t>(engine_.config().seal_dirty_bytes)) {
+    StopTracking();
+  }
+}
+
+void Persistence::StopTracking() {
+  DropDirty();
+  for (DirtySet& set : dirty_) absl::flat_hash_set<std::string>().swap(set.keys);
+  untracked_ = true;
+  // Large collections' element logs would list their changes without bound too.
+  Keyspace& ks = engine_.keyspace();
+  for (int db = 0; db < ks.num_databases(); db++) {
+    ks.db(db).dict().ForEach([](Entry* e) {
+      if (!e->IsString()) types::OpsFor(e->type())->element_log(*e->object()).reset();
+    });
+  }
+  ModuleLogger("persistence")
+      ->info(
+          "spill: the keys changed since the last seal passed compaction.seal_dirty_bytes; "
+          "they are no longer listed, and the next SAVE writes every key");
 }
 
 void Persistence::ChunkGrew() {
@@ -222,10 +245,13 @@ void Persistence::ChunkGrew() {
 }
 
 void Persistence::OnKeyModified(int db, Entry* e) {
-  if (!e->dirty()) {
+  if (!e->dirty() && !untracked_) {
     e->set_dirty(true);
     dirty_[static_cast<size_t>(db)].entries.push_back(e);
     dirty_bytes_ += e->key().size() + 32;
+    if (spill_ && dirty_bytes_ >= static_cast<uint64_t>(engine_.config().seal_dirty_bytes)) {
+      StopTracking();
+    }
   }
 }
 
@@ -408,14 +434,28 @@ void Persistence::Seal(std::function<void(const Status&)> done) {
   }
   if (done) seal_waiters_.push_back(std::move(done));
   if (writer_ == nullptr || installing_) return;
+  if (untracked_ && merges_running_ > 0) {
+    // A full snapshot replaces every batch, the running merges' inputs too: let them
+    // finish first (none starts while untracked).
+    auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(5));
+    std::weak_ptr<bool> alive = alive_;
+    timer->async_wait([this, alive, timer](const std::error_code&) {
+      if (alive.lock() && *alive.lock() && !seal_running_) Seal(nullptr);
+    });
+    return;
+  }
   seal_running_ = true;
+  const bool full = untracked_;
+  untracked_ = false;
   const int64_t now = engine_.clock().NowMs();
   seal_started_ms_ = now;
   last_seal_attempt_ms_ = now;
   FlushChunk();
 
   const uint64_t upper = next_offset_;
-  const uint64_t lower = spine_.batches().empty() ? log_base_ : spine_.upper();
+  const uint64_t lower = spine_.batches().empty() ? log_base_
+                         : full                   ? spine_.lower()
+                                                  : spine_.upper();
   // Capture the dirty keys' states now, on the loop: this is the cost of a seal, and it is
   // proportional to what changed since the last one.
   std::vector<std::pair<std::string, std::string>> entries;
@@ -434,6 +474,14 @@ void Persistence::Seal(std::function<void(const Status&)> done) {
     UnlistEntries(set, record);
     for (const std::string& key : set.keys) record(key);
     set.keys.clear();
+    if (full) {
+      // Every key, each large collection whole under a new generation (the batches that
+      // held its earlier rows are replaced).
+      database.dict().ForEach([&](Entry* e) {
+        if (!e->IsString()) types::OpsFor(e->type())->element_log(*e->object()).reset();
+        record(e->key());
+      });
+    }
   }
   dirty_bytes_ = 0;
   stats_.last_seal_keys = entries.size();
@@ -445,7 +493,7 @@ void Persistence::Seal(std::function<void(const Status&)> done) {
   meta.level = 0;
   const std::string path = BatchPath(meta);
   std::weak_ptr<bool> alive = alive_;
-  asio::post(*pool_, [this, alive, meta, path, entries = std::move(entries)]() mutable {
+  asio::post(*pool_, [this, alive, meta, path, full, entries = std::move(entries)]() mutable {
     std::sort(entries.begin(), entries.end());
     entries.erase(std::unique(entries.begin(), entries.end(),
                               [](const auto& a, const auto& b) { return a.first == b.first; }),
@@ -471,9 +519,11 @@ void Persistence::Seal(std::function<void(const Status&)> done) {
         if (status.ok()) status = SyncDirectory(fs::path(path).parent_path().string());
       }
     }
-    asio::post(io_, [this, alive, written, status, entries = std::move(entries)] {
+    engine::Engine::ReleaseFreeMemory();  // the batch writer's buffers, on this thread
+    asio::post(io_, [this, alive, written, status, full, entries = std::move(entries)] {
       if (!alive.lock() || !*alive.lock()) return;
       if (!status.ok()) {
+        if (full) untracked_ = true;  // the next seal is a full snapshot again
         // Nothing was committed: the keys stay dirty for the next attempt, and large
         // collections among them are written whole then (their changes were taken).
         for (const auto& [batch_key, state] : entries) {
@@ -488,7 +538,12 @@ void Persistence::Seal(std::function<void(const Status&)> done) {
         FinishSeal(status);
         return;
       }
-      spine_.Append(written);
+      std::vector<compaction::BatchMeta> replaced;
+      if (full) {
+        replaced = spine_.ReplaceAll(written);
+      } else {
+        spine_.Append(written);
+      }
       stats_.last_seal_bytes = written.bytes;
       // The log below the batch goes, except what replicas that are behind still read
       // (bounded by logstore.retention_bytes).
@@ -502,7 +557,13 @@ void Persistence::Seal(std::function<void(const Status&)> done) {
           store_->Bytes() <= static_cast<uint64_t>(engine_.config().retention_bytes)) {
         truncate = keep;
       }
-      CommitManifest(truncate, [this](const Status& s) { FinishSeal(s); });
+      CommitManifest(truncate, [this, replaced = std::move(replaced)](const Status& s) {
+        // Replaced batches go only once the manifest without them is durable.
+        if (s.ok()) {
+          for (const compaction::BatchMeta& b : replaced) RemoveOrDefer(BatchPath(b));
+        }
+        FinishSeal(s);
+      });
     });
   });
 }
@@ -571,6 +632,8 @@ void Persistence::WriteStateLocked(const DirState& state) {
 
 void Persistence::FinishSeal(const Status& status) {
   seal_running_ = false;
+  // The seal's copies of the states were freed on this thread: give their pages back.
+  engine::Engine::ReleaseFreeMemory();
   const int64_t now = engine_.clock().NowMs();
   if (status.ok()) {
     stats_.seals++;
@@ -602,7 +665,8 @@ void Persistence::FinishSeal(const Status& status) {
 void Persistence::MaybeStartMerges() {
   const size_t max_inflight = static_cast<size_t>(engine_.config().compaction_max_inflight);
   // A full sync in progress reads the spine's files: no merge replaces them meanwhile.
-  while (merges_running_ < max_inflight && ship_pins_ == 0 && !installing_) {
+  // Nor while a full snapshot is due (spill, untracked): it replaces every batch.
+  while (merges_running_ < max_inflight && ship_pins_ == 0 && !installing_ && !untracked_) {
     auto task = spine_.NextMerge(max_inflight);
     if (!task) return;
     merges_running_++;
@@ -617,6 +681,7 @@ void Persistence::MaybeStartMerges() {
     std::weak_ptr<bool> alive = alive_;
     asio::post(*pool_, [this, alive, task = *task, result, older, newer, out] {
       auto merged = compaction::MergeBatches(older, newer, out + ".tmp", result, task.into_oldest);
+      engine::Engine::ReleaseFreeMemory();
       Status status = merged.status();
       compaction::BatchMeta meta = merged.ok() ? merged.value() : result;
       if (status.ok()) {
@@ -736,6 +801,7 @@ void Persistence::AppendInfo(std::string& out) const {
     for (const auto& d : dirty_) n += d.size();
     return n;
   }());
+  line("dirty_untracked", untracked_ ? 1 : 0);
   line("seals", stats_.seals);
   line("seal_in_progress", seal_running_ ? 1 : 0);
   line("last_seal_time", stats_.last_seal_unix_ms / 1000);

@@ -277,6 +277,12 @@ class Persistence final : public EffectSink,
   static void UnlistEntries(DirtySet& set, const std::function<void(std::string_view)>& name);
   // Unlists every dirty entry and forgets the dirty keys.
   void DropDirty();
+  // spill: the changes since the last seal grew past compaction.seal_dirty_bytes, and no
+  // seal runs until SAVE asks, so listing them would hold memory without bound (every key
+  // deleted or expired since, and its entry): stop listing; the next seal writes every key
+  // and replaces the spine (a full snapshot, as Redis's SAVE writes).
+  void StopTracking();
+  bool untracked_ = false;
   // Marks a key changed by name (it has no entry, or its entry is about to go).
   void MarkDirtyName(int db, std::string_view key);
   // After a frame went into chunk_: hand a full chunk to the log now, else at the end of

@@ -465,5 +465,72 @@ TEST_CASE("a seal after SWAPDB keeps both databases across a restart",
   CHECK(Call(c.get(), {"EXISTS", "only-in-two"}) == "(integer) 0");
 }
 
+// spill mode seals only on SAVE, so a cache that creates and deletes keys all day must not
+// list every change until then: past compaction.seal_dirty_bytes the server stops listing,
+// and the next SAVE writes a full snapshot that replaces the earlier batches.
+TEST_CASE("spill mode stops listing changes past seal_dirty_bytes and SAVE writes a snapshot",
+          "[integration][persistence]") {
+  TempDir dir;
+  const std::filesystem::path data = dir.path() / "data";
+  const std::vector<std::string> args = {"--logstore.mode", "spill",
+                                         "--compaction.seal_dirty_bytes", "4096"};
+  std::string digest;
+  {
+    auto server = StartServerOn(data, args);
+    RedisConnection c = server->Connect();
+    SetAll(c.get(), 100, [](size_t i) { return std::pair{"keep:" + std::to_string(i), "v"}; });
+    // A large hash (element rows) and a small set, both sealed by the first SAVE.
+    Pipeline(
+        c.get(), 30,
+        [](size_t i) {
+          std::vector<std::string> cmd = {"HSET", "big"};
+          for (size_t f = i * 100; f < i * 100 + 100; f++) {
+            cmd.push_back("f" + std::to_string(f));
+            cmd.push_back("v" + std::to_string(f));
+          }
+          return cmd;
+        },
+        [](size_t, const redisReply& r) { REQUIRE(r.type == REDIS_REPLY_INTEGER); });
+    REQUIRE(Call(c.get(), {"SADD", "tags", "a", "b", "c"}) == "(integer) 3");
+    REQUIRE(Call(c.get(), {"SAVE"}) == "OK");
+    REQUIRE(InfoInt(c.get(), "batches") == 1);
+    CHECK(InfoInt(c.get(), "dirty_untracked") == 0);
+
+    // Churn: 20k keys created and deleted, far more than 4 kB of names.
+    Pipeline(
+        c.get(), 40000,
+        [](size_t i) -> std::vector<std::string> {
+          const std::string key = "tmp:" + std::to_string(i / 2);
+          if (i % 2 == 0) return {"SET", key, "x"};
+          return {"DEL", key};
+        },
+        [](size_t, const redisReply& r) { REQUIRE(r.type != REDIS_REPLY_ERROR); });
+    CHECK(InfoInt(c.get(), "dirty_untracked") == 1);
+    CHECK(InfoInt(c.get(), "dirty_keys") < 200);
+    // Changes the snapshot must carry: deletions of sealed keys, a changed large hash.
+    REQUIRE(Call(c.get(), {"DEL", "keep:0", "keep:1"}) == "(integer) 2");
+    REQUIRE(Call(c.get(), {"HDEL", "big", "f0", "f1"}) == "(integer) 2");
+    REQUIRE(Call(c.get(), {"HSET", "big", "new", "1"}) == "(integer) 1");
+    REQUIRE(Call(c.get(), {"SREM", "tags", "b"}) == "(integer) 1");
+    REQUIRE(Call(c.get(), {"SAVE"}) == "OK");
+    CHECK(InfoInt(c.get(), "batches") == 1);  // replaced, not appended
+    CHECK(InfoInt(c.get(), "dirty_untracked") == 0);
+    CHECK(FilesBySize(data / "batches", ".sst").size() == 1);
+    // Listing resumes: the next SAVE appends a batch again.
+    REQUIRE(Call(c.get(), {"SET", "after", "1"}) == "OK");
+    REQUIRE(Call(c.get(), {"SAVE"}) == "OK");
+    CHECK(InfoInt(c.get(), "batches") == 2);
+    digest = Digest(c.get());
+    REQUIRE(Call(c.get(), {"SET", "unsaved", "1"}) == "OK");
+    KillHard(*server);
+  }
+  auto server = StartServerOn(data, args);
+  RedisConnection c = server->Connect();
+  CHECK(Digest(c.get()) == digest);
+  CHECK(Call(c.get(), {"DBSIZE"}) == "(integer) 101");  // keep:2..99, big, tags, after
+  CHECK(Call(c.get(), {"HLEN", "big"}) == "(integer) 2999");
+  CHECK(Call(c.get(), {"EXISTS", "keep:0", "tmp:7", "unsaved"}) == "(integer) 0");
+}
+
 }  // namespace
 }  // namespace tidekv::integration

@@ -219,6 +219,33 @@ TEST_CASE("AbortMerge makes the inputs eligible again", "[spine]") {
   CHECK(again->newer.id == 2);
 }
 
+TEST_CASE("ReplaceAll puts a full snapshot in place of every batch", "[spine]") {
+  Spine spine = Make({0, 0, 0});
+  auto task = spine.NextMerge(1);
+  REQUIRE(task);
+  const uint64_t hold = spine.AddHold(15);
+  BatchMeta snapshot;
+  snapshot.id = 9;
+  snapshot.lower = 0;
+  snapshot.upper = 40;  // what was sealed plus what changed since
+  const std::vector<BatchMeta> replaced = spine.ReplaceAll(snapshot);
+  CHECK(replaced.size() == 3);
+  CHECK(Ids(spine) == std::vector<uint64_t>{9});
+  CHECK(spine.lower() == 0);
+  CHECK(spine.upper() == 40);
+  CHECK(spine.inflight() == 0);
+  // The merge that was running finds its inputs gone.
+  CHECK_FALSE(spine.ApplyMerge(*task, Merged(*task, 10)));
+  CHECK(Ids(spine) == std::vector<uint64_t>{9});
+  CHECK(spine.since() == 15);  // holds stay
+  spine.ReleaseHold(hold);
+  // An empty spine takes a snapshot that starts anywhere.
+  Spine empty;
+  snapshot.lower = 100;
+  CHECK(empty.ReplaceAll(snapshot).empty());
+  CHECK(empty.lower() == 100);
+}
+
 TEST_CASE("ApplyMerge refuses inputs that are not adjacent", "[spine]") {
   Spine spine = Make({0, 0, 0, 0});
   const std::vector<BatchMeta> before = spine.batches();

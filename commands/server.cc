@@ -249,7 +249,10 @@ void Shutdown(CommandContext& ctx) {
   if (hooks == nullptr) return ctx.Error("ERR SHUTDOWN needs a running server");
   // Like Redis, a successful SHUTDOWN sends no reply: the client sees the connection close.
   // The stop runs after this command returns, so the loop is not torn down under it.
-  hooks->RequestShutdown("SHUTDOWN command");
+  using Save = engine::ServerHooks::ShutdownSave;
+  hooks->RequestShutdown("SHUTDOWN command", save     ? Save::kSave
+                                             : nosave ? Save::kNoSave
+                                                      : Save::kDefault);
 }
 
 void Monitor(CommandContext& ctx) {

@@ -132,6 +132,12 @@ std::string EncodeKeyState(const KeyState& state) {
 }
 
 Result<KeyState> DecodeKeyState(std::string_view bytes) {
+  auto view = DecodeKeyStateView(bytes);
+  if (!view.ok()) return view.status();
+  return view->ToState();
+}
+
+Result<KeyStateView> DecodeKeyStateView(std::string_view bytes) {
   if (bytes.size() < kStateHeader) {
     return Status::Corruption("key state: " + std::to_string(bytes.size()) +
                               " bytes, shorter than the 11-byte header");
@@ -144,11 +150,11 @@ Result<KeyState> DecodeKeyState(std::string_view bytes) {
   if ((flags & ~kFlagTombstone) != 0) {
     return Status::Corruption("key state: unknown flags " + std::to_string(flags));
   }
-  KeyState state;
+  KeyStateView state;
   state.tombstone = (flags & kFlagTombstone) != 0;
   state.expire_at_ms = static_cast<int64_t>(DecodeFixed64(bytes.data() + 2));
   state.type = static_cast<uint8_t>(bytes[10]);
-  state.value.assign(bytes.substr(kStateHeader));
+  state.value = bytes.substr(kStateHeader);
   return state;
 }
 
@@ -397,6 +403,12 @@ BatchReader::~BatchReader() = default;
 void BatchReader::SeekToFirst() {
   impl_->bad_entry = Status::Ok();
   impl_->iter->SeekToFirst();
+  impl_->CheckEntry();
+}
+
+void BatchReader::SeekToLast() {
+  impl_->bad_entry = Status::Ok();
+  impl_->iter->SeekToLast();
   impl_->CheckEntry();
 }
 

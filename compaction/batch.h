@@ -32,6 +32,15 @@ struct KeyState {
 // [u8 format=1][u8 flags: bit0 tombstone][i64 little-endian expire][u8 type][value bytes]
 std::string EncodeKeyState(const KeyState& state);
 Result<KeyState> DecodeKeyState(std::string_view bytes);
+// The same checks, the value left in place (it points into bytes): loading at start-up.
+struct KeyStateView {
+  bool tombstone = false;
+  int64_t expire_at_ms = 0;
+  uint8_t type = 0;
+  std::string_view value;
+  KeyState ToState() const { return {tombstone, expire_at_ms, type, std::string(value)}; }
+};
+Result<KeyStateView> DecodeKeyStateView(std::string_view bytes);
 // DecodeKeyState rejects (Corruption) a short header, another format or unknown flag bits.
 // The expiry and tombstone flag without copying the value (merges use these). They expect a
 // well-formed state (BatchReader only yields those); a short one reads as live, no expiry.
@@ -131,6 +140,7 @@ class BatchReader {
   ~BatchReader();
   // Iteration in key order.
   void SeekToFirst();
+  void SeekToLast();
   bool Valid() const;
   void Next();
   std::string_view key() const;

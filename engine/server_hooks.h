@@ -72,8 +72,11 @@ class ServerHooks {
   virtual void Unblock(uint64_t id,
                        const std::function<void(proto::ReplyBuilder&)>& write_reply) = 0;
 
-  // Stops the server once the current command returned (SHUTDOWN).
-  virtual void RequestShutdown(std::string_view reason) = 0;
+  // Stops the server once the current command returned (SHUTDOWN). kDefault seals the
+  // changes since the last seal first in logstore.mode wal (the next start then loads
+  // batches only, no log to replay), kSave seals in any mode, kNoSave never does.
+  enum class ShutdownSave { kDefault, kSave, kNoSave };
+  virtual void RequestShutdown(std::string_view reason, ShutdownSave save) = 0;
   // After CONFIG SET: applies runtime options (log level, tracing, ...).
   virtual void OnConfigChanged() = 0;
   // CONFIG RESETSTAT: the server's own counters (network).

@@ -43,6 +43,10 @@ Entry* Database::Insert(std::string_view key, int64_t now_ms, size_t value_capac
     TIDEKV_CHECK(old->ExpiredAt(now_ms));
     ExpireNow(old);
   }
+  return InsertAbsent(key, hash, value_capacity);
+}
+
+Entry* Database::InsertAbsent(std::string_view key, uint64_t hash, size_t value_capacity) {
   Entry* e = Entry::Create(key, hash, value_capacity);
   dict_.Insert(e);
   last_touched_ = e;

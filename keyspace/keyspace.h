@@ -54,6 +54,14 @@ class Database {
   // Returns the live entry or a fresh one; *created says which.
   Entry* FindOrInsert(std::string_view key, int64_t now_ms, bool* created);
 
+  // Batch loading, with the key's HashKey computed ahead (its slot prefetched by
+  // PrefetchSlot a few keys earlier): the entry whatever its expiry, or nullptr; and the
+  // creation of a key the caller knows is absent (no lookup first).
+  Entry* PeekHashed(std::string_view key, uint64_t hash) const { return dict_.Find(key, hash); }
+  Entry* InsertAbsent(std::string_view key, uint64_t hash, size_t value_capacity);
+  void PrefetchSlot(uint64_t hash) const { dict_.PrefetchSlot(hash); }
+  void Reserve(size_t keys) { dict_.Reserve(keys); }
+
   // Deletes the key if it exists (expired or not). Returns whether it was live.
   bool Erase(std::string_view key, int64_t now_ms);
   void Erase(Entry* entry);

@@ -666,7 +666,8 @@ void Persistence::MaybeStartMerges() {
   const size_t max_inflight = static_cast<size_t>(engine_.config().compaction_max_inflight);
   // A full sync in progress reads the spine's files: no merge replaces them meanwhile.
   // Nor while a full snapshot is due (spill, untracked): it replaces every batch.
-  while (merges_running_ < max_inflight && ship_pins_ == 0 && !installing_ && !untracked_) {
+  while (merges_running_ < max_inflight && ship_pins_ == 0 && !installing_ && !untracked_ &&
+         !stopping_) {
     auto task = spine_.NextMerge(max_inflight);
     if (!task) return;
     merges_running_++;

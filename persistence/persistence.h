@@ -160,6 +160,17 @@ class Persistence final : public EffectSink,
   const std::string& restored_replica_slots() const { return restored_replica_slots_; }
   logstore::LogStore* store() const { return store_.get(); }
   bool spill() const { return spill_; }
+  // The server is stopping: no merge starts any more (one cut short by the exit would
+  // leave its output for the next start to set aside as an orphan).
+  void BeginStop() { stopping_ = true; }
+  // Writes since the last seal (what a seal now would write).
+  bool HasUnsealed() const {
+    if (next_offset_ > spine_.upper() || untracked_) return true;
+    for (const DirtySet& set : dirty_) {
+      if (set.size() > 0) return true;
+    }
+    return false;
+  }
 
   const ReplicationIdentity& identity() const { return identity_; }
   // Stores a new identity in the meta family (durably, before returning).
@@ -283,6 +294,7 @@ class Persistence final : public EffectSink,
   // and replaces the spine (a full snapshot, as Redis's SAVE writes).
   void StopTracking();
   bool untracked_ = false;
+  bool stopping_ = false;  // see BeginStop
   // Marks a key changed by name (it has no entry, or its entry is about to go).
   void MarkDirtyName(int db, std::string_view key);
   // After a frame went into chunk_: hand a full chunk to the log now, else at the end of

@@ -18,6 +18,7 @@
 #include "common/logging.h"
 #include "compaction/batch.h"
 #include "compaction/manifest.h"
+#include "keyspace/dict.h"
 #include "persistence/element_rows.h"
 #include "persistence/frame_apply.h"
 #include "persistence/persistence.h"
@@ -289,13 +290,28 @@ namespace {
 
 // Batch loading runs as a pipeline: a reader thread opens each batch file (verifying its
 // checksums) and copies its entries into chunks, while the loop thread inserts the previous
-// chunk into the keyspace. At most kLoadQueue chunks wait, so memory stays bounded.
+// chunk into the keyspace. At most kLoadQueue chunks wait, so memory stays bounded. The
+// reader also hashes each key, so the loop can prefetch table slots a few keys ahead.
 struct LoadChunk {
   size_t batch = 0;                                  // index in the spine
   std::string bytes;                                 // keys and encoded states back to back
   std::vector<std::pair<uint32_t, uint32_t>> sizes;  // (key bytes, state bytes) per entry
-  Status status;                                     // the reader's error for this batch
-  bool end = false;                                  // every batch was read
+  std::vector<uint64_t> hashes;                      // HashKey of each key (0: element row)
+  // Set on the oldest batch's first chunk when all its rows are keys of one database: the
+  // table is sized for them at once rather than doubling its way up.
+  int presize_db = -1;
+  uint64_t presize_keys = 0;
+  // Empties the chunk for reuse, keeping its buffers (no large allocation per chunk).
+  void Reset(size_t batch_index) {
+    batch = batch_index;
+    bytes.clear();
+    sizes.clear();
+    hashes.clear();
+    presize_db = -1;
+    presize_keys = 0;
+  }
+  Status status;     // the reader's error for this batch
+  bool end = false;  // every batch was read
 };
 
 constexpr size_t kLoadQueue = 4;
@@ -320,6 +336,23 @@ class LoadQueue {
     space_.notify_one();
     return chunk;
   }
+  // A consumed chunk goes back to the reader, which fills it again.
+  void Recycle(LoadChunk chunk) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (spare_.size() < kLoadQueue) spare_.push_back(std::move(chunk));
+  }
+  LoadChunk Fresh(size_t batch) {
+    LoadChunk chunk;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!spare_.empty()) {
+        chunk = std::move(spare_.back());
+        spare_.pop_back();
+      }
+    }
+    chunk.Reset(batch);
+    return chunk;
+  }
   void Cancel() {
     std::lock_guard<std::mutex> lock(mu_);
     cancelled_ = true;
@@ -331,6 +364,7 @@ class LoadQueue {
   std::condition_variable ready_;
   std::condition_variable space_;
   std::deque<LoadChunk> chunks_;
+  std::vector<LoadChunk> spare_;
   bool cancelled_ = false;
 };
 
@@ -355,8 +389,7 @@ void ReadBatches(const std::vector<std::pair<std::string, compaction::BatchMeta>
                  LoadQueue& queue) {
   for (size_t i = 0; i < batches.size(); i++) {
     const std::string& path = batches[i].first;
-    LoadChunk chunk;
-    chunk.batch = i;
+    LoadChunk chunk = queue.Fresh(i);
     auto opened = compaction::BatchReader::Open(path, /*verify=*/true);
     if (!opened.ok()) {
       chunk.status = Status::Corruption(
@@ -370,6 +403,18 @@ void ReadBatches(const std::vector<std::pair<std::string, compaction::BatchMeta>
       queue.Push(std::move(chunk));
       return;
     }
+    if (i == 0) {
+      // One database and no element rows (they sort after every key row): presize.
+      reader.SeekToLast();
+      const bool last_is_key = reader.Valid() && !compaction::IsElementRowKey(reader.key());
+      const int last_db = last_is_key ? compaction::SplitBatchKey(reader.key()).first : -1;
+      reader.SeekToFirst();
+      if (last_db >= 0 && reader.Valid() &&
+          compaction::SplitBatchKey(reader.key()).first == last_db) {
+        chunk.presize_db = last_db;
+        chunk.presize_keys = reader.entries();
+      }
+    }
     uint32_t crc = 0;
     for (reader.SeekToFirst(); reader.Valid(); reader.Next()) {
       crc = compaction::ContentCrc(crc, reader.key(), reader.value());
@@ -377,10 +422,13 @@ void ReadBatches(const std::vector<std::pair<std::string, compaction::BatchMeta>
       chunk.bytes.append(reader.value());
       chunk.sizes.emplace_back(static_cast<uint32_t>(reader.key().size()),
                                static_cast<uint32_t>(reader.value().size()));
+      chunk.hashes.push_back(
+          compaction::IsElementRowKey(reader.key())
+              ? 0
+              : keyspace::HashKey(compaction::SplitBatchKey(reader.key()).second));
       if (chunk.sizes.size() >= kLoadChunkEntries) {
         if (!queue.Push(std::move(chunk))) return;
-        chunk = LoadChunk{};
-        chunk.batch = i;
+        chunk = queue.Fresh(i);
       }
     }
     if (Status s = reader.status(); !s.ok()) {
@@ -477,16 +525,38 @@ Status Persistence::LoadBatches() {
     return status;
   };
   replaying_ = true;
+  // The oldest batch holds each key once: into an empty key space it needs no lookups.
+  bool empty = true;
+  for (int i = 0; i < ks.num_databases(); i++) empty = empty && ks.db(i).size() == 0;
   ElementRowLoader elements(ks);
+  std::vector<uint32_t> starts;
   for (;;) {
     LoadChunk chunk = queue.Pop();
     if (!chunk.status.ok()) return finish(chunk.status);
     if (chunk.end) break;
-    size_t pos = 0;
-    for (const auto& [key_size, state_size] : chunk.sizes) {
-      const std::string_view batch_key(chunk.bytes.data() + pos, key_size);
-      const std::string_view encoded(chunk.bytes.data() + pos + key_size, state_size);
-      pos += key_size + state_size;
+    if (chunk.presize_db >= 0 && chunk.presize_db < ks.num_databases() && empty) {
+      ks.db(chunk.presize_db).Reserve(chunk.presize_keys);
+    }
+    const size_t n = chunk.sizes.size();
+    starts.resize(n);
+    for (size_t i = 0, pos = 0; i < n; i++) {
+      starts[i] = static_cast<uint32_t>(pos);
+      pos += chunk.sizes[i].first + chunk.sizes[i].second;
+    }
+    const bool fresh = empty && chunk.batch == 0;
+    constexpr size_t kAhead = 12;  // keys between a slot's prefetch and its use
+    for (size_t i = 0; i < n; i++) {
+      if (i + kAhead < n && chunk.hashes[i + kAhead] != 0) {
+        const size_t j = i + kAhead;
+        const int ahead_db =
+            compaction::SplitBatchKey({chunk.bytes.data() + starts[j], chunk.sizes[j].first}).first;
+        if (ahead_db >= 0 && ahead_db < ks.num_databases())
+          ks.db(ahead_db).PrefetchSlot(chunk.hashes[j]);
+      }
+      const auto [key_size, state_size] = chunk.sizes[i];
+      const std::string_view batch_key(chunk.bytes.data() + starts[i], key_size);
+      const std::string_view encoded(chunk.bytes.data() + starts[i] + key_size, state_size);
+      const uint64_t hash = chunk.hashes[i];
       if (compaction::IsElementRowKey(batch_key)) {
         if (Status s = elements.Element(batch_key, encoded); !s.ok()) {
           return finish(Status::Corruption(
@@ -495,13 +565,13 @@ Status Persistence::LoadBatches() {
         continue;
       }
       auto [db_index, key] = compaction::SplitBatchKey(batch_key);
-      auto state = compaction::DecodeKeyState(encoded);
+      auto state = compaction::DecodeKeyStateView(encoded);
       const types::TypeOps* ops = state.ok() ? types::OpsFor(state->type) : nullptr;
       std::optional<compaction::ElementHeader> header;
       if (ops != nullptr && !state->tombstone)
         header = compaction::DecodeElementHeader(state->value);
       if (header && db_index >= 0 && db_index < ks.num_databases()) {
-        if (Status s = elements.Header(db_index, key, *state, *header); !s.ok()) {
+        if (Status s = elements.Header(db_index, key, state->ToState(), *header); !s.ok()) {
           return finish(Status::Corruption(fmt::format("batch file {}: key '{}' in db {}: {}",
                                                        batches[chunk.batch].first,
                                                        key.substr(0, 64), db_index, s.message())));
@@ -525,24 +595,25 @@ Status Persistence::LoadBatches() {
       if (state->tombstone) {
         // Deleted: never resurrected by an older batch's value either, because batches load
         // oldest first and this state replaces it.
-        if (Entry* e = db.Peek(key, INT64_MIN)) db.Erase(e);
+        if (Entry* e = fresh ? nullptr : db.PeekHashed(key, hash)) db.Erase(e);
         continue;
       }
       // A state whose TTL has passed by now loads too: the batches and the log describe the
       // keyspace at time 0 (a logged EXPIRE or INCR may still apply to it); what expired
       // goes after the replay, by the clock, as DEL effects (Server::Recover).
-      Entry* e = db.Peek(key, INT64_MIN);
+      Entry* e = fresh ? nullptr : db.PeekHashed(key, hash);
       if (object.value() != nullptr) {
-        if (e == nullptr) e = db.Insert(key, 0);
+        if (e == nullptr) e = db.InsertAbsent(key, hash, 0);
         e->SetObject(ops->type, object.value());
         db.TrackFieldExpiry(e);
       } else {
-        if (e == nullptr) e = db.Insert(key, 0, state->value.size());
+        if (e == nullptr) e = db.InsertAbsent(key, hash, state->value.size());
         e->SetString(state->value);
       }
       db.SetExpire(e, state->expire_at_ms);
       stats_.recovered_batch_keys++;
     }
+    queue.Recycle(std::move(chunk));
   }
   if (Status s = elements.Finish(); !s.ok()) {
     return finish(Status::Corruption("batch files: " + s.message()));

@@ -162,11 +162,16 @@ int Server::Run() {
   return 0;
 }
 
-void Server::Shutdown(std::string_view reason) {
+void Server::Shutdown(std::string_view reason, ShutdownSave save) {
   if (stopping_) return;
   stopping_ = true;
   ModuleLogger("server")->info("shutting down ({}), closing {} client(s)", reason,
                                connections_.size());
+  persistence_->BeginStop();
+  if ((save == ShutdownSave::kSave || (save == ShutdownSave::kDefault && !persistence_->spill())) &&
+      persistence_->HasUnsealed()) {
+    SealBeforeExit();
+  }
   boost::system::error_code ec;
   for (auto& acceptor : acceptors_) acceptor->close(ec);
   signals_.cancel(ec);
@@ -176,6 +181,31 @@ void Server::Shutdown(std::string_view reason) {
   std::vector<std::shared_ptr<Connection>> all;
   for (auto& [id, c] : connections_) all.push_back(c);
   for (auto& c : all) c->Close("server shutdown");
+}
+
+void Server::SealBeforeExit() {
+  // The loop runs until this seal is committed (the work guard), or at most kSealWait: in
+  // wal mode the log holds every write anyway, the seal only spares the next start a replay.
+  constexpr auto kSealWait = std::chrono::seconds(30);
+  using Guard = asio::executor_work_guard<asio::io_context::executor_type>;
+  auto guard = std::make_shared<Guard>(io_.get_executor());
+  auto timer = std::make_shared<asio::steady_timer>(io_, kSealWait);
+  const int64_t started = clock_.MonotonicNs();
+  persistence_->Save([this, guard, timer, started](const Status& s) {
+    if (s.ok()) {
+      ModuleLogger("server")->info("sealed before exit in {} ms",
+                                   (clock_.MonotonicNs() - started) / 1'000'000);
+    } else {
+      ModuleLogger("server")->warn("seal before exit failed: {}", s.message());
+    }
+    timer->cancel();
+    guard->reset();
+  });
+  timer->async_wait([guard](const boost::system::error_code& ec) {
+    if (ec) return;
+    ModuleLogger("server")->warn("seal before exit still running after 30 s: exiting without it");
+    guard->reset();
+  });
 }
 
 asio::awaitable<void> Server::Accept(asio::ip::tcp::acceptor& acceptor) {
@@ -314,9 +344,9 @@ std::string Server::Info(std::span<const std::string_view> sections) {
 
 engine::SnapshotControl* Server::snapshots() { return persistence_.get(); }
 
-void Server::RequestShutdown(std::string_view reason) {
+void Server::RequestShutdown(std::string_view reason, ShutdownSave save) {
   // After the command that asked returns, so the loop is not torn down under it.
-  asio::post(io_, [this, why = std::string(reason)] { Shutdown(why); });
+  asio::post(io_, [this, why = std::string(reason), save] { Shutdown(why, save); });
 }
 
 void Server::FeedMonitors(const Session& session, std::span<const std::string_view> argv) {

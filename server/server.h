@@ -61,9 +61,11 @@ class Server final : public engine::ServerHooks, public engine::InfoSource {
   // Runs the loop thread until shutdown (SHUTDOWN, SIGINT, SIGTERM). Returns the exit code.
   int Run();
   // Stops accepting, closes every client and lets Run return. Safe to call more than once.
-  void Shutdown(std::string_view reason);
+  void Shutdown(std::string_view reason, ShutdownSave save = ShutdownSave::kDefault);
+  // Seals before the loop ends (SHUTDOWN, SIGTERM); bounded wait.
+  void SealBeforeExit();
   // ServerHooks: the same, after the current command returned (SHUTDOWN).
-  void RequestShutdown(std::string_view reason) override;
+  void RequestShutdown(std::string_view reason, ShutdownSave save) override;
 
   Engine& engine() { return engine_; }
   Persistence* persistence() { return persistence_.get(); }

@@ -165,7 +165,7 @@ TEST_CASE("a restart keeps strings binary values databases and expiries",
           WaitLogged(c.get());
           KillHard(*server);
         } else {
-          ShutdownClean(*server);
+          ShutdownClean(*server, /*nosave=*/!batches);  // without SAVE: the log tail's image
         }
       }
       std::this_thread::sleep_until(short_written + 2400ms);
@@ -344,7 +344,7 @@ TEST_CASE("a restart loads a large dataset and a long log tail", "[integration][
       return std::pair{"key:" + std::to_string(k), "log-" + std::to_string(i)};
     });
     digest = Digest(c.get());
-    ShutdownClean(*server);
+    ShutdownClean(*server, /*nosave=*/true);
   }
   auto server = StartServerOn(data);
   RedisConnection c = server->Connect();
@@ -530,6 +530,40 @@ TEST_CASE("spill mode stops listing changes past seal_dirty_bytes and SAVE write
   CHECK(Call(c.get(), {"DBSIZE"}) == "(integer) 101");  // keep:2..99, big, tags, after
   CHECK(Call(c.get(), {"HLEN", "big"}) == "(integer) 2999");
   CHECK(Call(c.get(), {"EXISTS", "keep:0", "tmp:7", "unsaved"}) == "(integer) 0");
+}
+
+// A clean stop seals what changed since the last seal (as Redis saves on SHUTDOWN with save
+// points), so the next start loads batches only; NOSAVE leaves it to the log.
+TEST_CASE("SHUTDOWN seals first so the next start replays no log and NOSAVE does not",
+          "[integration][persistence]") {
+  TempDir dir;
+  const std::filesystem::path data = dir.path() / "data";
+  auto write_and_stop = [&](const std::string& prefix, std::vector<std::string> shutdown) {
+    auto server = StartServerOn(data, kNoTimedSeals);
+    RedisConnection c = server->Connect();
+    WaitFirstSeal(c.get());
+    SetAll(c.get(), 500, [&](size_t i) { return std::pair{prefix + std::to_string(i), "v"}; });
+    REQUIRE(Command(c.get(), shutdown) == nullptr);  // no reply: the connection closes
+    REQUIRE(server->WaitExit() == 0);
+  };
+  auto restart_counts = [&] {
+    auto server = StartServerOn(data, kNoTimedSeals);
+    RedisConnection c = server->Connect();
+    const auto counts = std::pair{InfoInt(c.get(), "recovered_log_frames"),
+                                  InfoInt(c.get(), "recovered_batch_keys")};
+    const std::string dbsize = Call(c.get(), {"DBSIZE"});
+    ShutdownClean(*server);
+    return std::pair{counts, dbsize};
+  };
+  write_and_stop("a:", {"SHUTDOWN"});
+  auto [counts, dbsize] = restart_counts();  // this stop seals nothing: nothing changed
+  CHECK(counts.first == 0);
+  CHECK(counts.second >= 500);
+  CHECK(dbsize == "(integer) 501");  // the first seal's key too
+  write_and_stop("b:", {"SHUTDOWN", "NOSAVE"});
+  std::tie(counts, dbsize) = restart_counts();
+  CHECK(counts.first >= 500);  // b:* came back from the log
+  CHECK(dbsize == "(integer) 1001");
 }
 
 }  // namespace

@@ -27,10 +27,10 @@ void KillHard(ServerProcess& server) {
   }
 }
 
-void ShutdownClean(ServerProcess& server) {
+void ShutdownClean(ServerProcess& server, bool nosave) {
   RedisConnection c = server.Connect();
   // A successful SHUTDOWN has no reply: the server closes the connection and exits.
-  Reply r = Command(c.get(), {"SHUTDOWN"});
+  Reply r = nosave ? Command(c.get(), {"SHUTDOWN", "NOSAVE"}) : Command(c.get(), {"SHUTDOWN"});
   if (r != nullptr) throw std::runtime_error("SHUTDOWN answered " + Describe(r));
   std::optional<int> code = server.WaitExit();
   if (code != 0) {

@@ -30,8 +30,9 @@ std::unique_ptr<ServerProcess> StartServerOn(const std::filesystem::path& data,
 
 // Ends the server with SIGKILL (no chance to flush anything) and reaps it.
 void KillHard(ServerProcess& server);
-// SHUTDOWN over a new connection; waits for exit status 0.
-void ShutdownClean(ServerProcess& server);
+// SHUTDOWN over a new connection; waits for exit status 0. SHUTDOWN seals what changed
+// first (the next start replays no log); nosave (SHUTDOWN NOSAVE) leaves it in the log.
+void ShutdownClean(ServerProcess& server, bool nosave = false);
 
 // Server arguments for tests that need their writes in the log rather than in batches: a
 // seal interval longer than any test, so that no timed seal happens.

@@ -575,6 +575,7 @@ void Persistence::CommitManifest(uint64_t truncate_below, std::function<void(con
   std::weak_ptr<bool> alive = alive_;
   // The directory id goes with every manifest: a write-ahead log copied from another
   // directory then carries that directory's id and is noticed at the next start.
+  manifest_commits_++;
   writer_->SubmitMeta({{std::string(kManifestKey), compaction::EncodeManifest(manifest)},
                        {std::string(internal::kDirIdKey), dir_id_},
                        {std::string(internal::kReplicaSlotsKey), replica_slots_}},
@@ -582,8 +583,10 @@ void Persistence::CommitManifest(uint64_t truncate_below, std::function<void(con
                       [this, alive, state, done = std::move(done)](const Status& s) {
                         // On the writer thread, in commit order.
                         if (s.ok()) RecordCommitted(state);
-                        asio::post(io_, [alive, s, done] {
-                          if (alive.lock() && *alive.lock()) done(s);
+                        asio::post(io_, [this, alive, s, done] {
+                          if (!alive.lock() || !*alive.lock()) return;
+                          manifest_commits_--;
+                          done(s);
                         });
                       });
 }

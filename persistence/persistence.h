@@ -163,6 +163,9 @@ class Persistence final : public EffectSink,
   // The server is stopping: no merge starts any more (one cut short by the exit would
   // leave its output for the next start to set aside as an orphan).
   void BeginStop() { stopping_ = true; }
+  // A seal, a merge or a manifest commit is under way: a stop that lets the loop end now
+  // would leave its file unlisted (an orphan at the next start).
+  bool Busy() const { return seal_running_ || merges_running_ > 0 || manifest_commits_ > 0; }
   // Writes since the last seal (what a seal now would write).
   bool HasUnsealed() const {
     if (next_offset_ > spine_.upper() || untracked_) return true;
@@ -314,6 +317,7 @@ class Persistence final : public EffectSink,
   int64_t seal_started_ms_ = 0;
   int64_t last_seal_attempt_ms_ = 0;
   size_t merges_running_ = 0;
+  size_t manifest_commits_ = 0;  // submitted, their done not run yet
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 
   PersistenceStats stats_;

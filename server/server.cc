@@ -168,10 +168,10 @@ void Server::Shutdown(std::string_view reason, ShutdownSave save) {
   ModuleLogger("server")->info("shutting down ({}), closing {} client(s)", reason,
                                connections_.size());
   persistence_->BeginStop();
-  if ((save == ShutdownSave::kSave || (save == ShutdownSave::kDefault && !persistence_->spill())) &&
-      persistence_->HasUnsealed()) {
-    SealBeforeExit();
-  }
+  const bool seal =
+      (save == ShutdownSave::kSave || (save == ShutdownSave::kDefault && !persistence_->spill())) &&
+      persistence_->HasUnsealed();
+  if (seal || persistence_->Busy()) SealBeforeExit(seal);
   boost::system::error_code ec;
   for (auto& acceptor : acceptors_) acceptor->close(ec);
   signals_.cancel(ec);
@@ -183,28 +183,36 @@ void Server::Shutdown(std::string_view reason, ShutdownSave save) {
   for (auto& c : all) c->Close("server shutdown");
 }
 
-void Server::SealBeforeExit() {
-  // The loop runs until this seal is committed (the work guard), or at most kSealWait: in
-  // wal mode the log holds every write anyway, the seal only spares the next start a replay.
-  constexpr auto kSealWait = std::chrono::seconds(30);
+void Server::SealBeforeExit(bool seal) {
+  // The loop runs (the work guard) until this seal and any running merge are committed, or
+  // at most kWait: in wal mode the log holds every write anyway, the seal only spares the
+  // next start a replay.
+  static constexpr int kWaitMs = 30'000;
+  static constexpr int kStepMs = 10;
   using Guard = asio::executor_work_guard<asio::io_context::executor_type>;
   auto guard = std::make_shared<Guard>(io_.get_executor());
-  auto timer = std::make_shared<asio::steady_timer>(io_, kSealWait);
   const int64_t started = clock_.MonotonicNs();
-  persistence_->Save([this, guard, timer, started](const Status& s) {
-    if (s.ok()) {
-      ModuleLogger("server")->info("sealed before exit in {} ms",
-                                   (clock_.MonotonicNs() - started) / 1'000'000);
-    } else {
-      ModuleLogger("server")->warn("seal before exit failed: {}", s.message());
+  auto wait_idle = std::make_shared<std::function<void(int)>>();
+  *wait_idle = [this, guard, wait_idle, started](int left_ms) {
+    if (!persistence_->Busy() || left_ms <= 0) {
+      if (left_ms <= 0)
+        ModuleLogger("server")->warn("seal or merge still running after 30 s: exiting without it");
+      else
+        ModuleLogger("server")->info("persistence idle before exit after {} ms",
+                                     (clock_.MonotonicNs() - started) / 1'000'000);
+      guard->reset();
+      *wait_idle = nullptr;  // breaks the cycle
+      return;
     }
-    timer->cancel();
-    guard->reset();
-  });
-  timer->async_wait([guard](const boost::system::error_code& ec) {
-    if (ec) return;
-    ModuleLogger("server")->warn("seal before exit still running after 30 s: exiting without it");
-    guard->reset();
+    auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(kStepMs));
+    timer->async_wait([wait_idle, timer, left_ms](const boost::system::error_code&) {
+      if (*wait_idle) (*wait_idle)(left_ms - kStepMs);
+    });
+  };
+  if (!seal) return (*wait_idle)(kWaitMs);
+  persistence_->Save([wait_idle](const Status& s) {
+    if (!s.ok()) ModuleLogger("server")->warn("seal before exit failed: {}", s.message());
+    if (*wait_idle) (*wait_idle)(kWaitMs);
   });
 }
 

@@ -63,7 +63,7 @@ class Server final : public engine::ServerHooks, public engine::InfoSource {
   // Stops accepting, closes every client and lets Run return. Safe to call more than once.
   void Shutdown(std::string_view reason, ShutdownSave save = ShutdownSave::kDefault);
   // Seals before the loop ends (SHUTDOWN, SIGTERM); bounded wait.
-  void SealBeforeExit();
+  void SealBeforeExit(bool seal);
   // ServerHooks: the same, after the current command returned (SHUTDOWN).
   void RequestShutdown(std::string_view reason, ShutdownSave save) override;
 

@@ -179,6 +179,11 @@ void Persistence::Stop() {
       DirState state = committed_state_;
       state.durable_offset = spill_ ? state.spine_upper : store_->NextOffset();
       RecordCommitted(state);
+      // Memtables to tables, so the next start need not read RocksDB's WAL files back
+      // (after a final seal they hold only truncated frames). Not needed for durability.
+      if (Status f = store_->Flush(); !f.ok()) {
+        ModuleLogger("persistence")->warn("final log store flush failed: {}", f.message());
+      }
     }
   }
   if (pool_ != nullptr) {

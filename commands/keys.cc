@@ -415,9 +415,8 @@ void ObjectIdletime(CommandContext& ctx) {
     ctx.reply.Null();
     return;
   }
-  // A clock set backwards (tests, replay) must not report a huge unsigned idle time.
-  const uint32_t now = ctx.engine.lru_clock();
-  ctx.reply.Integer(now > e->lru() ? static_cast<int64_t>(now - e->lru()) : 0);
+  // A clock set backwards (tests, replay) reports 0, not a huge unsigned idle time.
+  ctx.reply.Integer(e->IdleSeconds(ctx.engine.lru_clock()));
 }
 
 void ObjectFreq(CommandContext& ctx) {

@@ -16,10 +16,10 @@
 // starts there).
 //
 // The table never owns its nodes: whoever inserts them frees them. A Node is any type with
-// `std::string_view key() const` and `uint64_t hash() const` (the hash must not change while
-// the node is in the table, and nodes must live at user-space addresses below 2^48, as
-// heap objects on x86-64 and AArch64 do); an optional `void Prefetch() const` is used by
-// PrefetchEntry. Not thread-safe: one thread owns a table.
+// `std::string_view key() const` and `uint64_t hash() const`, stored or computed from the key
+// (the hash must not change while the node is in the table, and nodes must live at user-space
+// addresses below 2^48, as heap objects on x86-64 and AArch64 do); an optional `void Prefetch()
+// const` is used by PrefetchEntry. Not thread-safe: one thread owns a table.
 #pragma once
 
 #include <concepts>
@@ -62,8 +62,9 @@ class ScanTable {
   size_t SlotBytes() const { return slots_.capacity() * sizeof(uintptr_t); }
 
   Node* Find(std::string_view key, uint64_t hash) const;
-  // Inserts a node whose key is known to be absent.
-  void Insert(Node* node);
+  // Inserts a node whose key is known to be absent (hash: its key's, when the caller has it).
+  void Insert(Node* node) { Insert(node, node->hash()); }
+  void Insert(Node* node, uint64_t hash);
   // Removes the node with this key and returns it (nullptr when absent).
   Node* Remove(std::string_view key, uint64_t hash);
   // Forgets all nodes (does not free them) and releases the slots.
@@ -123,7 +124,9 @@ class ScanTable {
  private:
   static constexpr uintptr_t kPtrMask = (uintptr_t{1} << 48) - 1;
   static uintptr_t Tag(uint64_t hash) { return (hash >> 48) << 48; }
-  static uintptr_t Pack(Node* n) { return reinterpret_cast<uintptr_t>(n) | Tag(n->hash()); }
+  static uintptr_t Pack(Node* n, uint64_t hash) {
+    return reinterpret_cast<uintptr_t>(n) | Tag(hash);
+  }
   static Node* Unpack(uintptr_t s) { return reinterpret_cast<Node*>(s & kPtrMask); }
 
   size_t mask() const { return slots_.size() - 1; }
@@ -146,8 +149,9 @@ Node* ScanTable<Node>::Find(std::string_view key, uint64_t hash) const {
     uintptr_t s = slots_[i];
     if (s == 0) return nullptr;
     if ((s & ~kPtrMask) == tag) {
+      // The tag matched: compare keys (a node may compute its hash rather than store it).
       Node* n = Unpack(s);
-      if (n->hash() == hash && n->key() == key) return n;
+      if (n->key() == key) return n;
     }
   }
 }
@@ -164,13 +168,13 @@ void ScanTable<Node>::InsertNoGrow(uintptr_t packed, uint64_t hash) {
 }
 
 template <typename Node>
-void ScanTable<Node>::Insert(Node* node) {
+void ScanTable<Node>::Insert(Node* node, uint64_t hash) {
   if (slots_.empty()) {
     Resize(8);
   } else if ((size_ + 1) * 4 > slots_.size() * 3) {
     Resize(slots_.size() * 2);
   }
-  InsertNoGrow(Pack(node), node->hash());
+  InsertNoGrow(Pack(node, hash), hash);
   size_++;
 }
 
@@ -186,7 +190,7 @@ Node* ScanTable<Node>::Remove(std::string_view key, uint64_t hash) {
     if (s == 0) return nullptr;
     if ((s & ~kPtrMask) == tag) {
       Node* n = Unpack(s);
-      if (n->hash() == hash && n->key() == key) {
+      if (n->key() == key) {
         found = n;
         break;
       }
@@ -223,8 +227,12 @@ void ScanTable<Node>::Resize(size_t new_capacity) {
   TIDEKV_CHECK((new_capacity & (new_capacity - 1)) == 0);
   std::vector<uintptr_t> old(new_capacity, 0);
   old.swap(slots_);
-  for (uintptr_t s : old) {
-    if (s != 0) InsertNoGrow(s, Unpack(s)->hash());
+  // Nodes may compute their hash from their key: fetch them a few slots ahead.
+  constexpr size_t kAhead = 8;
+  for (size_t i = 0; i < old.size(); i++) {
+    if (i + kAhead < old.size() && old[i + kAhead] != 0)
+      __builtin_prefetch(Unpack(old[i + kAhead]));
+    if (old[i] != 0) InsertNoGrow(old[i], Unpack(old[i])->hash());
   }
 }
 

@@ -3,6 +3,7 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <new>
 #include <optional>
@@ -11,21 +12,22 @@
 
 namespace tidekv::keyspace {
 
-// The per-key header (plus key and inline value bytes): keep flags in bitfields to hold it.
-static_assert(sizeof(Entry) == 48, "Entry's header grew");
-
-Entry* Entry::Create(std::string_view key, uint64_t hash, size_t value_capacity) {
-  const size_t want = sizeof(Entry) + key.size() + value_capacity;
+Entry* Entry::Create(std::string_view key, size_t value_capacity) {
+  // The per-key header before the key's bytes: no padding, flags in bitfields.
+  static_assert(offsetof(Entry, data_) == 22, "Entry's header grew");
+  // Room for the value's pointer at least; a value too long to keep inline gets none more.
+  if (value_capacity > kMaxInline) value_capacity = 0;
+  const size_t want = offsetof(Entry, data_) + key.size() + std::max(value_capacity, sizeof(void*));
   void* mem = ::operator new(want);
   Entry* e = new (mem) Entry();
-  e->hash_ = hash;
   e->key_len_ = static_cast<uint32_t>(key.size());
   if (!key.empty()) std::memcpy(e->data_, key.data(), key.size());
-  // Whatever the allocator's size class gives beyond the request is inline room too.
-  const size_t usable = std::max(malloc_usable_size(mem), want);
-  e->val_cap_ =
-      static_cast<uint32_t>(std::min<size_t>(usable - sizeof(Entry) - key.size(), UINT32_MAX));
   return e;
+}
+
+size_t Entry::val_cap() const {
+  const size_t usable = malloc_usable_size(const_cast<Entry*>(this));
+  return std::min(usable - offsetof(Entry, data_) - key_len_, kMaxInline);
 }
 
 void Entry::Destroy(Entry* entry) {
@@ -34,20 +36,20 @@ void Entry::Destroy(Entry* entry) {
 }
 
 void Entry::FreeValue() {
-  if (type_ == ValueType::kString) {
-    delete ext_;
-  } else if (obj_ != nullptr) {
-    types::OpsFor(type_)->destroy(obj_);
+  if (IsString()) {
+    delete ext();
+  } else if (obj() != nullptr) {
+    types::OpsFor(type())->destroy(obj());
   }
-  ext_ = nullptr;
-  type_ = ValueType::kString;
+  out_ = false;
+  set_type(ValueType::kString);
   val_len_ = 0;
 }
 
 void Entry::SetObject(ValueType type, types::Value* value) {
   FreeValue();
-  type_ = type;
-  obj_ = value;
+  set_type(type);
+  set_ptr(value);
   raw_ = false;
   not_int_ = false;
   unshared_ = false;
@@ -55,8 +57,8 @@ void Entry::SetObject(ValueType type, types::Value* value) {
 
 size_t Entry::MemoryBytes() const {
   size_t n = malloc_usable_size(const_cast<Entry*>(this));
-  if (!IsString()) return n + types::OpsFor(type_)->memory(*obj_);
-  if (ext_ != nullptr) n += sizeof(std::string) + ext_->capacity() + 1;
+  if (!IsString()) return n + types::OpsFor(type())->memory(*obj());
+  if (const std::string* s = ext()) n += sizeof(std::string) + s->capacity() + 1;
   return n;
 }
 
@@ -64,71 +66,80 @@ void Entry::DigestValue(Sha1& h) const {
   if (IsString()) {
     h.Update(str());
   } else {
-    types::OpsFor(type_)->digest(*obj_, h);
+    types::OpsFor(type())->digest(*obj(), h);
   }
 }
 
 std::string& Entry::mutable_str() {
-  if (ext_ == nullptr) {
-    ext_ = new std::string(data_ + key_len_, val_len_);
+  if (!out_) {
+    std::string* s = new std::string(data_ + key_len_, val_len_);
+    set_ptr(s);
+    out_ = true;
     val_len_ = 0;
   }
-  return *ext_;
+  return *ext();
 }
 
 void Entry::SetString(std::string_view value) {
-  if (type_ != ValueType::kString) FreeValue();
+  if (!IsString()) FreeValue();
   raw_ = false;
   not_int_ = false;
   unshared_ = false;
-  if (value.size() <= val_cap_) {
-    // memmove: value may point into this entry's own inline bytes.
+  std::string* old = ext();
+  if (value.size() <= val_cap()) {
+    // memmove: value may point into this entry's own inline bytes (or into *old, which goes
+    // only after the copy; its pointer is overwritten by the copy).
     if (!value.empty()) std::memmove(data_ + key_len_, value.data(), value.size());
-    val_len_ = static_cast<uint32_t>(value.size());
-    delete ext_;
-    ext_ = nullptr;
+    val_len_ = static_cast<uint16_t>(value.size());
+    out_ = false;
+    delete old;
     return;
   }
-  if (ext_ == nullptr) {
-    ext_ = new std::string(value);
-  } else {
+  if (old == nullptr) {
+    set_ptr(new std::string(value));  // copies before the pointer overwrites inline bytes
+    out_ = true;
+  } else if (old->capacity() > 64 && value.size() < old->capacity() / 2) {
     // Do not keep a large buffer alive for a much smaller value.
-    if (ext_->capacity() > 64 && value.size() < ext_->capacity() / 2) std::string().swap(*ext_);
-    ext_->assign(value.data(), value.size());
+    set_ptr(new std::string(value));
+    delete old;
+  } else {
+    old->assign(value.data(), value.size());
   }
   val_len_ = 0;
 }
 
 void Entry::SetString(std::string&& value) {
-  if (value.size() <= val_cap_) return SetString(std::string_view(value));
-  if (type_ != ValueType::kString) FreeValue();
+  if (value.size() <= val_cap()) return SetString(std::string_view(value));
+  if (!IsString()) FreeValue();
   raw_ = false;
   not_int_ = false;
   unshared_ = false;
-  if (ext_ == nullptr) {
-    ext_ = new std::string(std::move(value));
+  if (std::string* old = ext()) {
+    *old = std::move(value);
   } else {
-    *ext_ = std::move(value);
+    set_ptr(new std::string(std::move(value)));
+    out_ = true;
   }
   val_len_ = 0;
 }
 
 void Entry::TakeValueFrom(Entry& other) {
   if (!other.IsString()) {
-    SetObject(other.type_, other.obj_);
-    other.obj_ = nullptr;
-    other.type_ = ValueType::kString;
+    SetObject(other.type(), other.obj());
+    other.set_ptr(nullptr);
+    other.set_type(ValueType::kString);
     return;
   }
-  if (other.ext_ != nullptr) {
+  if (std::string* s = other.ext()) {
     FreeValue();
-    ext_ = other.ext_;
-    other.ext_ = nullptr;
+    set_ptr(s);
+    out_ = true;
+    other.out_ = false;
+    other.val_len_ = 0;
     val_len_ = 0;
   } else {
     SetString(other.str());
   }
-  type_ = other.type_;
   raw_ = other.raw_;
   not_int_ = other.not_int_;
   unshared_ = other.unshared_;
@@ -136,18 +147,17 @@ void Entry::TakeValueFrom(Entry& other) {
 
 void Entry::CopyValueFrom(const Entry& other) {
   if (!other.IsString()) {
-    SetObject(other.type_, types::OpsFor(other.type_)->clone(*other.obj_));
+    SetObject(other.type(), types::OpsFor(other.type())->clone(*other.obj()));
     return;
   }
   SetString(other.str());
-  type_ = other.type_;
   raw_ = other.raw_;
   not_int_ = other.not_int_;
   unshared_ = true;
 }
 
 std::string_view Entry::Encoding() const {
-  if (!IsString()) return types::OpsFor(type_)->encoding(*obj_);
+  if (!IsString()) return types::OpsFor(type())->encoding(*obj());
   // Redis stores a string that is a canonical 64-bit integer as "int", a short string
   // (up to 44 bytes) as "embstr", and anything longer or modified in place as "raw".
   const std::string_view v = str();

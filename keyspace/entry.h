@@ -1,16 +1,19 @@
 // Entry: one key of the keyspace, with its expiry and value.
 //
 // An Entry is a single heap node that never moves, so the hash table, the per-database
-// volatile-key list and (later) the dirty set can all hold plain pointers to it. The key's
-// bytes are stored inline after the header (one allocation for header + key). Loop thread
-// only.
+// volatile-key list and the dirty set can all hold plain pointers to it. The key's bytes are
+// stored inline after a 22-byte header (one allocation for header + key + small value: a
+// 10-byte key with a 64-byte value fits the allocator's 96-byte class). The header keeps no
+// hash of the key (the table recomputes it when it rehashes). Loop thread only.
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
 #include "common/sha1.h"
+#include "ds/hash.h"
 #include "types/value.h"
 
 namespace tidekv::keyspace {
@@ -21,14 +24,17 @@ using types::ValueType;
 class Entry {
  public:
   static constexpr uint32_t kNotVolatile = UINT32_MAX;
+  // The longest value kept inline (longer ones live in a std::string).
+  static constexpr size_t kMaxInline = (1u << 14) - 1;
 
   // Allocates an entry for key with an empty string value and room for a value of
   // value_capacity bytes inline (more if the allocator's size class leaves room).
-  static Entry* Create(std::string_view key, uint64_t hash, size_t value_capacity = 0);
+  static Entry* Create(std::string_view key, size_t value_capacity = 0);
   static void Destroy(Entry* entry);
 
   std::string_view key() const { return {data_, key_len_}; }
-  uint64_t hash() const { return hash_; }
+  // The key's hash, computed (the table calls it when it rehashes or deletes).
+  uint64_t hash() const { return ds::HashBytes(key()); }
 
   // Absolute expiry in Unix ms; 0 means the key does not expire. Set through Database so
   // the volatile-key list stays in step.
@@ -36,15 +42,15 @@ class Entry {
   bool HasExpiry() const { return expire_at_ != 0; }
   bool ExpiredAt(int64_t now_ms) const { return expire_at_ != 0 && expire_at_ <= now_ms; }
 
-  ValueType type() const { return type_; }
-  bool IsString() const { return type_ == ValueType::kString; }
+  ValueType type() const { return static_cast<ValueType>(type_); }
+  bool IsString() const { return type() == ValueType::kString; }
 
   // The value of a collection type (type() != kString): the object the type's TypeOps row
   // describes. As<V>() is the typed view; V::kType must be type().
-  types::Value* object() const { return type_ == ValueType::kString ? nullptr : obj_; }
+  types::Value* object() const { return IsString() ? nullptr : obj(); }
   template <typename V>
   V* As() const {
-    return type_ == V::kType ? static_cast<V*>(obj_) : nullptr;
+    return type() == V::kType ? static_cast<V*>(obj()) : nullptr;
   }
   // Feeds the value (not the key or TTL) to a digest, the same for equal contents whatever
   // the encoding (DEBUG DIGEST, DEBUG DIGEST-VALUE).
@@ -59,7 +65,7 @@ class Entry {
   // allocation (one allocation and at most two cache lines per key, like Redis's embstr);
   // a value that outgrows the room, or one modified in place, lives in a std::string.
   std::string_view str() const {
-    return ext_ != nullptr ? std::string_view(*ext_) : std::string_view(data_ + key_len_, val_len_);
+    return out_ ? std::string_view(*ext()) : std::string_view(data_ + key_len_, val_len_);
   }
   // The value as a growable string for in-place edits (APPEND, SETRANGE, SETBIT): moves it
   // out of line first. Callers also call MarkRaw, as Redis reports such strings as "raw".
@@ -85,9 +91,15 @@ class Entry {
   // fresh duplicate (dupStringObject), so it is unshared until the next store.
   bool SharedInteger() const;
 
-  // Last access, in seconds of the server's LRU clock (OBJECT IDLETIME).
+  // Last access, in seconds of the server's LRU clock, kept modulo 2^24 as Redis keeps it
+  // (OBJECT IDLETIME; an idle time wraps after 194 days).
   uint32_t lru() const { return lru_; }
-  void Touch(uint32_t lru_seconds) { lru_ = lru_seconds; }
+  void Touch(uint32_t lru_seconds) { lru_ = lru_seconds & kLruMask; }
+  // Seconds since the last access at LRU clock `now` (0 when the clock went backwards).
+  uint32_t IdleSeconds(uint32_t now) const {
+    const uint32_t idle = (now - lru_) & kLruMask;
+    return idle > kLruMask / 2 ? 0 : idle;
+  }
 
   // Persistence's change tracking: a dirty entry is listed for the next seal, and the list
   // holds a pointer to it. So Database does not free a dirty entry it removes: it marks it
@@ -104,29 +116,39 @@ class Entry {
 
  private:
   friend class Database;
+  static constexpr uint32_t kLruMask = (1u << 24) - 1;
   Entry() = default;
   ~Entry() { FreeValue(); }
   void FreeValue();
+  // Inline room for a value after the key (the allocation's usable size, so whatever the
+  // size class gives beyond the request counts too).
+  size_t val_cap() const;
+  // A value that is not inline (a collection's object, or a string's std::string) is a
+  // pointer kept where an inline value would start.
+  void* ptr() const {
+    void* p;
+    std::memcpy(&p, data_ + key_len_, sizeof p);
+    return p;
+  }
+  void set_ptr(void* p) { std::memcpy(data_ + key_len_, &p, sizeof p); }
+  std::string* ext() const { return out_ ? static_cast<std::string*>(ptr()) : nullptr; }
+  types::Value* obj() const { return static_cast<types::Value*>(ptr()); }
+  void set_type(ValueType t) { type_ = static_cast<uint32_t>(t) & 0xF; }
 
-  uint64_t hash_ = 0;
+  // 22 bytes in all (checked in entry.cc): a key without a TTL or a collection wastes none.
   int64_t expire_at_ = 0;
   uint32_t volatile_index_ = kNotVolatile;  // position in Database::volatile_
-  uint32_t lru_ = 0;
   uint32_t key_len_ = 0;
-  uint32_t val_len_ = 0;  // inline value bytes in use
-  uint32_t val_cap_ = 0;  // inline value bytes available after the key
-  ValueType type_ = ValueType::kString;
-  // One byte of flags, so that the header stays 48 bytes with the pointer below.
-  bool raw_ : 1 = false;
-  bool not_int_ : 1 = false;   // see MarkNotInt
-  bool unshared_ : 1 = false;  // a COPY's duplicate; see SharedInteger
-  bool dirty_ : 1 = false;     // listed by persistence for the next seal
-  bool dead_ : 1 = false;      // removed from its database while dirty; freed by the list's owner
-  union {
-    std::string* ext_ = nullptr;  // a string's out-of-line value, when not inline
-    types::Value* obj_;           // any other type's value object
-  };
-  char data_[];  // key bytes, then val_cap_ bytes of inline value
+  uint32_t lru_ : 24 = 0;
+  uint32_t type_ : 4 = 0;  // a ValueType
+  uint32_t raw_ : 1 = 0;
+  uint32_t not_int_ : 1 = 0;   // see MarkNotInt
+  uint32_t unshared_ : 1 = 0;  // a COPY's duplicate; see SharedInteger
+  uint32_t dirty_ : 1 = 0;     // listed by persistence for the next seal
+  uint16_t val_len_ : 14 = 0;  // inline value bytes in use
+  uint16_t dead_ : 1 = 0;      // removed from its database while dirty; freed by the list's owner
+  uint16_t out_ : 1 = 0;       // a string value held in a std::string (ext())
+  char data_[];                // key bytes, then the inline value or the value's pointer
 };
 
 }  // namespace tidekv::keyspace

@@ -47,8 +47,8 @@ Entry* Database::Insert(std::string_view key, int64_t now_ms, size_t value_capac
 }
 
 Entry* Database::InsertAbsent(std::string_view key, uint64_t hash, size_t value_capacity) {
-  Entry* e = Entry::Create(key, hash, value_capacity);
-  dict_.Insert(e);
+  Entry* e = Entry::Create(key, value_capacity);
+  dict_.Insert(e, hash);
   last_touched_ = e;
   owner_->NoteKey(index_, key);
   return e;

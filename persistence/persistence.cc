@@ -214,14 +214,26 @@ void Persistence::DropDirty() {
     set.keys.clear();
   }
   dirty_bytes_ = 0;
+  listed_ = 0;
 }
 
 void Persistence::MarkDirtyName(int db, std::string_view key) {
   if (untracked_) return;
-  if (dirty_[static_cast<size_t>(db)].keys.emplace(key).second) dirty_bytes_ += key.size() + 32;
-  if (spill_ && dirty_bytes_ >= static_cast<uint64_t>(engine_.config().seal_dirty_bytes)) {
-    StopTracking();
+  if (dirty_[static_cast<size_t>(db)].keys.emplace(key).second) {
+    dirty_bytes_ += key.size() + 32;
+    listed_++;
+    if (ListingTooLarge()) StopTracking();
   }
+}
+
+bool Persistence::ListingTooLarge() const {
+  if (!spill_) return false;
+  if (dirty_bytes_ >= static_cast<uint64_t>(engine_.config().seal_dirty_bytes)) return true;
+  // Most keys listed (a bulk load, or a rewrite of most of the data): the list would only
+  // spare the next SAVE writing the rest, at 8+ bytes a key until then. Checked now and then.
+  constexpr uint64_t kCheckEvery = 4096, kMinListed = 64 * 1024;
+  return listed_ >= kMinListed && listed_ % kCheckEvery == 0 &&
+         listed_ * 2 > engine_.keyspace().TotalKeys();
 }
 
 void Persistence::StopTracking() {
@@ -237,8 +249,8 @@ void Persistence::StopTracking() {
   }
   ModuleLogger("persistence")
       ->info(
-          "spill: the keys changed since the last seal passed compaction.seal_dirty_bytes; "
-          "they are no longer listed, and the next SAVE writes every key");
+          "spill: the keys changed since the last seal passed compaction.seal_dirty_bytes or "
+          "half of all keys; they are no longer listed, and the next SAVE writes every key");
 }
 
 void Persistence::ChunkGrew() {
@@ -254,9 +266,8 @@ void Persistence::OnKeyModified(int db, Entry* e) {
     e->set_dirty(true);
     dirty_[static_cast<size_t>(db)].entries.push_back(e);
     dirty_bytes_ += e->key().size() + 32;
-    if (spill_ && dirty_bytes_ >= static_cast<uint64_t>(engine_.config().seal_dirty_bytes)) {
-      StopTracking();
-    }
+    listed_++;
+    if (ListingTooLarge()) StopTracking();
   }
 }
 
@@ -489,6 +500,7 @@ void Persistence::Seal(std::function<void(const Status&)> done) {
     }
   }
   dirty_bytes_ = 0;
+  listed_ = 0;
   stats_.last_seal_keys = entries.size();
 
   compaction::BatchMeta meta;

@@ -291,10 +291,12 @@ class Persistence final : public EffectSink,
   static void UnlistEntries(DirtySet& set, const std::function<void(std::string_view)>& name);
   // Unlists every dirty entry and forgets the dirty keys.
   void DropDirty();
-  // spill: the changes since the last seal grew past compaction.seal_dirty_bytes, and no
-  // seal runs until SAVE asks, so listing them would hold memory without bound (every key
-  // deleted or expired since, and its entry): stop listing; the next seal writes every key
-  // and replaces the spine (a full snapshot, as Redis's SAVE writes).
+  // spill: the changes since the last seal grew past compaction.seal_dirty_bytes (or past
+  // half of all keys), and no seal runs until SAVE asks, so listing them would hold memory
+  // without bound (every key deleted or expired since, and its entry) or for little gain:
+  // stop listing; the next seal writes every key and replaces the spine (a full snapshot,
+  // as Redis's SAVE writes).
+  bool ListingTooLarge() const;
   void StopTracking();
   bool untracked_ = false;
   bool stopping_ = false;  // see BeginStop
@@ -305,6 +307,7 @@ class Persistence final : public EffectSink,
   void ChunkGrew();
   std::vector<DirtySet> dirty_;
   uint64_t dirty_bytes_ = 0;
+  uint64_t listed_ = 0;  // entries and names listed since the last seal
 
   // Spine.
   compaction::Spine spine_;

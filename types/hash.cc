@@ -7,19 +7,20 @@
 
 namespace tidekv::types {
 
+static_assert(sizeof(HashValue) == 24, "a small hash's object grew");
+
 HashValue::~HashValue() {
-  table_.ForEach([](Element* e) { Element::Destroy(e); });
-  table_.Clear();
+  if (x_) x_->table.ForEach([](Element* e) { Element::Destroy(e); });
 }
 
 bool HashValue::Contains(std::string_view field) const {
-  if (large_) return table_.Find(field, ds::HashBytes(field)) != nullptr;
+  if (large()) return x_->table.Find(field, ds::HashBytes(field)) != nullptr;
   return lp_.Find(field, lp_.First(), 1) != ds::Listpack::kEnd;
 }
 
 bool HashValue::Get(std::string_view field, std::string* out) const {
-  if (large_) {
-    Element* e = table_.Find(field, ds::HashBytes(field));
+  if (large()) {
+    Element* e = x_->table.Find(field, ds::HashBytes(field));
     if (e == nullptr) return false;
     out->assign(e->value());
     return true;
@@ -32,10 +33,10 @@ bool HashValue::Get(std::string_view field, std::string* out) const {
 }
 
 bool HashValue::Set(std::string_view field, std::string_view value, bool keep_ttl) {
-  if (ttls_ && !keep_ttl) ForgetFieldTtl(field);
+  if (ttls() != nullptr && !keep_ttl) ForgetFieldTtl(field);
   Note(field);
   const EncodingLimits& lim = Limits();
-  if (!large_) {
+  if (!large()) {
     const auto max_value = static_cast<size_t>(lim.hash_max_listpack_value);
     if (field.size() > max_value || value.size() > max_value) {
       Convert();
@@ -61,9 +62,9 @@ bool HashValue::Set(std::string_view field, std::string_view value, bool keep_tt
 
 void HashValue::SetLarge(std::string_view field, std::string_view value, bool* added) {
   const uint64_t h = ds::HashBytes(field);
-  Element* e = table_.Find(field, h);
+  Element* e = x_->table.Find(field, h);
   if (e == nullptr) {
-    table_.Insert(Element::Create(field, value, h));
+    x_->table.Insert(Element::Create(field, value, h));
     *added = true;
     return;
   }
@@ -73,20 +74,20 @@ void HashValue::SetLarge(std::string_view field, std::string_view value, bool* a
     return;
   }
   // A new node: unlink the old one while it is still alive (the table compares keys).
-  table_.Remove(field, h);
-  table_.Insert(Element::WithValue(e, value));
+  x_->table.Remove(field, h);
+  x_->table.Insert(Element::WithValue(e, value));
 }
 
 bool HashValue::Delete(std::string_view field) {
   if (!Erase(field)) return false;
-  if (ttls_) ForgetFieldTtl(field);
+  if (ttls() != nullptr) ForgetFieldTtl(field);
   Note(field);
   return true;
 }
 
 bool HashValue::Erase(std::string_view field) {
-  if (large_) {
-    Element* e = table_.Remove(field, ds::HashBytes(field));
+  if (large()) {
+    Element* e = x_->table.Remove(field, ds::HashBytes(field));
     if (e == nullptr) return false;
     Element::Destroy(e);
     return true;
@@ -98,69 +99,82 @@ bool HashValue::Erase(std::string_view field) {
 }
 
 int64_t HashValue::FieldExpireAt(std::string_view field) const {
-  if (!ttls_) return 0;
-  auto it = ttls_->at.find(field);
-  return it == ttls_->at.end() ? 0 : it->second;
+  const FieldTtls* t = ttls();
+  if (t == nullptr) return 0;
+  auto it = t->at.find(field);
+  return it == t->at.end() ? 0 : it->second;
+}
+
+void HashValue::DropTtls() {
+  x_->ttls.reset();
+  if (!x_->large) x_.reset();
 }
 
 void HashValue::ForgetFieldTtl(std::string_view field) {
-  auto it = ttls_->at.find(field);
-  if (it == ttls_->at.end()) return;
-  ttls_->order.erase({it->second, it->first});
-  ttls_->at.erase(it);
-  if (ttls_->at.empty()) ttls_.reset();
+  FieldTtls* t = ttls();
+  auto it = t->at.find(field);
+  if (it == t->at.end()) return;
+  t->order.erase({it->second, it->first});
+  t->at.erase(it);
+  if (t->at.empty()) DropTtls();
 }
 
 void HashValue::SetFieldExpireAt(std::string_view field, int64_t at_ms) {
   Note(field);
-  if (ttls_) ForgetFieldTtl(field);
+  if (ttls() != nullptr) ForgetFieldTtl(field);
   if (at_ms == 0) return;
-  if (!ttls_) ttls_ = std::make_unique<FieldTtls>();
-  ttls_->at.emplace(std::string(field), at_ms);
-  ttls_->order.emplace(at_ms, std::string(field));
+  Extra& x = extra();
+  if (!x.ttls) x.ttls = std::make_unique<FieldTtls>();
+  x.ttls->at.emplace(std::string(field), at_ms);
+  x.ttls->order.emplace(at_ms, std::string(field));
 }
 
-int64_t HashValue::NextFieldExpiry() const { return ttls_ ? ttls_->order.begin()->first : 0; }
+int64_t HashValue::NextFieldExpiry() const {
+  const FieldTtls* t = ttls();
+  return t != nullptr ? t->order.begin()->first : 0;
+}
 
 void HashValue::ExpireFields(int64_t now_ms, size_t limit, std::vector<std::string>* removed) {
-  for (size_t n = 0; n < limit && ttls_ && ttls_->order.begin()->first <= now_ms; n++) {
-    std::string field = ttls_->order.begin()->second;
+  for (size_t n = 0; n < limit && ttls() != nullptr && ttls()->order.begin()->first <= now_ms;
+       n++) {
+    std::string field = ttls()->order.begin()->second;
     Delete(field);  // forgets its expiry too
     removed->push_back(std::move(field));
   }
 }
 
 void HashValue::Presize(size_t n) {
-  if (large_ || static_cast<int64_t>(n) <= Limits().hash_max_listpack_entries) return;
+  if (large() || static_cast<int64_t>(n) <= Limits().hash_max_listpack_entries) return;
   Convert();
-  table_.Reserve(n);
+  x_->table.Reserve(n);
 }
 
 void HashValue::AddNew(std::string_view field, std::string_view value) {
-  if (!large_) {
+  if (!large()) {
     Set(field, value);
     return;
   }
-  table_.Insert(Element::Create(field, value, ds::HashBytes(field)));
+  x_->table.Insert(Element::Create(field, value, ds::HashBytes(field)));
 }
 
 void HashValue::Convert() {
   ds::Listpack old = std::move(lp_);
   lp_ = ds::Listpack();
-  large_ = true;
+  Extra& x = extra();
+  x.large = true;
   char fbuf[24], vbuf[24];
   for (uint32_t p = old.First(); p != ds::Listpack::kEnd;) {
     std::string_view f = old.Get(p, fbuf);
     p = old.Next(p);
     std::string_view v = old.Get(p, vbuf);
     p = old.Next(p);
-    table_.Insert(Element::Create(f, v, ds::HashBytes(f)));
+    x.table.Insert(Element::Create(f, v, ds::HashBytes(f)));
   }
 }
 
 void HashValue::Random(std::string* field, std::string* value) const {
-  if (large_) {
-    Element* e = table_.FairRandom(Rng());
+  if (large()) {
+    Element* e = x_->table.FairRandom(Rng());
     field->assign(e->key());
     value->assign(e->value());
     return;
@@ -173,28 +187,29 @@ void HashValue::Random(std::string* field, std::string* value) const {
 }
 
 size_t HashValue::MemoryBytes() const {
-  size_t n = sizeof(HashValue);
-  if (ttls_) {
+  size_t n = sizeof(HashValue) + (x_ ? sizeof(Extra) : 0);
+  if (const FieldTtls* t = ttls()) {
     // Two tree nodes and two copies of the name per field with an expiry.
     n += sizeof(FieldTtls);
-    for (const auto& [field, at] : ttls_->at) n += 2 * (field.size() + 80);
+    for (const auto& [field, at] : t->at) n += 2 * (field.size() + 80);
   }
-  if (!large_) return n + lp_.bytes();
-  n += table_.SlotBytes();
-  table_.ForEach([&](Element* e) { n += e->AllocatedBytes(); });
+  if (!large()) return n + lp_.bytes();
+  n += x_->table.SlotBytes();
+  x_->table.ForEach([&](Element* e) { n += e->AllocatedBytes(); });
   return n;
 }
 
 HashValue* HashValue::Clone() const {
   auto* copy = new HashValue();
-  if (ttls_) copy->ttls_ = std::make_unique<FieldTtls>(*ttls_);
-  if (!large_) {
+  if (const FieldTtls* t = ttls()) copy->extra().ttls = std::make_unique<FieldTtls>(*t);
+  if (!large()) {
     copy->lp_ = lp_;
     return copy;
   }
-  copy->large_ = true;
-  table_.ForEach(
-      [&](Element* e) { copy->table_.Insert(Element::Create(e->key(), e->value(), e->hash())); });
+  copy->extra().large = true;
+  x_->table.ForEach([&](Element* e) {
+    copy->x_->table.Insert(Element::Create(e->key(), e->value(), e->hash()));
+  });
   return copy;
 }
 

@@ -39,11 +39,11 @@ class HashValue : public Value {
   HashValue(const HashValue&) = delete;
   HashValue& operator=(const HashValue&) = delete;
 
-  bool listpack() const { return !large_; }
+  bool listpack() const { return !large(); }
   std::string_view EncodingName() const {
-    return large_ ? "hashtable" : ttls_ ? "listpackex" : "listpack";
+    return large() ? "hashtable" : ttls() != nullptr ? "listpackex" : "listpack";
   }
-  size_t size() const { return large_ ? table_.size() : lp_.size() / 2; }
+  size_t size() const { return large() ? x_->table.size() : lp_.size() / 2; }
   bool empty() const { return size() == 0; }
 
   bool Contains(std::string_view field) const;
@@ -55,7 +55,7 @@ class HashValue : public Value {
   bool Delete(std::string_view field);
 
   // Field expiry: absolute Unix ms, 0 = none.
-  bool has_field_ttls() const { return ttls_ != nullptr; }
+  bool has_field_ttls() const { return ttls() != nullptr; }
   int64_t FieldExpireAt(std::string_view field) const;
   // Sets (or with 0 removes) the expiry of a field that exists.
   void SetFieldExpireAt(std::string_view field, int64_t at_ms);
@@ -100,17 +100,30 @@ class HashValue : public Value {
     if (log_) log_->changed.emplace(field);
   }
 
-  bool large_ = false;
+  // What only a converted hash, or one with field expiries, needs: apart, so that a small
+  // hash is 24 bytes (listpack, element log, this pointer).
+  struct Extra {
+    bool large = false;  // converted for good: the fields are in table
+    ds::ScanTable<Element> table;
+    std::unique_ptr<FieldTtls> ttls;
+  };
+  bool large() const { return x_ != nullptr && x_->large; }
+  FieldTtls* ttls() const { return x_ != nullptr ? x_->ttls.get() : nullptr; }
+  Extra& extra() {
+    if (!x_) x_ = std::make_unique<Extra>();
+    return *x_;
+  }
+  void DropTtls();
+
   ds::Listpack lp_;
-  ds::ScanTable<Element> table_;
-  std::unique_ptr<FieldTtls> ttls_;
   std::unique_ptr<ElementLog> log_;
+  std::unique_ptr<Extra> x_;
 };
 
 template <typename Fn>
 void HashValue::ForEach(Fn&& fn) const {
-  if (large_) {
-    table_.ForEach([&](Element* e) { fn(e->key(), e->value()); });
+  if (large()) {
+    x_->table.ForEach([&](Element* e) { fn(e->key(), e->value()); });
     return;
   }
   char fbuf[24], vbuf[24];
@@ -125,11 +138,11 @@ void HashValue::ForEach(Fn&& fn) const {
 
 template <typename Fn>
 uint64_t HashValue::Scan(uint64_t cursor, size_t count, Fn&& fn) const {
-  if (!large_) {
+  if (!large()) {
     ForEach(fn);
     return 0;
   }
-  return table_.Scan(cursor, count, [&](Element* e) { fn(e->key(), e->value()); });
+  return x_->table.Scan(cursor, count, [&](Element* e) { fn(e->key(), e->value()); });
 }
 
 }  // namespace tidekv::types

@@ -532,6 +532,42 @@ TEST_CASE("spill mode stops listing changes past seal_dirty_bytes and SAVE write
   CHECK(Call(c.get(), {"EXISTS", "keep:0", "tmp:7", "unsaved"}) == "(integer) 0");
 }
 
+// A bulk load in spill mode changes every key: listing each one until SAVE would cost a
+// pointer per key for nothing (the SAVE writes them all anyway), so once most keys are
+// listed the server stops listing; a small change to a large key space is listed again.
+TEST_CASE("spill mode stops listing once most keys changed, and SAVE still writes them all",
+          "[integration][persistence]") {
+  TempDir dir;
+  const std::filesystem::path data = dir.path() / "data";
+  const std::vector<std::string> args = {"--logstore.mode", "spill"};
+  constexpr size_t kKeys = 80000;
+  std::string digest;
+  {
+    auto server = StartServerOn(data, args);
+    RedisConnection c = server->Connect();
+    SetAll(c.get(), kKeys, [](size_t i) { return std::pair{"k:" + std::to_string(i), "v"}; });
+    CHECK(InfoInt(c.get(), "dirty_untracked") == 1);
+    CHECK(InfoInt(c.get(), "dirty_keys") < 4096);
+    REQUIRE(Call(c.get(), {"SAVE"}) == "OK");
+    CHECK(InfoInt(c.get(), "dirty_untracked") == 0);
+    CHECK(InfoInt(c.get(), "last_seal_keys") == static_cast<int64_t>(kKeys));
+    // A few changes to the loaded keys are listed, and sealed alone.
+    SetAll(c.get(), 100, [](size_t i) { return std::pair{"k:" + std::to_string(i), "w"}; });
+    CHECK(InfoInt(c.get(), "dirty_untracked") == 0);
+    CHECK(InfoInt(c.get(), "dirty_keys") == 100);
+    REQUIRE(Call(c.get(), {"SAVE"}) == "OK");
+    CHECK(InfoInt(c.get(), "last_seal_keys") == 100);
+    digest = Digest(c.get());
+    KillHard(*server);
+  }
+  auto server = StartServerOn(data, args);
+  RedisConnection c = server->Connect();
+  CHECK(Call(c.get(), {"DBSIZE"}) == "(integer) " + std::to_string(kKeys));
+  CHECK(Call(c.get(), {"GET", "k:7"}) == "w");
+  CHECK(Call(c.get(), {"GET", "k:7000"}) == "v");
+  CHECK(Digest(c.get()) == digest);
+}
+
 // A clean stop seals what changed since the last seal (as Redis saves on SHUTDOWN with save
 // points), so the next start loads batches only; NOSAVE leaves it to the log.
 TEST_CASE("SHUTDOWN seals first so the next start replays no log and NOSAVE does not",

@@ -30,4 +30,16 @@ inline void* ResizeBytes(void* p, size_t n) {
 
 inline void FreeBytes(void* p) { ::operator delete(p); }
 
+// Fixed-width integers at any offset of such a buffer (native byte order: in-memory only).
+template <typename T>
+T LoadUnaligned(const unsigned char* p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+template <typename T>
+void StoreUnaligned(unsigned char* p, T v) {
+  std::memcpy(p, &v, sizeof v);
+}
+
 }  // namespace tidekv

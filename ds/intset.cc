@@ -13,14 +13,6 @@ namespace {
 
 static_assert(std::endian::native == std::endian::little, "members are stored with memcpy");
 
-uint32_t Load32(const unsigned char* p) {
-  uint32_t v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
-void Store32(unsigned char* p, uint32_t v) { std::memcpy(p, &v, sizeof v); }
-
 int WidthFor(int64_t v) {
   if (v >= INT16_MIN && v <= INT16_MAX) return 2;
   if (v >= INT32_MIN && v <= INT32_MAX) return 4;
@@ -103,17 +95,19 @@ IntSet& IntSet::operator=(IntSet&& other) noexcept {
   return *this;
 }
 
-size_t IntSet::size() const { return data_ == nullptr ? 0 : Load32(data_ + 4); }
+size_t IntSet::size() const { return data_ == nullptr ? 0 : LoadUnaligned<uint32_t>(data_ + 4); }
 
-int IntSet::width() const { return data_ == nullptr ? 2 : static_cast<int>(Load32(data_)); }
+int IntSet::width() const {
+  return data_ == nullptr ? 2 : static_cast<int>(LoadUnaligned<uint32_t>(data_));
+}
 
 size_t IntSet::bytes() const {
   return data_ == nullptr ? 0 : kHeaderBytes + size() * static_cast<size_t>(width());
 }
 
 void IntSet::SetHeader(uint32_t width, uint32_t count) {
-  Store32(data_, width);
-  Store32(data_ + 4, count);
+  StoreUnaligned<uint32_t>(data_, width);
+  StoreUnaligned<uint32_t>(data_ + 4, count);
 }
 
 void IntSet::Reallocate(size_t new_bytes) {
@@ -219,8 +213,8 @@ std::string_view IntSet::Raw() const {
 std::optional<IntSet> IntSet::FromRaw(std::string_view raw) {
   if (raw.size() < kHeaderBytes) return std::nullopt;
   const auto* p = reinterpret_cast<const unsigned char*>(raw.data());
-  const uint32_t width = Load32(p);
-  const uint32_t count = Load32(p + 4);
+  const uint32_t width = LoadUnaligned<uint32_t>(p);
+  const uint32_t count = LoadUnaligned<uint32_t>(p + 4);
   if (width != 2 && width != 4 && width != 8) return std::nullopt;
   const size_t member_bytes = raw.size() - kHeaderBytes;
   if (member_bytes % width != 0 || member_bytes / width != count) return std::nullopt;

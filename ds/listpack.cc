@@ -20,13 +20,8 @@ constexpr unsigned char kStr12 = 0xE0;  // 1110LLLL LLLLLLLL
 constexpr unsigned char kIntN = 0xF0;   // 0xF0 + (n - 2): n = 2..8 payload bytes
 constexpr unsigned char kStr32 = 0xF7;  // + u32 length
 
-uint32_t Load32(const unsigned char* p) {
-  uint32_t v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
-void Store32(unsigned char* p, uint32_t v) { std::memcpy(p, &v, sizeof v); }
+// The header's count when the listpack holds this many elements or more.
+constexpr uint16_t kManyElements = 0xFFFF;
 
 // Redis's string2ll rules: optional '-', then digits without a leading zero (only "0"
 // itself), no '+', no spaces, no "-0", within int64.
@@ -127,7 +122,7 @@ Encoded Encode(std::string_view value) {
   } else {
     TIDEKV_CHECK(len < Listpack::kEnd);
     e.head[0] = kStr32;
-    Store32(e.head + 1, static_cast<uint32_t>(len));
+    StoreUnaligned<uint32_t>(e.head + 1, static_cast<uint32_t>(len));
     e.head_len = 5;
   }
   return e;
@@ -185,7 +180,7 @@ bool Decode(const unsigned char* p, size_t avail, Element* e) {
   } else if (b == kStr32) {
     if (avail < 5) return false;
     head = 5;
-    e->len = Load32(p + 1);
+    e->len = LoadUnaligned<uint32_t>(p + 1);
   } else {
     return false;
   }
@@ -221,15 +216,26 @@ Listpack& Listpack::operator=(Listpack&& other) noexcept {
   return *this;
 }
 
-uint32_t Listpack::total() const { return Load32(data_); }
+uint32_t Listpack::total() const { return LoadUnaligned<uint32_t>(data_); }
 
-size_t Listpack::size() const { return data_ == nullptr ? 0 : Load32(data_ + 4); }
+size_t Listpack::size() const {
+  if (data_ == nullptr) return 0;
+  const uint16_t count = LoadUnaligned<uint16_t>(data_ + 4);
+  return count != kManyElements ? count : CountByWalking();
+}
+
+size_t Listpack::CountByWalking() const {
+  size_t n = 0;
+  for (uint32_t pos = First(); pos != kEnd; pos = Next(pos)) n++;
+  return n;
+}
 
 size_t Listpack::bytes() const { return data_ == nullptr ? 0 : total(); }
 
-void Listpack::SetHeader(uint32_t total, uint32_t count) {
-  Store32(data_, total);
-  Store32(data_ + 4, count);
+void Listpack::SetHeader(uint32_t total, size_t count) {
+  StoreUnaligned<uint32_t>(data_, total);
+  StoreUnaligned<uint16_t>(data_ + 4,
+                           count < kManyElements ? static_cast<uint16_t>(count) : kManyElements);
 }
 
 void Listpack::Reallocate(size_t new_total) {
@@ -241,7 +247,7 @@ namespace {
 // The element at a position the caller got from this listpack.
 Element ElementAt(const unsigned char* data, uint32_t pos) {
   TIDEKV_CHECK(data != nullptr);
-  const uint32_t total = Load32(data);
+  const uint32_t total = LoadUnaligned<uint32_t>(data);
   TIDEKV_CHECK(pos >= Listpack::kHeaderBytes && pos < total);
   Element e;
   TIDEKV_CHECK(Decode(data + pos, total - pos, &e));
@@ -294,8 +300,32 @@ uint32_t Listpack::Insert(uint32_t pos, std::string_view value) {
   Reallocate(new_total);
   std::memmove(data_ + pos + enc.total(), data_ + pos, old_total - pos);
   Write(data_ + pos, enc);
-  SetHeader(static_cast<uint32_t>(new_total), static_cast<uint32_t>(count + 1));
+  SetHeader(static_cast<uint32_t>(new_total), count + 1);
   return pos;
+}
+
+void Listpack::AppendAll(std::span<const std::string_view> values) {
+  size_t added = 0;
+  for (std::string_view v : values) {
+    if (Aliases(v, data_, bytes())) {  // a value from this listpack: one at a time
+      for (std::string_view each : values) PushBack(each);
+      return;
+    }
+    added += Encode(v).total();
+  }
+  if (values.empty()) return;
+  const uint32_t old_total = data_ == nullptr ? kHeaderBytes : total();
+  const size_t count = size();
+  const size_t new_total = size_t{old_total} + added;
+  TIDEKV_CHECK(new_total < kEnd);
+  Reallocate(new_total);
+  size_t pos = old_total;
+  for (std::string_view v : values) {
+    const Encoded enc = Encode(v);
+    Write(data_ + pos, enc);
+    pos += enc.total();
+  }
+  SetHeader(static_cast<uint32_t>(new_total), count + values.size());
 }
 
 uint32_t Listpack::Replace(uint32_t pos, std::string_view value) {
@@ -315,7 +345,7 @@ uint32_t Listpack::Replace(uint32_t pos, std::string_view value) {
     Reallocate(new_total);
   }
   Write(data_ + pos, enc);
-  SetHeader(static_cast<uint32_t>(new_total), static_cast<uint32_t>(size()));
+  StoreUnaligned<uint32_t>(data_, static_cast<uint32_t>(new_total));  // the count is unchanged
   return pos;
 }
 
@@ -336,7 +366,7 @@ uint32_t Listpack::Erase(uint32_t pos, size_t count) {
   std::memmove(data_ + pos, data_ + end, old_total - end);
   const uint32_t new_total = old_total - (end - pos);
   Reallocate(new_total);
-  SetHeader(new_total, static_cast<uint32_t>(remaining));
+  SetHeader(new_total, remaining);
   return pos == new_total ? kEnd : pos;
 }
 
@@ -362,7 +392,7 @@ uint32_t Listpack::Find(std::string_view value, uint32_t start, size_t skip) con
 }
 
 std::string_view Listpack::Raw() const {
-  static constexpr char kEmpty[kHeaderBytes] = {kHeaderBytes, 0, 0, 0, 0, 0, 0, 0};
+  static constexpr char kEmpty[kHeaderBytes] = {kHeaderBytes, 0, 0, 0, 0, 0};
   if (data_ == nullptr) return {kEmpty, kHeaderBytes};
   return {reinterpret_cast<const char*>(data_), total()};
 }
@@ -370,8 +400,8 @@ std::string_view Listpack::Raw() const {
 std::optional<Listpack> Listpack::FromRaw(std::string_view raw) {
   if (raw.size() < kHeaderBytes || raw.size() >= kEnd) return std::nullopt;
   const auto* p = reinterpret_cast<const unsigned char*>(raw.data());
-  const uint32_t total = Load32(p);
-  const uint32_t count = Load32(p + 4);
+  const uint32_t total = LoadUnaligned<uint32_t>(p);
+  const uint16_t count = LoadUnaligned<uint16_t>(p + 4);
   if (total != raw.size()) return std::nullopt;
   if (count == 0) {
     if (total != kHeaderBytes) return std::nullopt;
@@ -380,7 +410,9 @@ std::optional<Listpack> Listpack::FromRaw(std::string_view raw) {
   size_t seen = 0;
   for (size_t pos = kHeaderBytes; pos < total; seen++) {
     Element e;
-    if (seen == count || !Decode(p + pos, total - pos, &e)) return std::nullopt;
+    if ((count != kManyElements && seen == count) || !Decode(p + pos, total - pos, &e)) {
+      return std::nullopt;
+    }
     // Canonical: re-encoding the value gives back exactly these bytes (shortest form, an
     // integer-looking string stored as the integer).
     char buf[24];
@@ -391,7 +423,7 @@ std::optional<Listpack> Listpack::FromRaw(std::string_view raw) {
     if (enc.total() != e.size || !SameBytes(p + pos, enc)) return std::nullopt;
     pos += e.size;
   }
-  if (seen != count) return std::nullopt;
+  if (count != kManyElements ? seen != count : seen < kManyElements) return std::nullopt;
   Listpack lp;
   lp.Reallocate(total);
   std::memcpy(lp.data_, p, total);

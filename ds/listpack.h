@@ -2,9 +2,10 @@
 // and sets (Redis's listpack idea: a few bytes of header per element instead of a node, a
 // pointer and a hash slot each).
 //
-// Layout (little-endian): an 8-byte header {u32 total bytes, u32 element count}, then the
-// elements back to back. An element whose bytes are a canonical int64 decimal (what Redis's
-// string2ll accepts: no '+', no leading zeros, not "-0") is stored as that integer:
+// Layout (little-endian): a 6-byte header {u32 total bytes, u16 element count, 0xFFFF when
+// 65535 or more, which are then counted by walking}, then the elements back to back. An element
+// whose bytes are a canonical int64 decimal (what Redis's string2ll accepts: no '+', no leading
+// zeros, not "-0") is stored as that integer:
 //
 //   0xxxxxxx                     integer 0..127                       1 byte
 //   10LLLLLL + L bytes           string of 0..63 bytes                1 + L
@@ -27,6 +28,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 
 namespace tidekv::ds {
@@ -34,7 +36,7 @@ namespace tidekv::ds {
 class Listpack {
  public:
   static constexpr uint32_t kEnd = UINT32_MAX;
-  static constexpr size_t kHeaderBytes = 8;
+  static constexpr size_t kHeaderBytes = 6;
 
   Listpack() = default;
   ~Listpack();
@@ -43,7 +45,7 @@ class Listpack {
   Listpack(Listpack&& other) noexcept : data_(other.data_) { other.data_ = nullptr; }
   Listpack& operator=(Listpack&& other) noexcept;
 
-  size_t size() const;  // element count, O(1)
+  size_t size() const;  // element count, O(1) below 65535 elements
   bool empty() const { return data_ == nullptr; }
   size_t bytes() const;  // heap bytes held (0 when empty)
 
@@ -57,6 +59,8 @@ class Listpack {
   uint32_t Seek(size_t index) const;
 
   void PushBack(std::string_view value) { Insert(kEnd, value); }
+  // Appends every value with one reallocation (bulk loads).
+  void AppendAll(std::span<const std::string_view> values);
   // Inserts before pos (kEnd appends); returns the new element's position.
   uint32_t Insert(uint32_t pos, std::string_view value);
   // Replaces the element at pos; returns its position (the same pos).
@@ -80,7 +84,8 @@ class Listpack {
 
  private:
   uint32_t total() const;
-  void SetHeader(uint32_t total, uint32_t count);
+  void SetHeader(uint32_t total, size_t count);
+  size_t CountByWalking() const;
   // Reallocates to new_total bytes (data_ may be null).
   void Reallocate(size_t new_total);
 

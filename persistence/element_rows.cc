@@ -23,10 +23,9 @@ const types::TypeOps* ElementOps(uint8_t stored_type) {
 // Applies one element without noting it as a change (it is what the batches already hold).
 Status Apply(const types::TypeOps& ops, types::Value& v, std::string_view element,
              std::string_view payload, bool remove) {
-  std::unique_ptr<types::ElementLog>& log = ops.element_log(v);
-  std::unique_ptr<types::ElementLog> held = std::move(log);
+  std::unique_ptr<types::ElementLog> held = ops.swap_element_log(v, nullptr);
   Status s = ops.apply_element(v, element, payload, remove);
-  log = std::move(held);
+  ops.swap_element_log(v, std::move(held));
   return s;
 }
 
@@ -41,7 +40,7 @@ Status ElementRowLoader::Header(int db, std::string_view key, const compaction::
   Entry* e = database.Peek(key, INT64_MIN);
   types::ElementLog* log = nullptr;
   if (e != nullptr && !e->IsString() && e->type() == ops->type) {
-    log = ops->element_log(*e->object()).get();
+    log = ops->element_log(*e->object());
   }
   if (log == nullptr || log->generation != header.generation || log->owner != batch_key) {
     // A new generation: the rows that follow describe the whole value.
@@ -51,7 +50,7 @@ Status ElementRowLoader::Header(int db, std::string_view key, const compaction::
     auto fresh = std::make_unique<types::ElementLog>();
     fresh->generation = header.generation;
     fresh->owner = batch_key;
-    ops->element_log(*v) = std::move(fresh);
+    ops->swap_element_log(*v, std::move(fresh));
   }
   database.SetExpire(e, state.expire_at_ms);
   expected_[std::move(batch_key)] = header.count;
@@ -71,7 +70,7 @@ Status ElementRowLoader::Element(std::string_view batch_key, std::string_view en
     return Status::Ok();  // stale: its key's newer state is not this collection
   }
   const types::TypeOps* ops = types::OpsFor(e->type());
-  types::ElementLog* log = ops->element_log(*e->object()).get();
+  types::ElementLog* log = ops->element_log(*e->object());
   if (log == nullptr || log->generation != value->generation) return Status::Ok();  // stale
   return Apply(*ops, *e->object(), parts->element, value->payload, state->tombstone);
 }

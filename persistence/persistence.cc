@@ -69,17 +69,19 @@ void AppendStates(int db, std::string_view key, Entry* e, uint64_t upper, Rows* 
   const types::TypeOps* ops = e != nullptr && !e->IsString() ? types::OpsFor(e->type()) : nullptr;
   if (ops == nullptr || ops->length(*e->object()) < kElementRowsMin ||
       db > compaction::kMaxElementRowDb) {
-    if (ops != nullptr) ops->element_log(*e->object()).reset();
+    if (ops != nullptr) ops->swap_element_log(*e->object(), nullptr);
     rows->emplace_back(std::move(batch_key), compaction::EncodeKeyState(StateOf(e)));
     return;
   }
   types::Value& v = *e->object();
-  std::unique_ptr<types::ElementLog>& log = ops->element_log(v);
+  types::ElementLog* log = ops->element_log(v);
   const bool whole = log == nullptr || log->owner != batch_key;
   if (whole) {
-    log = std::make_unique<types::ElementLog>();
-    log->generation = upper;
-    log->owner = batch_key;
+    auto fresh = std::make_unique<types::ElementLog>();
+    fresh->generation = upper;
+    fresh->owner = batch_key;
+    log = fresh.get();
+    ops->swap_element_log(v, std::move(fresh));
   }
   compaction::KeyState header;
   header.type = static_cast<uint8_t>(e->type());
@@ -244,7 +246,7 @@ void Persistence::StopTracking() {
   Keyspace& ks = engine_.keyspace();
   for (int db = 0; db < ks.num_databases(); db++) {
     ks.db(db).dict().ForEach([](Entry* e) {
-      if (!e->IsString()) types::OpsFor(e->type())->element_log(*e->object()).reset();
+      if (!e->IsString()) types::OpsFor(e->type())->swap_element_log(*e->object(), nullptr);
     });
   }
   ModuleLogger("persistence")
@@ -494,7 +496,7 @@ void Persistence::Seal(std::function<void(const Status&)> done) {
       // Every key, each large collection whole under a new generation (the batches that
       // held its earlier rows are replaced).
       database.dict().ForEach([&](Entry* e) {
-        if (!e->IsString()) types::OpsFor(e->type())->element_log(*e->object()).reset();
+        if (!e->IsString()) types::OpsFor(e->type())->swap_element_log(*e->object(), nullptr);
         record(e->key());
       });
     }
@@ -549,7 +551,7 @@ void Persistence::Seal(std::function<void(const Status&)> done) {
           MarkDirty(db, key);
           Entry* e = engine_.keyspace().db(db).Peek(key, INT64_MIN);
           if (e != nullptr && !e->IsString())
-            types::OpsFor(e->type())->element_log(*e->object()).reset();
+            types::OpsFor(e->type())->swap_element_log(*e->object(), nullptr);
         }
         next_batch_id_ = std::max(next_batch_id_, written.id + 1);
         FinishSeal(status);

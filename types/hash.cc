@@ -2,12 +2,14 @@
 
 #include <malloc.h>
 
+#include <algorithm>
+
 #include "common/coding.h"
 #include "types/codec_util.h"
 
 namespace tidekv::types {
 
-static_assert(sizeof(HashValue) == 24, "a small hash's object grew");
+static_assert(sizeof(HashValue) == 16, "a small hash's object grew");
 
 HashValue::~HashValue() {
   if (x_) x_->table.ForEach([](Element* e) { Element::Destroy(e); });
@@ -107,7 +109,14 @@ int64_t HashValue::FieldExpireAt(std::string_view field) const {
 
 void HashValue::DropTtls() {
   x_->ttls.reset();
-  if (!x_->large) x_.reset();
+  if (!x_->needed()) x_.reset();
+}
+
+std::unique_ptr<ElementLog> HashValue::SwapElementLog(std::unique_ptr<ElementLog> log) {
+  if (!x_ && !log) return nullptr;
+  extra().log.swap(log);
+  if (!x_->needed()) x_.reset();
+  return log;
 }
 
 void HashValue::ForgetFieldTtl(std::string_view field) {
@@ -155,6 +164,21 @@ void HashValue::AddNew(std::string_view field, std::string_view value) {
     return;
   }
   x_->table.Insert(Element::Create(field, value, ds::HashBytes(field)));
+}
+
+void HashValue::AddAllNew(std::span<const std::string_view> fields_and_values) {
+  const auto max_value = static_cast<size_t>(Limits().hash_max_listpack_value);
+  const bool fits = !large() && static_cast<int64_t>(size() + fields_and_values.size() / 2) <=
+                                    Limits().hash_max_listpack_entries;
+  if (fits && std::all_of(fields_and_values.begin(), fields_and_values.end(),
+                          [&](std::string_view s) { return s.size() <= max_value; })) {
+    lp_.AppendAll(fields_and_values);
+    return;
+  }
+  if (!large()) Convert();
+  for (size_t i = 0; i + 1 < fields_and_values.size(); i += 2) {
+    AddNew(fields_and_values[i], fields_and_values[i + 1]);
+  }
 }
 
 void HashValue::Convert() {
@@ -239,36 +263,39 @@ Result<Value*> Decode(std::string_view in) {
   if (Status s = ReadCodecHeader(&in, "hash", &count, kCodecVersionFieldTtls, &version); !s.ok()) {
     return s;
   }
-  auto* h = new HashValue();
-  h->Presize(count);
+  // Every field is parsed and checked first (views into the input), then added at once.
+  if (count > in.size() / 2) return Status::Corruption("hash value: truncated");
+  std::vector<std::string_view> items;
+  items.reserve(2 * count);
+  std::vector<std::pair<std::string_view, int64_t>> times;
   for (uint64_t i = 0; i < count; i++) {
     std::string_view f, val;
     uint64_t at = 0;
     if (!GetLengthPrefixed(&in, &f) || !GetLengthPrefixed(&in, &val) ||
         (version == kCodecVersionFieldTtls && !GetVarint64(&in, &at))) {
-      delete h;
       return Status::Corruption("hash value: truncated field " + std::to_string(i));
     }
     if (at > static_cast<uint64_t>(kMaxFieldExpireMs)) {
-      delete h;
       return Status::Corruption("hash value: field expiry out of range");
     }
-    const size_t before = h->size();
-    if (h->listpack()) {
-      h->Set(f, val);
-    } else if (!h->Contains(f)) {
-      h->AddNew(f, val);
-    }
-    if (h->size() != before + 1) {
-      delete h;
-      return Status::Corruption("hash value: field repeated");
-    }
-    if (at != 0) h->SetFieldExpireAt(f, static_cast<int64_t>(at));
+    items.push_back(f);
+    items.push_back(val);
+    if (at != 0) times.emplace_back(f, static_cast<int64_t>(at));
   }
   if (!in.empty() || count == 0) {
-    delete h;
     return Status::Corruption(count == 0 ? "hash value: empty" : "hash value: trailing bytes");
   }
+  std::vector<std::string_view> fields;
+  fields.reserve(count);
+  for (size_t i = 0; i < items.size(); i += 2) fields.push_back(items[i]);
+  std::sort(fields.begin(), fields.end());
+  if (std::adjacent_find(fields.begin(), fields.end()) != fields.end()) {
+    return Status::Corruption("hash value: field repeated");
+  }
+  auto* h = new HashValue();
+  h->Presize(count);
+  h->AddAllNew(items);
+  for (const auto& [f, at] : times) h->SetFieldExpireAt(f, at);
   return static_cast<Value*>(h);
 }
 
@@ -334,9 +361,11 @@ const TypeOps kOps = {
     .memory = [](const Value& v) { return AsHash(v).MemoryBytes(); },
     .clone = [](const Value& v) -> Value* { return AsHash(v).Clone(); },
     .destroy = [](Value* v) { delete static_cast<HashValue*>(v); },
-    .element_log = [](Value& v) -> std::unique_ptr<ElementLog>& {
-      return static_cast<HashValue&>(v).element_log();
-    },
+    .element_log = [](Value& v) { return static_cast<HashValue&>(v).element_log(); },
+    .swap_element_log =
+        [](Value& v, std::unique_ptr<ElementLog> log) {
+          return static_cast<HashValue&>(v).SwapElementLog(std::move(log));
+        },
     .each_element = EachElement,
     .element = ElementOf,
     .create = [](size_t count) -> Value* {

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -78,12 +79,16 @@ class HashValue : public Value {
   size_t MemoryBytes() const;
   // A copy without the element log (a copy's rows are written whole, under its own key).
   HashValue* Clone() const;
-  std::unique_ptr<ElementLog>& element_log() { return log_; }
+  ElementLog* element_log() const { return x_ != nullptr ? x_->log.get() : nullptr; }
+  std::unique_ptr<ElementLog> SwapElementLog(std::unique_ptr<ElementLog> log);
   // Before a bulk load of n fields known to be distinct (the codec): a hash that will
   // outgrow the listpack becomes a table sized for all of them at once.
   void Presize(size_t n);
   // Adds a field known to be absent (after Presize), without looking it up first.
   void AddNew(std::string_view field, std::string_view value);
+  // Adds fields known to be absent and distinct, given as field, value, field, value...
+  // (the codec's bulk load: a small hash's listpack is built with one allocation).
+  void AddAllNew(std::span<const std::string_view> fields_and_values);
 
  private:
   void Convert();
@@ -97,15 +102,17 @@ class HashValue : public Value {
   void ForgetFieldTtl(std::string_view field);
   bool Erase(std::string_view field);  // Delete's removal from the listpack or table
   void Note(std::string_view field) {
-    if (log_) log_->changed.emplace(field);
+    if (ElementLog* log = element_log()) log->changed.emplace(field);
   }
 
-  // What only a converted hash, or one with field expiries, needs: apart, so that a small
-  // hash is 24 bytes (listpack, element log, this pointer).
+  // What only a converted hash, one with field expiries or one with element rows needs:
+  // apart, so that a small hash is 16 bytes (its listpack and this pointer).
   struct Extra {
     bool large = false;  // converted for good: the fields are in table
     ds::ScanTable<Element> table;
     std::unique_ptr<FieldTtls> ttls;
+    std::unique_ptr<ElementLog> log;
+    bool needed() const { return large || ttls != nullptr || log != nullptr; }
   };
   bool large() const { return x_ != nullptr && x_->large; }
   FieldTtls* ttls() const { return x_ != nullptr ? x_->ttls.get() : nullptr; }
@@ -116,7 +123,6 @@ class HashValue : public Value {
   void DropTtls();
 
   ds::Listpack lp_;
-  std::unique_ptr<ElementLog> log_;
   std::unique_ptr<Extra> x_;
 };
 

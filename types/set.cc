@@ -253,9 +253,11 @@ const TypeOps kOps = {
     .clone = [](const Value& v) -> Value* { return AsSet(v).Clone(); },
     .destroy = [](Value* v) { delete static_cast<SetValue*>(v); },
     // Element rows: a member's payload is empty.
-    .element_log = [](Value& v) -> std::unique_ptr<ElementLog>& {
-      return static_cast<SetValue&>(v).element_log();
-    },
+    .element_log = [](Value& v) { return static_cast<SetValue&>(v).element_log(); },
+    .swap_element_log =
+        [](Value& v, std::unique_ptr<ElementLog> log) {
+          return static_cast<SetValue&>(v).SwapElementLog(std::move(log));
+        },
     .each_element =
         [](const Value& v, const TypeOps::ElementFn& fn) {
           AsSet(v).ForEach([&](std::string_view m) { fn(m, {}); });

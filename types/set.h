@@ -52,7 +52,11 @@ class SetValue : public Value {
   size_t MemoryBytes() const;
   // A copy without the element log (a copy's rows are written whole, under its own key).
   SetValue* Clone() const;
-  std::unique_ptr<ElementLog>& element_log() { return log_; }
+  ElementLog* element_log() const { return log_.get(); }
+  std::unique_ptr<ElementLog> SwapElementLog(std::unique_ptr<ElementLog> log) {
+    log_.swap(log);
+    return log;
+  }
   // Before a bulk load of n members (the codec): a set too large for both small encodings
   // becomes a table sized for all of them at once.
   void Presize(size_t n);

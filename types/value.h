@@ -78,7 +78,10 @@ struct TypeOps {
   // Element rows (large collections in batches, DESIGN.md §6). An element is a hash field
   // or a set member; its payload is what else the row must hold (a hash: varint field
   // expiry, then the value; a set: nothing).
-  std::unique_ptr<ElementLog>& (*element_log)(Value& v);
+  // The value's element log (null when it has none), and its replacement: swap_element_log
+  // installs `log` (null removes it) and returns the log it replaces.
+  ElementLog* (*element_log)(Value& v);
+  std::unique_ptr<ElementLog> (*swap_element_log)(Value& v, std::unique_ptr<ElementLog> log);
   using ElementFn = std::function<void(std::string_view element, std::string_view payload)>;
   void (*each_element)(const Value& v, const ElementFn& fn);
   // The element's current payload into *payload; false when it is absent.

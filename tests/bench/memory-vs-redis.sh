@@ -19,6 +19,11 @@
 #   SCALE=100 REPEATS=1 tests/bench/memory-vs-redis.sh        # a quick smoke run
 #   DATASETS="strings bighash" tests/bench/memory-vs-redis.sh
 #   OUT=docs/bench-memory.md tests/bench/memory-vs-redis.sh   # also writes the Markdown table
+#
+# Restart of the same data (RESTART=1, the default; RESTART=0 skips it): after the memory
+# readings each server saves (SAVE: tidekv seals a batch, Redis writes its RDB) and stops,
+# then starts again on its directory; the time from launching the process until it answers
+# and holds the expected counts is reported per dataset (medians over the repeats).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -30,6 +35,7 @@ REPEATS=${REPEATS:-3}
 SETTLE=${SETTLE:-2}         # seconds between the end of a load and the memory readings
 LOAD_TIMEOUT=${LOAD_TIMEOUT:-900}
 OUT=${OUT:-}
+RESTART=${RESTART:-1}
 
 BENCH=memory-vs-redis
 . tests/bench/lib.sh
@@ -208,10 +214,34 @@ check() {
   esac
 }
 
+# restart NAME PORT DATASET: SAVE, stop, start again on the same directory (tidekv: spill,
+# as loaded; redis: no persistence, so it only reads the RDB) and check the counts. Sets
+# restart_ms to the milliseconds from launching the server until the counts were right (not
+# in a subshell: the new server's pid must reach $pids and the caller).
+restart() {
+  local name=$1 port=$2 ds=$3 start end
+  [ "$(redis-cli -p "$port" save)" = OK ] || die "$name: SAVE failed"
+  if [ "$name" = tidekv ]; then
+    stop_pid "$tidekv_pid"
+    start=$(date +%s%N)
+    start_tidekv "tidekv-$ds" --logstore.mode spill
+    port=$tidekv_port
+  else
+    stop_pid "$redis_pid"
+    start=$(date +%s%N)
+    start_redis "redis-$ds"
+    port=$redis_port
+  fi
+  check "$name" "$port" "$ds"
+  end=$(date +%s%N)
+  restart_ms=$(((end - start) / 1000000))
+}
+
 # run_pair DATASET: one fresh tidekv and one fresh redis, same data. Appends a line
-# "t_rss r_rss t_used r_used t_load r_load" (bytes per unit, seconds) to $work/DATASET.res.
+# "t_rss r_rss t_used r_used t_load r_load t_restart_ms r_restart_ms" (bytes per unit,
+# seconds, ms; restarts 0 with RESTART=0) to $work/DATASET.res.
 run_pair() {
-  local ds=$1 units t0r t0u r0r r0u t1r t1u r1r r1u tl rl
+  local ds=$1 units t0r t0u r0r r0u t1r t1u r1r r1u tl rl tr=0 rr=0
   units=$(units_of "$ds")
   rm -rf "$work/tidekv-$ds" "$work/redis-$ds"
   start_tidekv "tidekv-$ds" --logstore.mode spill
@@ -228,14 +258,21 @@ run_pair() {
   t1r=$(rss_bytes "$tidekv_pid"); t1u=$(used_memory "$tidekv_port")
   r1r=$(rss_bytes "$redis_pid"); r1u=$(used_memory "$redis_port")
   kill -0 "$tidekv_pid" 2>/dev/null || die "tidekv exited during the $ds run"
+  if [ "$RESTART" = 1 ]; then
+    # One restart at a time, tidekv's first, each with the whole machine.
+    restart tidekv "$tidekv_port" "$ds"
+    tr=$restart_ms
+    restart redis "$redis_port" "$ds"
+    rr=$restart_ms
+  fi
 
   stop_pid "$tidekv_pid"
   stop_pid "$redis_pid"
   show_log "$work/tidekv-$ds.err"
   rm -rf "$work/tidekv-$ds" "$work/redis-$ds" "$work/tidekv-$ds.err"
   awk -v u="$units" -v a="$((t1r - t0r))" -v b="$((r1r - r0r))" -v c="$((t1u - t0u))" \
-    -v d="$((r1u - r0u))" -v tl="$tl" -v rl="$rl" \
-    'BEGIN { printf "%.1f %.1f %.1f %.1f %s %s\n", a / u, b / u, c / u, d / u, tl, rl }' \
+    -v d="$((r1u - r0u))" -v tl="$tl" -v rl="$rl" -v tr="$tr" -v rr="$rr" \
+    'BEGIN { printf "%.1f %.1f %.1f %.1f %s %s %s %s\n", a / u, b / u, c / u, d / u, tl, rl, tr, rr }' \
     >>"$work/$ds.res"
 }
 
@@ -250,6 +287,7 @@ header="| dataset | per | tidekv RSS B | redis RSS B | RSS ratio | tidekv used_m
 rule="|---|---|---|---|---|---|---|---|---|---|"
 echo; echo "$header"; echo "$rule"
 rows=()
+restarts=()
 for ds in $DATASETS; do
   : >"$work/$ds.res"
   gen "$ds" "$(units_of "$ds")" >"$work/$ds.resp"  # made once: load times are the servers'
@@ -268,14 +306,31 @@ for ds in $DATASETS; do
     "$tl" "$rl")
   echo "$row"
   rows+=("$row")
+  if [ "$RESTART" = 1 ]; then
+    ts=$(col "$ds" 7); rs=$(col "$ds" 8)
+    restarts+=("$(printf '| %s: %s | %s | %s | %s |' "$ds" "$what" "$ts" "$rs" "$(ratio "$ts" "$rs")")")
+  fi
 done
 echo
 echo "Bytes are growth per key (per field for bighash) from before to after the load: lower is"
 echo "better. used_memory is each server's own INFO memory figure (tidekv: its allocator count)."
+if [ "$RESTART" = 1 ]; then
+  rheader="| restart after SAVE | tidekv ms | redis ms (RDB) | ratio |"
+  rrule="|---|---|---|---|"
+  echo; echo "$rheader"; echo "$rrule"
+  printf '%s\n' "${restarts[@]}"
+  echo
+  echo "Restart: ms from launching the server on the saved directory until it answers and holds"
+  echo "every key (and the sampled counts): lower is better."
+fi
 
 if [ -n "$OUT" ]; then
   {
     echo "$header"; echo "$rule"
     printf '%s\n' "${rows[@]}"
+    if [ "$RESTART" = 1 ]; then
+      echo; echo "$rheader"; echo "$rrule"
+      printf '%s\n' "${restarts[@]}"
+    fi
   } >"$OUT"
 fi

@@ -333,6 +333,7 @@ void CheckAcceptedIsCanonical(const std::optional<Listpack>& lp, std::string_vie
 }
 
 void SetU32(std::string& s, size_t at, uint32_t v) { std::memcpy(s.data() + at, &v, 4); }
+void SetU16(std::string& s, size_t at, uint16_t v) { std::memcpy(s.data() + at, &v, 2); }
 
 TEST_CASE("Listpack: FromRaw refuses every truncation", "[listpack]") {
   const Listpack lp = Build({"a", "5", "-300", "70000", std::string(70, 'm'), "-0",
@@ -377,7 +378,7 @@ TEST_CASE("Listpack: FromRaw refuses single-byte corruptions that break the enco
     std::string r(Listpack::kHeaderBytes, '\0');
     r += element;
     SetU32(r, 0, static_cast<uint32_t>(r.size()));
-    SetU32(r, 4, 1);
+    SetU16(r, 4, 1);
     return r;
   };
   CHECK(Listpack::FromRaw(with_element("\x81z")).has_value());  // the valid baseline
@@ -391,12 +392,37 @@ TEST_CASE("Listpack: FromRaw refuses single-byte corruptions that break the enco
         Listpack::FromRaw(with_element(std::string(1, static_cast<char>(tag)))).has_value());
   }
   std::string two = with_element("\x81z");
-  SetU32(two, 4, 2);  // count says two, one is there
+  SetU16(two, 4, 2);  // count says two, one is there
   CHECK_FALSE(Listpack::FromRaw(two).has_value());
   std::string zero(Listpack::kHeaderBytes, '\0');
-  CHECK_FALSE(Listpack::FromRaw(zero).has_value());  // total 0 for 8 bytes
+  CHECK_FALSE(Listpack::FromRaw(zero).has_value());  // total 0 for 6 bytes
   SetU32(zero, 0, Listpack::kHeaderBytes);
   CHECK(Listpack::FromRaw(zero).has_value());
+}
+
+// The header's 16-bit count saturates: from 65535 elements on, size() walks.
+TEST_CASE("Listpack: counts of 65535 elements and more", "[listpack]") {
+  Listpack lp;
+  constexpr size_t kMany = 70'000;
+  for (size_t i = 0; i < kMany; i++) lp.PushBack(i % 2 == 0 ? "x" : "12");
+  CHECK(lp.size() == kMany);
+  std::string raw(lp.Raw());
+  REQUIRE(Listpack::FromRaw(raw).has_value());
+  CHECK(Listpack::FromRaw(raw)->size() == kMany);
+  lp.Replace(lp.First(), std::string(100, 'r'));  // the count is kept across a resize
+  CHECK(lp.size() == kMany);
+  lp.Erase(lp.First(), kMany - 65'535);
+  CHECK(lp.size() == 65'535);
+  lp.Erase(lp.First());
+  CHECK(lp.size() == 65'534);
+  lp.PushBack("y");
+  CHECK(lp.size() == 65'535);
+  // A saturated count over fewer elements is refused.
+  Listpack few;
+  few.PushBack("a");
+  raw = std::string(few.Raw());
+  SetU16(raw, 4, 0xFFFF);
+  CHECK_FALSE(Listpack::FromRaw(raw).has_value());
 }
 
 TEST_CASE("Listpack: FromRaw survives random garbage", "[listpack]") {
@@ -407,7 +433,7 @@ TEST_CASE("Listpack: FromRaw survives random garbage", "[listpack]") {
     std::string r(Listpack::kHeaderBytes + rng() % 40, '\0');
     for (size_t i = Listpack::kHeaderBytes; i < r.size(); i++) r[i] = static_cast<char>(rng());
     SetU32(r, 0, static_cast<uint32_t>(r.size()));
-    SetU32(r, 4, static_cast<uint32_t>(rng() % 6));
+    SetU16(r, 4, static_cast<uint16_t>(rng() % 6));
     const std::optional<Listpack> got = Listpack::FromRaw(r);
     CheckAcceptedIsCanonical(got, r);
     accepted += got.has_value();

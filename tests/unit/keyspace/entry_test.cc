@@ -24,7 +24,7 @@ TEST_CASE("Entry: values of every length keep their bytes, inline or not", "[key
   Keyspace ks(1);
   Database& db = ks.db(0);
   // Lengths around the pointer's size, the size classes and the inline limit.
-  const size_t lengths[] = {0,   1,   7,    8,    9,    63,   64,    65,    100,
+  const size_t lengths[] = {0,   1,    7,     8,     9,     63,    64, 65,    100,
                             200, 1000, 16382, 16383, 16384, 20000, 3,  70000, 64};
   for (size_t key_len : {1, 10, 40, 300, 70000}) {
     const std::string key = Bytes(key_len, 'k');

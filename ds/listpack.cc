@@ -305,13 +305,16 @@ uint32_t Listpack::Insert(uint32_t pos, std::string_view value) {
 }
 
 void Listpack::AppendAll(std::span<const std::string_view> values) {
+  thread_local std::vector<Encoded> encoded;  // reused: bulk loads call this per value
+  encoded.clear();
   size_t added = 0;
   for (std::string_view v : values) {
     if (Aliases(v, data_, bytes())) {  // a value from this listpack: one at a time
       for (std::string_view each : values) PushBack(each);
       return;
     }
-    added += Encode(v).total();
+    encoded.push_back(Encode(v));
+    added += encoded.back().total();
   }
   if (values.empty()) return;
   const uint32_t old_total = data_ == nullptr ? kHeaderBytes : total();
@@ -320,8 +323,7 @@ void Listpack::AppendAll(std::span<const std::string_view> values) {
   TIDEKV_CHECK(new_total < kEnd);
   Reallocate(new_total);
   size_t pos = old_total;
-  for (std::string_view v : values) {
-    const Encoded enc = Encode(v);
+  for (const Encoded& enc : encoded) {
     Write(data_ + pos, enc);
     pos += enc.total();
   }

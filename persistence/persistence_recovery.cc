@@ -7,12 +7,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <filesystem>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include "common/files.h"
 #include "common/logging.h"
@@ -292,11 +294,43 @@ namespace {
 // checksums) and copies its entries into chunks, while the loop thread inserts the previous
 // chunk into the keyspace. At most kLoadQueue chunks wait, so memory stays bounded. The
 // reader also hashes each key, so the loop can prefetch table slots a few keys ahead.
+// A collection value the reader decoded (off the loop thread), which the loop takes.
+struct Decoded {
+  const types::TypeOps* ops = nullptr;
+  types::Value* value = nullptr;  // null: not a whole collection, or it did not decode
+};
+
 struct LoadChunk {
+  LoadChunk() = default;
+  LoadChunk(LoadChunk&&) = default;
+  LoadChunk& operator=(LoadChunk&& other) noexcept {
+    DropObjects();
+    batch = other.batch;
+    bytes = std::move(other.bytes);
+    sizes = std::move(other.sizes);
+    hashes = std::move(other.hashes);
+    objects = std::move(other.objects);
+    other.objects.clear();
+    presize_db = other.presize_db;
+    presize_keys = other.presize_keys;
+    status = std::move(other.status);
+    end = other.end;
+    return *this;
+  }
+  ~LoadChunk() { DropObjects(); }
+  // Frees the decoded values nobody took (a load that stopped early).
+  void DropObjects() {
+    for (Decoded& d : objects) {
+      if (d.value != nullptr) d.ops->destroy(d.value);
+    }
+    objects.clear();
+  }
+
   size_t batch = 0;                                  // index in the spine
   std::string bytes;                                 // keys and encoded states back to back
   std::vector<std::pair<uint32_t, uint32_t>> sizes;  // (key bytes, state bytes) per entry
   std::vector<uint64_t> hashes;                      // HashKey of each key (0: element row)
+  std::vector<Decoded> objects;                      // per entry
   // Set on the oldest batch's first chunk when all its rows are keys of one database: the
   // table is sized for them at once rather than doubling its way up.
   int presize_db = -1;
@@ -307,6 +341,7 @@ struct LoadChunk {
     bytes.clear();
     sizes.clear();
     hashes.clear();
+    DropObjects();
     presize_db = -1;
     presize_keys = 0;
   }
@@ -325,6 +360,7 @@ class LoadQueue {
     space_.wait(lock, [this] { return cancelled_ || chunks_.size() < kLoadQueue; });
     if (cancelled_) return false;
     chunks_.push_back(std::move(chunk));
+    queued_.store(chunks_.size(), std::memory_order_relaxed);
     ready_.notify_one();
     return true;
   }
@@ -333,6 +369,7 @@ class LoadQueue {
     ready_.wait(lock, [this] { return !chunks_.empty(); });
     LoadChunk chunk = std::move(chunks_.front());
     chunks_.pop_front();
+    queued_.store(chunks_.size(), std::memory_order_relaxed);
     space_.notify_one();
     return chunk;
   }
@@ -353,6 +390,9 @@ class LoadQueue {
     chunk.Reset(batch);
     return chunk;
   }
+  // Whether chunks wait for the consumer (it is busy): work the reader does now costs the
+  // consumer no time. Read without the lock, as a hint.
+  bool ConsumerBusy() const { return queued_.load(std::memory_order_relaxed) > 0; }
   void Cancel() {
     std::lock_guard<std::mutex> lock(mu_);
     cancelled_ = true;
@@ -365,6 +405,7 @@ class LoadQueue {
   std::condition_variable space_;
   std::deque<LoadChunk> chunks_;
   std::vector<LoadChunk> spare_;
+  std::atomic<size_t> queued_{0};
   bool cancelled_ = false;
 };
 
@@ -383,6 +424,21 @@ Status MatchesManifest(const std::string& path, const compaction::BatchMeta& met
         path, bytes, reader.entries(), meta.bytes, meta.entries));
   }
   return Status::Ok();
+}
+
+// A key row's whole collection value, decoded (on the reader thread: the loop only inserts);
+// nothing for strings, tombstones, element headers and values that do not decode (the loop
+// decodes those again to report why).
+Decoded DecodeCollection(std::string_view encoded) {
+  auto state = compaction::DecodeKeyStateView(encoded);
+  if (!state.ok() || state->tombstone) return {};
+  const types::TypeOps* ops = types::OpsFor(state->type);
+  if (ops == nullptr || ops->type == ValueType::kString ||
+      compaction::DecodeElementHeader(state->value)) {
+    return {};
+  }
+  Result<types::Value*> object = ops->decode(state->value);
+  return object.ok() ? Decoded{ops, object.value()} : Decoded{};
 }
 
 void ReadBatches(const std::vector<std::pair<std::string, compaction::BatchMeta>>& batches,
@@ -422,10 +478,13 @@ void ReadBatches(const std::vector<std::pair<std::string, compaction::BatchMeta>
       chunk.bytes.append(reader.value());
       chunk.sizes.emplace_back(static_cast<uint32_t>(reader.key().size()),
                                static_cast<uint32_t>(reader.value().size()));
+      const bool element_row = compaction::IsElementRowKey(reader.key());
       chunk.hashes.push_back(
-          compaction::IsElementRowKey(reader.key())
-              ? 0
-              : keyspace::HashKey(compaction::SplitBatchKey(reader.key()).second));
+          element_row ? 0 : keyspace::HashKey(compaction::SplitBatchKey(reader.key()).second));
+      // Collections are decoded here while the loop has chunks to insert, and left to the
+      // loop while it waits for this one: the two threads share the decoding.
+      chunk.objects.push_back(
+          element_row || !queue.ConsumerBusy() ? Decoded{} : DecodeCollection(reader.value()));
       if (chunk.sizes.size() >= kLoadChunkEntries) {
         if (!queue.Push(std::move(chunk))) return;
         chunk = queue.Fresh(i);
@@ -581,7 +640,12 @@ Status Persistence::LoadBatches() {
       }
       Result<types::Value*> object = static_cast<types::Value*>(nullptr);
       if (ops != nullptr && !state->tombstone && ops->type != ValueType::kString) {
-        object = ops->decode(state->value);
+        Decoded& decoded = chunk.objects[i];
+        if (decoded.value != nullptr && decoded.ops == ops) {
+          object = std::exchange(decoded.value, nullptr);
+        } else {
+          object = ops->decode(state->value);
+        }
       }
       if (!state.ok() || db_index < 0 || db_index >= ks.num_databases() ||
           (!state->tombstone && (ops == nullptr || !object.ok()))) {

@@ -243,6 +243,24 @@ namespace {
 
 const HashValue& AsHash(const Value& v) { return static_cast<const HashValue&>(v); }
 
+// Whether the fields of field, value, field, value... are all different.
+bool Distinct(const std::vector<std::string_view>& items) {
+  const size_t n = items.size() / 2;
+  if (n <= 16) {  // a small hash: compare pairs, no allocation
+    for (size_t i = 0; i < n; i++) {
+      for (size_t j = i + 1; j < n; j++) {
+        if (items[2 * i] == items[2 * j]) return false;
+      }
+    }
+    return true;
+  }
+  std::vector<std::string_view> fields;
+  fields.reserve(n);
+  for (size_t i = 0; i < items.size(); i += 2) fields.push_back(items[i]);
+  std::sort(fields.begin(), fields.end());
+  return std::adjacent_find(fields.begin(), fields.end()) == fields.end();
+}
+
 // Version 1: field, value per field. Version 2 (a hash with field expiries): field, value,
 // varint expiry in Unix ms (0 = none) per field.
 void Encode(const Value& v, std::string* out) {
@@ -264,10 +282,14 @@ Result<Value*> Decode(std::string_view in) {
     return s;
   }
   // Every field is parsed and checked first (views into the input), then added at once.
+  // The scratch vectors are reused (a restart decodes every hash; the loader's reader
+  // thread and the loop both call this).
   if (count > in.size() / 2) return Status::Corruption("hash value: truncated");
-  std::vector<std::string_view> items;
+  thread_local std::vector<std::string_view> items;
+  thread_local std::vector<std::pair<std::string_view, int64_t>> times;
+  items.clear();
+  times.clear();
   items.reserve(2 * count);
-  std::vector<std::pair<std::string_view, int64_t>> times;
   for (uint64_t i = 0; i < count; i++) {
     std::string_view f, val;
     uint64_t at = 0;
@@ -285,13 +307,7 @@ Result<Value*> Decode(std::string_view in) {
   if (!in.empty() || count == 0) {
     return Status::Corruption(count == 0 ? "hash value: empty" : "hash value: trailing bytes");
   }
-  std::vector<std::string_view> fields;
-  fields.reserve(count);
-  for (size_t i = 0; i < items.size(); i += 2) fields.push_back(items[i]);
-  std::sort(fields.begin(), fields.end());
-  if (std::adjacent_find(fields.begin(), fields.end()) != fields.end()) {
-    return Status::Corruption("hash value: field repeated");
-  }
+  if (!Distinct(items)) return Status::Corruption("hash value: field repeated");
   auto* h = new HashValue();
   h->Presize(count);
   h->AddAllNew(items);

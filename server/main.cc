@@ -13,11 +13,14 @@
 #include "config/config.h"
 #include "ds/hash.h"
 #include "server/server.h"
+#include "server/stop_signals.h"
 
 using namespace tidekv;
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
+  // Before any thread exists, so that every thread inherits the mask (server/stop_signals.h).
+  server::BlockStopSignals();
 
   auto command_line = config::ParseCommandLine(argc, argv);
   if (!command_line.ok()) {

@@ -68,7 +68,7 @@ Server::Server(config::Config config, const Clock& clock)
     : config_(std::move(config)),
       clock_(clock),
       engine_(config_, clock_, commands::BuildCommandTable()),
-      signals_(io_, SIGINT, SIGTERM),
+      signals_(io_),
       cron_timer_(io_) {
   engine_.set_hooks(this);
   start_ns_ = clock_.MonotonicNs();
@@ -152,10 +152,9 @@ int Server::Run() {
   replication_->Start();
   ExpireAfterRecovery();
   UpdateTracing();
-  signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
-    if (!ec) Shutdown(signo == SIGINT ? "SIGINT" : "SIGTERM");
-  });
+  signals_.Start([this](int signo) { Shutdown(signo == SIGINT ? "SIGINT" : "SIGTERM"); });
   RunEventLoop(io_, config_.busy_poll_us, &loop_stats_);
+  signals_.Stop();
   // Every client is gone: write out the last chunk and wait for the log writer.
   persistence_->Stop();
   ModuleLogger("server")->info("tidekv is now ready to exit, bye bye");
@@ -174,7 +173,6 @@ void Server::Shutdown(std::string_view reason, ShutdownSave save) {
   if (seal || persistence_->Busy()) SealBeforeExit(seal);
   boost::system::error_code ec;
   for (auto& acceptor : acceptors_) acceptor->close(ec);
-  signals_.cancel(ec);
   cron_timer_.cancel();
   replication_->Stop();
   // Copy first: closing a connection can remove it from the map.

@@ -22,6 +22,7 @@
 #include "persistence/persistence.h"
 #include "server/event_loop.h"
 #include "server/replication.h"
+#include "server/stop_signals.h"
 #include "trace/recorder.h"
 
 namespace tidekv::server {
@@ -133,7 +134,7 @@ class Server final : public engine::ServerHooks, public engine::InfoSource {
   trace::RecorderStats trace_stats_;  // of the last recorder, once it is gone
   std::string trace_file_;
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
-  asio::signal_set signals_;
+  StopSignals signals_;
   asio::steady_timer cron_timer_;
   std::map<uint64_t, std::shared_ptr<Connection>> connections_;
   std::vector<uint64_t> monitors_;  // client ids

@@ -478,10 +478,15 @@ void FaultRun::Round() {
               "planned failover from " + cluster_.node(p).name + " to " + cluster_.node(next).name;
           Note(last_fault_);
           cluster_.Promote(next);
-          // The old primary may still log frames (expiry DELs) after the replicas caught up:
-          // then its history really parts from the promoted one's.
+          // The old primary may still log frames (expiry DELs) after the replicas caught up,
+          // and stream them to the other replica until it follows the promoted one: then
+          // their histories really part from the promoted one's (as Redis's would: a
+          // replica asking past the promotion offset of the old history needs a full sync).
           const Identity* id = cluster_.IdentityAt(next, WallMs());
-          diverged_at_[static_cast<size_t>(p)] = id != nullptr ? id->second_offset : -1;
+          for (int i = 0; i < Cluster::kNodes; i++) {
+            if (i != next)
+              diverged_at_[static_cast<size_t>(i)] = id != nullptr ? id->second_offset : -1;
+          }
           for (int i = 0; i < Cluster::kNodes; i++) {
             if (i != next) cluster_.Follow(i);
           }
@@ -688,11 +693,12 @@ void FaultRun::ClassifySyncs() {
       report_.justified_diverged++;
       if (last_fault_.rfind("planned failover", 0) == 0) {
         Report::Add(&report_.observations,
-                    Where() + ": the old primary " + cluster_.node(e.replica).name +
-                        " asked for offset " + std::to_string(e.asked_offset) +
-                        ", past the promotion offset " + std::to_string(diverged) +
-                        " (it logged frames after the replicas had caught up: expiry DELs), "
-                        "so it needed a full sync");
+                    Where() + ": " + cluster_.node(e.replica).name +
+                        " (the old primary or a replica still following it) asked for offset " +
+                        std::to_string(e.asked_offset) + ", past the promotion offset " +
+                        std::to_string(diverged) +
+                        " (the old primary logged frames after the replicas had caught up: "
+                        "expiry DELs), so it needed a full sync");
       }
       continue;
     }

@@ -603,7 +603,8 @@ Status LogStore::Sync() {
 Status LogStore::Flush() {
   rocksdb::FlushOptions fo;
   fo.wait = true;
-  return Convert(impl_->db->Flush(fo, {impl_->frames, impl_->meta}), path_, "flush");
+  return Convert(impl_->db->Flush(fo, {impl_->default_cf, impl_->frames, impl_->meta}), path_,
+                 "flush");
 }
 
 namespace {

@@ -349,8 +349,8 @@ struct LoadChunk {
   bool end = false;  // every batch was read
 };
 
-constexpr size_t kLoadQueue = 4;
-constexpr size_t kLoadChunkEntries = 16384;
+constexpr size_t kLoadQueue = 8;
+constexpr size_t kLoadChunkEntries = 4096;
 
 class LoadQueue {
  public:

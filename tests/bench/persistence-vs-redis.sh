@@ -230,6 +230,8 @@ row "$(printf '| disk bytes per live byte, largest seen during the load | %s | %
 
 echo
 echo "req/s: higher is better; CPU, restart time and disk bytes: lower is better."
+echo "Restarts of hashes and sets (and strings) vs Redis's RDB load, on the memory benchmark's"
+echo "data: tests/bench/memory-vs-redis.sh (its second table)."
 
 if [ -n "$OUT" ]; then
   {

@@ -181,8 +181,9 @@ void Persistence::Stop() {
       DirState state = committed_state_;
       state.durable_offset = spill_ ? state.spine_upper : store_->NextOffset();
       RecordCommitted(state);
-      // Memtables to tables, so the next start need not read RocksDB's WAL files back
-      // (after a final seal they hold only truncated frames). Not needed for durability.
+      // Memtables to tables, so the next start need not read RocksDB's WAL files back (after
+      // a final seal they hold only truncated frames) and this run's WAL file is released.
+      // Not needed for durability.
       if (Status f = store_->Flush(); !f.ok()) {
         ModuleLogger("persistence")->warn("final log store flush failed: {}", f.message());
       }

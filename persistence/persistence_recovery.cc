@@ -294,38 +294,31 @@ namespace {
 // checksums) and copies its entries into chunks, while the loop thread inserts the previous
 // chunk into the keyspace. At most kLoadQueue chunks wait, so memory stays bounded. The
 // reader also hashes each key, so the loop can prefetch table slots a few keys ahead.
-// A collection value the reader decoded (off the loop thread), which the loop takes.
-struct Decoded {
-  const types::TypeOps* ops = nullptr;
-  types::Value* value = nullptr;  // null: not a whole collection, or it did not decode
+// A collection value the reader decoded (off the loop thread), owned until the loop takes
+// it; one nobody took (a load that stopped early) is freed with its chunk.
+class Decoded {
+ public:
+  Decoded() = default;
+  Decoded(const types::TypeOps* ops, types::Value* value) : ops_(ops), value_(value) {}
+  Decoded(Decoded&& other) noexcept
+      : ops_(other.ops_), value_(std::exchange(other.value_, nullptr)) {}
+  Decoded& operator=(Decoded&& other) noexcept {
+    std::swap(ops_, other.ops_);
+    std::swap(value_, other.value_);
+    return *this;
+  }
+  ~Decoded() {
+    if (value_ != nullptr) ops_->destroy(value_);
+  }
+  // The value (null: not a whole collection, or it did not decode), now the caller's.
+  types::Value* Take() { return std::exchange(value_, nullptr); }
+
+ private:
+  const types::TypeOps* ops_ = nullptr;
+  types::Value* value_ = nullptr;
 };
 
 struct LoadChunk {
-  LoadChunk() = default;
-  LoadChunk(LoadChunk&&) = default;
-  LoadChunk& operator=(LoadChunk&& other) noexcept {
-    DropObjects();
-    batch = other.batch;
-    bytes = std::move(other.bytes);
-    sizes = std::move(other.sizes);
-    hashes = std::move(other.hashes);
-    objects = std::move(other.objects);
-    other.objects.clear();
-    presize_db = other.presize_db;
-    presize_keys = other.presize_keys;
-    status = std::move(other.status);
-    end = other.end;
-    return *this;
-  }
-  ~LoadChunk() { DropObjects(); }
-  // Frees the decoded values nobody took (a load that stopped early).
-  void DropObjects() {
-    for (Decoded& d : objects) {
-      if (d.value != nullptr) d.ops->destroy(d.value);
-    }
-    objects.clear();
-  }
-
   size_t batch = 0;                                  // index in the spine
   std::string bytes;                                 // keys and encoded states back to back
   std::vector<std::pair<uint32_t, uint32_t>> sizes;  // (key bytes, state bytes) per entry
@@ -341,7 +334,7 @@ struct LoadChunk {
     bytes.clear();
     sizes.clear();
     hashes.clear();
-    DropObjects();
+    objects.clear();
     presize_db = -1;
     presize_keys = 0;
   }
@@ -640,9 +633,8 @@ Status Persistence::LoadBatches() {
       }
       Result<types::Value*> object = static_cast<types::Value*>(nullptr);
       if (ops != nullptr && !state->tombstone && ops->type != ValueType::kString) {
-        Decoded& decoded = chunk.objects[i];
-        if (decoded.value != nullptr && decoded.ops == ops) {
-          object = std::exchange(decoded.value, nullptr);
+        if (types::Value* decoded = chunk.objects[i].Take()) {
+          object = decoded;
         } else {
           object = ops->decode(state->value);
         }

@@ -1,8 +1,10 @@
 #include "engine/command_context.h"
 
 #include <climits>
+#include <cmath>
 
 #include "common/strings.h"
+#include "engine/blocking.h"
 #include "engine/engine.h"
 
 namespace tidekv::engine {
@@ -75,6 +77,32 @@ std::optional<long double> CommandContext::LongDoubleArg(size_t i) {
   auto v = ParseLongDouble(argv[i]);
   if (!v) reply.Error(err::kNotFloat);
   return v;
+}
+
+std::optional<int64_t> CommandContext::TimeoutArg(size_t i) {
+  const std::optional<long double> secs = ParseLongDouble(argv[i]);
+  if (!secs || !std::isfinite(*secs)) {
+    reply.Error("ERR timeout is not a float or out of range");
+    return std::nullopt;
+  }
+  if (*secs < 0) {
+    reply.Error("ERR timeout is negative");
+    return std::nullopt;
+  }
+  const long double ms = *secs * 1000;
+  if (ms > static_cast<long double>(INT64_MAX / 2)) {
+    reply.Error("ERR timeout is out of range");
+    return std::nullopt;
+  }
+  // A positive timeout below a millisecond still waits (Redis rounds it up).
+  auto whole = static_cast<int64_t>(ms);
+  if (whole == 0 && ms > 0) whole = 1;
+  return whole;
+}
+
+void CommandContext::Block(std::span<const std::string_view> keys, int64_t timeout_ms,
+                           keyspace::ValueType wait_for) {
+  engine.blocking().Block(*this, keys, timeout_ms, wait_for);
 }
 
 }  // namespace tidekv::engine

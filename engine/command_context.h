@@ -81,6 +81,19 @@ struct CommandContext {
   // range".
   std::optional<int> DbIndexArg(size_t i, std::string_view custom_error = {});
 
+  // Blocking commands (DESIGN.md §11). TimeoutArg parses a timeout in seconds (a float; 0
+  // waits forever) into milliseconds, replying Redis's error when it is malformed or negative.
+  std::optional<int64_t> TimeoutArg(size_t i);
+  // Called by a blocking command (BLPOP, BZPOPMIN, BLMOVE...) that found none of its keys
+  // ready, instead of replying: the client waits until one of `keys` (in the session's
+  // database) holds a value of type `wait_for`, then the same argv runs again as a normal
+  // command (so the handler must propagate the non-blocking form of what it did: LPOP,
+  // LMOVE, ZPOPMIN...); or until timeout_ms passes (0: never), when the reply is a null
+  // array. Where the client cannot block (inside MULTI or a script, an engine without a
+  // server, a replica applying frames) the null array is the reply now, as in Redis.
+  void Block(std::span<const std::string_view> keys, int64_t timeout_ms,
+             keyspace::ValueType wait_for);
+
   void Error(std::string_view message) { reply.Error(message); }
   void SyntaxError() { reply.Error(err::kSyntax); }
   void WrongType() { reply.Error(err::kWrongType); }

@@ -4,6 +4,7 @@
 
 #include "common/cycle_clock.h"
 #include "common/strings.h"
+#include "engine/blocking.h"
 #include "engine/command_context.h"
 #include "engine/errors.h"
 #include "trace/recorder.h"
@@ -22,7 +23,11 @@ Engine::Engine(config::Config& config, const Clock& clock, CommandTable table)
   ApplyConfig();
   stats_.start_ms = clock_.NowMs();
   startup_memory_ = UsedMemory();
+  blocking_ = std::make_unique<BlockingRegistry>(*this);
+  AddKeyListener(blocking_.get());
 }
+
+Engine::~Engine() { RemoveKeyListener(blocking_.get()); }
 
 void Engine::ApplyConfig() {
   types::EncodingLimits& lim = types::Limits();
@@ -31,6 +36,10 @@ void Engine::ApplyConfig() {
   lim.set_max_intset_entries = config_.set_max_intset_entries;
   lim.set_max_listpack_entries = config_.set_max_listpack_entries;
   lim.set_max_listpack_value = config_.set_max_listpack_value;
+  lim.zset_max_listpack_entries = config_.zset_max_listpack_entries;
+  lim.zset_max_listpack_value = config_.zset_max_listpack_value;
+  lim.list_max_listpack_size = config_.list_max_listpack_size;
+  lim.list_compress_depth = config_.list_compress_depth;
 }
 
 namespace {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -83,10 +84,13 @@ struct EngineStats {
   int64_t start_ms = 0;
 };
 
+class BlockingRegistry;
+
 class Engine : private KeyspaceObserver {
  public:
   // table: the commands this engine runs (commands::BuildCommandTable()).
   Engine(config::Config& config, const Clock& clock, CommandTable table);
+  ~Engine() override;
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
@@ -118,6 +122,8 @@ class Engine : private KeyspaceObserver {
   config::Config& config() { return config_; }
   const Clock& clock() const { return clock_; }
   EngineStats& stats() { return stats_; }
+  // Clients blocked on keys (BLPOP...): engine/blocking.h.
+  BlockingRegistry& blocking() { return *blocking_; }
 
   // The network server's hooks, when there is one (nullptr in-process). Commands that need
   // it (CLIENT LIST, SHUTDOWN, MONITOR, SAVE, REPLICAOF...) say so when it is absent.
@@ -202,6 +208,7 @@ class Engine : private KeyspaceObserver {
   size_t startup_memory_ = 0;
   size_t storage_memory_ = 0;
   uint64_t last_session_id_ = 0;
+  std::unique_ptr<BlockingRegistry> blocking_;
 };
 
 }  // namespace tidekv::engine

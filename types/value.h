@@ -50,6 +50,10 @@ struct EncodingLimits {
   int64_t set_max_intset_entries = 512;
   int64_t set_max_listpack_entries = 128;
   int64_t set_max_listpack_value = 64;
+  int64_t zset_max_listpack_entries = 128;
+  int64_t zset_max_listpack_value = 64;
+  int64_t list_max_listpack_size = -2;  // >0 elements per node; -1..-5: 4..64 KiB
+  int64_t list_compress_depth = 0;
 };
 EncodingLimits& Limits();
 

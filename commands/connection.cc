@@ -7,6 +7,7 @@
 #include "commands/commands.h"
 #include "common/strings.h"
 #include "common/version.h"
+#include "engine/blocking.h"
 #include "engine/command_context.h"
 #include "engine/engine.h"
 
@@ -165,6 +166,15 @@ void Reset(CommandContext& ctx) {
 // One CLIENT LIST / CLIENT INFO line with Redis 7.2's fields in its order (7.0 lacks only
 // lib-name and lib-ver), so parsers that index fields by position keep working. Fields for
 // features tidekv does not have (pub/sub, MULTI, redirection) hold Redis's idle values.
+// CLIENT LIST flags: O monitor, b blocked (on keys, WAIT, SAVE), N none.
+std::string Flags(const Session& s) {
+  std::string flags;
+  if (s.monitor) flags += 'O';
+  if (s.blocked) flags += 'b';
+  if (flags.empty()) flags = "N";
+  return flags;
+}
+
 std::string ClientLine(const engine::ClientView& c, int64_t now_ms) {
   const Session& s = *c.session;
   const size_t qbuf = c.query_buffer_bytes;
@@ -175,8 +185,8 @@ std::string ClientLine(const engine::ClientView& c, int64_t now_ms) {
       "multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl=0 oll=0 omem={} "
       "tot-mem={} events={} cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}\n",
       s.id, s.addr, s.laddr, c.fd, s.name, (now_ms - s.created_ms) / 1000,
-      (now_ms - s.last_interaction_ms) / 1000, s.monitor ? "O" : "N", s.db, qbuf, qbuf_cap - qbuf,
-      qbuf_cap, qbuf_cap, omem, qbuf_cap + omem, omem > 0 ? "rw" : "r",
+      (now_ms - s.last_interaction_ms) / 1000, Flags(s), s.db, qbuf, qbuf_cap - qbuf, qbuf_cap,
+      qbuf_cap, omem, qbuf_cap + omem, omem > 0 ? "rw" : "r",
       s.last_command.empty() ? std::string_view("NULL") : s.last_command, s.resp, s.lib_name,
       s.lib_ver);
 }
@@ -344,6 +354,26 @@ void ClientKill(CommandContext& ctx) {
   ctx.reply.Integer(static_cast<int64_t>(victims.size()));
 }
 
+// CLIENT UNBLOCK id [TIMEOUT | ERROR]: ends a wait on keys (BLPOP...) as if it timed out,
+// or with an -UNBLOCKED error. 1 when that client was blocked on keys.
+void ClientUnblock(CommandContext& ctx) {
+  const std::optional<int64_t> id = ctx.IntArg(2);
+  if (!id) return;
+  bool error = false;
+  if (ctx.argc() == 4) {
+    if (ctx.ArgIs(3, "ERROR")) {
+      error = true;
+    } else if (!ctx.ArgIs(3, "TIMEOUT")) {
+      return ctx.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+    }
+  } else if (ctx.argc() > 4) {
+    return ctx.SyntaxError();
+  }
+  const bool unblocked =
+      *id > 0 && ctx.engine.blocking().Unblock(static_cast<uint64_t>(*id), error);
+  ctx.reply.Integer(unblocked ? 1 : 0);
+}
+
 void ClientHelp(CommandContext& ctx) {
   static constexpr std::string_view kLines[] = {
       "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -364,6 +394,8 @@ void ClientHelp(CommandContext& ctx) {
       "    Assign the name <name> to the current connection.",
       "SETINFO LIB-NAME|LIB-VER <value>",
       "    Record the client library's name or version for CLIENT LIST.",
+      "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+      "    Unblock the specified blocked client.",
   };
   ReplyHelp(ctx, kLines);
 }
@@ -507,6 +539,15 @@ void RegisterConnectionCommands(CommandTable& table) {
        .complexity = "O(N) where N is the number of client connections",
        .syntax = "ip:port | [ID client-id] [TYPE NORMAL | MASTER | SLAVE | REPLICA | PUBSUB] [USER "
                  "username] [ADDR ip:port] [LADDR ip:port] [SKIPME YES | NO] [MAXAGE maxage]"});
+  table.AddSubcommand(client, {.name = "unblock",
+                               .arity = -3,
+                               .flags = F::kAdmin | F::kStale | F::kLoading,
+                               .handler = ClientUnblock,
+                               .since = "5.0.0",
+                               .summary = "Unblocks a client blocked by a blocking command from a "
+                                          "different connection.",
+                               .complexity = "O(log N) where N is the number of client connections",
+                               .syntax = "client-id [TIMEOUT | ERROR]"});
   table.AddSubcommand(client, {.name = "help",
                                .arity = 2,
                                .flags = F::kStale | F::kLoading,

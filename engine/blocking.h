@@ -42,7 +42,12 @@ class BlockingRegistry final : public KeyEventListener {
 
   // Runs the waiters of the keys that became ready, until none is left (a woken BLMOVE may
   // make its destination ready). The engine calls it after each command it was given.
-  void ServeReady();
+  void ServeReady() {
+    if ((!ready_.empty() || recheck_) && !serving_) ServeAll();
+  }
+  // Every waited-on key may have changed without key events (SWAPDB): the next ServeReady
+  // looks at each of them.
+  void RecheckAll() { recheck_ = !queues_.empty(); }
   // Ends the waits whose deadline is at or before now_ms with the timeout reply.
   void ExpireTimeouts(int64_t now_ms);
   // The earliest deadline of a waiter (INT64_MAX when none waits with a timeout).
@@ -69,6 +74,7 @@ class BlockingRegistry final : public KeyEventListener {
 
   // Takes w out of every queue and the deadline index (w stays owned by the caller).
   std::unique_ptr<Waiter> Detach(uint64_t id);
+  void ServeAll();
   // Runs the waiters of one ready key while it holds their type.
   void ServeKey(const KeyRef& key);
   // Ends w's wait with the timeout reply (or error) and records the command in the trace.
@@ -81,6 +87,7 @@ class BlockingRegistry final : public KeyEventListener {
   std::multimap<int64_t, uint64_t> deadlines_;                     // deadline ms -> session id
   std::vector<KeyRef> ready_;
   bool serving_ = false;
+  bool recheck_ = false;
   // While a woken waiter runs again: its id and its original deadline, so that if the
   // command blocks once more it keeps its deadline.
   uint64_t rerun_id_ = 0;

@@ -120,6 +120,8 @@ void Engine::OnFieldsExpired(int db, Entry* entry, std::span<const std::string> 
 
 void Engine::OnWholeDatabase(const Database& db, int other_index) {
   if (sink_ != nullptr) sink_->OnWholeDatabase(db, other_index);
+  // SWAPDB may bring keys that clients wait on into their database.
+  if (other_index >= 0) blocking_->RecheckAll();
 }
 
 bool Engine::CheckAccess(Session& session, const CommandSpec& spec,
@@ -183,16 +185,26 @@ void Engine::Execute(Session& session, std::span<const std::string_view> argv,
                      proto::ReplyBuilder& reply, const CommandSpec* spec, int64_t now_us) {
   if (recorder_ == nullptr || session.internal) {
     Dispatch(session, argv, reply, spec, now_us);
-    return;
+  } else {
+    // Tracing: the same command, then its record (db and time as it started, reply bytes).
+    if (now_us < 0) now_us = clock_.NowUs();
+    const int db = session.db;
+    std::string* out = reply.buffer();
+    const size_t start = out->size();
+    Dispatch(session, argv, reply, spec, now_us);
+    // The command may have turned tracing off (CONFIG SET trace.enabled no). A command
+    // that blocked on keys is recorded where it completes (woken: as it runs again).
+    if (recorder_ != nullptr && !session.blocked_on_keys) {
+      Record(session, db, argv, std::string_view(*out).substr(start), now_us);
+    }
   }
-  // Tracing: the same command, then its record (db and time as it started, reply bytes).
-  if (now_us < 0) now_us = clock_.NowUs();
-  const int db = session.db;
-  std::string* out = reply.buffer();
-  const size_t start = out->size();
-  Dispatch(session, argv, reply, spec, now_us);
-  // The command may have turned tracing off (CONFIG SET trace.enabled no).
-  if (recorder_ != nullptr) Record(session, db, argv, std::string_view(*out).substr(start), now_us);
+  // Clients blocked on keys this command made ready run now, before the next command.
+  blocking_->ServeReady();
+}
+
+void Engine::RecordCompleted(const Session& session, int db, std::span<const std::string_view> argv,
+                             std::string_view reply) {
+  if (recorder_ != nullptr) Record(session, db, argv, reply, clock_.NowUs());
 }
 
 void Engine::Record(const Session& session, int db, std::span<const std::string_view> argv,

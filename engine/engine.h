@@ -151,6 +151,10 @@ class Engine : private KeyspaceObserver {
     sample_ = sample;
   }
   trace::Recorder* recorder() const { return recorder_; }
+  // Records a command that completed after it blocked (a timeout, CLIENT UNBLOCK), with its
+  // reply, where it completed: a no-op when not tracing.
+  void RecordCompleted(const Session& session, int db, std::span<const std::string_view> argv,
+                       std::string_view reply);
   // Lifecycle records (connect, seal, ...): a no-op when not tracing.
   void TraceEvent(trace::RecordType type, uint64_t connection, std::string_view detail);
 

@@ -11,6 +11,7 @@
 #include "common/cycle_clock.h"
 #include "common/strings.h"
 #include "common/version.h"
+#include "engine/blocking.h"
 #include "engine/engine.h"
 
 namespace tidekv::engine {
@@ -80,7 +81,7 @@ void ClientsSection(Engine& engine, const InfoSource* src, std::string& out) {
   Line(out, "maxclients", engine.config().max_clients);
   Line(out, "client_recent_max_input_buffer", max_in);
   Line(out, "client_recent_max_output_buffer", max_out);
-  Line(out, "blocked_clients", 0);
+  Line(out, "blocked_clients", engine.blocking().blocked_clients());
 }
 
 void MemorySection(Engine& engine, const InfoSource* src, std::string& out) {

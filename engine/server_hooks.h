@@ -68,9 +68,14 @@ class ServerHooks {
   virtual bool has_monitors() const = 0;
   virtual void FeedMonitors(const Session& session, std::span<const std::string_view> argv) = 0;
 
-  // Completes the blocked command of client id (Session::blocked) with write_reply.
+  // Completes the blocked command of client id (Session::blocked) with write_reply. The
+  // session is no longer blocked while write_reply runs; if write_reply blocks it again (a
+  // woken command that must wait once more), the client stays paused.
   virtual void Unblock(uint64_t id,
                        const std::function<void(proto::ReplyBuilder&)>& write_reply) = 0;
+  // A client blocked on keys times out at deadline_ms (wall clock): call
+  // Engine::blocking().ExpireTimeouts then (or a little later; earlier is harmless).
+  virtual void WakeBlockedAt(int64_t deadline_ms) = 0;
 
   // Stops the server once the current command returned (SHUTDOWN). kDefault seals the
   // changes since the last seal first in logstore.mode wal (the next start then loads

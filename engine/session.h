@@ -28,6 +28,10 @@ struct Session {
   // The command just run is waiting for something (SAVE, DEBUG RELOAD, later WAIT): its
   // reply comes later through Server::Unblock, and the client's next requests wait.
   bool blocked = false;
+  // ...by a blocking command waiting on keys (engine/blocking.h; CLIENT LIST flag b).
+  bool blocked_on_keys = false;
+  // Inside MULTI (issue 15): blocking commands reply at once instead of waiting.
+  bool in_multi = false;
   // Internal sessions (log replay, later the replication link) skip AUTH, OOM and the
   // write-refusal checks: what they apply already happened.
   bool internal = false;

@@ -1,9 +1,13 @@
 #include "server/connection.h"
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <cstring>
 
 #include "common/logging.h"
 #include "common/strings.h"
+#include "engine/blocking.h"
 #include "engine/engine.h"
 #include "persistence/persistence.h"
 #include "server/replication.h"
@@ -140,6 +144,7 @@ asio::awaitable<void> Connection::Run() {
     // blocked command or durability wait is over); then run what is already buffered.
     for (;;) {
       while (MustPause() && !closed_ && !session_.psync_requested) {
+        if (session_.blocked_on_keys) WatchHangup();
         co_await drained_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       }
       if (closed_ || session_.psync_requested || in_start_ == in_end_ || parser_.bytes_needed() > 0)
@@ -276,10 +281,33 @@ void Connection::HoldUntilDurable() {
 void Connection::Unblock(const std::function<void(proto::ReplyBuilder&)>& write_reply) {
   if (closed_ || !session_.blocked) return;
   reply_.set_resp3(session_.resp == 3);
-  write_reply(reply_);
   session_.blocked = false;
+  const uint64_t writes_before = session_.write_count;
+  // A woken blocking command runs again in write_reply: it may write (its reply then waits
+  // for durability like any write's) or block once more.
+  write_reply(reply_);
+  if (session_.write_count != writes_before) HoldUntilDurable();
+  if (!CheckOutputLimit()) return;
   Flush();
-  drained_.cancel();
+  if (!session_.blocked) drained_.cancel();
+}
+
+void Connection::WatchHangup() {
+  if (hangup_watch_) return;
+  hangup_watch_ = true;
+  std::weak_ptr<Connection> weak = weak_from_this();
+  socket_.async_wait(asio::socket_base::wait_read, [weak](const boost::system::error_code& ec) {
+    auto self = weak.lock();
+    if (!self) return;
+    self->hangup_watch_ = false;
+    if (ec || self->closed_ || !self->session_.blocked_on_keys) return;
+    char c;
+    const ssize_t n = ::recv(self->socket_.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+      self->Close("peer closed while blocked");
+    }
+    // Bytes instead: the client pipelined more requests; they are read once the wait ends.
+  });
 }
 
 void Connection::Flush() {
@@ -333,6 +361,7 @@ void Connection::Close(std::string_view reason) {
   closed_ = true;
   ModuleLogger("net")->debug("client id={} addr={} closed: {}", session_.id, session_.addr, reason);
   if (session_.monitor) server_.RemoveMonitor(session_.id);
+  if (session_.blocked_on_keys) server_.engine().blocking().Remove(session_.id);
   if (server_.engine().recorder() != nullptr) {
     server_.engine().TraceEvent(trace::RecordType::kDisconnect, session_.id,
                                 fmt::format("reason={}", reason));

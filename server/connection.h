@@ -90,6 +90,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   proto::ReplyBuilder reply_;
   // Whether the reader must wait before handling more input.
   bool MustPause() const { return writing_ || held_ || session_.blocked; }
+  // While blocked on keys the connection reads nothing; this notices the peer hanging up
+  // (it then leaves the blocking registry), as Redis does for its blocked clients.
+  void WatchHangup();
+  bool hangup_watch_ = false;
   // Holds the replies of a batch that wrote until persistence says those writes may be
   // acknowledged (in the log's WAL file; fsynced with fsync = "always").
   void HoldUntilDurable();

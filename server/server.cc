@@ -11,6 +11,7 @@
 #include "common/logging.h"
 #include "common/version.h"
 #include "ds/hash.h"
+#include "engine/blocking.h"
 #include "persistence/persistence.h"
 #include "server/connection.h"
 #include "server/replication.h"
@@ -69,7 +70,8 @@ Server::Server(config::Config config, const Clock& clock)
       clock_(clock),
       engine_(config_, clock_, commands::BuildCommandTable()),
       signals_(io_),
-      cron_timer_(io_) {
+      cron_timer_(io_),
+      blocked_timer_(io_) {
   engine_.set_hooks(this);
   start_ns_ = clock_.MonotonicNs();
   persistence_ = std::make_unique<Persistence>(engine_, io_, config_);
@@ -102,6 +104,21 @@ void Server::ExpireAfterRecovery() {
 
 void Server::Unblock(uint64_t id, const std::function<void(proto::ReplyBuilder&)>& write_reply) {
   if (Connection* c = FindClient(id)) c->Unblock(write_reply);
+}
+
+void Server::WakeBlockedAt(int64_t deadline_ms) {
+  if (deadline_ms >= blocked_timer_at_) return;
+  blocked_timer_at_ = deadline_ms;
+  const int64_t wait_ms = std::max<int64_t>(0, deadline_ms - clock_.NowMs());
+  // Setting the expiry cancels the pending wait (its handler sees operation_aborted).
+  blocked_timer_.expires_after(std::chrono::milliseconds(wait_ms));
+  blocked_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    blocked_timer_at_ = INT64_MAX;
+    engine::BlockingRegistry& blocking = engine_.blocking();
+    blocking.ExpireTimeouts(clock_.NowMs());
+    if (const int64_t next = blocking.NextDeadline(); next != INT64_MAX) WakeBlockedAt(next);
+  });
 }
 
 Server::~Server() {
@@ -174,6 +191,7 @@ void Server::Shutdown(std::string_view reason, ShutdownSave save) {
   boost::system::error_code ec;
   for (auto& acceptor : acceptors_) acceptor->close(ec);
   cron_timer_.cancel();
+  blocked_timer_.cancel();
   replication_->Stop();
   // Copy first: closing a connection can remove it from the map.
   std::vector<std::shared_ptr<Connection>> all;

@@ -82,6 +82,7 @@ class Server final : public engine::ServerHooks, public engine::InfoSource {
   void FeedMonitors(const Session& session, std::span<const std::string_view> argv) override;
   // Completes the blocked command of client `id` (if it is still connected).
   void Unblock(uint64_t id, const std::function<void(proto::ReplyBuilder&)>& write_reply) override;
+  void WakeBlockedAt(int64_t deadline_ms) override;
   void OnConfigChanged() override;
   void ResetStats() override { net_stats_ = NetStats{}; }
   std::string Info(std::span<const std::string_view> sections) override;
@@ -136,6 +137,9 @@ class Server final : public engine::ServerHooks, public engine::InfoSource {
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
   StopSignals signals_;
   asio::steady_timer cron_timer_;
+  // Wakes clients blocked on keys whose timeout passed (WakeBlockedAt).
+  asio::steady_timer blocked_timer_;
+  int64_t blocked_timer_at_ = INT64_MAX;  // wall-clock ms the timer is set for
   std::map<uint64_t, std::shared_ptr<Connection>> connections_;
   std::vector<uint64_t> monitors_;  // client ids
   NetStats net_stats_;

@@ -21,8 +21,14 @@
 #         member:__rand_int__ with -r 2N, half the clients each: the set stays near N members
 #         and about half the writes change it (a SADD-only load on a full set would change
 #         nothing, and Redis logs nothing for a write that changes nothing).
+#   zset  bigzset of N members member:<12 digits> (score = the number); ZINCRBY bigzset 1
+#         member:__rand_int__ with -r N: every write changes one member's score (a
+#         leaderboard).
+#   list  biglist of N elements value:<12 digits>; LPUSH biglist value:__rand_int__ and RPOP
+#         biglist, half the clients each (a queue): the list stays near N elements.
 #
 #   tests/bench/collections-vs-redis.sh
+#   WORKLOADS="zset list" tests/bench/collections-vs-redis.sh
 #   SCALE=20 DURATION=5 tests/bench/collections-vs-redis.sh      # a quick smoke run
 #   WORKLOADS=hash PIPELINE=16 tests/bench/collections-vs-redis.sh
 #   WORK=/mnt/nvme/tmp OUT=docs/bench-collections.md tests/bench/collections-vs-redis.sh
@@ -32,7 +38,7 @@ cd "$(dirname "$0")/../.."
 TIDEKV=${TIDEKV:-build/tidekv-server}
 REDIS=${REDIS:-$(command -v redis-server || true)}
 SCALE=${SCALE:-1}
-WORKLOADS=${WORKLOADS:-"hash set"}
+WORKLOADS=${WORKLOADS:-"hash set zset list"}
 DURATION=${DURATION:-30}
 CLIENTS=${CLIENTS:-50}
 PIPELINE=${PIPELINE:-1}
@@ -53,7 +59,7 @@ for v in SCALE DURATION CLIENTS PIPELINE REPEATS; do
   case ${!v} in '' | *[!0-9]* | 0) die "$v must be a positive integer" ;; esac
 done
 for w in $WORKLOADS; do
-  case $w in hash | set) ;; *) die "unknown workload '$w'" ;; esac
+  case $w in hash | set | zset | list) ;; *) die "unknown workload '$w'" ;; esac
 done
 
 bench_init
@@ -81,6 +87,12 @@ for lo in range(0, n, 100):
         args = [b"HSET", b"bighash"]
         for i in ids:
             args += [b"field:%012d" % i, b"value:%012d" % i]
+    elif kind == "zset":
+        args = [b"ZADD", b"bigzset"]
+        for i in ids:
+            args += [b"%d" % i, b"member:%012d" % i]
+    elif kind == "list":
+        args = [b"RPUSH", b"biglist"] + [b"value:%012d" % i for i in ids]
     else:
         args = [b"SADD", b"bigset"] + [b"member:%012d" % (2 * i) for i in ids]
     w(cmd(args))
@@ -162,8 +174,13 @@ settle() {
   echo "$BENCH: $kind on port $port still busy after $SETTLE_TIMEOUT s; measuring anyway" >&2
 }
 
-size_of() {  # PORT WORKLOAD: HLEN bighash / SCARD bigset (or the error text)
-  if [ "$2" = hash ]; then redis-cli -p "$1" hlen bighash 2>&1; else redis-cli -p "$1" scard bigset 2>&1; fi
+size_of() {  # PORT WORKLOAD: HLEN bighash / SCARD bigset / ZCARD bigzset / LLEN biglist
+  case $2 in
+    hash) redis-cli -p "$1" hlen bighash 2>&1 ;;
+    set) redis-cli -p "$1" scard bigset 2>&1 ;;
+    zset) redis-cli -p "$1" zcard bigzset 2>&1 ;;
+    list) redis-cli -p "$1" llen biglist 2>&1 ;;
+  esac
 }
 dir_bytes() { { du -sb "$1" 2>/dev/null || true; } | cut -f1 | head -1; }
 
@@ -173,7 +190,11 @@ dir_bytes() { { du -sb "$1" 2>/dev/null || true; } | cut -f1 | head -1; }
 run_one() {
   local kind=$1 wl=$2 name="$1-$2" port pid got w0 w1 w2 c0 c1 full start elapsed bench_pids=()
   local cmds="hset" r=$n
-  [ "$wl" = set ] && { cmds="sadd srem"; r=$((2 * n)); }
+  case $wl in
+    set) cmds="sadd srem"; r=$((2 * n)) ;;
+    zset) cmds="zincrby" ;;
+    list) cmds="lpush rpop" ;;
+  esac
   rm -rf "${work:?}/$name"
   if [ "$kind" = tidekv ]; then
     start_tidekv "$name" "${tidekv_args[@]}"; port=$tidekv_port; pid=$tidekv_pid
@@ -196,10 +217,18 @@ run_one() {
 
   # 2 and 3. the timed write load
   w0=$(write_bytes "$pid"); c0=$(calls "$port" "$cmds")
-  if [ "$wl" = hash ]; then
+  if [ "$wl" = hash ] || [ "$wl" = zset ]; then
+    local -a load=(HSET bighash field:__rand_int__ value:__rand_int__)
+    [ "$wl" = zset ] && load=(ZINCRBY bigzset 1 member:__rand_int__)
     timeout -k 5 "$DURATION" redis-benchmark -p "$port" -c "$CLIENTS" -n 1000000000 -r "$r" \
-      -P "$PIPELINE" HSET bighash field:__rand_int__ value:__rand_int__ \
-      >"$work/$name.bench" 2>&1 &
+      -P "$PIPELINE" "${load[@]}" >"$work/$name.bench" 2>&1 &
+    bench_pids+=($!)
+  elif [ "$wl" = list ]; then
+    timeout -k 5 "$DURATION" redis-benchmark -p "$port" -c $(((CLIENTS + 1) / 2)) -n 1000000000 \
+      -r "$r" -P "$PIPELINE" LPUSH biglist value:__rand_int__ >"$work/$name.LPUSH.bench" 2>&1 &
+    bench_pids+=($!)
+    timeout -k 5 "$DURATION" redis-benchmark -p "$port" -c $(((CLIENTS + 1) / 2)) -n 1000000000 \
+      -P "$PIPELINE" RPOP biglist >"$work/$name.RPOP.bench" 2>&1 &
     bench_pids+=($!)
   else
     for c in SADD SREM; do
@@ -219,7 +248,9 @@ run_one() {
   fi
   full=$(size_of "$port" "$wl")
   case $full in '' | *[!0-9]*) die "$kind: size of the $wl after the load: '$full'" ;; esac
-  [ "$wl" = set ] || [ "$full" = "$n" ] || die "$kind: HLEN is $full after the load, expected $n"
+  case $wl in
+    hash | zset) [ "$full" = "$n" ] || die "$kind: the $wl holds $full after the load, expected $n" ;;
+  esac
 
   # 4. clean stop, restart on the same directory
   redis-cli -p "$port" shutdown >/dev/null 2>&1 || true
@@ -278,17 +309,18 @@ for wl in $WORKLOADS; do
     run_one redis "$wl"
   done
   rm -f "$work/$wl.resp"
-  if [ "$wl" = hash ]; then
-    what="HSET on a $n-field hash"; count="HLEN = $n"
-  else
-    what="SADD/SREM on a ~$n-member set"; count="SCARD = full"
-  fi
+  case $wl in
+    hash) what="HSET on a $n-field hash"; count="HLEN = $n" ;;
+    set) what="SADD/SREM on a ~$n-member set"; count="SCARD = full" ;;
+    zset) what="ZINCRBY on a $n-member sorted set"; count="ZCARD = $n" ;;
+    list) what="LPUSH/RPOP on a ~$n-element list"; count="LLEN = full" ;;
+  esac
   pair "$wl" "$what: writes in $DURATION s" 1 %.0f
   pair "$wl" "$what: writes/s" 2 %.0f
   pair "$wl" "$what: disk bytes written per write, during the load" 3 %.1f
   pair "$wl" "$what: disk bytes per write, with background work to its end" 4 %.1f
   pair "$wl" "$what: data directory bytes at the restart" 6 %.0f
-  if [ "$wl" = set ]; then pair "$wl" "$what: members at the restart" 7 %.0f; fi
+  case $wl in set | list) pair "$wl" "$what: elements at the restart" 7 %.0f ;; esac
   pair "$wl" "$what: restart, s from launch until $count" 5 %.3f
 done
 echo

@@ -14,6 +14,10 @@
 #   hashes    100k hashes of 10 fields with short values (HSET key f1 v1 ... f10 v10)
 #   sets      100k sets of 10 short members (SADD)
 #   bighash   1 hash of 1M fields (HSET, 100 fields per command)
+#   zsets     100k sorted sets of 10 short members (ZADD key 1 m1-i ... 10 m10-i)
+#   lists     100k lists of 10 short elements (RPUSH)
+#   bigzset   1 sorted set of 1M members (ZADD, 100 members per command)
+#   biglist   1 list of 1M elements (RPUSH, 100 elements per command)
 #
 #   tests/bench/memory-vs-redis.sh
 #   SCALE=100 REPEATS=1 tests/bench/memory-vs-redis.sh        # a quick smoke run
@@ -30,7 +34,7 @@ cd "$(dirname "$0")/../.."
 TIDEKV=${TIDEKV:-build/tidekv-server}
 REDIS=${REDIS:-$(command -v redis-server || true)}
 SCALE=${SCALE:-1}
-DATASETS=${DATASETS:-"strings hashes sets bighash"}
+DATASETS=${DATASETS:-"strings hashes sets bighash zsets lists bigzset biglist"}
 REPEATS=${REPEATS:-3}
 SETTLE=${SETTLE:-2}         # seconds between the end of a load and the memory readings
 LOAD_TIMEOUT=${LOAD_TIMEOUT:-900}
@@ -46,7 +50,9 @@ for tool in redis-cli python3 timeout; do
 done
 case $SCALE in '' | *[!0-9]* | 0) die "SCALE must be a positive integer" ;; esac
 for d in $DATASETS; do
-  case $d in strings | hashes | sets | bighash) ;; *) die "unknown dataset '$d'" ;; esac
+  case $d in strings | hashes | sets | bighash | zsets | lists | bigzset | biglist) ;;
+    *) die "unknown dataset '$d'" ;;
+  esac
 done
 
 bench_init
@@ -58,6 +64,8 @@ n_strings=$(scaled 1000000)
 n_hashes=$(scaled 100000)
 n_sets=$(scaled 100000)
 n_bigfields=$(scaled 1000000)
+n_zsets=$(scaled 100000)
+n_lists=$(scaled 100000)
 
 # RESP for one dataset on stdout: gen DATASET COUNT.
 gen() {
@@ -91,6 +99,24 @@ elif kind == "hashes":
 elif kind == "sets":
     for i in range(n):
         emit(cmd(b"SADD", b"set:%d" % i, *[b"m%d-%d" % (j, i) for j in range(1, 11)]))
+elif kind == "zsets":
+    for i in range(n):
+        args = [b"ZADD", b"zset:%d" % i]
+        for j in range(1, 11):
+            args += [b"%d" % j, b"m%d-%d" % (j, i)]
+        emit(cmd(*args))
+elif kind == "lists":
+    for i in range(n):
+        emit(cmd(b"RPUSH", b"list:%d" % i, *[b"e%d-%d" % (j, i) for j in range(1, 11)]))
+elif kind == "bigzset":
+    for lo in range(0, n, 100):
+        args = [b"ZADD", b"bigzset"]
+        for i in range(lo, min(n, lo + 100)):
+            args += [b"%d" % i, b"member:%d" % i]
+        emit(cmd(*args))
+elif kind == "biglist":
+    for lo in range(0, n, 100):
+        emit(cmd(b"RPUSH", b"biglist", *[b"element:%d" % i for i in range(lo, min(n, lo + 100))]))
 elif kind == "bighash":
     for lo in range(0, n, 100):
         args = [b"HSET", b"bighash"]
@@ -107,7 +133,9 @@ commands_of() {
     strings) echo "$n_strings" ;;
     hashes) echo "$n_hashes" ;;
     sets) echo "$n_sets" ;;
-    bighash) echo $(((n_bigfields + 99) / 100)) ;;
+    bighash | bigzset | biglist) echo $(((n_bigfields + 99) / 100)) ;;
+    zsets) echo "$n_zsets" ;;
+    lists) echo "$n_lists" ;;
   esac
 }
 # What bytes are divided by: keys, or fields for the one big hash.
@@ -116,7 +144,9 @@ units_of() {
     strings) echo "$n_strings" ;;
     hashes) echo "$n_hashes" ;;
     sets) echo "$n_sets" ;;
-    bighash) echo "$n_bigfields" ;;
+    bighash | bigzset | biglist) echo "$n_bigfields" ;;
+    zsets) echo "$n_zsets" ;;
+    lists) echo "$n_lists" ;;
   esac
 }
 
@@ -200,19 +230,26 @@ check() {
     strings)
       expect DBSIZE "$n_strings" dbsize
       expect "STRLEN key:$((n_strings - 1))" 64 strlen "key:$((n_strings - 1))" ;;
-    hashes | sets)
+    hashes | sets | zsets | lists)
       n=$(units_of "$ds")
       expect DBSIZE "$n" dbsize
       for i in 0 $((n / 2)) $((n - 1)); do
-        if [ "$ds" = hashes ]; then
-          expect "HLEN hash:$i" 10 hlen "hash:$i"
-        else
-          expect "SCARD set:$i" 10 scard "set:$i"
-        fi
+        case $ds in
+          hashes) expect "HLEN hash:$i" 10 hlen "hash:$i" ;;
+          sets) expect "SCARD set:$i" 10 scard "set:$i" ;;
+          zsets) expect "ZCARD zset:$i" 10 zcard "zset:$i" ;;
+          lists) expect "LLEN list:$i" 10 llen "list:$i" ;;
+        esac
       done ;;
     bighash)
       expect DBSIZE 1 dbsize
       expect "HLEN bighash" "$n_bigfields" hlen bighash ;;
+    bigzset)
+      expect DBSIZE 1 dbsize
+      expect "ZCARD bigzset" "$n_bigfields" zcard bigzset ;;
+    biglist)
+      expect DBSIZE 1 dbsize
+      expect "LLEN biglist" "$n_bigfields" llen biglist ;;
   esac
 }
 
@@ -251,7 +288,7 @@ serving_ms() {
 restart() {
   local name=$1 port=$2 ds=$3 want start
   [ "$(redis-cli -p "$port" save)" = OK ] || die "$name: SAVE failed"
-  want=$([ "$ds" = bighash ] && echo 1 || units_of "$ds")
+  want=$(case $ds in big*) echo 1 ;; *) units_of "$ds" ;; esac)
   if [ "$name" = tidekv ]; then
     stop_pid "$tidekv_pid"
     start=${EPOCHREALTIME/./}
@@ -333,6 +370,10 @@ for ds in $DATASETS; do
     hashes) what="$n_hashes HSET x 10 fields"; per=key ;;
     sets) what="$n_sets SADD x 10 members"; per=key ;;
     bighash) what="1 hash, $n_bigfields fields"; per=field ;;
+    zsets) what="$n_zsets ZADD x 10 members"; per=key ;;
+    lists) what="$n_lists RPUSH x 10 elements"; per=key ;;
+    bigzset) what="1 sorted set, $n_bigfields members"; per=member ;;
+    biglist) what="1 list, $n_bigfields elements"; per=element ;;
   esac
   tr=$(col "$ds" 1); rr=$(col "$ds" 2); tu=$(col "$ds" 3); ru=$(col "$ds" 4)
   tl=$(col "$ds" 5); rl=$(col "$ds" 6)

@@ -11,6 +11,7 @@
 #   tests/bench/vs-redis.sh                 # defaults below
 #   REQUESTS=200000 REPEATS=3 tests/bench/vs-redis.sh
 #   TESTS="set:1 get:16" tests/bench/vs-redis.sh
+#   TESTS=collections tests/bench/vs-redis.sh   # ZADD ZINCRBY ZRANGE-top-10 LPUSH RPOP LRANGE_100
 #   OUT=docs/bench-latest.md tests/bench/vs-redis.sh   # also writes the Markdown table
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -23,8 +24,11 @@ KEYSPACE=${KEYSPACE:-100000}
 SIZE=${SIZE:-64}
 REPEATS=${REPEATS:-3}
 TESTS=${TESTS:-"set:1 get:1 set:16 get:16 incr:1 incr:16 mset:1"}
+# Sorted sets and lists (issue 14): TESTS="$COLLECTION_TESTS" tests/bench/vs-redis.sh
+COLLECTION_TESTS="zadd:1 zadd:16 zincrby:1 zincrby:16 zrange10:1 zrange10:16 lpush:1 lpush:16 rpop:1 rpop:16 lrange_100:1 lrange_100:16"
 OUT=${OUT:-}
 
+[ "$TESTS" = collections ] && TESTS=$COLLECTION_TESTS
 [ -x "$TIDEKV" ] || { echo "vs-redis: $TIDEKV not built (make build)"; exit 2; }
 [ -x "$REDIS" ] || { echo "vs-redis: redis-server not found (make deps)"; exit 2; }
 command -v redis-benchmark >/dev/null || { echo "vs-redis: redis-benchmark missing"; exit 2; }
@@ -58,8 +62,15 @@ run_one() {
   local port=$1 pid=$2 test=$3 pipe=$4
   local before after rps
   before=$(cpu_ticks "$pid")
+  # Built-in tests by name; the others as commands. The last CSV row is the test's own
+  # (LRANGE_100 first runs the LPUSH that fills its list).
+  local -a what=(-t "$test")
+  case $test in
+    zincrby) what=(ZINCRBY leaderboard 1 "member:__rand_int__") ;;
+    zrange10) what=(ZREVRANGE leaderboard 0 9 WITHSCORES) ;;
+  esac
   rps=$(redis-benchmark -p "$port" -c "$CLIENTS" -n "$REQUESTS" -r "$KEYSPACE" -d "$SIZE" \
-          -P "$pipe" -t "$test" --csv 2>/dev/null | awk -F'","' 'NR==2 {print $2}')
+          -P "$pipe" --csv "${what[@]}" 2>/dev/null | awk -F'","' 'NR>1 {r=$2} END {print r}')
   after=$(cpu_ticks "$pid")
   awk -v r="$rps" -v t=$((after - before)) -v hz="$hz" -v n="$REQUESTS" \
     'BEGIN { printf "%s %.4f\n", r, (t / hz) / (n / 1e6) }'

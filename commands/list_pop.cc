@@ -112,7 +112,8 @@ void BLMove(CommandContext& ctx) {
   if (!timeout) return;
   if (!Move(ctx, *from, *to, true)) return BlockOn(ctx, ctx.argv.subspan(1, 1), *timeout);
   if (ctx.dirty > 0) {
-    ctx.Propagate({"LMOVE", ctx.arg(1), ctx.arg(2), *from ? "LEFT" : "RIGHT", *to ? "LEFT" : "RIGHT"});
+    ctx.Propagate(
+        {"LMOVE", ctx.arg(1), ctx.arg(2), *from ? "LEFT" : "RIGHT", *to ? "LEFT" : "RIGHT"});
   }
 }
 
@@ -243,8 +244,7 @@ void RegisterListPopCommands(CommandTable& table) {
     spec.group = "list";
     table.Add(std::move(spec));
   };
-  constexpr std::string_view kPopComplexity =
-      "O(N) where N is the number of elements returned";
+  constexpr std::string_view kPopComplexity = "O(N) where N is the number of elements returned";
   row({.name = "lpop",
        .arity = -2,
        .flags = kWrite | kFast,

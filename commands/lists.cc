@@ -196,7 +196,8 @@ void LPos(CommandContext& ctx) {
   if (!l.ok) return;
   if (l.value == nullptr) return count != -1 ? ctx.reply.Array(0) : ctx.reply.Null();
   const bool forward = rank > 0;
-  const uint64_t skip = (forward ? static_cast<uint64_t>(rank) : 0 - static_cast<uint64_t>(rank)) - 1;
+  const uint64_t skip =
+      (forward ? static_cast<uint64_t>(rank) : 0 - static_cast<uint64_t>(rank)) - 1;
   const size_t len = l.value->size();
   std::vector<int64_t> found;
   uint64_t matches = 0, scanned = 0;

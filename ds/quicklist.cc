@@ -59,7 +59,8 @@ std::vector<std::string> Elements(const Listpack& lp) {
   std::vector<std::string> out;
   out.reserve(lp.size());
   char buf[24];
-  for (uint32_t p = lp.First(); p != Listpack::kEnd; p = lp.Next(p)) out.emplace_back(lp.Get(p, buf));
+  for (uint32_t p = lp.First(); p != Listpack::kEnd; p = lp.Next(p))
+    out.emplace_back(lp.Get(p, buf));
   return out;
 }
 
@@ -385,11 +386,11 @@ void Quicklist::Push(bool front, std::string_view value, const QuicklistOptions&
   SettleEnds(opt);
 }
 
-void Quicklist::AppendAll(std::span<const std::string_view> values,
-                          const QuicklistOptions& opt) {
+void Quicklist::AppendAll(std::span<const std::string_view> values, const QuicklistOptions& opt) {
   const NodeLimit lim = LimitOf(opt.fill);
   // As many as still fit the last node (or the bare listpack) go there.
-  Listpack* tail = single() ? &lp_ : (m_->nodes.empty() ? nullptr : &Mut(m_->nodes.size() - 1, opt));
+  Listpack* tail =
+      single() ? &lp_ : (m_->nodes.empty() ? nullptr : &Mut(m_->nodes.size() - 1, opt));
   size_t taken = 0;
   if (tail != nullptr) {
     size_t bytes = tail->empty() ? Listpack::kHeaderBytes : tail->bytes();

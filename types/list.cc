@@ -52,8 +52,9 @@ void ListValue::Erase(size_t index, size_t count) {
 }
 
 size_t ListValue::Remove(std::string_view value, size_t limit, bool from_tail) {
-  return Change(
-      [&](const ds::QuicklistOptions& opt) { return ql_.RemoveEqual(value, limit, from_tail, opt); });
+  return Change([&](const ds::QuicklistOptions& opt) {
+    return ql_.RemoveEqual(value, limit, from_tail, opt);
+  });
 }
 
 void ListValue::AppendAll(std::span<const std::string_view> values) {
@@ -141,9 +142,8 @@ const TypeOps kOps = {
         },
     .each_element =
         [](const Value& v, const TypeOps::ElementFn& fn) {
-          AsList(v).quicklist().ForEachNode([&](uint64_t id, std::string_view raw) {
-            fn(ListValue::NodeElement(id), raw);
-          });
+          AsList(v).quicklist().ForEachNode(
+              [&](uint64_t id, std::string_view raw) { fn(ListValue::NodeElement(id), raw); });
         },
     .element =
         [](const Value& v, std::string_view element, std::string* payload) {

@@ -2,6 +2,8 @@
 // removals under small node limits and compression depths; node limits hold, ids stay
 // ordered, the nodes an observer was told about are exactly what an image of the nodes by
 // id needs to follow the list, and an image loads back (ApplyNode) to the same list.
+#include "ds/quicklist.h"
+
 #include <catch2/catch.hpp>
 #include <deque>
 #include <map>
@@ -9,8 +11,6 @@
 #include <set>
 #include <string>
 #include <vector>
-
-#include "ds/quicklist.h"
 
 namespace tidekv::ds {
 namespace {
@@ -83,8 +83,8 @@ std::string RandomValue(std::mt19937_64& rng) {
 }
 
 TEST_CASE("quicklist follows a deque model through random operations", "[ds][quicklist]") {
-  for (auto [fill, depth] : {std::pair<int64_t, int64_t>{4, 0}, {4, 1}, {1, 2}, {-1, 0},
-                             {-1, 1}, {16, 3}, {2, 1}}) {
+  for (auto [fill, depth] :
+       {std::pair<int64_t, int64_t>{4, 0}, {4, 1}, {1, 2}, {-1, 0}, {-1, 1}, {16, 3}, {2, 1}}) {
     INFO("fill " << fill << " depth " << depth);
     std::mt19937_64 rng(static_cast<uint64_t>(fill * 31 + depth));
     Quicklist q;
@@ -199,8 +199,8 @@ TEST_CASE("quicklist nodes split at the limit and become one listpack again when
   q.Push(false, "3", opt);
   CHECK_FALSE(q.single());
   CHECK(q.node_count() == 2);
-  CHECK(q.NodeIds() == std::vector<uint64_t>{Quicklist::kFirstId,
-                                             Quicklist::kFirstId + Quicklist::kIdGap});
+  CHECK(q.NodeIds() ==
+        std::vector<uint64_t>{Quicklist::kFirstId, Quicklist::kFirstId + Quicklist::kIdGap});
   q.Push(true, "-1", opt);
   CHECK(q.NodeIds().front() == Quicklist::kFirstId - Quicklist::kIdGap);
   // Inserting into a full middle node splits it; the new node's id lies between.
@@ -217,8 +217,7 @@ TEST_CASE("quicklist nodes split at the limit and become one listpack again when
   CHECK(q.NodeIds() == std::vector<uint64_t>{Quicklist::kFirstId});
 }
 
-TEST_CASE("quicklist renumbers its ids when no room is left between two nodes",
-          "[ds][quicklist]") {
+TEST_CASE("quicklist renumbers its ids when no room is left between two nodes", "[ds][quicklist]") {
   Notes notes;
   QuicklistOptions opt{.fill = 1, .observer = &notes};
   Quicklist q;

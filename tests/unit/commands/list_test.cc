@@ -76,10 +76,8 @@ TEST_CASE("LPOP and RPOP with and without COUNT, in RESP2 and RESP3", "[list]") 
   CHECK(f.Run({"RPOP", "l", "1"}) == kNullArray);
   CHECK(f.Run({"LPOP", "l", "-1"}) == Err("ERR value is out of range, must be positive"));
   CHECK(f.Run({"LPOP", "l", "x"}) == Err("ERR value is out of range, must be positive"));
-  CHECK(f.Run({"LPOP", "l", "1", "1"}) ==
-        Err("ERR wrong number of arguments for 'lpop' command"));
-  CHECK(f.Run({"RPOP", "l", "1", "1"}) ==
-        Err("ERR wrong number of arguments for 'rpop' command"));
+  CHECK(f.Run({"LPOP", "l", "1", "1"}) == Err("ERR wrong number of arguments for 'lpop' command"));
+  CHECK(f.Run({"RPOP", "l", "1", "1"}) == Err("ERR wrong number of arguments for 'rpop' command"));
   f.session().resp = 3;
   CHECK(f.Run({"LPOP", "l"}) == "_\r\n");
   CHECK(f.Run({"LPOP", "l", "1"}) == "_\r\n");
@@ -187,8 +185,7 @@ TEST_CASE("LMPOP and its errors", "[list]") {
   EngineFixture f;
   f.Run({"RPUSH", "a", "1", "2", "3", "4", "5"});
   CHECK(Elements(f.Run({"LMPOP", "2", "none", "a", "LEFT"})) == Strings{"a", "1"});
-  CHECK(Elements(f.Run({"LMPOP", "2", "a", "a", "RIGHT", "COUNT", "2"})) ==
-        Strings{"a", "5", "4"});
+  CHECK(Elements(f.Run({"LMPOP", "2", "a", "a", "RIGHT", "COUNT", "2"})) == Strings{"a", "5", "4"});
   CHECK(f.Run({"LMPOP", "1", "a", "left", "count", "10"}) ==
         "*2\r\n" + Bulk("a") + "*2\r\n" + Bulk("2") + Bulk("3"));
   CHECK(f.Run({"EXISTS", "a"}) == Int(0));
@@ -254,9 +251,9 @@ TEST_CASE("pops and blocking forms propagate deterministic plain effects", "[lis
   f.Run({"LPOP", "nosuch"});
   f.Run({"LREM", "m", "0", "nosuch"});
   f.Run({"LTRIM", "m", "0", "-1"});
-  CHECK(sink.effects == Strings{"RPUSH l a b c d e f", "LPOP l", "LPOP l", "RPOP l",
-                                "RPOP l 3", "RPUSH l x y", "LMOVE l m RIGHT LEFT",
-                                "RPOPLPUSH l m", "LPOP m 1"});
+  CHECK(sink.effects == Strings{"RPUSH l a b c d e f", "LPOP l", "LPOP l", "RPOP l", "RPOP l 3",
+                                "RPUSH l x y", "LMOVE l m RIGHT LEFT", "RPOPLPUSH l m",
+                                "LPOP m 1"});
   f.engine().set_effect_sink(nullptr);
 }
 
@@ -290,20 +287,20 @@ TEST_CASE("lists are listpacks while they fit one node, quicklists beyond", "[li
 TEST_CASE("list commands on another type answer WRONGTYPE", "[list]") {
   EngineFixture f;
   f.Run({"SET", "s", "v"});
-  for (const auto& argv : std::vector<std::vector<std::string_view>>{
-           {"LPUSH", "s", "a"},
-           {"RPUSHX", "s", "a"},
-           {"LLEN", "s"},
-           {"LRANGE", "s", "0", "1"},
-           {"LINDEX", "s", "0"},
-           {"LSET", "s", "0", "a"},
-           {"LINSERT", "s", "BEFORE", "a", "b"},
-           {"LREM", "s", "0", "a"},
-           {"LTRIM", "s", "0", "1"},
-           {"LPOS", "s", "a"},
-           {"LPOP", "s"},
-           {"RPOP", "s", "2"},
-           {"LMOVE", "s", "d", "LEFT", "LEFT"}}) {
+  for (const auto& argv :
+       std::vector<std::vector<std::string_view>>{{"LPUSH", "s", "a"},
+                                                  {"RPUSHX", "s", "a"},
+                                                  {"LLEN", "s"},
+                                                  {"LRANGE", "s", "0", "1"},
+                                                  {"LINDEX", "s", "0"},
+                                                  {"LSET", "s", "0", "a"},
+                                                  {"LINSERT", "s", "BEFORE", "a", "b"},
+                                                  {"LREM", "s", "0", "a"},
+                                                  {"LTRIM", "s", "0", "1"},
+                                                  {"LPOS", "s", "a"},
+                                                  {"LPOP", "s"},
+                                                  {"RPOP", "s", "2"},
+                                                  {"LMOVE", "s", "d", "LEFT", "LEFT"}}) {
     CHECK(f.Run(argv) == Err(err::kWrongType));
   }
   f.Run({"RPUSH", "l", "a"});

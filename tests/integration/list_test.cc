@@ -35,21 +35,6 @@ void Ok(redisContext* c, const Argv& argv) {
   REQUIRE(reply.rfind("(connection error)", 0) != 0);
 }
 
-// Pipelined commands none of which may answer an error.
-void RunAll(redisContext* c, const std::vector<Argv>& commands) {
-  size_t errors = 0;
-  std::string first;
-  Pipeline(
-      c, commands.size(), [&](size_t i) { return commands[i]; },
-      [&](size_t i, const redisReply& r) {
-        if (r.type == REDIS_REPLY_ERROR && errors++ == 0) {
-          first = ShowCommand(commands[i]) + " answered " + Describe(&r);
-        }
-      });
-  INFO(first);
-  REQUIRE(errors == 0);
-}
-
 // A list as a client sees it: its encoding, TTL and elements in order.
 struct ListState {
   std::string encoding;
@@ -147,24 +132,26 @@ std::vector<Argv> ListLoad(uint64_t seed, size_t count, const std::string& prefi
         out.push_back({"LPUSHX", k, element()});
         break;
       case 7:
-        out.push_back({"LINSERT", k, below(2) ? "BEFORE" : "AFTER", "e" + Int(below(40)),
-                       element()});
+        out.push_back(
+            {"LINSERT", k, below(2) ? "BEFORE" : "AFTER", "e" + Int(below(40)), element()});
         break;
       case 8:
-        out.push_back({"LREM", k, std::to_string(static_cast<int64_t>(below(5)) - 2),
-                       "e" + Int(below(40))});
+        out.push_back(
+            {"LREM", k, std::to_string(static_cast<int64_t>(below(5)) - 2), "e" + Int(below(40))});
         break;
       case 9:
         out.push_back({"LTRIM", k, Int(below(3)), "-" + Int(1 + below(3))});
         break;
       case 10:
-        out.push_back({"LMOVE", k, key(), below(2) ? "LEFT" : "RIGHT", below(2) ? "LEFT" : "RIGHT"});
+        out.push_back(
+            {"LMOVE", k, key(), below(2) ? "LEFT" : "RIGHT", below(2) ? "LEFT" : "RIGHT"});
         break;
       case 11:
         out.push_back({"RPOPLPUSH", k, k});
         break;
       case 12:
-        out.push_back({"LMPOP", "2", k, key(), below(2) ? "LEFT" : "RIGHT", "COUNT", Int(1 + below(3))});
+        out.push_back(
+            {"LMPOP", "2", k, key(), below(2) ? "LEFT" : "RIGHT", "COUNT", Int(1 + below(3))});
         break;
       default:
         // LSET on a list made sure to exist first.
@@ -184,11 +171,11 @@ Strings LoadKeys(const std::string& prefix, int keys) {
 
 // Lists of both encodings, some compressed, some with a TTL, written through the log.
 void WriteLists(redisContext* c, Strings* keys) {
-  RunAll(c, ListLoad(11, 3000, "lp:", 6));
+  RunAllOk(c, ListLoad(11, 3000, "lp:", 6));
   for (const std::string& k : LoadKeys("lp:", 6)) keys->push_back(k);
   Ok(c, {"CONFIG", "SET", "list-compress-depth", "1"});
   Ok(c, {"CONFIG", "SET", "list-max-listpack-size", "5"});
-  RunAll(c, ListLoad(12, 1500, "cq:", 4));
+  RunAllOk(c, ListLoad(12, 1500, "cq:", 4));
   for (const std::string& k : LoadKeys("cq:", 4)) keys->push_back(k);
   Ok(c, {"CONFIG", "SET", "list-compress-depth", "0"});
   Ok(c, {"CONFIG", "SET", "list-max-listpack-size", "-2"});
@@ -353,14 +340,14 @@ TEST_CASE("a replica converges with its primary under a list load",
   TempDir dir;
   auto primary = StartServerOn(dir.path() / "p", {"--encoding.list_compress_depth", "1"});
   RedisConnection p = primary->Connect();
-  RunAll(p.get(), ListLoad(21, 2000, "r:", 8));
+  RunAllOk(p.get(), ListLoad(21, 2000, "r:", 8));
   // Blocking forms served at once replicate as their plain forms.
   Ok(p.get(), {"BLPOP", "none", "r:big:0", "0"});
   Ok(p.get(), {"BLMOVE", "r:big:1", "r:big:0", "RIGHT", "LEFT", "0"});
   Ok(p.get(), {"BLMPOP", "0", "1", "r:big:1", "RIGHT", "COUNT", "3"});
   auto replica = StartReplicaOn(dir.path() / "r", primary->port());
   WaitCaughtUp(*primary, *replica);
-  RunAll(p.get(), ListLoad(22, 3000, "r:", 8));
+  RunAllOk(p.get(), ListLoad(22, 3000, "r:", 8));
   REQUIRE(Call(p.get(), {"WAIT", "1", "30000"}) == "(integer) 1");
   RedisConnection r = replica->Connect();
   const Strings keys = LoadKeys("r:", 8);

@@ -14,6 +14,8 @@
 #   hashes    100k hashes of 10 fields with short values (HSET key f1 v1 ... f10 v10)
 #   sets      100k sets of 10 short members (SADD)
 #   bighash   1 hash of 1M fields (HSET, 100 fields per command)
+#   lists     100k lists of 10 short elements (RPUSH)
+#   biglist   1 list of 1M short elements (RPUSH, 100 elements per command)
 #
 #   tests/bench/memory-vs-redis.sh
 #   SCALE=100 REPEATS=1 tests/bench/memory-vs-redis.sh        # a quick smoke run
@@ -30,7 +32,7 @@ cd "$(dirname "$0")/../.."
 TIDEKV=${TIDEKV:-build/tidekv-server}
 REDIS=${REDIS:-$(command -v redis-server || true)}
 SCALE=${SCALE:-1}
-DATASETS=${DATASETS:-"strings hashes sets bighash"}
+DATASETS=${DATASETS:-"strings hashes sets bighash lists biglist"}
 REPEATS=${REPEATS:-3}
 SETTLE=${SETTLE:-2}         # seconds between the end of a load and the memory readings
 LOAD_TIMEOUT=${LOAD_TIMEOUT:-900}
@@ -46,7 +48,7 @@ for tool in redis-cli python3 timeout; do
 done
 case $SCALE in '' | *[!0-9]* | 0) die "SCALE must be a positive integer" ;; esac
 for d in $DATASETS; do
-  case $d in strings | hashes | sets | bighash) ;; *) die "unknown dataset '$d'" ;; esac
+  case $d in strings | hashes | sets | bighash | lists | biglist) ;; *) die "unknown dataset '$d'" ;; esac
 done
 
 bench_init
@@ -58,6 +60,8 @@ n_strings=$(scaled 1000000)
 n_hashes=$(scaled 100000)
 n_sets=$(scaled 100000)
 n_bigfields=$(scaled 1000000)
+n_lists=$(scaled 100000)
+n_bigelements=$(scaled 1000000)
 
 # RESP for one dataset on stdout: gen DATASET COUNT.
 gen() {
@@ -97,6 +101,12 @@ elif kind == "bighash":
         for i in range(lo, min(n, lo + 100)):
             args += [b"field:%d" % i, b"value:%d" % i]
         emit(cmd(*args))
+elif kind == "lists":
+    for i in range(n):
+        emit(cmd(b"RPUSH", b"list:%d" % i, *[b"e%d-%d" % (j, i) for j in range(1, 11)]))
+elif kind == "biglist":
+    for lo in range(0, n, 100):
+        emit(cmd(b"RPUSH", b"biglist", *[b"element:%d" % i for i in range(lo, min(n, lo + 100))]))
 w(b"".join(buf))
 ' "$@"
 }
@@ -108,6 +118,8 @@ commands_of() {
     hashes) echo "$n_hashes" ;;
     sets) echo "$n_sets" ;;
     bighash) echo $(((n_bigfields + 99) / 100)) ;;
+    lists) echo "$n_lists" ;;
+    biglist) echo $(((n_bigelements + 99) / 100)) ;;
   esac
 }
 # What bytes are divided by: keys, or fields for the one big hash.
@@ -117,6 +129,8 @@ units_of() {
     hashes) echo "$n_hashes" ;;
     sets) echo "$n_sets" ;;
     bighash) echo "$n_bigfields" ;;
+    lists) echo "$n_lists" ;;
+    biglist) echo "$n_bigelements" ;;
   esac
 }
 
@@ -213,6 +227,12 @@ check() {
     bighash)
       expect DBSIZE 1 dbsize
       expect "HLEN bighash" "$n_bigfields" hlen bighash ;;
+    lists)
+      expect DBSIZE "$n_lists" dbsize
+      for i in 0 $((n_lists / 2)) $((n_lists - 1)); do expect "LLEN list:$i" 10 llen "list:$i"; done ;;
+    biglist)
+      expect DBSIZE 1 dbsize
+      expect "LLEN biglist" "$n_bigelements" llen biglist ;;
   esac
 }
 
@@ -251,7 +271,7 @@ serving_ms() {
 restart() {
   local name=$1 port=$2 ds=$3 want start
   [ "$(redis-cli -p "$port" save)" = OK ] || die "$name: SAVE failed"
-  want=$([ "$ds" = bighash ] && echo 1 || units_of "$ds")
+  want=$(case $ds in bighash | biglist) echo 1 ;; *) units_of "$ds" ;; esac)
   if [ "$name" = tidekv ]; then
     stop_pid "$tidekv_pid"
     start=${EPOCHREALTIME/./}
@@ -333,6 +353,8 @@ for ds in $DATASETS; do
     hashes) what="$n_hashes HSET x 10 fields"; per=key ;;
     sets) what="$n_sets SADD x 10 members"; per=key ;;
     bighash) what="1 hash, $n_bigfields fields"; per=field ;;
+    lists) what="$n_lists RPUSH x 10 elements"; per=key ;;
+    biglist) what="1 list, $n_bigelements elements"; per=element ;;
   esac
   tr=$(col "$ds" 1); rr=$(col "$ds" 2); tu=$(col "$ds" 3); ru=$(col "$ds" 4)
   tl=$(col "$ds" 5); rl=$(col "$ds" 6)

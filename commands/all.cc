@@ -21,6 +21,8 @@ CommandTable BuildCommandTable() {
   RegisterHashCommands(table);
   RegisterHashExpireCommands(table);
   RegisterSetCommands(table);
+  RegisterListCommands(table);
+  RegisterListPopCommands(table);
   RegisterReplicationCommands(table);
   RegisterCommandCommands(table);
   return table;

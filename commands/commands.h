@@ -43,6 +43,8 @@ void RegisterBitCommands(CommandTable& table);
 void RegisterHashCommands(CommandTable& table);
 void RegisterHashExpireCommands(CommandTable& table);  // the hash group's field expiry
 void RegisterSetCommands(CommandTable& table);
+void RegisterListCommands(CommandTable& table);
+void RegisterListPopCommands(CommandTable& table);  // the list group's pops and moves
 void RegisterReplicationCommands(CommandTable& table);
 void RegisterCommandCommands(CommandTable& table);  // COMMAND itself
 

@@ -432,4 +432,15 @@ std::optional<Listpack> Listpack::FromRaw(std::string_view raw) {
   return lp;
 }
 
+Listpack Listpack::FromTrustedRaw(std::string_view raw) {
+  Listpack lp;
+  if (raw.size() > kHeaderBytes) {
+    lp.Reallocate(raw.size());
+    std::memcpy(lp.data_, raw.data(), raw.size());
+  }
+  return lp;
+}
+
+size_t Listpack::EncodedBytes(std::string_view value) { return Encode(value).total(); }
+
 }  // namespace tidekv::ds

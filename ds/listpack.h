@@ -79,6 +79,10 @@ class Listpack {
   // Validates everything (sizes, element forms, canonical encoding, count); never reads
   // outside raw. nullopt when anything is off.
   static std::optional<Listpack> FromRaw(std::string_view raw);
+  // A copy of bytes that Raw() of some listpack returned (trusted: not validated).
+  static Listpack FromTrustedRaw(std::string_view raw);
+  // The bytes `value` takes as an element (what Insert adds to bytes()).
+  static size_t EncodedBytes(std::string_view value);
 
   bool operator==(const Listpack& other) const { return Raw() == other.Raw(); }
 

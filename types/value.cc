@@ -1,6 +1,7 @@
 #include "types/value.h"
 
 #include "types/hash.h"
+#include "types/list.h"
 #include "types/set.h"
 
 namespace tidekv::types {
@@ -33,6 +34,7 @@ const TypeOps* OpsFor(ValueType type) {
     case ValueType::kSet:
       return &SetValue::Ops();
     case ValueType::kList:
+      return &ListValue::Ops();
     case ValueType::kZSet:
       return nullptr;
   }

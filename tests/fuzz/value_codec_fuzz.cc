@@ -1,6 +1,6 @@
 // libFuzzer target for the collection value codec (types/): batch rows and full-sync
 // snapshots carry these bytes, so decoding must refuse damaged or hostile input cleanly.
-// Input: byte 0 picks the type (even: hash, odd: set) and small encoding thresholds (so
+// Input: byte 0 picks the type (modulo 3: hash, set, list) and small encoding thresholds (so
 // every in-memory encoding is reached); the rest is the encoded value. When decoding
 // accepts, the value is walked, re-encoded, decoded again, and both must hold the same
 // elements with the same digest.
@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "types/hash.h"
+#include "types/list.h"
 #include "types/set.h"
 #include "types/value.h"
 
@@ -30,6 +31,8 @@ size_t Count(ValueType type, const Value& v) {
   size_t n = 0;
   if (type == ValueType::kHash) {
     static_cast<const HashValue&>(v).ForEach([&](std::string_view, std::string_view) { n++; });
+  } else if (type == ValueType::kList) {
+    static_cast<const ListValue&>(v).ForEach([&](std::string_view) { n++; });
   } else {
     static_cast<const SetValue&>(v).ForEach([&](std::string_view) { n++; });
   }
@@ -41,13 +44,17 @@ size_t Count(ValueType type, const Value& v) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const uint8_t control = data[0];
-  const ValueType type = control % 2 == 0 ? ValueType::kHash : ValueType::kSet;
+  const ValueType type = control % 3 == 0   ? ValueType::kHash
+                         : control % 3 == 1 ? ValueType::kSet
+                                            : ValueType::kList;
   EncodingLimits& lim = Limits();
   lim.hash_max_listpack_entries = (control >> 1) % 8;
   lim.hash_max_listpack_value = 4 + (control >> 4) % 8;
   lim.set_max_intset_entries = (control >> 2) % 8;
   lim.set_max_listpack_entries = (control >> 3) % 8;
   lim.set_max_listpack_value = 4 + (control >> 5) % 8;
+  lim.list_max_listpack_size = (control >> 2) % 8 - 4;  // -4..3: both kinds of node limit
+  lim.list_compress_depth = (control >> 5) % 3;
 
   // An exactly sized heap copy, so ASan sees any read past the end.
   std::string bytes(reinterpret_cast<const char*>(data + 1), size - 1);
@@ -75,6 +82,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ops->digest(*v, d);
   Check(c.Final() == d.Final(), "a clone differs");
   ops->destroy(copy);
+  // Its element rows (a large collection's form in batches) load back to the same value.
+  Value* rows = ops->create(ops->length(*v));
+  ops->each_element(*v, [&](std::string_view element, std::string_view payload) {
+    Check(ops->apply_element(*rows, element, payload, false).ok(), "an element row is refused");
+  });
+  tidekv::Sha1 e, f;
+  ops->digest(*rows, e);
+  ops->digest(*v, f);
+  Check(e.Final() == f.Final(), "element rows load back to another value");
+  ops->destroy(rows);
   ops->destroy(redecoded.value());
   ops->destroy(v);
   return 0;

@@ -73,21 +73,6 @@ void ExpectAll(redisContext* c, const std::vector<Argv>& commands, const std::st
   REQUIRE(wrong == 0);
 }
 
-// Pipelined commands that must not answer an error.
-void RunAllOk(redisContext* c, const std::vector<Argv>& commands) {
-  size_t errors = 0;
-  std::string first;
-  Pipeline(
-      c, commands.size(), [&](size_t i) { return commands[i]; },
-      [&](size_t i, const redisReply& r) {
-        if (r.type == REDIS_REPLY_ERROR && errors++ == 0) {
-          first = ShowCommand(commands[i]) + " answered " + Describe(&r);
-        }
-      });
-  INFO(first);
-  REQUIRE(errors == 0);
-}
-
 // The WAIT timeout argument: under the client's own reply timeout, so WAIT always answers.
 std::string WaitMs() {
   return Int(std::chrono::duration_cast<std::chrono::milliseconds>(kReplyTimeout).count() - 10000);

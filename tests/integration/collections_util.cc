@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "tests/integration/persistence_util.h"
 #include "tests/integration/server_process.h"
 
 namespace tidekv::integration {
@@ -208,6 +209,21 @@ std::string Differences(const Snapshot& want, const Snapshot& got) {
   }
   if (found > kShown) out += "... and " + std::to_string(found - kShown) + " more\n";
   return out;
+}
+
+void RunAllOk(redisContext* c, const std::vector<std::vector<std::string>>& commands) {
+  size_t errors = 0;
+  std::string first;
+  Pipeline(
+      c, commands.size(), [&](size_t i) { return commands[i]; },
+      [&](size_t i, const redisReply& r) {
+        if (r.type == REDIS_REPLY_ERROR && errors++ == 0) {
+          first = ShowCommand(commands[i]) + " answered " + Describe(&r);
+        }
+      });
+  if (errors > 0) {
+    throw std::runtime_error(first + " (" + std::to_string(errors) + " commands failed)");
+  }
 }
 
 std::string Printable(std::string_view bytes) {

@@ -63,6 +63,9 @@ Snapshot WithoutEncodings(Snapshot s);
 // TTL. Also reports keys of `got` whose HLEN/SCARD disagrees with their contents.
 std::string Differences(const Snapshot& want, const Snapshot& got);
 
+// Sends commands pipelined; throws naming the first one that answered an error.
+void RunAllOk(redisContext* c, const std::vector<std::vector<std::string>>& commands);
+
 // Bytes for a failure message: printable ASCII as is, anything else as \xNN, cut at 60.
 std::string Printable(std::string_view bytes);
 // A command for a failure message, each argument Printable, cut after about 120 characters.

@@ -23,6 +23,7 @@ CommandTable BuildCommandTable() {
   RegisterSetCommands(table);
   RegisterListCommands(table);
   RegisterListPopCommands(table);
+  RegisterZSetCommands(table);
   RegisterReplicationCommands(table);
   RegisterCommandCommands(table);
   return table;

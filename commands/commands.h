@@ -45,6 +45,7 @@ void RegisterHashExpireCommands(CommandTable& table);  // the hash group's field
 void RegisterSetCommands(CommandTable& table);
 void RegisterListCommands(CommandTable& table);
 void RegisterListPopCommands(CommandTable& table);  // the list group's pops and moves
+void RegisterZSetCommands(CommandTable& table);
 void RegisterReplicationCommands(CommandTable& table);
 void RegisterCommandCommands(CommandTable& table);  // COMMAND itself
 

@@ -99,8 +99,9 @@ void LMove(CommandContext& ctx) {
 
 void RPopLPush(CommandContext& ctx) { Move(ctx, false, true, false); }
 
-void BlockOn(CommandContext& ctx, std::span<const std::string_view> keys, int64_t timeout) {
-  ctx.Block(keys, timeout, ValueType::kList);
+void BlockOn(CommandContext& ctx, std::span<const std::string_view> keys, int64_t timeout,
+             CommandContext::TimeoutReply on_timeout = CommandContext::TimeoutReply::kNullArray) {
+  ctx.Block(keys, timeout, ValueType::kList, on_timeout);
 }
 
 void BLMove(CommandContext& ctx) {
@@ -110,7 +111,8 @@ void BLMove(CommandContext& ctx) {
   if (!to) return;
   const std::optional<int64_t> timeout = ctx.TimeoutArg(5);
   if (!timeout) return;
-  if (!Move(ctx, *from, *to, true)) return BlockOn(ctx, ctx.argv.subspan(1, 1), *timeout);
+  if (!Move(ctx, *from, *to, true))
+    return BlockOn(ctx, ctx.argv.subspan(1, 1), *timeout, CommandContext::TimeoutReply::kNullBulk);
   if (ctx.dirty > 0) {
     ctx.Propagate(
         {"LMOVE", ctx.arg(1), ctx.arg(2), *from ? "LEFT" : "RIGHT", *to ? "LEFT" : "RIGHT"});
@@ -120,7 +122,8 @@ void BLMove(CommandContext& ctx) {
 void BRPopLPush(CommandContext& ctx) {
   const std::optional<int64_t> timeout = ctx.TimeoutArg(3);
   if (!timeout) return;
-  if (!Move(ctx, false, true, true)) return BlockOn(ctx, ctx.argv.subspan(1, 1), *timeout);
+  if (!Move(ctx, false, true, true))
+    return BlockOn(ctx, ctx.argv.subspan(1, 1), *timeout, CommandContext::TimeoutReply::kNullBulk);
   if (ctx.dirty > 0) ctx.Propagate({"RPOPLPUSH", ctx.arg(1), ctx.arg(2)});
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "commands/commands.h"
+#include "commands/ranges.h"
 #include "common/strings.h"
 #include "types/list.h"
 
@@ -24,19 +25,6 @@ std::optional<size_t> Resolve(int64_t index, size_t len) {
   if (index < 0) index += n;
   if (index < 0 || index >= n) return std::nullopt;
   return static_cast<size_t>(index);
-}
-
-// LRANGE's and LTRIM's start..end as Redis clamps them; false when the range is empty.
-bool ClampRange(int64_t start, int64_t end, size_t len, size_t* first, size_t* last) {
-  const auto n = static_cast<int64_t>(len);
-  if (start < 0) start += n;
-  if (end < 0) end += n;
-  if (start < 0) start = 0;
-  if (start > end || start >= n) return false;
-  if (end >= n) end = n - 1;
-  *first = static_cast<size_t>(start);
-  *last = static_cast<size_t>(end);
-  return true;
 }
 
 void Push(CommandContext& ctx, bool front, bool only_existing) {

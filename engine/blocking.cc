@@ -13,26 +13,32 @@ struct BlockingRegistry::Waiter {
   std::vector<std::string> argv;  // the command, run again when a key is ready
   int64_t deadline_ms = 0;        // 0: none
   keyspace::ValueType wait_for = keyspace::ValueType::kList;
+  bool null_bulk = false;  // the timeout reply: a null bulk string instead of a null array
 };
 
 BlockingRegistry::BlockingRegistry(Engine& engine) : engine_(engine) {}
 BlockingRegistry::~BlockingRegistry() = default;
 
 void BlockingRegistry::Block(CommandContext& ctx, std::span<const std::string_view> keys,
-                             int64_t timeout_ms, keyspace::ValueType wait_for) {
+                             int64_t timeout_ms, keyspace::ValueType wait_for, bool null_bulk) {
   Session& session = ctx.session;
   ServerHooks* hooks = engine_.hooks();
   // Only a client of the network server can wait: not log replay, a replica's link, an
   // in-process engine (tests, tidekv-replay), or (later) MULTI and scripts.
   if (hooks == nullptr || session.internal || session.applies_frames || session.in_multi ||
       waiters_.contains(session.id)) {
-    ctx.reply.NullArray();
+    if (null_bulk) {
+      ctx.reply.Null();
+    } else {
+      ctx.reply.NullArray();
+    }
     return;
   }
   auto w = std::make_unique<Waiter>();
   w->session = &session;
   w->db = session.db;
   w->wait_for = wait_for;
+  w->null_bulk = null_bulk;
   w->argv.assign(ctx.argv.begin(), ctx.argv.end());
   for (std::string_view k : keys) {
     if (std::find(w->keys.begin(), w->keys.end(), k) == w->keys.end()) w->keys.emplace_back(k);
@@ -138,10 +144,12 @@ void BlockingRegistry::Finish(std::unique_ptr<Waiter> w, std::string_view error)
   Session& session = *w->session;
   engine_.hooks()->Unblock(session.id, [&](proto::ReplyBuilder& reply) {
     const size_t start = reply.buffer()->size();
-    if (error.empty()) {
-      reply.NullArray();
-    } else {
+    if (!error.empty()) {
       reply.Error(error);
+    } else if (w->null_bulk) {
+      reply.Null();
+    } else {
+      reply.NullArray();
     }
     // The trace holds the command where it completed, with its reply: replayed there, it
     // finds its keys empty and (unable to wait in process) replies the same null.

@@ -36,9 +36,10 @@ class BlockingRegistry final : public KeyEventListener {
   BlockingRegistry(const BlockingRegistry&) = delete;
   BlockingRegistry& operator=(const BlockingRegistry&) = delete;
 
-  // CommandContext::Block. Replies the timeout reply now when the session cannot block.
+  // CommandContext::Block. Replies the timeout reply (a null array, or a null bulk string
+  // when null_bulk) now when the session cannot block.
   void Block(CommandContext& ctx, std::span<const std::string_view> keys, int64_t timeout_ms,
-             keyspace::ValueType wait_for);
+             keyspace::ValueType wait_for, bool null_bulk);
 
   // Runs the waiters of the keys that became ready, until none is left (a woken BLMOVE may
   // make its destination ready). The engine calls it after each command it was given.

@@ -101,8 +101,8 @@ std::optional<int64_t> CommandContext::TimeoutArg(size_t i) {
 }
 
 void CommandContext::Block(std::span<const std::string_view> keys, int64_t timeout_ms,
-                           keyspace::ValueType wait_for) {
-  engine.blocking().Block(*this, keys, timeout_ms, wait_for);
+                           keyspace::ValueType wait_for, TimeoutReply on_timeout) {
+  engine.blocking().Block(*this, keys, timeout_ms, wait_for, on_timeout == TimeoutReply::kNullBulk);
 }
 
 }  // namespace tidekv::engine

@@ -89,10 +89,12 @@ struct CommandContext {
   // database) holds a value of type `wait_for`, then the same argv runs again as a normal
   // command (so the handler must propagate the non-blocking form of what it did: LPOP,
   // LMOVE, ZPOPMIN...); or until timeout_ms passes (0: never), when the reply is a null
-  // array. Where the client cannot block (inside MULTI or a script, an engine without a
-  // server, a replica applying frames) the null array is the reply now, as in Redis.
+  // array (a null bulk string for the commands that reply one element: BLMOVE,
+  // BRPOPLPUSH). Where the client cannot block (inside MULTI or a script, an engine without
+  // a server, a replica applying frames) that null is the reply now, as in Redis.
+  enum class TimeoutReply : uint8_t { kNullArray, kNullBulk };
   void Block(std::span<const std::string_view> keys, int64_t timeout_ms,
-             keyspace::ValueType wait_for);
+             keyspace::ValueType wait_for, TimeoutReply on_timeout = TimeoutReply::kNullArray);
 
   void Error(std::string_view message) { reply.Error(message); }
   void SyntaxError() { reply.Error(err::kSyntax); }

@@ -3,6 +3,7 @@
 #include "types/hash.h"
 #include "types/list.h"
 #include "types/set.h"
+#include "types/zset.h"
 
 namespace tidekv::types {
 
@@ -36,7 +37,7 @@ const TypeOps* OpsFor(ValueType type) {
     case ValueType::kList:
       return &ListValue::Ops();
     case ValueType::kZSet:
-      return nullptr;
+      return &ZSetValue::Ops();
   }
   return nullptr;
 }

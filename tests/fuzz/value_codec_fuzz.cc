@@ -1,7 +1,7 @@
 // libFuzzer target for the collection value codec (types/): batch rows and full-sync
 // snapshots carry these bytes, so decoding must refuse damaged or hostile input cleanly.
-// Input: byte 0 picks the type (modulo 3: hash, set, list) and small encoding thresholds (so
-// every in-memory encoding is reached); the rest is the encoded value. When decoding
+// Input: byte 0 picks the type (its value mod 4: hash, set, list, zset) and small encoding
+// thresholds (so every in-memory encoding is reached); the rest is the encoded value. When decoding
 // accepts, the value is walked, re-encoded, decoded again, and both must hold the same
 // elements with the same digest.
 #include <cstddef>
@@ -15,6 +15,7 @@
 #include "types/list.h"
 #include "types/set.h"
 #include "types/value.h"
+#include "types/zset.h"
 
 namespace {
 
@@ -33,6 +34,8 @@ size_t Count(ValueType type, const Value& v) {
     static_cast<const HashValue&>(v).ForEach([&](std::string_view, std::string_view) { n++; });
   } else if (type == ValueType::kList) {
     static_cast<const ListValue&>(v).ForEach([&](std::string_view) { n++; });
+  } else if (type == ValueType::kZSet) {
+    static_cast<const ZSetValue&>(v).ForEach([&](std::string_view, double) { n++; });
   } else {
     static_cast<const SetValue&>(v).ForEach([&](std::string_view) { n++; });
   }
@@ -44,9 +47,8 @@ size_t Count(ValueType type, const Value& v) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const uint8_t control = data[0];
-  const ValueType type = control % 3 == 0   ? ValueType::kHash
-                         : control % 3 == 1 ? ValueType::kSet
-                                            : ValueType::kList;
+  const ValueType types[] = {ValueType::kHash, ValueType::kSet, ValueType::kList, ValueType::kZSet};
+  const ValueType type = types[control % 4];
   EncodingLimits& lim = Limits();
   lim.hash_max_listpack_entries = (control >> 1) % 8;
   lim.hash_max_listpack_value = 4 + (control >> 4) % 8;
@@ -55,6 +57,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   lim.set_max_listpack_value = 4 + (control >> 5) % 8;
   lim.list_max_listpack_size = (control >> 2) % 8 - 4;  // -4..3: both kinds of node limit
   lim.list_compress_depth = (control >> 5) % 3;
+  lim.zset_max_listpack_entries = (control >> 2) % 8;
+  lim.zset_max_listpack_value = 4 + (control >> 4) % 8;
 
   // An exactly sized heap copy, so ASan sees any read past the end.
   std::string bytes(reinterpret_cast<const char*>(data + 1), size - 1);

@@ -78,12 +78,6 @@ std::string WaitMs() {
   return Int(std::chrono::duration_cast<std::chrono::milliseconds>(kReplyTimeout).count() - 10000);
 }
 
-// Waits until every write so far is in the log store's durable part (what survives kill -9).
-void WaitLogged(redisContext* c) {
-  const int64_t next = InfoInt(c, "logstore_next_offset");
-  REQUIRE(WaitFor([&] { return InfoInt(c, "logstore_durable_offset") >= next; }));
-}
-
 // ---- a dataset of every encoding -----------------------------------------------------------
 
 // Writes hashes and sets of every encoding, at and just past each of Redis's thresholds
@@ -406,13 +400,7 @@ std::string CheckRestartKeeps(Restart how,
     REQUIRE(Differences(model, before) == "");
     digest = Digest(c.get());
     sizes = DbSizes(c.get(), 2);
-    if (save) {
-      Expect(c.get(), {"SAVE"}, "OK");
-      ShutdownClean(*server);
-    } else {
-      WaitLogged(c.get());
-      KillHard(*server);
-    }
+    SaveAndShutdownOrKill(*server, c.get(), save);
   }
   auto server = StartServerOn(data, kNoTimedSeals);
   RedisConnection c = server->Connect();

@@ -203,14 +203,7 @@ void CheckRestart(Stop how) {
     REQUIRE(census["listpack"] > 0);
     REQUIRE(census["quicklist"] > 0);
     digest = Digest(c.get());
-    if (how == Stop::kSaveThenShutdown) {
-      REQUIRE(Call(c.get(), {"SAVE"}) == "OK");
-      ShutdownClean(*server);
-    } else {
-      const int64_t next = InfoInt(c.get(), "logstore_next_offset");
-      REQUIRE(WaitFor([&] { return InfoInt(c.get(), "logstore_durable_offset") >= next; }));
-      KillHard(*server);
-    }
+    SaveAndShutdownOrKill(*server, c.get(), how == Stop::kSaveThenShutdown);
   }
   auto server = StartServerOn(data, kNoTimedSeals);
   RedisConnection c = server->Connect();
@@ -310,8 +303,7 @@ TEST_CASE("a large list is sealed by its nodes: one LPUSH writes about one node"
   const Strings want(model.begin(), model.end());
   const std::string digest = Digest(c.get());
   REQUIRE(ReadLists(c.get(), {"big"})["big"].elements == want);
-  const int64_t next = InfoInt(c.get(), "logstore_next_offset");
-  REQUIRE(WaitFor([&] { return InfoInt(c.get(), "logstore_durable_offset") >= next; }));
+  WaitLogged(c.get());
   c.reset();
   KillHard(*server);
 

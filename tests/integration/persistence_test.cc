@@ -98,14 +98,6 @@ std::vector<std::string> KeyspaceLines(redisContext* c) {
   return lines;
 }
 
-// Waits until every write so far is in RocksDB's WAL file, which is what survives a kill -9
-// with fsync = everysec. Replies already wait for that (docs/persistence.md); waiting here
-// too keeps this test about restarts, while crash_test.cc checks the reply rule itself.
-void WaitLogged(redisContext* c) {
-  const int64_t next = InfoInt(c, "logstore_next_offset");
-  REQUIRE(WaitFor([&] { return InfoInt(c, "logstore_durable_offset") >= next; }));
-}
-
 TEST_CASE("a restart keeps strings binary values databases and expiries",
           "[integration][persistence]") {
   enum class Image { kLogTail, kBatches };

@@ -47,6 +47,24 @@ void WaitFirstSeal(redisContext* c) {
   }
 }
 
+void WaitLogged(redisContext* c) {
+  const int64_t next = InfoInt(c, "logstore_next_offset");
+  if (!WaitFor([&] { return InfoInt(c, "logstore_durable_offset") >= next; })) {
+    throw std::runtime_error("writes not durable within 60 s");
+  }
+}
+
+void SaveAndShutdownOrKill(ServerProcess& server, redisContext* c, bool save) {
+  if (save) {
+    const std::string reply = Call(c, {"SAVE"});
+    if (reply != "OK") throw std::runtime_error("SAVE answered " + reply);
+    ShutdownClean(server);
+  } else {
+    WaitLogged(c);
+    KillHard(server);
+  }
+}
+
 ProcessResult RunServerOn(const fs::path& data, std::vector<std::string> args) {
   std::vector<std::string> argv = {ServerBinary(), "--port", "0", "--bind", "127.0.0.1"};
   argv.insert(argv.end(), args.begin(), args.end());

@@ -41,6 +41,14 @@ inline const std::vector<std::string> kNoTimedSeals = {"--compaction.seal_interv
 // the interval: this writes one key and waits for that seal, so that with kNoTimedSeals
 // every later write stays in the log. Throws when it does not come.
 void WaitFirstSeal(redisContext* c);
+// Waits until every write so far is in the log store's durable part (what survives a
+// kill -9). Replies already wait for that (docs/persistence.md); waiting here too keeps a
+// test about restarts, while crash_test.cc checks the reply rule itself. Throws when it
+// does not come.
+void WaitLogged(redisContext* c);
+// Stops a server two ways a restart test compares: SAVE then a clean shutdown (the data
+// restarts from batches), or kill -9 once every write is durable (it restarts from the log).
+void SaveAndShutdownOrKill(ServerProcess& server, redisContext* c, bool save);
 
 // `tidekv-server --dir data ...` run to completion (for start-ups that must fail).
 ProcessResult RunServerOn(const std::filesystem::path& data, std::vector<std::string> args = {});

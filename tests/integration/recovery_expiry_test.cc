@@ -51,8 +51,7 @@ std::vector<std::string> ModeArgs(const Mode& mode) {
 void Stop(ServerProcess& server, const Mode& mode) {
   if (!mode.kill) return ShutdownClean(server);
   RedisConnection c = server.Connect();
-  const int64_t next = InfoInt(c.get(), "logstore_next_offset");
-  REQUIRE(WaitFor([&] { return InfoInt(c.get(), "logstore_durable_offset") >= next; }));
+  WaitLogged(c.get());
   c.reset();
   KillHard(server);
 }

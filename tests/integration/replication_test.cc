@@ -133,12 +133,6 @@ void CheckSameKeys(redisContext* primary, redisContext* replica,
   CHECK(wrong == 0);
 }
 
-// Waits until every write the replica applied is in its log store (what survives kill -9).
-void WaitLogged(redisContext* c) {
-  const int64_t next = InfoInt(c, "logstore_next_offset");
-  REQUIRE(WaitFor([&] { return InfoInt(c, "logstore_durable_offset") >= next; }));
-}
-
 // Keys "<prefix><i>" for i in [0, n).
 std::vector<std::string> Keys(const std::string& prefix, size_t n, size_t step = 1) {
   std::vector<std::string> keys;

@@ -48,8 +48,7 @@ size_t Count(const std::string& text, std::string_view what) {
 // Every frame the server logged is durable (what a kill -9 then keeps).
 void WaitDurable(const ServerProcess& server) {
   RedisConnection c = server.Connect();
-  const int64_t next = InfoInt(c.get(), "logstore_next_offset");
-  REQUIRE(WaitFor([&] { return InfoInt(c.get(), "logstore_durable_offset") >= next; }));
+  WaitLogged(c.get());
 }
 
 TEST_CASE("a restarted primary resumes its replicas partially from the log it kept for them",

@@ -30,16 +30,21 @@ TEST_CASE("DUMP and RESTORE round-trip every type and encoding", "[dump]") {
   f.Run({"HPEXPIRE", "hl", "5000", "FIELDS", "1", "a"});
   f.Run({"SADD", "si", "1", "2", "3"});
   f.Run({"SADD", "sl", "x", "y"});
+  f.Run({"ZADD", "zl", "1.5", "x", "-inf", "y"});
   std::vector<std::string> big = {"SADD", "sh"};
   std::vector<std::string> bigh = {"HSET", "hh"};
+  std::vector<std::string> bigz = {"ZADD", "zs"};
   for (int i = 0; i < 300; i++) {
     big.push_back("m" + std::to_string(i));
     bigh.push_back("f" + std::to_string(i));
     bigh.push_back(std::string(i % 90, 'v'));
+    bigz.push_back(std::to_string(i / 3.0));
+    bigz.push_back("z" + std::to_string(i));
   }
   f.Run(big);
   f.Run(bigh);
-  for (const char* key : {"s", "n", "hl", "si", "sl", "sh", "hh"}) {
+  f.Run(bigz);
+  for (const char* key : {"s", "n", "hl", "si", "sl", "sh", "hh", "zl", "zs"}) {
     INFO(key);
     const std::string payload = Payload(f.Run({"DUMP", key}));
     const std::string restored = std::string(key) + "-copy";

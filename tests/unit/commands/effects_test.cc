@@ -158,6 +158,29 @@ TEST_CASE("hash and set effects carry results and drawn members, never randomnes
   CHECK(x.Take().empty());
 }
 
+TEST_CASE("sorted set pops propagate as ZPOPMIN/ZPOPMAX, stores and ZADD as themselves",
+          "[effects][zset]") {
+  Fixture x;
+  x.f.Run({"ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e"});
+  x.f.Run({"ZADD", "z", "INCR", "1", "a"});
+  x.f.Run({"ZADD", "z", "NX", "9", "a"});  // changes nothing: no effect
+  x.f.Run({"ZINCRBY", "z", "0.5", "b"});
+  CHECK(x.Take() == V{"0: ZADD z 1 a 2 b 3 c 4 d 5 e", "0: ZADD z INCR 1 a", "0: ZINCRBY z 0.5 b"});
+  x.f.Run({"ZPOPMIN", "z"});
+  x.f.Run({"ZMPOP", "2", "nokey", "z", "MAX", "COUNT", "1"});
+  x.f.Run({"BZPOPMAX", "nokey", "z", "0"});
+  x.f.Run({"BZMPOP", "0", "1", "z", "MIN", "COUNT", "10"});
+  CHECK(x.Take() == V{"0: ZPOPMIN z", "0: ZPOPMAX z 1", "0: ZPOPMAX z", "0: ZPOPMIN z 2"});
+  x.f.Run({"ZADD", "z", "1", "a", "2", "b"});
+  x.f.Run({"ZRANGESTORE", "d", "z", "0", "0"});
+  x.f.Run({"ZUNIONSTORE", "u", "1", "z"});
+  x.f.Run({"ZINTERSTORE", "none", "2", "z", "nokey"});  // nothing stored, nothing deleted
+  x.f.Run({"ZRANDMEMBER", "z", "2"});
+  x.f.Run({"ZSCAN", "z", "0"});
+  x.f.Run({"ZPOPMIN", "nokey"});
+  CHECK(x.Take() == V{"0: ZADD z 1 a 2 b", "0: ZRANGESTORE d z 0 0", "0: ZUNIONSTORE u 1 z"});
+}
+
 }  // namespace
 }  // namespace tidekv::commands
 

@@ -233,6 +233,9 @@ TEST_CASE("blocking forms serve at once when a key holds a list", "[list]") {
   // Without data, and with no server to wait in, the reply is the timeout's null array.
   CHECK(f.Run({"BLPOP", "none", "1"}) == kNullArray);
   CHECK(f.Run({"BLMPOP", "1", "1", "none", "LEFT"}) == kNullArray);
+  // The one-element forms reply a null bulk string, as their non-blocking forms do.
+  CHECK(f.Run({"BLMOVE", "none", "b", "LEFT", "LEFT", "1"}) == "$-1\r\n");
+  CHECK(f.Run({"BRPOPLPUSH", "none", "b", "0"}) == "$-1\r\n");
 }
 
 TEST_CASE("pops and blocking forms propagate deterministic plain effects", "[list]") {

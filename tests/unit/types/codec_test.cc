@@ -1,6 +1,8 @@
 // The collection value codec (types/): every encoding round-trips, decoding picks the
 // encoding the thresholds call for, and damaged bytes are refused, never crash.
 #include <catch2/catch.hpp>
+#include <cstring>
+#include <limits>
 #include <map>
 #include <memory>
 #include <random>
@@ -12,6 +14,7 @@
 #include "types/list.h"
 #include "types/set.h"
 #include "types/value.h"
+#include "types/zset.h"
 
 namespace tidekv::types {
 namespace {
@@ -183,9 +186,12 @@ TEST_CASE("damaged encodings are refused without crashing", "[types]") {
   for (int i = 0; i < 20; i++) s.Add("m" + std::to_string(i));
   ListValue l;
   for (int i = 0; i < 20; i++) l.Push(false, "e" + std::to_string(i));
+  ZSetValue z(0, 0);
+  for (int i = 0; i < 20; i++) z.Set("m" + std::to_string(i), i * 1.5);
   for (auto [type, bytes] : {std::pair{ValueType::kHash, Encode(ValueType::kHash, h)},
                              std::pair{ValueType::kSet, Encode(ValueType::kSet, s)},
-                             std::pair{ValueType::kList, Encode(ValueType::kList, l)}}) {
+                             std::pair{ValueType::kList, Encode(ValueType::kList, l)},
+                             std::pair{ValueType::kZSet, Encode(ValueType::kZSet, z)}}) {
     const TypeOps* ops = OpsFor(type);
     // Every truncation is refused.
     for (size_t n = 0; n < bytes.size(); n++) {
@@ -216,12 +222,108 @@ TEST_CASE("damaged encodings are refused without crashing", "[types]") {
                   .ok());
 }
 
+std::vector<std::pair<std::string, double>> Items(const ZSetValue& z) {
+  std::vector<std::pair<std::string, double>> out;
+  z.ForEach([&](std::string_view m, double score) { out.emplace_back(m, score); });
+  return out;
+}
+
+TEST_CASE("sorted sets round-trip through the codec in both encodings", "[types][zset]") {
+  LimitsGuard guard;
+  const double inf = std::numeric_limits<double>::infinity();
+  for (int n : {1, 5, 128, 129, 3000}) {
+    ZSetValue z(0, 0);
+    for (int i = 0; i < n; i++) {
+      // Integral, fractional, negative zero, infinite and huge scores, repeated scores.
+      const double scores[] = {static_cast<double>(i % 7), i / 3.0, -0.0, inf, -inf, 1e300};
+      z.Set("member" + std::to_string(i), scores[i % 6]);
+    }
+    CHECK(z.EncodingName() == (n <= 128 ? "listpack" : "skiplist"));
+    const std::string bytes = Encode(ValueType::kZSet, z);
+    Result<Value*> decoded = ZSetValue::Ops().decode(bytes);
+    REQUIRE(decoded.ok());
+    auto* back = static_cast<ZSetValue*>(decoded.value());
+    CHECK(back->EncodingName() == z.EncodingName());
+    CHECK(Items(*back) == Items(z));
+    CHECK(DigestOf(*back, ValueType::kZSet) == DigestOf(z, ValueType::kZSet));
+    Value* copy = ZSetValue::Ops().clone(z);
+    CHECK(Items(*static_cast<ZSetValue*>(copy)) == Items(z));
+    ZSetValue::Ops().destroy(copy);
+    ZSetValue::Ops().destroy(back);
+  }
+}
+
+TEST_CASE("a sorted set's digest ignores its encoding", "[types][zset]") {
+  LimitsGuard guard;
+  ZSetValue small(0, 0);
+  ZSetValue large(1000, 0);  // a skiplist from the start
+  for (int i = 0; i < 50; i++) {
+    small.Set("m" + std::to_string(i), i * 0.1);
+    large.Set("m" + std::to_string(i), i * 0.1);
+  }
+  CHECK(small.EncodingName() == "listpack");
+  CHECK(large.EncodingName() == "skiplist");
+  CHECK(DigestOf(small, ValueType::kZSet) == DigestOf(large, ValueType::kZSet));
+  large.Set("m1", 7);
+  CHECK(DigestOf(small, ValueType::kZSet) != DigestOf(large, ValueType::kZSet));
+}
+
+TEST_CASE("listpack scores whose bytes read as an integer stay doubles", "[types][zset]") {
+  // The 8 bytes "12345678" as a double: the listpack would store them as an integer.
+  double odd = 0;
+  std::memcpy(&odd, "12345678", 8);
+  ZSetValue z(0, 0);
+  z.Set("a", odd);
+  z.Set("b", 0.5);
+  z.Set("c", -0.0);
+  CHECK(z.EncodingName() == "listpack");
+  CHECK(z.Score("a") == odd);
+  CHECK(z.Score("b") == 0.5);
+  CHECK(std::signbit(*z.Score("c")));
+}
+
+TEST_CASE("damaged sorted set encodings are refused", "[types][zset]") {
+  auto encoded = [](std::vector<std::pair<std::string, double>> items) {
+    std::string out(1, '\x01');
+    out.push_back(static_cast<char>(items.size()));
+    for (const auto& [m, score] : items) {
+      out.push_back(static_cast<char>(m.size()));
+      out += m;
+      char bytes[8];
+      std::memcpy(bytes, &score, 8);
+      out.append(bytes, 8);
+    }
+    return out;
+  };
+  const TypeOps& ops = ZSetValue::Ops();
+  Result<Value*> fine = ops.decode(encoded({{"a", 1}, {"b", 2}}));
+  REQUIRE(fine.ok());
+  ops.destroy(fine.value());
+  CHECK_FALSE(ops.decode(encoded({{"a", 1}, {"a", 2}})).ok());  // member repeated
+  CHECK_FALSE(ops.decode(encoded({{"a", std::numeric_limits<double>::quiet_NaN()}})).ok());
+  CHECK_FALSE(ops.decode(encoded({})).ok());
+  // Element rows: 8 bytes of score, not NaN.
+  ZSetValue z(0, 0);
+  const std::string one("\x00\x00\x00\x00\x00\x00\xf0\x3f", 8);
+  const std::string nan("\x00\x00\x00\x00\x00\x00\xf8\x7f", 8);
+  CHECK(ops.apply_element(z, "m", one, false).ok());
+  CHECK(z.Score("m") == 1.0);
+  CHECK_FALSE(ops.apply_element(z, "m", "short", false).ok());
+  CHECK_FALSE(ops.apply_element(z, "m", nan, false).ok());
+  std::string payload;
+  CHECK(ops.element(z, "m", &payload));
+  CHECK(payload == one);
+  CHECK(ops.apply_element(z, "m", "", true).ok());
+  CHECK(z.empty());
+}
+
 TEST_CASE("every type has one row, unknown stored types have none", "[types]") {
   CHECK(TypeName(ValueType::kString) == "string");
   CHECK(TypeName(ValueType::kHash) == "hash");
   CHECK(TypeName(ValueType::kSet) == "set");
   CHECK(TypeName(ValueType::kList) == "list");
   CHECK(OpsFor(uint8_t{1}) == &ListValue::Ops());
+  CHECK(TypeName(ValueType::kZSet) == "zset");
   CHECK(OpsFor(uint8_t{4}) == &HashValue::Ops());
   CHECK(OpsFor(uint8_t{200}) == nullptr);
 }

@@ -25,6 +25,7 @@ CommandTable BuildCommandTable() {
   RegisterListPopCommands(table);
   RegisterZSetCommands(table);
   RegisterReplicationCommands(table);
+  RegisterTransactionCommands(table);
   RegisterCommandCommands(table);
   return table;
 }

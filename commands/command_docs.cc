@@ -288,11 +288,17 @@ void ReplyInfo(proto::ReplyBuilder& r, const CommandSpec& c) {
   for (const auto& sub : c.subcommands) ReplyInfo(r, *sub);
 }
 
+// Finds a command clients can call (not an internal one) by name.
+const CommandSpec* FindListed(const CommandTable& table, std::string_view name) {
+  const CommandSpec* c = table.Find(name);
+  return c != nullptr && HasFlag(c->flags, CommandFlag::kInternal) ? nullptr : c;
+}
+
 // Finds a command or a "container|sub" name.
 const CommandSpec* FindAny(const CommandTable& table, std::string_view name) {
   size_t bar = name.find('|');
-  if (bar == std::string_view::npos) return table.Find(name);
-  const CommandSpec* parent = table.Find(name.substr(0, bar));
+  if (bar == std::string_view::npos) return FindListed(table, name);
+  const CommandSpec* parent = FindListed(table, name.substr(0, bar));
   return parent == nullptr ? nullptr : parent->FindSubcommand(name.substr(bar + 1));
 }
 
@@ -370,7 +376,7 @@ void CommandList(CommandContext& ctx) {
 
 void CommandGetKeys(CommandContext& ctx) {
   std::span<const std::string_view> args = ctx.argv.subspan(2);
-  const CommandSpec* c = ctx.engine.commands().Find(args[0]);
+  const CommandSpec* c = FindListed(ctx.engine.commands(), args[0]);
   if (c == nullptr) return ctx.Error("ERR Invalid command specified");
   if (c->is_container() && args.size() > 1) {
     if (const CommandSpec* sub = c->FindSubcommand(args[1])) c = sub;
@@ -419,10 +425,10 @@ std::vector<DocArgument> ParseSyntax(std::string_view syntax) {
 
 std::vector<std::string_view> FlagNames(CommandFlag flags) {
   static constexpr std::pair<CommandFlag, std::string_view> kNames[] = {
-      {F::kWrite, "write"},        {F::kReadOnly, "readonly"}, {F::kDenyOom, "denyoom"},
-      {F::kAdmin, "admin"},        {F::kNoAuth, "no_auth"},    {F::kFast, "fast"},
-      {F::kLoading, "loading"},    {F::kStale, "stale"},       {F::kNoMonitor, "skip_monitor"},
-      {F::kProtected, "protected"}};
+      {F::kWrite, "write"},         {F::kReadOnly, "readonly"}, {F::kDenyOom, "denyoom"},
+      {F::kAdmin, "admin"},         {F::kNoAuth, "no_auth"},    {F::kFast, "fast"},
+      {F::kLoading, "loading"},     {F::kStale, "stale"},       {F::kNoMonitor, "skip_monitor"},
+      {F::kProtected, "protected"}, {F::kNoMulti, "no_multi"}};
   std::vector<std::string_view> out;
   for (const auto& [flag, name] : kNames) {
     if (HasFlag(flags, flag)) out.push_back(name);

@@ -153,6 +153,7 @@ void Reset(CommandContext& ctx) {
     ctx.engine.hooks()->RemoveMonitor(ctx.session.id);
   }
   ctx.session.monitor = false;
+  ctx.engine.DiscardTransaction(ctx.session);
   ctx.session.db = 0;
   ctx.session.resp = 2;
   ctx.session.name.clear();
@@ -166,11 +167,14 @@ void Reset(CommandContext& ctx) {
 // One CLIENT LIST / CLIENT INFO line with Redis 7.2's fields in its order (7.0 lacks only
 // lib-name and lib-ver), so parsers that index fields by position keep working. Fields for
 // features tidekv does not have (pub/sub, MULTI, redirection) hold Redis's idle values.
-// CLIENT LIST flags: O monitor, b blocked (on keys, WAIT, SAVE), N none.
+// CLIENT LIST flags: O monitor, b blocked (on keys, WAIT, SAVE), d a WATCHed key changed,
+// x in MULTI, N none.
 std::string Flags(const Session& s) {
   std::string flags;
   if (s.monitor) flags += 'O';
   if (s.blocked) flags += 'b';
+  if (s.watch_dirty) flags += 'd';
+  if (s.in_multi) flags += 'x';
   if (flags.empty()) flags = "N";
   return flags;
 }
@@ -182,10 +186,11 @@ std::string ClientLine(const engine::ClientView& c, int64_t now_ms) {
   const size_t omem = c.output_bytes;
   return fmt::format(
       "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 "
-      "multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl=0 oll=0 omem={} "
+      "multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl=0 oll=0 omem={} "
       "tot-mem={} events={} cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}\n",
       s.id, s.addr, s.laddr, c.fd, s.name, (now_ms - s.created_ms) / 1000,
-      (now_ms - s.last_interaction_ms) / 1000, Flags(s), s.db, qbuf, qbuf_cap - qbuf, qbuf_cap,
+      (now_ms - s.last_interaction_ms) / 1000, Flags(s), s.db,
+      s.in_multi ? static_cast<int64_t>(s.queued.size()) : -1, qbuf, qbuf_cap - qbuf, qbuf_cap,
       qbuf_cap, omem, qbuf_cap + omem, omem > 0 ? "rw" : "r",
       s.last_command.empty() ? std::string_view("NULL") : s.last_command, s.resp, s.lib_name,
       s.lib_ver);
@@ -450,26 +455,26 @@ void RegisterConnectionCommands(CommandTable& table) {
              .summary = "Changes the selected database.",
              .complexity = "O(1)",
              .syntax = "index"});
-  table.Add(
-      {.name = "quit",
-       .arity = -1,
-       .flags = F::kNoAuth | F::kFast | F::kStale | F::kLoading | F::kKeyless | F::kVolatileReply,
-       .handler = Quit,
-       .group = "connection",
-       .since = "1.0.0",
-       .summary = "Closes the connection.",
-       .complexity = "O(1)",
-       .syntax = ""});
-  table.Add(
-      {.name = "reset",
-       .arity = 1,
-       .flags = F::kNoAuth | F::kFast | F::kStale | F::kLoading | F::kKeyless | F::kVolatileReply,
-       .handler = Reset,
-       .group = "connection",
-       .since = "6.2.0",
-       .summary = "Resets the connection.",
-       .complexity = "O(1)",
-       .syntax = ""});
+  table.Add({.name = "quit",
+             .arity = -1,
+             .flags = F::kNoAuth | F::kFast | F::kStale | F::kLoading | F::kKeyless |
+                      F::kVolatileReply | F::kTxControl,
+             .handler = Quit,
+             .group = "connection",
+             .since = "1.0.0",
+             .summary = "Closes the connection.",
+             .complexity = "O(1)",
+             .syntax = ""});
+  table.Add({.name = "reset",
+             .arity = 1,
+             .flags = F::kNoAuth | F::kFast | F::kStale | F::kLoading | F::kKeyless |
+                      F::kVolatileReply | F::kTxControl,
+             .handler = Reset,
+             .group = "connection",
+             .since = "6.2.0",
+             .summary = "Resets the connection.",
+             .complexity = "O(1)",
+             .syntax = ""});
 
   CommandSpec& client = table.Add({.name = "client",
                                    .arity = -2,

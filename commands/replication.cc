@@ -144,7 +144,8 @@ void RegisterReplicationCommands(CommandTable& table) {
              .syntax = "option value [option value ...]"});
   table.Add({.name = "psync",
              .arity = 3,
-             .flags = F::kAdmin | F::kStale | F::kNoMonitor | F::kKeyless | F::kVolatileReply,
+             .flags = F::kAdmin | F::kStale | F::kNoMonitor | F::kKeyless | F::kVolatileReply |
+                      F::kNoMulti,
              .handler = Psync,
              .group = "server",
              .since = "2.8.0",
@@ -155,7 +156,7 @@ void RegisterReplicationCommands(CommandTable& table) {
              .syntax = "replicationid offset"});
   table.Add({.name = "sync",
              .arity = 1,
-             .flags = F::kAdmin | F::kKeyless | F::kVolatileReply,
+             .flags = F::kAdmin | F::kKeyless | F::kVolatileReply | F::kNoMulti,
              .handler = Sync,
              .group = "server",
              .since = "1.0.0",

@@ -258,6 +258,9 @@ void Shutdown(CommandContext& ctx) {
 void Monitor(CommandContext& ctx) {
   engine::ServerHooks* hooks = ctx.engine.hooks();
   if (hooks == nullptr) return ctx.Error("ERR MONITOR needs a running server");
+  // Inside EXEC each command owes one reply: a monitor's feed would break that.
+  if (ctx.session.deny_blocking)
+    return ctx.Error("ERR MONITOR isn't allowed for DENY BLOCKING client");
   if (!hooks->AddMonitor(ctx.session.id)) {
     return ctx.Error("ERR MONITOR needs a client connection");
   }
@@ -439,7 +442,7 @@ void RegisterServerCommands(CommandTable& table) {
              .syntax = ""});
   table.Add({.name = "shutdown",
              .arity = -1,
-             .flags = F::kAdmin | F::kStale | F::kLoading | F::kVolatileReply,
+             .flags = F::kAdmin | F::kStale | F::kLoading | F::kVolatileReply | F::kNoMulti,
              .handler = Shutdown,
              .group = "server",
              .since = "1.0.0",
@@ -450,7 +453,7 @@ void RegisterServerCommands(CommandTable& table) {
   table.Add(
       {.name = "save",
        .arity = 1,
-       .flags = F::kAdmin | F::kVolatileReply,
+       .flags = F::kAdmin | F::kVolatileReply | F::kNoMulti,
        .handler = Save,
        .group = "server",
        .since = "1.0.0",
@@ -578,7 +581,7 @@ void RegisterServerCommands(CommandTable& table) {
                               .syntax = "[key [key ...]]"});
   table.AddSubcommand(debug, {.name = "reload",
                               .arity = 2,
-                              .flags = F::kAdmin | F::kProtected | F::kLoading,
+                              .flags = F::kAdmin | F::kProtected | F::kLoading | F::kNoMulti,
                               .handler = DebugReload,
                               .summary = "Seals, empties the keyspace and recovers it from disk.",
                               .complexity = "O(N) where N is the number of keys",

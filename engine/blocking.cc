@@ -24,8 +24,8 @@ void BlockingRegistry::Block(CommandContext& ctx, std::span<const std::string_vi
   Session& session = ctx.session;
   ServerHooks* hooks = engine_.hooks();
   // Only a client of the network server can wait: not log replay, a replica's link, an
-  // in-process engine (tests, tidekv-replay), or (later) MULTI and scripts.
-  if (hooks == nullptr || session.internal || session.applies_frames || session.in_multi ||
+  // in-process engine (tests, tidekv-replay), a command inside EXEC (later scripts).
+  if (hooks == nullptr || session.internal || session.applies_frames || session.deny_blocking ||
       waiters_.contains(session.id)) {
     if (null_bulk) {
       ctx.reply.Null();

@@ -56,7 +56,8 @@ CommandSpec& CommandTable::Add(CommandSpec spec) {
   CommandSpec* raw = owned.get();
   auto [it, inserted] = by_name_.emplace(key, std::move(owned));
   TIDEKV_CHECK(inserted);
-  ordered_.push_back(raw);
+  // Internal commands (replication frames' own) are found by name but listed nowhere.
+  if (!HasFlag(raw->flags, CommandFlag::kInternal)) ordered_.push_back(raw);
   return *raw;
 }
 

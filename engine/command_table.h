@@ -41,6 +41,14 @@ enum class CommandFlag : uint32_t {
   kRandomReply = 1u << 13,     // a random draw (SPOP, SRANDMEMBER) or a walk in table order
                                // (SCAN, KEYS): compared only where replay reproduces the
                                // seeds and the tables (a trace begun on an empty server)
+  kQueuedReplies = 1u << 14,   // replies with the replies of the commands it ran (EXEC):
+                               // compared as the strictest of those would be
+  // Transactions (DESIGN.md §11):
+  kTxControl = 1u << 15,  // runs at once inside MULTI instead of being queued (EXEC, DISCARD,
+                          // MULTI, WATCH, QUIT, RESET)
+  kNoMulti = 1u << 16,    // refused inside MULTI (its reply would come later: SAVE, SHUTDOWN)
+  kInternal = 1u << 17,   // only replication frames carry it (TIDEKV.GROUP); unknown to
+                          // clients, COMMAND and the docs
 };
 
 constexpr CommandFlag operator|(CommandFlag a, CommandFlag b) {
@@ -108,6 +116,7 @@ class CommandTable {
   // subcommand's row. nullptr when either is unknown.
   const CommandSpec* Resolve(std::span<const std::string_view> argv) const;
 
+  // Every command clients can call, in registration order (not the kInternal ones).
   const std::vector<const CommandSpec*>& all() const { return ordered_; }
   size_t size() const { return ordered_.size(); }
 

@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 
 #include "common/cycle_clock.h"
+#include "common/logging.h"
 #include "common/strings.h"
 #include "engine/blocking.h"
 #include "engine/command_context.h"
 #include "engine/errors.h"
+#include "engine/transaction.h"
 #include "trace/recorder.h"
 #include "types/value.h"
 
@@ -25,9 +27,14 @@ Engine::Engine(config::Config& config, const Clock& clock, CommandTable table)
   startup_memory_ = UsedMemory();
   blocking_ = std::make_unique<BlockingRegistry>(*this);
   AddKeyListener(blocking_.get());
+  watches_ = std::make_unique<WatchRegistry>();
+  AddKeyListener(watches_.get());
 }
 
-Engine::~Engine() { RemoveKeyListener(blocking_.get()); }
+Engine::~Engine() {
+  RemoveKeyListener(blocking_.get());
+  RemoveKeyListener(watches_.get());
+}
 
 void Engine::ApplyConfig() {
   types::EncodingLimits& lim = types::Limits();
@@ -120,47 +127,38 @@ void Engine::OnFieldsExpired(int db, Entry* entry, std::span<const std::string> 
 
 void Engine::OnWholeDatabase(const Database& db, int other_index) {
   if (sink_ != nullptr) sink_->OnWholeDatabase(db, other_index);
+  watches_->WholeDatabase(db, other_index >= 0 ? &keyspace_.db(other_index) : nullptr,
+                          clock_.NowMs());
   // SWAPDB may bring keys that clients wait on into their database.
   if (other_index >= 0) blocking_->RecheckAll();
 }
 
-bool Engine::CheckAccess(Session& session, const CommandSpec& spec,
-                         std::span<const std::string_view> argv, proto::ReplyBuilder& reply) {
-  if (session.internal) return true;
+std::string Engine::AccessError(const Session& session, CommandFlag flags, bool stale_ok) const {
+  if (session.internal) return {};
   if (!config_.password.empty() && !session.authenticated &&
-      !HasFlag(spec.flags, CommandFlag::kNoAuth)) {
-    reply.Error(err::kNoAuth);
-    return false;
+      !HasFlag(flags, CommandFlag::kNoAuth)) {
+    return std::string(err::kNoAuth);
   }
-  if (HasFlag(spec.flags, CommandFlag::kProtected) &&
+  if (HasFlag(flags, CommandFlag::kProtected) &&
       !AccessAllowed(config_.enable_debug_command, session)) {
-    reply.Error(
-        "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", "
-        "you can run it from a local connection, otherwise you need to set this option in the "
-        "configuration file (security.enable_debug_command), and then restart the server.");
-    return false;
+    return "ERR DEBUG command not allowed. If the enable-debug-command option is set to "
+           "\"local\", you can run it from a local connection, otherwise you need to set this "
+           "option in the configuration file (security.enable_debug_command), and then restart "
+           "the server.";
   }
-  if (config_.maxmemory > 0 && HasFlag(spec.flags, CommandFlag::kDenyOom) &&
+  if (config_.maxmemory > 0 && HasFlag(flags, CommandFlag::kDenyOom) &&
       UsedMemory() > static_cast<size_t>(config_.maxmemory) + storage_memory_) {
-    reply.Error(err::kOom);
-    return false;
+    return std::string(err::kOom);
   }
-  if (HasFlag(spec.flags, CommandFlag::kWrite)) {
-    std::string why;
+  std::string why;
+  if (HasFlag(flags, CommandFlag::kWrite)) {
     if ((sink_ != nullptr && !sink_->WritesAllowed(&why)) ||
         (gate_ != nullptr && !gate_->AllowWrite(session, &why))) {
-      reply.Error(why);
-      return false;
+      return why;
     }
   }
-  if (gate_ != nullptr && !HasFlag(spec.flags, CommandFlag::kStale)) {
-    std::string why;
-    if (!gate_->AllowStale(&why)) {
-      reply.Error(why);
-      return false;
-    }
-  }
-  return true;
+  if (gate_ != nullptr && !stale_ok && !gate_->AllowStale(&why)) return why;
+  return {};
 }
 
 Engine::Prepared Engine::Prepare(const Session& session,
@@ -183,7 +181,7 @@ void Engine::PrefetchEntry(const Session& session, const Prepared& prepared) con
 
 void Engine::Execute(Session& session, std::span<const std::string_view> argv,
                      proto::ReplyBuilder& reply, const CommandSpec* spec, int64_t now_us) {
-  if (recorder_ == nullptr || session.internal) {
+  if (recorder_ == nullptr || session.internal || group_depth_ > 0) {
     Dispatch(session, argv, reply, spec, now_us);
   } else {
     // Tracing: the same command, then its record (db and time as it started, reply bytes).
@@ -198,8 +196,9 @@ void Engine::Execute(Session& session, std::span<const std::string_view> argv,
       Record(session, db, argv, std::string_view(*out).substr(start), now_us);
     }
   }
-  // Clients blocked on keys this command made ready run now, before the next command.
-  blocking_->ServeReady();
+  // Clients blocked on keys this command made ready run now, before the next command (after
+  // the whole group when it is one of a group's commands).
+  if (group_depth_ == 0) blocking_->ServeReady();
 }
 
 void Engine::RecordCompleted(const Session& session, int db, std::span<const std::string_view> argv,
@@ -242,46 +241,72 @@ void Engine::Dispatch(Session& session, std::span<const std::string_view> argv,
   const int64_t now_ms = session.applies_frames ? 0 : now_us / 1000;
   stats_.total_commands++;
 
+  // A refusal before the command runs. Inside MULTI it also dooms the transaction (EXEC
+  // then aborts), and a refused EXEC ends it at once, as in Redis.
+  auto refuse = [&](const CommandSpec* row, std::string_view message) {
+    if (row != nullptr) row->stats.rejected_calls++;
+    stats_.total_errors++;
+    if (session.in_multi && row != nullptr && HasFlag(row->flags, CommandFlag::kQueuedReplies)) {
+      DiscardTransaction(session);
+      reply.Error(fmt::format("EXECABORT Transaction discarded because of: {}", message));
+      return;
+    }
+    if (session.in_multi) session.multi_error = true;
+    reply.Error(message);
+  };
+
   if (spec == nullptr) spec = commands_.Find(argv[0]);
+  if (spec != nullptr && HasFlag(spec->flags, CommandFlag::kInternal) && !session.applies_frames) {
+    spec = nullptr;  // only replication frames may carry it
+  }
   if (spec == nullptr) {
     stats_.rejected_unknown++;
-    stats_.total_errors++;
-    reply.Error(UnknownCommandError(argv));
-    return;
+    return refuse(nullptr, UnknownCommandError(argv));
   }
   if (spec->is_container() && !(argv.size() == 1 && spec->handler != nullptr)) {
     // A container runs its own handler only when called bare (COMMAND); otherwise the
     // subcommand's row decides everything below.
     if (argv.size() < 2) {
-      spec->stats.rejected_calls++;
-      stats_.total_errors++;
-      reply.Error(fmt::format("ERR wrong number of arguments for '{}' command", spec->name));
-      return;
+      return refuse(spec,
+                    fmt::format("ERR wrong number of arguments for '{}' command", spec->name));
     }
     const CommandSpec* sub = spec->FindSubcommand(argv[1]);
     if (sub == nullptr || (spec->flat_in_redis && !ArityOk(sub->arity, argv.size()))) {
-      if (sub != nullptr) sub->stats.rejected_calls++;
-      stats_.total_errors++;
       std::string upper = spec->name;
       for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
       const std::string_view what = spec->flat_in_redis
                                         ? "unknown subcommand or wrong number of arguments for"
                                         : "unknown subcommand";
-      reply.Error(fmt::format("ERR {} '{}'. Try {} HELP.", what, argv[1].substr(0, 128), upper));
-      return;
+      return refuse(sub,
+                    fmt::format("ERR {} '{}'. Try {} HELP.", what, argv[1].substr(0, 128), upper));
     }
     spec = sub;
   }
   session.last_command = spec->name;
   if (!ArityOk(spec->arity, argv.size())) {
-    spec->stats.rejected_calls++;
-    stats_.total_errors++;
-    reply.Error(fmt::format("ERR wrong number of arguments for '{}' command", spec->name));
-    return;
+    return refuse(spec, fmt::format("ERR wrong number of arguments for '{}' command", spec->name));
   }
-  if (!CheckAccess(session, *spec, argv, reply)) {
-    spec->stats.rejected_calls++;
-    stats_.total_errors++;
+  // Inside a group (EXEC) the group's checks ran once for all its commands.
+  if (group_depth_ == 0) {
+    const bool exec = session.in_multi && HasFlag(spec->flags, CommandFlag::kQueuedReplies);
+    // EXEC is checked as the commands it will run (Redis: a write refused now aborts it).
+    const CommandFlag flags =
+        exec ? spec->flags | static_cast<CommandFlag>(
+                                 session.queued.flags_any &
+                                 static_cast<uint32_t>(CommandFlag::kWrite | CommandFlag::kDenyOom))
+             : spec->flags;
+    const bool stale_ok =
+        HasFlag(spec->flags, CommandFlag::kStale) && (!exec || session.queued.all_stale_ok);
+    if (std::string error = AccessError(session, flags, stale_ok); !error.empty()) {
+      return refuse(spec, error);
+    }
+  }
+  if (session.in_multi && !HasFlag(spec->flags, CommandFlag::kTxControl)) {
+    if (HasFlag(spec->flags, CommandFlag::kNoMulti)) {
+      return refuse(spec, "ERR Command not allowed inside a transaction");
+    }
+    QueueCommand(session, *spec, argv);
+    reply.Simple("QUEUED");
     return;
   }
 
@@ -309,6 +334,81 @@ void Engine::Dispatch(Session& session, std::span<const std::string_view> argv,
       !HasFlag(spec->flags, CommandFlag::kAdmin)) {
     hooks_->FeedMonitors(session, argv);
   }
+}
+
+// ---- transactions and atomic groups ------------------------------------------------------
+
+void Engine::AddToGroup(int db, std::span<const std::string_view> argv) {
+  group_args_.push_back(std::to_string(db));
+  group_args_.push_back(std::to_string(argv.size()));
+  group_args_.insert(group_args_.end(), argv.begin(), argv.end());
+  group_effects_++;
+}
+
+void Engine::EndGroup(Session* session) {
+  if (--group_depth_ > 0) return;
+  // One effect needs no group: it is applied whole anyway. A group with more arguments than
+  // a frame may carry (replicas would refuse the frame and could never get past it) goes
+  // as its effects one by one, with a warning: only a transaction of millions of writes.
+  const bool too_big = group_args_.size() + 2 > static_cast<size_t>(config_.max_multibulk_len);
+  if (group_effects_ == 1 || too_big) {
+    if (too_big) {
+      ModuleLogger("engine")->warn(
+          "a transaction's {} effects need {} arguments, more than one frame may carry "
+          "(limits.max_multibulk_len {}): they are logged and replicated one by one",
+          group_effects_, group_args_.size() + 2, config_.max_multibulk_len);
+    }
+    std::vector<std::string_view> argv;
+    for (size_t i = 0; i < group_args_.size();) {
+      const int db = std::stoi(group_args_[i]);
+      const size_t argc = std::stoul(group_args_[i + 1]);
+      argv.assign(group_args_.begin() + static_cast<ptrdiff_t>(i + 2),
+                  group_args_.begin() + static_cast<ptrdiff_t>(i + 2 + argc));
+      sink_->OnEffect(session, db, argv, nullptr);
+      i += 2 + argc;
+    }
+  } else if (group_effects_ > 1) {
+    std::vector<std::string_view> argv;
+    argv.reserve(group_args_.size() + 2);
+    const std::string count = std::to_string(group_effects_);
+    argv.push_back("TIDEKV.GROUP");
+    argv.push_back(count);
+    argv.insert(argv.end(), group_args_.begin(), group_args_.end());
+    sink_->OnEffect(session, 0, argv, nullptr);
+  }
+  group_effects_ = 0;
+  group_args_.clear();
+}
+
+void Engine::DiscardTransaction(Session& session) {
+  session.in_multi = false;
+  session.multi_error = false;
+  session.queued.Clear();
+  watches_->Unwatch(session);
+}
+
+void Engine::SessionClosed(Session& session) {
+  if (session.blocked_on_keys) blocking_->Remove(session.id);
+  DiscardTransaction(session);
+}
+
+void Engine::ExecQueued(Session& session, proto::ReplyBuilder& reply, int64_t now_us) {
+  const bool aborted = session.multi_error;
+  const bool changed =
+      session.watch_dirty || watches_->AnyExpired(session, keyspace_, now_us / 1000);
+  QueuedCommands queued = std::move(session.queued);
+  DiscardTransaction(session);
+  if (aborted) return reply.Error("EXECABORT Transaction discarded because of previous errors.");
+  if (changed) return reply.NullArray();
+  reply.Array(queued.size());
+  // The commands run back to back, none blocks, and their effects are one group.
+  session.deny_blocking = true;
+  BeginGroup();
+  ForEachQueued(queued, [&](std::span<const std::string_view> argv, const CommandSpec& spec) {
+    Execute(session, argv, reply, &spec, now_us);
+  });
+  EndGroup(&session);
+  session.deny_blocking = false;
 }
 
 }  // namespace tidekv::engine

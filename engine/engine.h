@@ -85,6 +85,7 @@ struct EngineStats {
 };
 
 class BlockingRegistry;
+class WatchRegistry;
 
 class Engine : private KeyspaceObserver {
  public:
@@ -132,11 +133,37 @@ class Engine : private KeyspaceObserver {
   // Where write effects go (nullptr: nowhere, e.g. plain in-process tests).
   void set_effect_sink(EffectSink* sink) { sink_ = sink; }
   EffectSink* effect_sink() const { return sink_; }
-  // Hands one effect to the sink. Commands call it through CommandContext::Propagate.
+  // Hands one effect to the sink (inside an atomic group: to the group). Commands call it
+  // through CommandContext::Propagate.
   void EmitEffect(Session* session, int db, std::span<const std::string_view> argv,
                   const CommandSpec* spec = nullptr) {
-    if (sink_ != nullptr) sink_->OnEffect(session, db, argv, spec);
+    if (sink_ == nullptr) return;
+    if (group_depth_ > 0) {
+      AddToGroup(db, argv);
+    } else {
+      sink_->OnEffect(session, db, argv, spec);
+    }
   }
+
+  // Atomic groups (DESIGN.md §3): the effects emitted between BeginGroup and the matching
+  // EndGroup (EXEC's commands, later a script's calls) reach the sink as one effect, a
+  // TIDEKV.GROUP command carrying them all in order (one frame: one offset, one log chunk,
+  // applied whole by replicas and recovery), or as the single effect itself when there is
+  // only one. Groups nest; the outermost one emits. While a group runs, commands skip the
+  // checks their group already passed, are not traced on their own, and blocked clients
+  // are served only after it.
+  void BeginGroup() { group_depth_++; }
+  void EndGroup(Session* session);
+  bool in_group() const { return group_depth_ > 0; }
+
+  // Transactions (engine/transaction.h): WATCH's registry; EXEC runs a client's queue.
+  WatchRegistry& watches() { return *watches_; }
+  void ExecQueued(Session& session, proto::ReplyBuilder& reply, int64_t now_us);
+  // Ends a client's MULTI without running it (DISCARD, RESET, EXEC's refusal) and forgets
+  // its WATCHed keys.
+  void DiscardTransaction(Session& session);
+  // A client went away: it leaves the blocking queues, its MULTI and its WATCHes.
+  void SessionClosed(Session& session);
   void set_hooks(ServerHooks* hooks) { hooks_ = hooks; }
   // Subscribes to key events (see KeyEventListener); RemoveKeyListener before it goes.
   void AddKeyListener(KeyEventListener* listener) { key_listeners_.push_back(listener); }
@@ -181,8 +208,10 @@ class Engine : private KeyspaceObserver {
                 proto::ReplyBuilder& reply, const CommandSpec* spec, int64_t now_us);
   void Record(const Session& session, int db, std::span<const std::string_view> argv,
               std::string_view reply, int64_t now_us);
-  bool CheckAccess(Session& session, const CommandSpec& spec,
-                   std::span<const std::string_view> argv, proto::ReplyBuilder& reply);
+  // The checks before a command runs (AUTH, DEBUG access, OOM, write refusal, stale data),
+  // by its flags: the error reply's text, or "" when it may run.
+  std::string AccessError(const Session& session, CommandFlag flags, bool stale_ok) const;
+  void AddToGroup(int db, std::span<const std::string_view> argv);
   // KeyspaceObserver: expiry becomes a DEL effect; whole-database changes go to the sink.
   void OnExpired(int db, std::string_view key) override;
   void OnFieldsExpired(int db, Entry* entry, std::span<const std::string> fields,
@@ -213,6 +242,11 @@ class Engine : private KeyspaceObserver {
   size_t storage_memory_ = 0;
   uint64_t last_session_id_ = 0;
   std::unique_ptr<BlockingRegistry> blocking_;
+  std::unique_ptr<WatchRegistry> watches_;
+  // The open atomic group: nesting depth, and its effects as (db, argc, args...) runs.
+  int group_depth_ = 0;
+  size_t group_effects_ = 0;
+  std::vector<std::string> group_args_;
 };
 
 }  // namespace tidekv::engine

@@ -6,8 +6,25 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tidekv::engine {
+
+struct CommandSpec;
+
+// The commands a client queued after MULTI (DESIGN.md §11), copied out of the read buffer
+// (which moves on): every argument back to back in `bytes`, with their lengths, and per
+// command its argument count and its row.
+struct QueuedCommands {
+  std::string bytes;
+  std::vector<uint32_t> arg_lens;
+  std::vector<uint32_t> argcs;
+  std::vector<const CommandSpec*> specs;
+  uint32_t flags_any = 0;    // CommandFlag bits any queued command has (write, deny-oom)
+  bool all_stale_ok = true;  // every queued command may run on an out-of-sync replica
+  size_t size() const { return specs.size(); }
+  void Clear() { *this = QueuedCommands{}; }
+};
 
 struct Session {
   uint64_t id = 0;
@@ -30,8 +47,17 @@ struct Session {
   bool blocked = false;
   // ...by a blocking command waiting on keys (engine/blocking.h; CLIENT LIST flag b).
   bool blocked_on_keys = false;
-  // Inside MULTI (issue 15): blocking commands reply at once instead of waiting.
+  // MULTI/EXEC (engine/transaction.h). in_multi: between MULTI and EXEC/DISCARD, commands
+  // are queued; multi_error: one was refused while queueing, so EXEC aborts; watch_dirty: a
+  // WATCHed key changed, so EXEC fails; watching: keys this client WATCHes.
   bool in_multi = false;
+  bool multi_error = false;
+  bool watch_dirty = false;
+  size_t watching = 0;
+  QueuedCommands queued;
+  // Set while EXEC (later a script) runs the client's commands: a blocking command, WAIT
+  // included, replies at once instead of waiting, as in Redis.
+  bool deny_blocking = false;
   // Internal sessions (log replay, later the replication link) skip AUTH, OOM and the
   // write-refusal checks: what they apply already happened.
   bool internal = false;

@@ -361,7 +361,7 @@ void Connection::Close(std::string_view reason) {
   closed_ = true;
   ModuleLogger("net")->debug("client id={} addr={} closed: {}", session_.id, session_.addr, reason);
   if (session_.monitor) server_.RemoveMonitor(session_.id);
-  if (session_.blocked_on_keys) server_.engine().blocking().Remove(session_.id);
+  server_.engine().SessionClosed(session_);
   if (server_.engine().recorder() != nullptr) {
     server_.engine().TraceEvent(trace::RecordType::kDisconnect, session_.id,
                                 fmt::format("reason={}", reason));

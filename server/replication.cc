@@ -595,7 +595,7 @@ void Replication::Wait(Session& session, int64_t numreplicas, int64_t timeout_ms
                        proto::ReplyBuilder& reply) {
   const uint64_t target = session.write_count > 0 ? session.last_write_offset + 1 : 0;
   const size_t acked = slots_.AckedAtLeast(target);
-  if (numreplicas <= 0 || acked >= static_cast<size_t>(numreplicas)) {
+  if (numreplicas <= 0 || acked >= static_cast<size_t>(numreplicas) || session.deny_blocking) {
     reply.Integer(static_cast<int64_t>(acked));
     return;
   }

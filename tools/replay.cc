@@ -170,6 +170,7 @@ Result<ReplayResult> ReplayInProcess(const ReplayOptions& options) {
 
   ReplayResult result;
   std::unordered_map<uint64_t, Session> sessions;
+  std::unordered_map<uint64_t, ReplyCheck> queued_checks;  // per connection, inside MULTI
   Session internal;
   internal.internal = true;
   std::string out;
@@ -186,12 +187,16 @@ Result<ReplayResult> ReplayInProcess(const ReplayOptions& options) {
     result.records++;
     if (record.type == trace::RecordType::kConnect) {
       Session& s = sessions[record.connection];
+      engine.SessionClosed(s);  // an id seen again is a new client
       s = Session{};
       s.id = record.connection;
       continue;
     }
     if (record.type == trace::RecordType::kDisconnect) {
-      sessions.erase(record.connection);
+      if (auto it = sessions.find(record.connection); it != sessions.end()) {
+        engine.SessionClosed(it->second);
+        sessions.erase(it);
+      }
       continue;
     }
     if (record.type != trace::RecordType::kCommand || record.argv.empty()) continue;
@@ -216,7 +221,17 @@ Result<ReplayResult> ReplayInProcess(const ReplayOptions& options) {
     const uint64_t ns = NanosSince(t0);
     if (options.stats) result.latencies[AsciiLower(record.argv[0])].push_back(ns);
     // Blocked commands (SAVE, WAIT) and the server's own records carry no reply.
-    const ReplyCheck check = HowToCompare(engine.commands(), record.argv[0], header.empty_at_start);
+    ReplyCheck check = HowToCompare(engine.commands(), record.argv[0], header.empty_at_start);
+    // EXEC's reply is its queued commands' replies: compared as the strictest of theirs.
+    ReplyCheck& queued_check = queued_checks[record.connection];
+    if (record.reply == "+QUEUED\r\n") {
+      queued_check = std::max(
+          queued_check, HowToCompare(engine.commands(), record.argv[0], header.empty_at_start));
+    } else if (const engine::CommandSpec* spec = engine.commands().Find(record.argv[0]);
+               spec != nullptr && HasFlag(spec->flags, engine::CommandFlag::kQueuedReplies)) {
+      check = std::max(check, queued_check);
+      queued_check = ReplyCheck::kExact;
+    }
     if (record.connection == 0 || record.reply.empty() || check == ReplyCheck::kSkip) {
       continue;
     }

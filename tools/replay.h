@@ -52,6 +52,7 @@ struct ReplayResult {
 
 // Replies that describe the server around the engine (INFO, CLIENT LIST, TIME, ...) or
 // random draws are skipped; listings in table order are compared as multisets.
+// Ordered from strictest to loosest.
 enum class ReplyCheck { kExact, kMultiset, kSkip };
 // How a replayed reply is compared with the recorded one, from the command-table flags
 // (engine::CommandFlag::kVolatileReply, kUnorderedReply).

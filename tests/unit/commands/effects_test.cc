@@ -4,32 +4,10 @@
 #include <catch2/catch.hpp>
 
 #include "tests/unit/commands/engine_fixture.h"
+#include "tests/unit/commands/recording_sink.h"
 
 namespace tidekv::commands {
 namespace {
-
-class RecordingSink : public EffectSink {
- public:
-  void OnEffect(Session*, int db, std::span<const std::string_view> argv,
-                const CommandSpec*) override {
-    std::string line = std::to_string(db) + ":";
-    for (std::string_view a : argv) line += " " + std::string(a);
-    effects.push_back(line);
-  }
-  void OnWholeDatabase(const Database& db, int other_index) override {
-    whole.push_back(db.index());
-    if (other_index >= 0) swapped_with.push_back(other_index);
-  }
-  bool WritesAllowed(std::string* why) const override {
-    if (refuse.empty()) return true;
-    *why = refuse;
-    return false;
-  }
-  std::vector<std::string> effects;
-  std::vector<int> whole;
-  std::vector<int> swapped_with;
-  std::string refuse;
-};
 
 struct Fixture {
   Fixture() { f.engine().set_effect_sink(&sink); }

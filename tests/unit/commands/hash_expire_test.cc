@@ -7,24 +7,11 @@
 #include <vector>
 
 #include "tests/unit/commands/engine_fixture.h"
+#include "tests/unit/commands/recording_sink.h"
 #include "types/hash.h"
 
 namespace tidekv::commands {
 namespace {
-
-class Effects : public EffectSink {
- public:
-  void OnEffect(Session*, int, std::span<const std::string_view> argv,
-                const engine::CommandSpec*) override {
-    std::string line;
-    for (std::string_view a : argv) line += (line.empty() ? "" : " ") + std::string(a);
-    lines.push_back(line);
-  }
-  void OnWholeDatabase(const Database&, int) override {}
-  bool WritesAllowed(std::string*) const override { return true; }
-  std::vector<std::string> Take() { return std::exchange(lines, {}); }
-  std::vector<std::string> lines;
-};
 
 struct Fixture {
   Fixture() {
@@ -35,7 +22,7 @@ struct Fixture {
   }
   static constexpr int64_t kNow = 1'700'000'000'000;
   EngineFixture f;
-  Effects effects;
+  RecordingSink effects{/*with_db=*/false};
 };
 
 using V = std::vector<std::string>;

@@ -143,16 +143,21 @@ void SRandMember(CommandContext& ctx) {
 void SMove(CommandContext& ctx) {
   auto src = ctx.Write<SetValue>(ctx.arg(1));
   if (!src.ok) return;
-  auto dst = ctx.Write<SetValue>(ctx.arg(2));
-  if (!dst.ok) return;
+  // The destination is only looked at here: it is opened for writing (and so reported as
+  // changed, to WATCH among others) only when the member is really added to it.
+  const Entry* peeked = ctx.db.Peek(ctx.arg(2), ctx.now_ms);
+  if (peeked != nullptr && peeked->type() != ValueType::kSet) return ctx.WrongType();
   const std::string_view member = ctx.arg(3);
   if (src.value == nullptr || !src.value->Contains(member)) return ctx.reply.Integer(0);
-  if (src.entry == dst.entry) return ctx.reply.Integer(1);
+  if (src.entry == peeked) return ctx.reply.Integer(1);
   src.value->Remove(member);
   ctx.DeleteIfEmpty(src.entry);
-  dst = ctx.WriteOrCreate<SetValue>(ctx.arg(2), [&] { return new SetValue(member); });
-  dst.value->Add(member);
-  ctx.Changed(2);
+  ctx.Changed();
+  if (peeked == nullptr || !peeked->As<SetValue>()->Contains(member)) {
+    auto dst = ctx.WriteOrCreate<SetValue>(ctx.arg(2), [&] { return new SetValue(member); });
+    dst.value->Add(member);
+    ctx.Changed();
+  }
   ctx.reply.Integer(1);
 }
 

@@ -192,6 +192,30 @@ TEST_CASE("WATCH: a change by anyone fails EXEC; none lets it run", "[multi][wat
   CHECK(Elements(x.f.Run({"EXEC"})) == V{"PONG"});
 }
 
+TEST_CASE("WATCH: a write that leaves the key as it was does not touch it", "[multi][watch]") {
+  Fixture x;
+  x.f.Run({"SADD", "src", "a", "b"});
+  x.f.Run({"SADD", "dst", "a"});
+  x.f.Run({"WATCH", "dst"});
+  // The member is already in dst: only src changes.
+  CHECK(x.Other({"SMOVE", "src", "dst", "a"}) == Int(1));
+  x.f.Run({"MULTI"});
+  x.f.Run({"SADD", "dst", "c"});
+  CHECK(Elements(x.f.Run({"EXEC"})) == V{"1"});
+  CHECK(x.f.Run({"SCARD", "dst"}) == Int(2));
+  CHECK(x.f.Run({"SMEMBERS", "src"}) == "*1\r\n$1\r\nb\r\n");
+  // Moved for real, it is a change.
+  x.f.Run({"WATCH", "dst"});
+  CHECK(x.Other({"SMOVE", "src", "dst", "b"}) == Int(1));
+  x.f.Run({"MULTI"});
+  x.f.Run({"PING"});
+  CHECK(x.f.Run({"EXEC"}) == kNullArray);
+  CHECK(x.f.Run({"EXISTS", "src"}) == Int(0));
+  CHECK(x.f.Run({"SMOVE", "dst", "str", "a"}) == Int(1));
+  x.f.Run({"SET", "s", "x"});
+  CHECK(x.f.Run({"SMOVE", "dst", "s", "b"}).starts_with("-WRONGTYPE"));
+}
+
 TEST_CASE("WATCH and expiry: expiring fails EXEC, a key already stale does not", "[multi][watch]") {
   Fixture x;
   x.f.Run({"DEBUG", "SET-ACTIVE-EXPIRE", "0"});

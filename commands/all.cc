@@ -1,4 +1,5 @@
 #include "commands/commands.h"
+#include "common/strings.h"
 
 namespace tidekv::commands {
 
@@ -7,6 +8,15 @@ void ReplyHelp(CommandContext& ctx, std::span<const std::string_view> lines) {
   for (std::string_view line : lines) ctx.reply.Simple(line);
   ctx.reply.Simple("HELP");
   ctx.reply.Simple("    Prints this help.");
+}
+
+void KeysAfterNumkeysAt(size_t at, std::span<const std::string_view> argv,
+                        std::vector<size_t>* out) {
+  const std::optional<int64_t> n = argv.size() > at ? ParseInt64(argv[at]) : std::nullopt;
+  if (!n || *n <= 0) return;
+  for (size_t i = at + 1; i < argv.size() && i <= at + static_cast<size_t>(*n); i++) {
+    out->push_back(i);
+  }
 }
 
 CommandTable BuildCommandTable() {
@@ -26,6 +36,7 @@ CommandTable BuildCommandTable() {
   RegisterZSetCommands(table);
   RegisterReplicationCommands(table);
   RegisterTransactionCommands(table);
+  RegisterScriptingCommands(table);
   RegisterCommandCommands(table);
   return table;
 }

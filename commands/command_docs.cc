@@ -428,7 +428,7 @@ std::vector<std::string_view> FlagNames(CommandFlag flags) {
       {F::kWrite, "write"},         {F::kReadOnly, "readonly"}, {F::kDenyOom, "denyoom"},
       {F::kAdmin, "admin"},         {F::kNoAuth, "no_auth"},    {F::kFast, "fast"},
       {F::kLoading, "loading"},     {F::kStale, "stale"},       {F::kNoMonitor, "skip_monitor"},
-      {F::kProtected, "protected"}, {F::kNoMulti, "no_multi"}};
+      {F::kProtected, "protected"}, {F::kNoMulti, "no_multi"},  {F::kNoScript, "noscript"}};
   std::vector<std::string_view> out;
   for (const auto& [flag, name] : kNames) {
     if (HasFlag(flags, flag)) out.push_back(name);

@@ -4,6 +4,7 @@
 
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "engine/command_context.h"
 #include "engine/command_table.h"
@@ -48,7 +49,14 @@ void RegisterListPopCommands(CommandTable& table);  // the list group's pops and
 void RegisterZSetCommands(CommandTable& table);
 void RegisterReplicationCommands(CommandTable& table);
 void RegisterTransactionCommands(CommandTable& table);
+void RegisterScriptingCommands(CommandTable& table);
 void RegisterCommandCommands(CommandTable& table);  // COMMAND itself
+
+// Key specs of commands whose keys follow a numkeys argument at argv[at] (SINTERCARD, LMPOP,
+// ZUNION, EVAL...): appends the positions of those keys (none when numkeys is not a
+// positive count). The one copy every such command's find_keys calls.
+void KeysAfterNumkeysAt(size_t at, std::span<const std::string_view> argv,
+                        std::vector<size_t>* out);
 
 // A container's HELP reply, as Redis's addReplyHelp writes it: the lines given, then
 // "HELP" / "    Prints this help." (added here, so no caller repeats them).

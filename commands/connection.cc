@@ -426,26 +426,26 @@ void RegisterConnectionCommands(CommandTable& table) {
              .summary = "Returns the given string.",
              .complexity = "O(1)",
              .syntax = "message"});
-  table.Add(
-      {.name = "auth",
-       .arity = -2,
-       .flags = F::kNoAuth | F::kFast | F::kStale | F::kLoading | F::kNoMonitor | F::kVolatileReply,
-       .handler = Auth,
-       .group = "connection",
-       .since = "1.0.0",
-       .summary = "Authenticates the connection.",
-       .complexity = "O(N) where N is the number of passwords defined for the user",
-       .syntax = "[username] password"});
-  table.Add(
-      {.name = "hello",
-       .arity = -1,
-       .flags = F::kNoAuth | F::kFast | F::kStale | F::kLoading | F::kNoMonitor | F::kVolatileReply,
-       .handler = Hello,
-       .group = "connection",
-       .since = "6.0.0",
-       .summary = "Handshakes with the server.",
-       .complexity = "O(1)",
-       .syntax = "[protover [AUTH username password] [SETNAME clientname]]"});
+  table.Add({.name = "auth",
+             .arity = -2,
+             .flags = F::kNoScript | F::kNoAuth | F::kFast | F::kStale | F::kLoading |
+                      F::kNoMonitor | F::kVolatileReply,
+             .handler = Auth,
+             .group = "connection",
+             .since = "1.0.0",
+             .summary = "Authenticates the connection.",
+             .complexity = "O(N) where N is the number of passwords defined for the user",
+             .syntax = "[username] password"});
+  table.Add({.name = "hello",
+             .arity = -1,
+             .flags = F::kNoScript | F::kNoAuth | F::kFast | F::kStale | F::kLoading |
+                      F::kNoMonitor | F::kVolatileReply,
+             .handler = Hello,
+             .group = "connection",
+             .since = "6.0.0",
+             .summary = "Handshakes with the server.",
+             .complexity = "O(1)",
+             .syntax = "[protover [AUTH username password] [SETNAME clientname]]"});
   table.Add({.name = "select",
              .arity = 2,
              .flags = F::kFast | F::kStale | F::kLoading,
@@ -457,7 +457,7 @@ void RegisterConnectionCommands(CommandTable& table) {
              .syntax = "index"});
   table.Add({.name = "quit",
              .arity = -1,
-             .flags = F::kNoAuth | F::kFast | F::kStale | F::kLoading | F::kKeyless |
+             .flags = F::kNoScript | F::kNoAuth | F::kFast | F::kStale | F::kLoading | F::kKeyless |
                       F::kVolatileReply | F::kTxControl,
              .handler = Quit,
              .group = "connection",
@@ -467,7 +467,7 @@ void RegisterConnectionCommands(CommandTable& table) {
              .syntax = ""});
   table.Add({.name = "reset",
              .arity = 1,
-             .flags = F::kNoAuth | F::kFast | F::kStale | F::kLoading | F::kKeyless |
+             .flags = F::kNoScript | F::kNoAuth | F::kFast | F::kStale | F::kLoading | F::kKeyless |
                       F::kVolatileReply | F::kTxControl,
              .handler = Reset,
              .group = "connection",

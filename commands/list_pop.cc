@@ -221,18 +221,11 @@ void BLMPop(CommandContext& ctx) {
 }
 
 // Key specs whose keys follow a numkeys argument at `at`.
-void KeysAfterNumkeys(std::span<const std::string_view> argv, size_t at, std::vector<size_t>* out) {
-  const std::optional<int64_t> n = argv.size() > at ? ParseInt64(argv[at]) : std::nullopt;
-  if (!n || *n <= 0) return;
-  for (size_t i = at + 1; i < argv.size() && i <= at + static_cast<size_t>(*n); i++) {
-    out->push_back(i);
-  }
-}
 void LMPopKeys(std::span<const std::string_view> argv, std::vector<size_t>* out) {
-  KeysAfterNumkeys(argv, 1, out);
+  KeysAfterNumkeysAt(1, argv, out);
 }
 void BLMPopKeys(std::span<const std::string_view> argv, std::vector<size_t>* out) {
-  KeysAfterNumkeys(argv, 2, out);
+  KeysAfterNumkeysAt(2, argv, out);
 }
 
 }  // namespace

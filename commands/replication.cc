@@ -96,7 +96,7 @@ void Sync(CommandContext& ctx) {
 void RegisterReplicationCommands(CommandTable& table) {
   table.Add({.name = "replicaof",
              .arity = 3,
-             .flags = F::kAdmin | F::kStale | F::kKeyless | F::kVolatileReply,
+             .flags = F::kNoScript | F::kAdmin | F::kStale | F::kKeyless | F::kVolatileReply,
              .handler = ReplicaOf,
              .group = "server",
              .since = "5.0.0",
@@ -106,7 +106,7 @@ void RegisterReplicationCommands(CommandTable& table) {
              .syntax = "host port | NO ONE"});
   table.Add({.name = "slaveof",
              .arity = 3,
-             .flags = F::kAdmin | F::kStale | F::kKeyless | F::kVolatileReply,
+             .flags = F::kNoScript | F::kAdmin | F::kStale | F::kKeyless | F::kVolatileReply,
              .handler = ReplicaOf,
              .group = "server",
              .since = "1.0.0",
@@ -124,7 +124,7 @@ void RegisterReplicationCommands(CommandTable& table) {
              .syntax = ""});
   table.Add({.name = "wait",
              .arity = 3,
-             .flags = F::kKeyless | F::kVolatileReply,
+             .flags = F::kNoScript | F::kKeyless | F::kVolatileReply,
              .handler = Wait,
              .group = "generic",
              .since = "3.0.0",
@@ -134,8 +134,8 @@ void RegisterReplicationCommands(CommandTable& table) {
              .syntax = "numreplicas timeout"});
   table.Add({.name = "replconf",
              .arity = -1,
-             .flags = F::kAdmin | F::kStale | F::kLoading | F::kNoMonitor | F::kKeyless |
-                      F::kVolatileReply,
+             .flags = F::kNoScript | F::kAdmin | F::kStale | F::kLoading | F::kNoMonitor |
+                      F::kKeyless | F::kVolatileReply,
              .handler = ReplConf,
              .group = "server",
              .since = "3.0.0",
@@ -144,8 +144,8 @@ void RegisterReplicationCommands(CommandTable& table) {
              .syntax = "option value [option value ...]"});
   table.Add({.name = "psync",
              .arity = 3,
-             .flags = F::kAdmin | F::kStale | F::kNoMonitor | F::kKeyless | F::kVolatileReply |
-                      F::kNoMulti,
+             .flags = F::kNoScript | F::kAdmin | F::kStale | F::kNoMonitor | F::kKeyless |
+                      F::kVolatileReply | F::kNoMulti,
              .handler = Psync,
              .group = "server",
              .since = "2.8.0",
@@ -156,7 +156,7 @@ void RegisterReplicationCommands(CommandTable& table) {
              .syntax = "replicationid offset"});
   table.Add({.name = "sync",
              .arity = 1,
-             .flags = F::kAdmin | F::kKeyless | F::kVolatileReply | F::kNoMulti,
+             .flags = F::kNoScript | F::kAdmin | F::kKeyless | F::kVolatileReply | F::kNoMulti,
              .handler = Sync,
              .group = "server",
              .since = "1.0.0",

@@ -442,7 +442,8 @@ void RegisterServerCommands(CommandTable& table) {
              .syntax = ""});
   table.Add({.name = "shutdown",
              .arity = -1,
-             .flags = F::kAdmin | F::kStale | F::kLoading | F::kVolatileReply | F::kNoMulti,
+             .flags = F::kNoScript | F::kAdmin | F::kStale | F::kLoading | F::kVolatileReply |
+                      F::kNoMulti,
              .handler = Shutdown,
              .group = "server",
              .since = "1.0.0",
@@ -453,7 +454,7 @@ void RegisterServerCommands(CommandTable& table) {
   table.Add(
       {.name = "save",
        .arity = 1,
-       .flags = F::kAdmin | F::kVolatileReply | F::kNoMulti,
+       .flags = F::kNoScript | F::kAdmin | F::kVolatileReply | F::kNoMulti,
        .handler = Save,
        .group = "server",
        .since = "1.0.0",
@@ -462,7 +463,7 @@ void RegisterServerCommands(CommandTable& table) {
        .syntax = ""});
   table.Add({.name = "bgsave",
              .arity = -1,
-             .flags = F::kAdmin | F::kVolatileReply,
+             .flags = F::kNoScript | F::kAdmin | F::kVolatileReply,
              .handler = BgSave,
              .group = "server",
              .since = "1.0.0",
@@ -480,7 +481,7 @@ void RegisterServerCommands(CommandTable& table) {
              .syntax = ""});
   table.Add({.name = "monitor",
              .arity = 1,
-             .flags = F::kAdmin | F::kStale | F::kLoading | F::kVolatileReply,
+             .flags = F::kNoScript | F::kAdmin | F::kStale | F::kLoading | F::kVolatileReply,
              .handler = Monitor,
              .group = "server",
              .since = "1.0.0",

@@ -270,9 +270,7 @@ void SInterCard(CommandContext& ctx) {
 
 // SINTERCARD numkeys key [key ...] [LIMIT limit]: the keys follow numkeys.
 void SInterCardKeys(std::span<const std::string_view> argv, std::vector<size_t>* out) {
-  const std::optional<int64_t> n = argv.size() > 1 ? ParseInt64(argv[1]) : std::nullopt;
-  if (!n || *n <= 0) return;
-  for (size_t i = 2; i < argv.size() && i < 2 + static_cast<size_t>(*n); i++) out->push_back(i);
+  KeysAfterNumkeysAt(1, argv, out);
 }
 
 void SScan(CommandContext& ctx) {

@@ -102,30 +102,17 @@ void AddZSetRow(CommandTable& table, CommandSpec spec, int first_key, int last_k
   table.Add(std::move(spec));
 }
 
-namespace {
-
-// The keys after the numkeys argument at argv[at] (none when it is not a positive count).
-void KeysAfter(size_t at, std::span<const std::string_view> argv, std::vector<size_t>* out) {
-  const std::optional<int64_t> n = argv.size() > at ? ParseInt64(argv[at]) : std::nullopt;
-  if (!n || *n <= 0) return;
-  for (size_t i = at + 1; i < argv.size() && i <= at + static_cast<size_t>(*n); i++) {
-    out->push_back(i);
-  }
-}
-
-}  // namespace
-
 void KeysAfterNumkeys(std::span<const std::string_view> argv, std::vector<size_t>* out) {
-  KeysAfter(1, argv, out);
+  KeysAfterNumkeysAt(1, argv, out);
 }
 
 void StoreKeys(std::span<const std::string_view> argv, std::vector<size_t>* out) {
   if (argv.size() > 1) out->push_back(1);
-  KeysAfter(2, argv, out);
+  KeysAfterNumkeysAt(2, argv, out);
 }
 
 void BlockingKeysAfterNumkeys(std::span<const std::string_view> argv, std::vector<size_t>* out) {
-  KeysAfter(2, argv, out);
+  KeysAfterNumkeysAt(2, argv, out);
 }
 
 namespace {

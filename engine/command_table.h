@@ -49,6 +49,7 @@ enum class CommandFlag : uint32_t {
   kNoMulti = 1u << 16,    // refused inside MULTI (its reply would come later: SAVE, SHUTDOWN)
   kInternal = 1u << 17,   // only replication frames carry it (TIDEKV.GROUP); unknown to
                           // clients, COMMAND and the docs
+  kNoScript = 1u << 18,   // refused inside scripts (MULTI, EXEC, EVAL, SUBSCRIBE, WAIT...)
 };
 
 constexpr CommandFlag operator|(CommandFlag a, CommandFlag b) {

@@ -8,6 +8,7 @@
 #include "engine/blocking.h"
 #include "engine/command_context.h"
 #include "engine/errors.h"
+#include "engine/script_host.h"
 #include "engine/transaction.h"
 #include "trace/recorder.h"
 #include "types/value.h"
@@ -345,8 +346,14 @@ void Engine::AddToGroup(int db, std::span<const std::string_view> argv) {
   group_effects_++;
 }
 
+ScriptHost& Engine::scripts() {
+  if (scripts_ == nullptr) scripts_ = std::make_unique<ScriptHost>(*this);
+  return *scripts_;
+}
+
 void Engine::EndGroup(Session* session) {
   if (--group_depth_ > 0) return;
+  group_muted_ = false;
   // One effect needs no group: it is applied whole anyway. A group with more arguments than
   // a frame may carry (replicas would refuse the frame and could never get past it) goes
   // as its effects one by one, with a warning: only a transaction of millions of writes.

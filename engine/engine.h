@@ -86,6 +86,7 @@ struct EngineStats {
 
 class BlockingRegistry;
 class WatchRegistry;
+class ScriptHost;
 
 class Engine : private KeyspaceObserver {
  public:
@@ -139,7 +140,7 @@ class Engine : private KeyspaceObserver {
                   const CommandSpec* spec = nullptr) {
     if (sink_ == nullptr) return;
     if (group_depth_ > 0) {
-      AddToGroup(db, argv);
+      if (!group_muted_) AddToGroup(db, argv);
     } else {
       sink_->OnEffect(session, db, argv, spec);
     }
@@ -155,6 +156,17 @@ class Engine : private KeyspaceObserver {
   void BeginGroup() { group_depth_++; }
   void EndGroup(Session* session);
   bool in_group() const { return group_depth_ > 0; }
+  // redis.set_repl(redis.REPL_NONE): the open group's next effects go nowhere (until the
+  // group ends or set_repl turns them back on).
+  void set_group_muted(bool muted) { group_muted_ = muted && group_depth_ > 0; }
+
+  // Lua scripting (engine/script_host.h), started on first use.
+  ScriptHost& scripts();
+  bool has_scripts() const { return scripts_ != nullptr; }
+
+  // The checks before a command runs (AUTH, DEBUG access, OOM, write refusal, stale data),
+  // by its flags: the error reply's text, or "" when it may run.
+  std::string AccessError(const Session& session, CommandFlag flags, bool stale_ok) const;
 
   // Transactions (engine/transaction.h): WATCH's registry; EXEC runs a client's queue.
   WatchRegistry& watches() { return *watches_; }
@@ -208,9 +220,6 @@ class Engine : private KeyspaceObserver {
                 proto::ReplyBuilder& reply, const CommandSpec* spec, int64_t now_us);
   void Record(const Session& session, int db, std::span<const std::string_view> argv,
               std::string_view reply, int64_t now_us);
-  // The checks before a command runs (AUTH, DEBUG access, OOM, write refusal, stale data),
-  // by its flags: the error reply's text, or "" when it may run.
-  std::string AccessError(const Session& session, CommandFlag flags, bool stale_ok) const;
   void AddToGroup(int db, std::span<const std::string_view> argv);
   // KeyspaceObserver: expiry becomes a DEL effect; whole-database changes go to the sink.
   void OnExpired(int db, std::string_view key) override;
@@ -243,8 +252,10 @@ class Engine : private KeyspaceObserver {
   uint64_t last_session_id_ = 0;
   std::unique_ptr<BlockingRegistry> blocking_;
   std::unique_ptr<WatchRegistry> watches_;
+  std::unique_ptr<ScriptHost> scripts_;
   // The open atomic group: nesting depth, and its effects as (db, argc, args...) runs.
   int group_depth_ = 0;
+  bool group_muted_ = false;
   size_t group_effects_ = 0;
   std::vector<std::string> group_args_;
 };

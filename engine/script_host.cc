@@ -1,0 +1,578 @@
+#include "engine/script_host.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstring>
+#include <lua.hpp>
+#include <tuple>
+
+#include "common/check.h"
+#include "common/logging.h"
+#include "common/sha1.h"
+#include "common/strings.h"
+#include "engine/engine.h"
+#include "engine/errors.h"
+#include "engine/script_convert.h"
+#include "lua/libs.h"
+
+namespace tidekv::engine {
+
+// The state of the script running now.
+struct ScriptHost::Run {
+  CommandContext* ctx = nullptr;
+  Session session;  // the script's own client: the caller's id and database
+  std::string scratch;
+  bool read_only = false;  // EVAL_RO, or a script declared no-writes
+  bool replicate = true;   // redis.set_repl(redis.REPL_NONE) turns effects off
+  std::vector<std::string_view> argv;
+  std::vector<std::string> numbers;  // numeric arguments converted to text
+};
+
+namespace {
+
+constexpr const char* kChunkName = "@user_script";
+
+ScriptHost* HostOf(lua_State* L) {
+  return static_cast<ScriptHost*>(lua_touserdata(L, lua_upvalueindex(1)));
+}
+
+int Call(lua_State* L) { return HostOf(L)->LuaCall(L, true); }
+int PCall(lua_State* L) { return HostOf(L)->LuaCall(L, false); }
+int SetResp(lua_State* L) { return HostOf(L)->LuaSetResp(L); }
+int SetRepl(lua_State* L) { return HostOf(L)->LuaSetRepl(L); }
+int Log(lua_State* L) { return HostOf(L)->LuaLog(L); }
+
+int Sha1Hex(lua_State* L) {
+  if (lua_gettop(L) != 1) return luaL_error(L, "wrong number of arguments");
+  size_t n = 0;
+  const char* s = lua_tolstring(L, 1, &n);
+  const std::string hex = Sha1::Hex(Sha1::Of(std::string_view(s != nullptr ? s : "", n)));
+  lua_pushlstring(L, hex.data(), hex.size());
+  return 1;
+}
+
+// redis.error_reply / redis.status_reply: {err=msg} / {ok=msg}.
+int TableReply(lua_State* L, const char* field) {
+  if (lua_gettop(L) != 1 || lua_type(L, 1) != LUA_TSTRING) {
+    return luaL_error(L, "wrong number or type of arguments");
+  }
+  lua_newtable(L);
+  lua_pushvalue(L, 1);
+  lua_setfield(L, -2, field);
+  return 1;
+}
+int LuaErrorReply(lua_State* L) { return TableReply(L, "err"); }
+int LuaStatusReply(lua_State* L) { return TableReply(L, "ok"); }
+int ReturnTrue(lua_State* L) {
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+// math.random / math.randomseed: a 48-bit linear congruential generator (the lrand48
+// recurrence), reseeded to 0 before each run, so a script draws the same numbers every
+// time it runs (on replay too).
+uint64_t g_rand_state = 0;
+void SeedRandom(int32_t seed) {
+  g_rand_state = (static_cast<uint64_t>(static_cast<uint32_t>(seed)) << 16) | 0x330E;
+}
+int32_t NextRandom() {
+  g_rand_state = (0x5DEECE66DULL * g_rand_state + 0xB) & ((1ULL << 48) - 1);
+  return static_cast<int32_t>(g_rand_state >> 17);
+}
+int MathRandom(lua_State* L) {
+  constexpr int32_t kMax = INT32_MAX;
+  const lua_Number r = static_cast<lua_Number>(NextRandom() % kMax) / static_cast<lua_Number>(kMax);
+  switch (lua_gettop(L)) {
+    case 0:
+      lua_pushnumber(L, r);
+      break;
+    case 1: {
+      const int u = luaL_checkint(L, 1);
+      luaL_argcheck(L, 1 <= u, 1, "interval is empty");
+      lua_pushnumber(L, std::floor(r * u) + 1);
+      break;
+    }
+    case 2: {
+      const int l = luaL_checkint(L, 1);
+      const int u = luaL_checkint(L, 2);
+      luaL_argcheck(L, l <= u, 2, "interval is empty");
+      lua_pushnumber(L, std::floor(r * (u - l + 1)) + l);
+      break;
+    }
+    default:
+      return luaL_error(L, "wrong number of arguments");
+  }
+  return 1;
+}
+int MathRandomSeed(lua_State* L) {
+  SeedRandom(luaL_checkint(L, 1));
+  return 0;
+}
+
+// loadstring without binary chunks: bytecode can crash the VM, so it never loads.
+int LoadString(lua_State* L) {
+  size_t n = 0;
+  const char* s = luaL_checklstring(L, 1, &n);
+  if (n > 0 && s[0] == LUA_SIGNATURE[0]) {
+    lua_pushnil(L);
+    lua_pushstring(L, "binary chunks are not allowed");
+    return 2;
+  }
+  const char* name = luaL_optstring(L, 2, s);
+  if (luaL_loadbuffer(L, s, n, name) == 0) return 1;
+  lua_pushnil(L);
+  lua_insert(L, -2);
+  return 2;
+}
+
+// The error handler every run goes through (as Redis's): an error becomes a table with
+// `err` ("ERR " added to a plain message) plus where it happened.
+int ErrorHandler(lua_State* L) {
+  // Where in the user's script it happened: the innermost frame of the script's own chunk
+  // (an error raised by redis.call or by the global protection is reported at its caller).
+  lua_Debug ar;
+  bool have = false;
+  for (int level = 1; level < 64 && lua_getstack(L, level, &ar) != 0; level++) {
+    if (lua_getinfo(L, "Sl", &ar) != 0 && std::string_view(ar.source) == kChunkName) {
+      have = true;
+      break;
+    }
+  }
+  if (lua_type(L, 1) != LUA_TTABLE) {
+    const char* msg = lua_tostring(L, 1);
+    lua_newtable(L);
+    lua_pushfstring(L, "ERR %s", msg != nullptr ? msg : "(error object is not a string)");
+    lua_setfield(L, -2, "err");
+    lua_replace(L, 1);
+    lua_settop(L, 1);
+  }
+  if (have) {
+    lua_pushstring(L, ar.source);
+    lua_setfield(L, 1, "source");
+    lua_pushinteger(L, ar.currentline);
+    lua_setfield(L, 1, "line");
+  }
+  return 1;
+}
+
+// The protection every global table gets (Redis 7's read-only tables): `t` is replaced by
+// an empty proxy whose reads go to t and whose writes fail.
+constexpr const char* kProtect = R"lua(
+local real_G, readonly_error, missing_error = ...
+local rawset_ = rawset
+local setmetatable_ = setmetatable
+local protected = {}
+local function deny() error(readonly_error, 2) end
+local function proxy(t)
+  local p = {}
+  protected[p] = true
+  local lock = {}
+  protected[lock] = true
+  setmetatable_(lock, {__newindex = deny, __metatable = false})
+  setmetatable_(p, {__index = t, __newindex = deny, __metatable = lock})
+  return p
+end
+local G = {}
+for k, v in pairs(real_G) do G[k] = v end
+for _, name in ipairs({'redis', 'cjson', 'bit', 'cmsgpack', 'struct', 'string', 'table',
+                       'math', 'debug', 'coroutine'}) do
+  if G[name] then G[name] = proxy(G[name]) end
+end
+G.rawset = function(t, k, v)
+  if protected[t] then error(readonly_error, 2) end
+  return rawset_(t, k, v)
+end
+G.setmetatable = function(t, m)
+  if protected[t] then error(readonly_error, 2) end
+  return setmetatable_(t, m)
+end
+setmetatable_(G, {__index = function(_, k) error(string.format(missing_error, tostring(k)), 2) end})
+local P = proxy(G)
+G._G = P
+return P, G
+)lua";
+
+}  // namespace
+
+bool ParseScriptFlags(std::string_view body, ScriptFlags* flags, size_t* body_start,
+                      std::string* error) {
+  *flags = ScriptFlags{};
+  *body_start = 0;
+  if (!body.starts_with("#!")) return true;
+  const size_t eol = body.find('\n');
+  const std::string_view line = body.substr(0, eol);
+  *body_start = eol == std::string_view::npos ? body.size() : eol;  // the newline stays
+  std::vector<std::string_view> parts;
+  for (std::string_view rest = line.substr(2); !rest.empty();) {
+    const size_t space = rest.find(' ');
+    if (space != 0) parts.push_back(rest.substr(0, space));
+    rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
+  }
+  if (parts.empty() || parts[0] != "lua") {
+    *error = fmt::format("ERR Unexpected engine in script shebang: {}", line.substr(2));
+    return false;
+  }
+  flags->shebang = true;
+  for (size_t i = 1; i < parts.size(); i++) {
+    if (!parts[i].starts_with("flags=")) {
+      *error = fmt::format("ERR Unknown lua shebang option: {}", parts[i]);
+      return false;
+    }
+    std::string_view list = parts[i].substr(6);
+    while (!list.empty()) {
+      const size_t comma = list.find(',');
+      const std::string_view f = list.substr(0, comma);
+      if (f == "no-writes") {
+        flags->no_writes = true;
+      } else if (f == "allow-oom") {
+        flags->allow_oom = true;
+      } else if (f == "allow-stale") {
+        flags->allow_stale = true;
+      } else if (f == "no-cluster") {
+        flags->no_cluster = true;
+      } else if (f == "allow-cross-slot-keys") {
+        flags->allow_cross_slot_keys = true;
+      } else {
+        *error = fmt::format("ERR Unexpected flag in script shebang: {}", f);
+        return false;
+      }
+      list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    }
+  }
+  return true;
+}
+
+ScriptHost::ScriptHost(Engine& engine) : engine_(engine) { Open(); }
+
+ScriptHost::~ScriptHost() { Close(); }
+
+void ScriptHost::Close() {
+  if (L_ != nullptr) lua_close(L_);
+  L_ = nullptr;
+  scripts_.clear();
+}
+
+void ScriptHost::Open() {
+  L_ = luaL_newstate();
+  lua_State* L = L_;
+  const std::pair<const char*, lua_CFunction> libs[] = {
+      {"", luaopen_base},
+      {LUA_TABLIBNAME, luaopen_table},
+      {LUA_STRLIBNAME, luaopen_string},
+      {LUA_MATHLIBNAME, luaopen_math},
+      {LUA_DBLIBNAME, luaopen_debug},
+  };
+  for (const auto& [name, open] : libs) {
+    lua_pushcfunction(L, open);
+    lua_pushstring(L, name);
+    lua_call(L, 1, 0);
+  }
+  lua::OpenRedisLibraries(L);
+  // Nothing that reaches files or the process.
+  for (const char* name : {"loadfile", "dofile", "load", "print", "newproxy", "gcinfo"}) {
+    lua_pushnil(L);
+    lua_setglobal(L, name);
+  }
+  lua_pushcfunction(L, LoadString);
+  lua_setglobal(L, "loadstring");
+  lua_getglobal(L, "math");
+  lua_pushcfunction(L, MathRandom);
+  lua_setfield(L, -2, "random");
+  lua_pushcfunction(L, MathRandomSeed);
+  lua_setfield(L, -2, "randomseed");
+  lua_pop(L, 1);
+
+  lua_newtable(L);  // redis
+  const std::pair<const char*, lua_CFunction> api[] = {
+      {"call", Call},
+      {"pcall", PCall},
+      {"setresp", SetResp},
+      {"set_repl", SetRepl},
+      {"log", Log},
+      {"sha1hex", Sha1Hex},
+      {"error_reply", LuaErrorReply},
+      {"status_reply", LuaStatusReply},
+      {"replicate_commands", ReturnTrue},
+  };
+  for (const auto& [name, fn] : api) {
+    lua_pushlightuserdata(L, this);
+    lua_pushcclosure(L, fn, 1);
+    lua_setfield(L, -2, name);
+  }
+  const std::pair<const char*, int> constants[] = {
+      {"LOG_DEBUG", 0},   {"LOG_VERBOSE", 1},  {"LOG_NOTICE", 2},
+      {"LOG_WARNING", 3}, {"REPL_NONE", 0},    {"REPL_AOF", 1},
+      {"REPL_SLAVE", 2},  {"REPL_REPLICA", 2}, {"REPL_ALL", 3},
+  };
+  for (const auto& [name, value] : constants) {
+    lua_pushinteger(L, value);
+    lua_setfield(L, -2, name);
+  }
+  lua_setglobal(L, "redis");
+
+  lua_pushcfunction(L, ErrorHandler);
+  lua_setfield(L, LUA_REGISTRYINDEX, "tidekv.error_handler");
+
+  // Protect the globals: scripts get a read-only proxy as their global table.
+  if (luaL_loadbuffer(L, kProtect, std::strlen(kProtect), "=protect") != 0) {
+    TIDEKV_CHECK(false);
+  }
+  lua_pushvalue(L, LUA_GLOBALSINDEX);
+  lua_pushstring(L, "Attempt to modify a readonly table");
+  lua_pushstring(L, "Script attempted to access nonexistent global variable '%s'");
+  lua_call(L, 3, 2);
+  lua_setfield(L, LUA_REGISTRYINDEX, "tidekv.globals");  // the real table (KEYS, ARGV)
+  lua_replace(L, LUA_GLOBALSINDEX);                      // the proxy
+}
+
+size_t ScriptHost::memory_bytes() const {
+  return L_ == nullptr ? 0
+                       : static_cast<size_t>(lua_gc(L_, LUA_GCCOUNT, 0)) * 1024 +
+                             static_cast<size_t>(lua_gc(L_, LUA_GCCOUNTB, 0));
+}
+
+void ScriptHost::Flush() {
+  Close();
+  Open();
+}
+
+bool ScriptHost::Exists(std::string_view sha) const {
+  std::string lower(sha);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return scripts_.contains(lower);
+}
+
+bool ScriptHost::Compile(const std::string& sha, std::string_view body, std::string* error) {
+  Script script;
+  size_t start = 0;
+  if (!ParseScriptFlags(body, &script.flags, &start, error)) return false;
+  const std::string_view code = body.substr(start);
+  if (luaL_loadbuffer(L_, code.data(), code.size(), kChunkName) != 0) {
+    *error = fmt::format("ERR Error compiling script (new function): {}", lua_tostring(L_, -1));
+    lua_pop(L_, 1);
+    return false;
+  }
+  script.ref = luaL_ref(L_, LUA_REGISTRYINDEX);
+  script.body = std::string(body);
+  scripts_.emplace(sha, std::move(script));
+  return true;
+}
+
+bool ScriptHost::Load(std::string_view body, std::string* sha, std::string* error) {
+  *sha = Sha1::Hex(Sha1::Of(body));
+  if (scripts_.contains(*sha)) return true;
+  return Compile(*sha, body, error);
+}
+
+void ScriptHost::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
+  if (run_ != nullptr) return ctx.Error("ERR This Redis command is not allowed from script");
+  const std::optional<int64_t> numkeys = ctx.IntArg(2);
+  if (!numkeys) return;
+  if (*numkeys < 0) return ctx.Error("ERR Number of keys can't be negative");
+  if (static_cast<uint64_t>(*numkeys) > ctx.argc() - 3) {
+    return ctx.Error("ERR Number of keys can't be greater than number of args");
+  }
+  std::string sha;
+  if (by_sha) {
+    sha = std::string(ctx.arg(1));
+    for (char& c : sha) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!scripts_.contains(sha)) {
+      return ctx.Error("NOSCRIPT No matching script. Please use EVAL.");
+    }
+  } else {
+    std::string error;
+    if (!Load(ctx.arg(1), &sha, &error)) return ctx.Error(error);
+  }
+  const Script& script = scripts_.at(sha);
+  // Scripts with a shebang declare what they do; the server checks it before running.
+  if (script.flags.shebang) {
+    if (!script.flags.no_writes && read_only) {
+      return ctx.Error("ERR Can not execute a script with write flag using *_ro command.");
+    }
+    std::string why = engine_.AccessError(
+        ctx.session,
+        (script.flags.no_writes ? CommandFlag::kNone : CommandFlag::kWrite) |
+            (script.flags.allow_oom || script.flags.no_writes ? CommandFlag::kNone
+                                                              : CommandFlag::kDenyOom),
+        script.flags.allow_stale);
+    if (!why.empty()) {
+      if (why.starts_with("MASTERDOWN")) why = "ERR Can not execute the command on a stale replica";
+      return ctx.Error(why);
+    }
+  }
+
+  Run run;
+  run.ctx = &ctx;
+  run.session.id = ctx.session.id;
+  run.session.db = ctx.session.db;
+  run.session.authenticated = true;
+  run.session.deny_blocking = true;
+  run.session.addr = ctx.session.addr;
+  run.session.internal = ctx.session.internal;
+  run.session.applies_frames = ctx.session.applies_frames;
+  run.read_only = read_only || script.flags.no_writes;
+  lua_State* L = L_;
+  // KEYS and ARGV, as globals of the real table.
+  lua_getfield(L, LUA_REGISTRYINDEX, "tidekv.globals");
+  for (const auto& [name, first, count] :
+       {std::tuple{"KEYS", size_t{3}, static_cast<size_t>(*numkeys)},
+        std::tuple{"ARGV", static_cast<size_t>(3 + *numkeys),
+                   ctx.argc() - 3 - static_cast<size_t>(*numkeys)}}) {
+    lua_createtable(L, static_cast<int>(count), 0);
+    for (size_t i = 0; i < count; i++) {
+      lua_pushlstring(L, ctx.arg(first + i).data(), ctx.arg(first + i).size());
+      lua_rawseti(L, -2, static_cast<int>(i + 1));
+    }
+    lua_setfield(L, -2, name);
+  }
+  lua_pop(L, 1);
+  SeedRandom(0);
+
+  lua_getfield(L, LUA_REGISTRYINDEX, "tidekv.error_handler");
+  const int handler = lua_gettop(L);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, script.ref);
+  run_ = &run;
+  engine_.BeginGroup();
+  const int status = lua_pcall(L, 0, 1, handler);
+  engine_.EndGroup(&ctx.session);
+  run_ = nullptr;
+  if (status != 0) {
+    if (lua_istable(L, -1)) {
+      std::string msg;
+      lua_getfield(L, -1, "err");
+      if (const char* e = lua_tostring(L, -1)) msg = e;
+      lua_pop(L, 1);
+      lua_getfield(L, -1, "line");
+      const int64_t line = lua_isnumber(L, -1) != 0 ? lua_tointeger(L, -1) : 0;
+      lua_pop(L, 1);
+      lua_getfield(L, -1, "source");
+      const char* source = lua_tostring(L, -1);
+      if (source != nullptr && line > 0) {
+        msg = fmt::format("{} script: {}, on {}:{}.", msg, sha, source, line);
+      }
+      lua_pop(L, 1);
+      ctx.Error(msg.empty() ? "ERR" : msg);
+    } else {
+      const char* e = lua_tostring(L, -1);
+      ctx.Error(fmt::format("ERR Error running script {}: {}", sha, e != nullptr ? e : "?"));
+    }
+  } else {
+    WriteLuaAsReply(L, ctx.reply);
+  }
+  lua_settop(L, 0);
+  // The garbage of one run is collected before the next (as Redis does between scripts).
+  lua_gc(L, LUA_GCSTEP, 1);
+}
+
+int ScriptHost::LuaCall(lua_State* L, bool raise) {
+  Run* run = run_;
+  const int argc = lua_gettop(L);
+  auto fail = [&](std::string_view message) -> int {
+    lua_newtable(L);
+    lua_pushlstring(L, message.data(), message.size());
+    lua_setfield(L, -2, "err");
+    if (raise) return lua_error(L);
+    return 1;
+  };
+  if (run == nullptr) return luaL_error(L, "redis.call is only available while a script runs");
+  if (argc == 0) return fail("ERR Please specify at least one argument for this redis lib call");
+  run->argv.clear();
+  run->numbers.clear();
+  run->numbers.reserve(static_cast<size_t>(argc));
+  for (int i = 1; i <= argc; i++) {
+    const int type = lua_type(L, i);
+    if (type == LUA_TNUMBER) {
+      // As Redis: the shortest text that reads back as the same double.
+      run->numbers.push_back(fmt::format("{}", static_cast<double>(lua_tonumber(L, i))));
+      run->argv.emplace_back(run->numbers.back());
+    } else if (type == LUA_TSTRING) {
+      size_t n = 0;
+      const char* s = lua_tolstring(L, i, &n);
+      run->argv.emplace_back(s, n);
+    } else {
+      return fail("ERR Lua redis lib command arguments must be strings or integers");
+    }
+  }
+  const CommandSpec* spec = engine_.commands().Resolve(run->argv);
+  if (spec == nullptr || HasFlag(spec->flags, CommandFlag::kInternal)) {
+    return fail("ERR Unknown Redis command called from script");
+  }
+  const bool arity_ok = spec->arity > 0 ? run->argv.size() == static_cast<size_t>(spec->arity)
+                                        : run->argv.size() >= static_cast<size_t>(-spec->arity);
+  if (!arity_ok) return fail("ERR Wrong number of args calling Redis command from script");
+  if (HasFlag(spec->flags, CommandFlag::kNoScript)) {
+    return fail("ERR This Redis command is not allowed from script");
+  }
+  if (HasFlag(spec->flags, CommandFlag::kWrite)) {
+    if (run->read_only) return fail("ERR Write commands are not allowed from read-only scripts.");
+  }
+  if (std::string why =
+          engine_.AccessError(run->session, spec->flags, HasFlag(spec->flags, CommandFlag::kStale));
+      !why.empty()) {
+    return fail(why);
+  }
+  run->scratch.clear();
+  proto::ReplyBuilder reply(&run->scratch);
+  reply.set_resp3(run->session.resp == 3);
+  engine_.Execute(run->session, run->argv, reply, spec, run->ctx->now_ms * 1000);
+  size_t pos = 0;
+  const bool error = PushReplyAsLua(L, run->scratch, &pos);
+  if (error && raise) return lua_error(L);
+  return 1;
+}
+
+int ScriptHost::LuaSetResp(lua_State* L) {
+  if (lua_gettop(L) != 1) return luaL_error(L, "redis.setresp() requires one argument.");
+  const int v = static_cast<int>(lua_tointeger(L, 1));
+  if (v != 2 && v != 3) return luaL_error(L, "RESP version must be 2 or 3.");
+  if (run_ != nullptr) run_->session.resp = v;
+  return 0;
+}
+
+int ScriptHost::LuaSetRepl(lua_State* L) {
+  if (lua_gettop(L) != 1) return luaL_error(L, "redis.set_repl() requires one argument.");
+  const int v = static_cast<int>(lua_tointeger(L, 1));
+  if (v < 0 || v > 3)
+    return luaL_error(
+        L, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.");
+  // Effects go to the log and replicas together (one stream): REPL_NONE turns both off,
+  // anything else keeps both.
+  if (run_ != nullptr) run_->replicate = v != 0;
+  engine_.set_group_muted(v == 0);
+  return 0;
+}
+
+int ScriptHost::LuaLog(lua_State* L) {
+  const int argc = lua_gettop(L);
+  if (argc < 2) return luaL_error(L, "redis.log() requires two arguments or more.");
+  if (lua_isnumber(L, 1) == 0) return luaL_error(L, "First argument must be a number (log level).");
+  const int level = static_cast<int>(lua_tointeger(L, 1));
+  if (level < 0 || level > 3) return luaL_error(L, "Invalid debug level.");
+  std::string text;
+  for (int i = 2; i <= argc; i++) {
+    size_t n = 0;
+    const char* s = lua_tolstring(L, i, &n);
+    if (s == nullptr) continue;
+    if (!text.empty()) text += ' ';
+    text.append(s, n);
+  }
+  auto logger = ModuleLogger("script");
+  switch (level) {
+    case 0:
+      logger->debug("{}", text);
+      break;
+    case 1:
+      logger->debug("{}", text);
+      break;
+    case 2:
+      logger->info("{}", text);
+      break;
+    default:
+      logger->warn("{}", text);
+      break;
+  }
+  return 0;
+}
+
+}  // namespace tidekv::engine

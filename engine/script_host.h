@@ -1,0 +1,94 @@
+// ScriptHost: Lua scripting (DESIGN.md §11; docs/scripting.md). One Lua 5.1 state per
+// engine, as in Redis, sandboxed: the base, table, string and math libraries plus cjson,
+// bit, cmsgpack and struct, no file or process access, and globals protected (a script
+// can neither create a global nor read a missing one).
+//
+// A script runs as its own client (a Session holding the caller's id and database) through
+// the normal dispatcher: redis.call resolves the command, checks what Redis checks for a
+// script (unknown command, arity, commands scripts may not run, writes from read-only
+// scripts, writes refused by the server's state), runs it and turns its RESP reply into Lua
+// values. The script's writes are one atomic group (Engine::BeginGroup): replicas and the
+// log get their effects (Redis 7's effect replication), never the script. math.random is
+// reseeded before every run, so a run depends only on its inputs and the data (trace replay
+// reproduces it). Loop thread only.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "engine/command_context.h"
+#include "engine/session.h"
+
+struct lua_State;
+
+namespace tidekv::engine {
+
+class Engine;
+
+// A script's shebang flags ("#!lua flags=no-writes,allow-oom"): Redis 7's.
+struct ScriptFlags {
+  bool shebang = false;  // declared with "#!lua": flags are strict (no compat mode)
+  bool no_writes = false;
+  bool allow_oom = false;
+  bool allow_stale = false;
+  bool no_cluster = false;
+  bool allow_cross_slot_keys = false;
+};
+
+class ScriptHost {
+ public:
+  explicit ScriptHost(Engine& engine);
+  ~ScriptHost();
+  ScriptHost(const ScriptHost&) = delete;
+  ScriptHost& operator=(const ScriptHost&) = delete;
+
+  // SCRIPT LOAD / EVAL's compile step: the script's SHA-1 (lower-case hex) once compiled
+  // and cached, or false with *error set (Redis's wording) when it does not compile.
+  bool Load(std::string_view body, std::string* sha, std::string* error);
+  bool Exists(std::string_view sha) const;
+  // SCRIPT FLUSH: forgets every script and starts a fresh Lua state.
+  void Flush();
+  size_t cached_scripts() const { return scripts_.size(); }
+  // Bytes the Lua state uses (INFO used_memory_lua).
+  size_t memory_bytes() const;
+
+  // EVAL / EVALSHA / EVAL_RO / EVALSHA_RO: runs the script named by `script` (its body, or
+  // its SHA-1 when by_sha) with ctx's keys (numkeys at argv[2]) and arguments, and writes
+  // its reply to ctx.reply.
+  void Eval(CommandContext& ctx, bool by_sha, bool read_only);
+
+  // Whether a script is running now (a nested EVAL is refused).
+  bool running() const { return run_ != nullptr; }
+
+  // Used by the Lua side (redis.call and friends); public for the C callbacks only.
+  struct Run;
+  int LuaCall(lua_State* L, bool raise);
+  int LuaSetResp(lua_State* L);
+  int LuaSetRepl(lua_State* L);
+  int LuaLog(lua_State* L);
+
+ private:
+  struct Script {
+    std::string body;
+    ScriptFlags flags;
+    int ref = 0;  // the compiled function in the Lua registry
+  };
+  void Open();
+  void Close();
+  // Compiles body (its shebang line removed) into a cached script.
+  bool Compile(const std::string& sha, std::string_view body, std::string* error);
+
+  Engine& engine_;
+  lua_State* L_ = nullptr;
+  std::unordered_map<std::string, Script> scripts_;
+  Run* run_ = nullptr;
+};
+
+// Parses a shebang line's flags; false with *error set for an unknown flag or engine.
+bool ParseScriptFlags(std::string_view body, ScriptFlags* flags, size_t* body_start,
+                      std::string* error);
+
+}  // namespace tidekv::engine

@@ -1,0 +1,197 @@
+// Lua scripting on the in-process engine: EVAL / EVALSHA / EVAL_RO / SCRIPT, the redis.*
+// API, reply conversions both ways, the sandbox, and the atomic group of a script's effects.
+#include <catch2/catch.hpp>
+
+#include "tests/unit/commands/engine_fixture.h"
+#include "tests/unit/commands/recording_sink.h"
+
+namespace tidekv::commands {
+namespace {
+
+using V = std::vector<std::string>;
+
+struct Fixture {
+  Fixture() { f.engine().set_effect_sink(&sink); }
+  std::string Eval(std::string_view script, std::vector<std::string_view> rest = {"0"}) {
+    std::vector<std::string_view> argv = {"EVAL", script};
+    argv.insert(argv.end(), rest.begin(), rest.end());
+    return f.Run(argv);
+  }
+  EngineFixture f;
+  RecordingSink sink;
+};
+
+TEST_CASE("EVAL runs with KEYS and ARGV and converts replies both ways", "[script]") {
+  Fixture x;
+  CHECK(x.Eval("return redis.call('SET', KEYS[1], ARGV[1])", {"1", "k", "v"}) == kOk);
+  CHECK(x.Eval("return redis.call('GET', KEYS[1])", {"1", "k"}) == Bulk("v"));
+  CHECK(x.Eval("return {1, 2, 'x', {3, 'y'}, redis.call('GET', 'k')}") ==
+        "*5\r\n:1\r\n:2\r\n$1\r\nx\r\n*2\r\n:3\r\n$1\r\ny\r\n$1\r\nv\r\n");
+  // Numbers truncate; an array stops at the first nil; true is 1 and false is nil.
+  CHECK(x.Eval("return 3.99") == Int(3));
+  CHECK(x.Eval("return {1, nil, 3}") == "*1\r\n:1\r\n");
+  CHECK(x.Eval("return true") == Int(1));
+  CHECK(x.Eval("return false") == kNil);
+  CHECK(x.Eval("return nil") == kNil);
+  CHECK(x.Eval("return {ok='fine'}") == "+fine\r\n");
+  CHECK(x.Eval("return {err='ERR this is an error'}") == Err("ERR this is an error"));
+  CHECK(x.Eval("return redis.status_reply('DONE')") == "+DONE\r\n");
+  CHECK(x.Eval("return redis.error_reply('MY_CODE custom')") == Err("MY_CODE custom"));
+  // Replies into Lua: a missing key is false, a status a table with ok, an integer a number.
+  CHECK(x.Eval("return type(redis.call('GET', 'nosuch'))") == Bulk("boolean"));
+  CHECK(x.Eval("return redis.call('PING')['ok']") == Bulk("PONG"));
+  CHECK(x.Eval("return redis.call('INCR', 'n') + 1") == Int(2));
+  CHECK(x.Eval("return redis.call('HSET', 'h', 'a', 1, 'b', 2.5)") == Int(2));
+  CHECK(x.f.Run({"HGET", "h", "b"}) == Bulk("2.5"));
+  CHECK(x.Eval("return #KEYS + #ARGV", {"2", "a", "b", "c"}) == Int(3));
+  CHECK(x.Eval("return redis.sha1hex('')") == Bulk("da39a3ee5e6b4b0d3255bfef95601890afd80709"));
+}
+
+TEST_CASE("RESP3 inside scripts and towards RESP3 callers", "[script]") {
+  Fixture x;
+  x.f.Run({"HSET", "h", "f", "v"});
+  // A script that asks for RESP3 sees maps and nulls.
+  CHECK(x.Eval("redis.setresp(3); local m = redis.call('HGETALL', 'h'); return m['map']['f']") ==
+        Bulk("v"));
+  CHECK(x.Eval("redis.setresp(3); return redis.call('GET', 'nosuch') == nil") == Int(1));
+  CHECK(x.Eval("redis.setresp(3); return redis.call('ZSCORE', 'nosuch', 'm') == nil") == Int(1));
+  x.f.session().resp = 3;
+  CHECK(x.Eval("return {map={a=1}}") == "%1\r\n$1\r\na\r\n:1\r\n");
+  CHECK(x.Eval("return {set={a=true}}") == "~1\r\n$1\r\na\r\n");
+  CHECK(x.Eval("return {double=1.5}") == ",1.5\r\n");
+  CHECK(x.Eval("return true") == "#t\r\n");
+  CHECK(x.Eval("return nil") == "_\r\n");
+  x.f.session().resp = 2;
+  CHECK(x.Eval("return {map={a=1}}") == "*2\r\n$1\r\na\r\n:1\r\n");
+  CHECK(x.Eval("return {double=1.5}") == Bulk("1.5"));
+}
+
+TEST_CASE("redis.call raises, redis.pcall returns the error", "[script]") {
+  Fixture x;
+  x.f.Run({"SET", "s", "text"});
+  const std::string raised = x.Eval("return redis.call('INCR', 's')");
+  CHECK(raised.starts_with("-ERR value is not an integer or out of range script: "));
+  CHECK(raised.ends_with(", on @user_script:1.\r\n"));
+  CHECK(x.Eval("local r = redis.pcall('INCR', 's'); return r['err']") ==
+        Bulk("ERR value is not an integer or out of range"));
+  CHECK(x.Eval("return redis.pcall('INCR', 's')") ==
+        Err("ERR value is not an integer or out of range"));
+  CHECK(x.Eval("redis.call('SET', 'only')")
+            .starts_with("-ERR Wrong number of args calling Redis command from script"));
+  CHECK(
+      x.Eval("redis.call('NOSUCH')").starts_with("-ERR Unknown Redis command called from script"));
+  CHECK(x.Eval("redis.call('MULTI')")
+            .starts_with("-ERR This Redis command is not allowed from script"));
+  CHECK(x.Eval("redis.call('EVAL', 'return 1', '0')")
+            .starts_with("-ERR This Redis command is not allowed from script"));
+  CHECK(x.Eval("redis.call('PING', {})")
+            .starts_with("-ERR Lua redis lib command arguments must be strings or integers"));
+  CHECK(x.Eval("redis.call()")
+            .starts_with("-ERR Please specify at least one argument for this redis lib call"));
+  // A plain Lua error reports where it happened.
+  CHECK(x.Eval("\nerror('boom')").find("boom script: ") != std::string::npos);
+  CHECK(x.Eval("\nerror('boom')").ends_with("on @user_script:2.\r\n"));
+  // Blocking commands do not block inside a script.
+  CHECK(x.Eval("return redis.call('BLPOP', 'nolist', 0)") == kNil);
+  CHECK(x.f.Run({"EVAL", "return 1", "-1"}) == Err("ERR Number of keys can't be negative"));
+  CHECK(x.f.Run({"EVAL", "return 1", "2", "a"}) ==
+        Err("ERR Number of keys can't be greater than number of args"));
+  CHECK(x.f.Run({"EVAL", "return 1", "x"}) == Err("ERR value is not an integer or out of range"));
+  CHECK(x.Eval("return +").starts_with("-ERR Error compiling script"));
+}
+
+TEST_CASE("the sandbox: protected globals, read-only libraries, no files", "[script]") {
+  Fixture x;
+  CHECK(x.Eval("return a").find("Script attempted to access nonexistent global variable 'a'") !=
+        std::string::npos);
+  for (std::string_view trick :
+       {"a = 10", "setmetatable(_G, {})", "local g = getmetatable(_G); g.__index = {}",
+        "redis = function() return 1 end", "_G = {}", "redis.call = function() return 1 end",
+        "cjson.encode = nil", "bit.band = nil", "string.x = 1", "rawset(_G, 'x', 1)"}) {
+    INFO(trick);
+    CHECK(x.Eval(trick).find("Attempt to modify a readonly table") != std::string::npos);
+  }
+  CHECK(x.Eval("loadfile('x')").find("nonexistent global variable 'loadfile'") !=
+        std::string::npos);
+  CHECK(x.Eval("dofile('x')").find("nonexistent global variable 'dofile'") != std::string::npos);
+  CHECK(x.Eval("return os.time()").find("nonexistent global variable 'os'") != std::string::npos);
+  CHECK(x.Eval("return io.open('/etc/passwd')").find("nonexistent global variable 'io'") !=
+        std::string::npos);
+  CHECK(x.Eval("return loadstring(string.dump(function() return 1 end))()")
+            .find("attempt to call a nil value") != std::string::npos);
+  CHECK(x.Eval("return loadstring('return 7')()") == Int(7));
+  // Locals are fine, and libraries work.
+  CHECK(x.Eval("local t = {3, 1, 2}; table.sort(t); return t") == "*3\r\n:1\r\n:2\r\n:3\r\n");
+  CHECK(x.Eval("return cjson.decode('[1,2]')[2]") == Int(2));
+  CHECK(x.Eval("return bit.bor(1, 2)") == Int(3));
+  CHECK(x.Eval("return string.format('%d-%s', 5, 'x')") == Bulk("5-x"));
+  // math.random is reseeded before every run: the same draws each time.
+  const std::string draw = x.Eval("return {math.random(1000), math.random(1000)}");
+  CHECK(x.Eval("return {math.random(1000), math.random(1000)}") == draw);
+}
+
+TEST_CASE("EVALSHA, SCRIPT LOAD / EXISTS / FLUSH", "[script]") {
+  Fixture x;
+  const std::string sha = "e0e1f9fabfc9d4800c877a703b823ac0578ff8db";  // SHA-1 of "return 1"
+  CHECK(x.f.Run({"EVALSHA", sha, "0"}) == Err("NOSCRIPT No matching script. Please use EVAL."));
+  CHECK(x.f.Run({"SCRIPT", "LOAD", "return 1"}) == Bulk(sha));
+  CHECK(x.f.Run({"EVALSHA", sha, "0"}) == Int(1));
+  std::string upper = sha;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  CHECK(x.f.Run({"EVALSHA", upper, "0"}) == Int(1));
+  CHECK(x.f.Run({"SCRIPT", "EXISTS", sha, "ffff"}) == "*2\r\n:1\r\n:0\r\n");
+  // EVAL caches too.
+  x.Eval("return 2");
+  CHECK(x.f.Run({"SCRIPT", "EXISTS", "7f923f79fe76194c868d7e1d0820de36700eb649"}) ==
+        "*1\r\n:1\r\n");
+  CHECK(x.f.Run({"SCRIPT", "FLUSH"}) == kOk);
+  CHECK(x.f.Run({"SCRIPT", "EXISTS", sha}) == "*1\r\n:0\r\n");
+  CHECK(x.f.Run({"SCRIPT", "FLUSH", "BOGUS"}) ==
+        Err("ERR SCRIPT FLUSH only support SYNC|ASYNC option"));
+  CHECK(x.f.Run({"SCRIPT", "KILL"}) == Err("NOTBUSY No scripts in execution right now."));
+}
+
+TEST_CASE("a script's writes are one group; read-only scripts write nothing", "[script][effects]") {
+  Fixture x;
+  x.Eval(
+      "redis.call('SET', 'a', '1'); redis.call('GET', 'a'); redis.call('SELECT', '3'); "
+      "redis.call('INCR', 'n')");
+  CHECK(x.sink.Take() == V{"0: TIDEKV.GROUP 2 0 3 SET a 1 3 2 INCR n"});
+  // SELECT inside the script does not move the caller.
+  CHECK(x.f.Run({"GET", "a"}) == Bulk("1"));
+  x.Eval("redis.call('SET', 'b', '2')");
+  CHECK(x.sink.Take() == V{"0: SET b 2"});
+  // Effects of commands that ran before an error stay, as in Redis.
+  x.Eval("redis.call('SET', 'c', '3'); redis.call('SET', 'd', '4'); error('stop')");
+  CHECK(x.sink.Take() == V{"0: TIDEKV.GROUP 2 0 3 SET c 3 0 3 SET d 4"});
+  // REPL_NONE: the effects after it are neither logged nor replicated.
+  x.Eval("redis.set_repl(redis.REPL_NONE); redis.call('SET', 'e', '5')");
+  CHECK(x.sink.Take().empty());
+  x.Eval("redis.call('SET', 'f', '6')");
+  CHECK(x.sink.Take() == V{"0: SET f 6"});
+
+  CHECK(x.f.Run({"EVAL_RO", "return redis.call('SET', 'x', '1')", "0"})
+            .starts_with("-ERR Write commands are not allowed from read-only scripts."));
+  CHECK(x.f.Run({"EVAL_RO", "return redis.call('GET', 'a')", "0"}) == Bulk("1"));
+  CHECK(x.Eval("#!lua flags=no-writes\nreturn redis.call('SET', 'x', '1')")
+            .starts_with("-ERR Write commands are not allowed from read-only scripts."));
+  CHECK(x.Eval("#!lua flags=no-writes\nreturn redis.call('GET', 'a')") == Bulk("1"));
+  CHECK(x.Eval("#!lua flags=bogus\nreturn 1") ==
+        Err("ERR Unexpected flag in script shebang: bogus"));
+  CHECK(x.Eval("#!python\nreturn 1") == Err("ERR Unexpected engine in script shebang: python"));
+  CHECK(x.f.Run({"EVAL_RO", "#!lua\nreturn 1", "0"}) ==
+        Err("ERR Can not execute a script with write flag using *_ro command."));
+  CHECK(x.sink.Take().empty());
+}
+
+TEST_CASE("EVAL inside MULTI joins the transaction's group", "[script][multi]") {
+  Fixture x;
+  x.f.Run({"MULTI"});
+  x.f.Run({"SET", "a", "1"});
+  x.Eval("redis.call('SET', 'b', '2'); redis.call('SET', 'c', '3')");
+  CHECK(Elements(x.f.Run({"EXEC"})) == V{"OK", "(nil)"});
+  CHECK(x.sink.Take() == V{"0: TIDEKV.GROUP 3 0 3 SET a 1 0 3 SET b 2 0 3 SET c 3"});
+}
+
+}  // namespace
+}  // namespace tidekv::commands

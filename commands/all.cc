@@ -25,6 +25,7 @@ CommandTable BuildCommandTable() {
   RegisterListPopCommands(table);
   RegisterZSetCommands(table);
   RegisterReplicationCommands(table);
+  RegisterPubSubCommands(table);
   RegisterCommandCommands(table);
   return table;
 }

@@ -47,6 +47,7 @@ void RegisterListCommands(CommandTable& table);
 void RegisterListPopCommands(CommandTable& table);  // the list group's pops and moves
 void RegisterZSetCommands(CommandTable& table);
 void RegisterReplicationCommands(CommandTable& table);
+void RegisterPubSubCommands(CommandTable& table);
 void RegisterCommandCommands(CommandTable& table);  // COMMAND itself
 
 // A container's HELP reply, as Redis's addReplyHelp writes it: the lines given, then

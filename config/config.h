@@ -41,7 +41,8 @@ struct Config {
   int64_t max_query_buffer_bytes = 1024ll * 1024 * 1024;
   int64_t max_clients = 10000;
   int64_t client_output_bytes = 256ll * 1024 * 1024;
-  int64_t maxmemory = 0;  // bytes; 0 = no limit
+  int64_t client_output_pubsub_bytes = 32ll * 1024 * 1024;  // clients with subscriptions
+  int64_t maxmemory = 0;                                    // bytes; 0 = no limit
   std::string maxmemory_policy = "noeviction";
 
   // [security]

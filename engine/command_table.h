@@ -35,12 +35,18 @@ enum class CommandFlag : uint32_t {
   kKeyless = 1u << 9,     // touches no keys and no server state (PING, ECHO)
   kProtected = 1u << 10,  // runs only as security.enable_debug_command allows (DEBUG)
   // For trace replay (tools/replay.cc), which compares each reply with the recorded one:
-  kVolatileReply = 1u << 11,   // the reply depends on the process, clock, connections or
-                               // random draws, not only on the data: never compared
-  kUnorderedReply = 1u << 12,  // lists elements in table order: compared as a multiset
-  kRandomReply = 1u << 13,     // a random draw (SPOP, SRANDMEMBER) or a walk in table order
-                               // (SCAN, KEYS): compared only where replay reproduces the
-                               // seeds and the tables (a trace begun on an empty server)
+  kVolatileReply = 1u << 11,      // the reply depends on the process, clock, connections or
+                                  // random draws, not only on the data: never compared
+  kUnorderedReply = 1u << 12,     // lists elements in table order: compared as a multiset
+  kRandomReply = 1u << 13,        // a random draw (SPOP, SRANDMEMBER) or a walk in table order
+                                  // (SCAN, KEYS): compared only where replay reproduces the
+                                  // seeds and the tables (a trace begun on an empty server)
+  kPubSub = 1u << 14,             // a pub/sub command (Redis's "pubsub" flag)
+  kSubscribedContext = 1u << 15,  // runs in RESP2 subscribed mode: (P|S)SUBSCRIBE,
+                                  // (P|S)UNSUBSCRIBE, PING, QUIT, RESET; others are refused
+  kMayReplicate = 1u << 16,       // not a write, yet its effect goes to the log and replicas
+                                  // (PUBLISH, SPUBLISH): runs on read-only replicas, and a
+                                  // replica applies it from its primary's frames
 };
 
 constexpr CommandFlag operator|(CommandFlag a, CommandFlag b) {

@@ -7,6 +7,7 @@
 #include "engine/blocking.h"
 #include "engine/command_context.h"
 #include "engine/errors.h"
+#include "engine/pubsub.h"
 #include "trace/recorder.h"
 #include "types/value.h"
 
@@ -25,6 +26,7 @@ Engine::Engine(config::Config& config, const Clock& clock, CommandTable table)
   startup_memory_ = UsedMemory();
   blocking_ = std::make_unique<BlockingRegistry>(*this);
   AddKeyListener(blocking_.get());
+  pubsub_ = std::make_unique<PubSubRegistry>();
 }
 
 Engine::~Engine() { RemoveKeyListener(blocking_.get()); }
@@ -130,6 +132,14 @@ bool Engine::CheckAccess(Session& session, const CommandSpec& spec,
   if (!config_.password.empty() && !session.authenticated &&
       !HasFlag(spec.flags, CommandFlag::kNoAuth)) {
     reply.Error(err::kNoAuth);
+    return false;
+  }
+  if (session.resp == 2 && session.subscribed() &&
+      !HasFlag(spec.flags, CommandFlag::kSubscribedContext)) {
+    reply.Error(fmt::format(
+        "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET "
+        "are allowed in this context",
+        spec.name));
     return false;
   }
   if (HasFlag(spec.flags, CommandFlag::kProtected) &&

@@ -85,6 +85,7 @@ struct EngineStats {
 };
 
 class BlockingRegistry;
+class PubSubRegistry;
 
 class Engine : private KeyspaceObserver {
  public:
@@ -124,6 +125,8 @@ class Engine : private KeyspaceObserver {
   EngineStats& stats() { return stats_; }
   // Clients blocked on keys (BLPOP...): engine/blocking.h.
   BlockingRegistry& blocking() { return *blocking_; }
+  // Pub/sub subscriptions (SUBSCRIBE...): engine/pubsub.h.
+  PubSubRegistry& pubsub() { return *pubsub_; }
 
   // The network server's hooks, when there is one (nullptr in-process). Commands that need
   // it (CLIENT LIST, SHUTDOWN, MONITOR, SAVE, REPLICAOF...) say so when it is absent.
@@ -213,6 +216,7 @@ class Engine : private KeyspaceObserver {
   size_t storage_memory_ = 0;
   uint64_t last_session_id_ = 0;
   std::unique_ptr<BlockingRegistry> blocking_;
+  std::unique_ptr<PubSubRegistry> pubsub_;
 };
 
 }  // namespace tidekv::engine

@@ -32,6 +32,14 @@ struct Session {
   bool blocked_on_keys = false;
   // Inside MULTI (issue 15): blocking commands reply at once instead of waiting.
   bool in_multi = false;
+  // Pub/sub subscriptions (engine/pubsub.h keeps these counts). With any of them a RESP2
+  // client is in subscribed mode: only (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PING, QUIT, RESET.
+  uint32_t subscribed_channels = 0;
+  uint32_t subscribed_patterns = 0;
+  uint32_t subscribed_shard_channels = 0;
+  bool subscribed() const {
+    return subscribed_channels + subscribed_patterns + subscribed_shard_channels > 0;
+  }
   // Internal sessions (log replay, later the replication link) skip AUTH, OOM and the
   // write-refusal checks: what they apply already happened.
   bool internal = false;

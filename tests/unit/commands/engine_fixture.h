@@ -57,6 +57,20 @@ class EngineFixture {
   Session session_;
 };
 
+// Collects every effect as one line, its arguments joined by spaces ("LPOP k 2").
+class EffectLines : public EffectSink {
+ public:
+  void OnEffect(Session*, int, std::span<const std::string_view> argv,
+                const CommandSpec*) override {
+    std::string line;
+    for (std::string_view a : argv) line += (line.empty() ? "" : " ") + std::string(a);
+    effects.push_back(line);
+  }
+  void OnWholeDatabase(const Database&, int) override {}
+  bool WritesAllowed(std::string*) const override { return true; }
+  std::vector<std::string> effects;
+};
+
 // RESP helpers for expectations.
 inline std::string Bulk(std::string_view s) {
   return "$" + std::to_string(s.size()) + "\r\n" + std::string(s) + "\r\n";

@@ -15,19 +15,6 @@ using Strings = std::vector<std::string>;
 const std::string kEmpty = "*0\r\n";
 const std::string kNullArray = "*-1\r\n";
 
-class RecordingSink : public EffectSink {
- public:
-  void OnEffect(Session*, int, std::span<const std::string_view> argv,
-                const CommandSpec*) override {
-    std::string line;
-    for (std::string_view a : argv) line += (line.empty() ? "" : " ") + std::string(a);
-    effects.push_back(line);
-  }
-  void OnWholeDatabase(const Database&, int) override {}
-  bool WritesAllowed(std::string*) const override { return true; }
-  Strings effects;
-};
-
 Strings Range(EngineFixture& f, std::string_view key) {
   return Elements(f.Run({"LRANGE", key, "0", "-1"}));
 }
@@ -240,7 +227,7 @@ TEST_CASE("blocking forms serve at once when a key holds a list", "[list]") {
 
 TEST_CASE("pops and blocking forms propagate deterministic plain effects", "[list]") {
   EngineFixture f;
-  RecordingSink sink;
+  EffectLines sink;
   f.engine().set_effect_sink(&sink);
   f.Run({"RPUSH", "l", "a", "b", "c", "d", "e", "f"});
   f.Run({"LPOP", "l"});

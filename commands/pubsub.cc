@@ -15,7 +15,6 @@
 
 #include "commands/commands.h"
 #include "common/strings.h"
-#include "engine/server_hooks.h"
 
 namespace tidekv::commands {
 
@@ -81,61 +80,12 @@ void SUnsubscribe(CommandContext& ctx) {
   UnsubscribeFrom(ctx, Kind::kShardChannel, "sunsubscribe");
 }
 
-// [message|smessage, channel, payload] or [pmessage, pattern, channel, payload], as an array
-// (RESP2) or a push (RESP3).
-std::string EncodeMessage(bool resp3, bool shard, const std::string* pattern,
-                          std::string_view channel, std::string_view payload) {
-  std::string out;
-  proto::ReplyBuilder b(&out);
-  b.set_resp3(resp3);
-  b.Push(pattern != nullptr ? 4 : 3);
-  if (pattern != nullptr) {
-    b.Bulk("pmessage");
-    b.Bulk(*pattern);
-  } else {
-    b.Bulk(shard ? "smessage" : "message");
-  }
-  b.Bulk(channel);
-  b.Bulk(payload);
-  return out;
-}
-
 void PublishTo(CommandContext& ctx, Kind kind) {
-  const std::string_view channel = ctx.arg(1);
-  const std::string_view payload = ctx.arg(2);
-  struct Receiver {
-    uint64_t id;
-    bool resp3;
-    const std::string* pattern;
-  };
-  // Collected first: sending may close a receiver past its output limit, which changes the
-  // registry. The pattern strings stay: nothing here unsubscribes until the loop below.
-  std::vector<Receiver> receivers;
-  const size_t count =
-      ctx.engine.pubsub().ForEachReceiver(kind, channel, [&](Session& s, const std::string* p) {
-        receivers.push_back({s.id, s.resp == 3, p});
-      });
-  if (engine::ServerHooks* hooks = ctx.engine.hooks(); hooks != nullptr && !receivers.empty()) {
-    // Only pattern messages differ per receiver; a channel's message is encoded once per
-    // protocol. Copies of the patterns, since a closing receiver may drop the last one.
-    std::vector<std::string> patterns;
-    for (const Receiver& r : receivers) patterns.push_back(r.pattern ? *r.pattern : "");
-    std::string plain[2];
-    const bool shard = kind == Kind::kShardChannel;
-    for (size_t i = 0; i < receivers.size(); i++) {
-      const Receiver& r = receivers[i];
-      if (r.pattern != nullptr) {
-        hooks->SendToClient(r.id, EncodeMessage(r.resp3, shard, &patterns[i], channel, payload));
-        continue;
-      }
-      std::string& bytes = plain[r.resp3 ? 1 : 0];
-      if (bytes.empty()) bytes = EncodeMessage(r.resp3, shard, nullptr, channel, payload);
-      hooks->SendToClient(r.id, bytes);
-    }
-  }
+  const size_t receivers =
+      ctx.engine.pubsub().Publish(kind, ctx.arg(1), ctx.arg(2), ctx.engine.hooks());
   // Replicas deliver it to their own subscribers (a no-op effect in the log at recovery).
   ctx.Propagate(ctx.argv);
-  ctx.reply.Integer(static_cast<int64_t>(count));
+  ctx.reply.Integer(static_cast<int64_t>(receivers));
 }
 
 void Publish(CommandContext& ctx) { PublishTo(ctx, Kind::kChannel); }

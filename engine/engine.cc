@@ -7,6 +7,7 @@
 #include "engine/blocking.h"
 #include "engine/command_context.h"
 #include "engine/errors.h"
+#include "engine/notify.h"
 #include "engine/pubsub.h"
 #include "trace/recorder.h"
 #include "types/value.h"
@@ -21,6 +22,7 @@ Engine::Engine(config::Config& config, const Clock& clock, CommandTable table)
       keyspace_(static_cast<int>(config.databases)),
       commands_(std::move(table)) {
   keyspace_.set_observer(this);
+  notifier_ = std::make_unique<KeyspaceNotifier>(*this);
   ApplyConfig();
   stats_.start_ms = clock_.NowMs();
   startup_memory_ = UsedMemory();
@@ -42,6 +44,7 @@ void Engine::ApplyConfig() {
   lim.zset_max_listpack_value = config_.zset_max_listpack_value;
   lim.list_max_listpack_size = config_.list_max_listpack_size;
   lim.list_compress_depth = config_.list_compress_depth;
+  notifier_->Configure(config_.notify_keyspace_events);
 }
 
 namespace {
@@ -64,8 +67,10 @@ bool ArityOk(int arity, size_t argc) {
 
 void Engine::RemoveKeyListener(KeyEventListener* listener) { std::erase(key_listeners_, listener); }
 
-void Engine::ReportKeyEvents(bool changed) {
-  keyspace_.TakeKeyNotes(changed, [&](int index, std::string_view key) {
+void Engine::ReportKeyEvents(const CommandSpec& spec, bool changed) {
+  // Keyspace notifications, for commands that write.
+  const bool notify = changed && notifier_->enabled() && HasFlag(spec.flags, CommandFlag::kWrite);
+  keyspace_.TakeKeyNotes(changed, [&](int index, std::string_view key, bool created) {
     Database& database = keyspace_.db(index);
     // The command's last key is usually the one the database touched last. An expired key
     // still in place (on a replica, until the primary's DEL) is reported as it stands.
@@ -73,7 +78,9 @@ void Engine::ReportKeyEvents(bool changed) {
     if (e == nullptr || e->key() != key) e = database.Peek(key, INT64_MIN);
     if (e != nullptr) database.TrackFieldExpiry(e);
     NotifyKey(index, key, e);
+    if (notify) notifier_->Note(index, key, created, e != nullptr);
   });
+  if (notify) notifier_->Publish(spec);
 }
 
 void Engine::NotifyKey(int db, std::string_view key, Entry* entry) {
@@ -92,6 +99,7 @@ void Engine::OnExpired(int db, std::string_view key) {
   EmitEffect(nullptr, db, argv);
   // Reported while the entry is still in place (it leaves right after).
   NotifyKey(db, key, nullptr);
+  notifier_->Expired(db, key);
   RecordExpiry(db, argv);
 }
 
@@ -300,7 +308,7 @@ void Engine::Dispatch(Session& session, std::span<const std::string_view> argv,
   CommandContext ctx{*this, session, keyspace_.db(session.db), reply, argv, now_ms, *spec};
   keyspace_.BeginKeyNotes();
   spec->handler(ctx);
-  ReportKeyEvents(ctx.dirty > 0 || ctx.propagated);
+  ReportKeyEvents(*spec, ctx.dirty > 0 || ctx.propagated);
 
   stats_.dirty += ctx.dirty;
   // A write that changed something and did not describe its own effect is its own effect.

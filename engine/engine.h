@@ -86,6 +86,7 @@ struct EngineStats {
 
 class BlockingRegistry;
 class PubSubRegistry;
+class KeyspaceNotifier;
 
 class Engine : private KeyspaceObserver {
  public:
@@ -193,9 +194,9 @@ class Engine : private KeyspaceObserver {
   // Records an expiry's effect in the trace as a command of connection 0.
   void RecordExpiry(int db, std::span<const std::string_view> argv);
   void OnWholeDatabase(const Database& db, int other_index) override;
-  // Reports the keys the command just run noted (Keyspace::TakeKeyNotes) when it changed
-  // something.
-  void ReportKeyEvents(bool changed);
+  // Reports the keys the command just run (spec) noted (Keyspace::TakeKeyNotes) when it
+  // changed something: to the key listeners and, for writes, as keyspace notifications.
+  void ReportKeyEvents(const CommandSpec& spec, bool changed);
   // Tells every key listener: Modified with the entry, or Deleted when entry is nullptr.
   void NotifyKey(int db, std::string_view key, Entry* entry);
 
@@ -217,6 +218,7 @@ class Engine : private KeyspaceObserver {
   uint64_t last_session_id_ = 0;
   std::unique_ptr<BlockingRegistry> blocking_;
   std::unique_ptr<PubSubRegistry> pubsub_;
+  std::unique_ptr<KeyspaceNotifier> notifier_;
 };
 
 }  // namespace tidekv::engine

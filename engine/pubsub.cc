@@ -1,12 +1,30 @@
 #include "engine/pubsub.h"
 
 #include "common/strings.h"
+#include "proto/reply.h"
 
 namespace tidekv::engine {
 
 namespace {
 // Debian's Abseil has its own string_view: heterogeneous lookups need one of those.
 absl::string_view Key(std::string_view s) { return {s.data(), s.size()}; }
+
+std::string EncodeMessage(bool resp3, bool shard, const std::string* pattern,
+                          std::string_view channel, std::string_view payload) {
+  std::string out;
+  proto::ReplyBuilder b(&out);
+  b.set_resp3(resp3);
+  b.Push(pattern != nullptr ? 4 : 3);
+  if (pattern != nullptr) {
+    b.Bulk("pmessage");
+    b.Bulk(*pattern);
+  } else {
+    b.Bulk(shard ? "smessage" : "message");
+  }
+  b.Bulk(channel);
+  b.Bulk(payload);
+  return out;
+}
 }  // namespace
 
 uint32_t& PubSubRegistry::CounterOf(Session& session, Kind kind) {
@@ -81,6 +99,36 @@ size_t PubSubRegistry::ForEachReceiver(
     }
   }
   return receivers;
+}
+
+size_t PubSubRegistry::Publish(Kind kind, std::string_view channel, std::string_view payload,
+                               ServerHooks* hooks) const {
+  struct Receiver {
+    uint64_t id;
+    bool resp3;
+    std::string pattern;  // a copy: a receiver closed by its output limit may drop the last
+    bool matched_pattern;
+  };
+  // Collected first: sending may close a receiver past its output limit, which changes the
+  // registry.
+  std::vector<Receiver> receivers;
+  const size_t count = ForEachReceiver(kind, channel, [&](Session& s, const std::string* p) {
+    if (hooks != nullptr) receivers.push_back({s.id, s.resp == 3, p ? *p : "", p != nullptr});
+  });
+  // Only pattern messages differ per receiver; a channel's message is encoded once per
+  // protocol.
+  std::string plain[2];
+  const bool shard = kind == Kind::kShardChannel;
+  for (const Receiver& r : receivers) {
+    if (r.matched_pattern) {
+      hooks->SendToClient(r.id, EncodeMessage(r.resp3, shard, &r.pattern, channel, payload));
+      continue;
+    }
+    std::string& bytes = plain[r.resp3 ? 1 : 0];
+    if (bytes.empty()) bytes = EncodeMessage(r.resp3, shard, nullptr, channel, payload);
+    hooks->SendToClient(r.id, bytes);
+  }
+  return count;
 }
 
 std::vector<std::string> PubSubRegistry::Names(Kind kind,

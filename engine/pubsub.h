@@ -3,9 +3,9 @@
 // every PUBLISH) and shard channels (SSUBSCRIBE / SPUBLISH; without a cluster just a separate
 // set of channel names on this node).
 //
-// The registry only knows subscriptions; it never writes to a socket. A publisher asks for
-// the receivers of a message (ForEachReceiver) and commands/pubsub.cc encodes the message for
-// each receiver's protocol and hands it to ServerHooks::SendToClient. Each session's counts
+// The registry never writes to a socket: Publish encodes a message for each receiver's
+// protocol and hands it to ServerHooks::SendToClient (PUBLISH, SPUBLISH and keyspace
+// notifications all go through it). Each session's counts
 // (Session::subscribed_channels...) are kept here, so the dispatcher can tell a subscribed
 // RESP2 client without a lookup. A session registered here must leave (RemoveClient) before
 // it is destroyed: Connection::Close and RESET do. Loop thread only.
@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/server_hooks.h"
 #include "engine/session.h"
 
 namespace tidekv::engine {
@@ -50,6 +51,16 @@ class PubSubRegistry {
   // Returns the number of calls (PUBLISH's reply).
   size_t ForEachReceiver(Kind kind, std::string_view channel,
                          absl::FunctionRef<void(Session&, const std::string* pattern)> fn) const;
+
+  // Sends a message on `channel` (kChannel or kShardChannel) to every receiver through
+  // hooks: [message|smessage, channel, payload] or [pmessage, pattern, channel, payload], an
+  // array in RESP2 and a push in RESP3. Without hooks (in process) it only counts. Returns the
+  // number of receivers (PUBLISH's reply).
+  size_t Publish(Kind kind, std::string_view channel, std::string_view payload,
+                 ServerHooks* hooks) const;
+  // Whether a message on a channel could reach anyone (keyspace notifications skip the
+  // work when not).
+  bool any_channel_listener() const { return !names_[0].empty() || !names_[1].empty(); }
 
   // PUBSUB introspection. Names (channels or shard channels) with at least one subscriber,
   // matching `pattern` when there is one (PUBSUB CHANNELS / SHARDCHANNELS).

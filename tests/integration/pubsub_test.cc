@@ -2,7 +2,8 @@
 // subscribers on a raw socket (exact push bytes), patterns and shard channels, PUBSUB
 // introspection, CLIENT LIST and INFO, subscribed-mode errors, clean-up when a subscriber
 // disconnects, is killed or RESETs, the pub/sub output limit closing a subscriber that does
-// not read, and PUBLISH on a primary reaching subscribers on its replica.
+// not read, PUBLISH on a primary reaching subscribers on its replica, and keyspace
+// notifications (notify-keyspace-events).
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <string>
@@ -237,6 +238,51 @@ TEST_CASE("PUBLISH on a primary reaches subscribers on its replica",
   RedisConnection after = primary->Connect();
   CHECK(Call(after.get(), {"GET", "after"}) == "1");
   CHECK(Digest(after.get()) == digest);
+}
+
+TEST_CASE("keyspace notifications follow notify-keyspace-events", "[integration][pubsub]") {
+  ServerProcess server;
+  RedisConnection admin = server.Connect();
+  RedisConnection sub = server.Connect();
+  Send(sub.get(), {"PSUBSCRIBE", "__key*__:*"});
+  CHECK(Read(sub.get()) == "[psubscribe, __key*__:*, (integer) 1]");
+  // Off by default: a write raises nothing; the PING after it comes first.
+  CHECK(Call(admin.get(), {"SET", "quiet", "1"}) == "OK");
+  CHECK(Call(admin.get(), {"CONFIG", "SET", "notify-keyspace-events", "KEA"}) == "OK");
+  CHECK(Call(admin.get(), {"CONFIG", "GET", "notify-keyspace-events"}) ==
+        "[notify-keyspace-events, AKE]");
+  CHECK(Call(admin.get(), {"SET", "foo", "bar"}) == "OK");
+  CHECK(Read(sub.get()) == "[pmessage, __key*__:*, __keyspace@0__:foo, set]");
+  CHECK(Read(sub.get()) == "[pmessage, __key*__:*, __keyevent@0__:set, foo]");
+  // Events by the command's row: HMSET raises hset, INCR incrby; a pop that empties a list
+  // raises its own event then del. Databases are named in the channel.
+  CHECK(Call(admin.get(), {"SELECT", "3"}) == "OK");
+  CHECK(Call(admin.get(), {"HMSET", "h", "f", "1"}) == "OK");
+  CHECK(Read(sub.get()) == "[pmessage, __key*__:*, __keyspace@3__:h, hset]");
+  CHECK(Read(sub.get()) == "[pmessage, __key*__:*, __keyevent@3__:hset, h]");
+  CHECK(Call(admin.get(), {"CONFIG", "SET", "notify-keyspace-events", "Kl$g"}) == "OK");
+  CHECK(Call(admin.get(), {"INCR", "n"}) == "(integer) 1");
+  CHECK(Read(sub.get()) == "[pmessage, __key*__:*, __keyspace@3__:n, incrby]");
+  CHECK(Call(admin.get(), {"RPUSH", "l", "a"}) == "(integer) 1");
+  CHECK(Call(admin.get(), {"HSET", "h", "g", "2"}) == "(integer) 1");  // class h is off
+  CHECK(Call(admin.get(), {"SREM", "none", "x"}) == "(integer) 0");    // changed nothing
+  CHECK(Call(admin.get(), {"LPOP", "l"}) == "a");
+  CHECK(Read(sub.get()) == "[pmessage, __key*__:*, __keyspace@3__:l, rpush]");
+  CHECK(Read(sub.get()) == "[pmessage, __key*__:*, __keyspace@3__:l, lpop]");
+  CHECK(Read(sub.get()) == "[pmessage, __key*__:*, __keyspace@3__:l, del]");
+  // Expiry (class x) and new keys (n), on the keyevent channel only.
+  CHECK(Call(admin.get(), {"CONFIG", "SET", "notify-keyspace-events", "Exn"}) == "OK");
+  CHECK(Call(admin.get(), {"PSETEX", "t", "50", "v"}) == "OK");
+  CHECK(Read(sub.get()) == "[pmessage, __key*__:*, __keyevent@3__:new, t]");
+  CHECK(Read(sub.get()) == "[pmessage, __key*__:*, __keyevent@3__:expired, t]");
+  CHECK(Call(admin.get(), {"SET", "t2", "v"}) == "OK");
+  CHECK(Call(admin.get(), {"SET", "t2", "w"}) == "OK");  // not new the second time
+  CHECK(Read(sub.get()) == "[pmessage, __key*__:*, __keyevent@3__:new, t2]");
+  // Off again: nothing more arrives; the next thing the subscriber reads is its PING.
+  CHECK(Call(admin.get(), {"CONFIG", "SET", "notify-keyspace-events", ""}) == "OK");
+  CHECK(Call(admin.get(), {"DEL", "t2"}) == "(integer) 1");
+  Send(sub.get(), {"PING"});
+  CHECK(Read(sub.get()) == "[pong, ]");
 }
 
 }  // namespace tidekv::integration

@@ -37,6 +37,7 @@ CommandTable BuildCommandTable() {
   RegisterReplicationCommands(table);
   RegisterTransactionCommands(table);
   RegisterScriptingCommands(table);
+  RegisterPubSubCommands(table);
   RegisterCommandCommands(table);
   return table;
 }

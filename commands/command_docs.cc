@@ -425,10 +425,20 @@ std::vector<DocArgument> ParseSyntax(std::string_view syntax) {
 
 std::vector<std::string_view> FlagNames(CommandFlag flags) {
   static constexpr std::pair<CommandFlag, std::string_view> kNames[] = {
-      {F::kWrite, "write"},         {F::kReadOnly, "readonly"}, {F::kDenyOom, "denyoom"},
-      {F::kAdmin, "admin"},         {F::kNoAuth, "no_auth"},    {F::kFast, "fast"},
-      {F::kLoading, "loading"},     {F::kStale, "stale"},       {F::kNoMonitor, "skip_monitor"},
-      {F::kProtected, "protected"}, {F::kNoMulti, "no_multi"},  {F::kNoScript, "noscript"}};
+      {F::kWrite, "write"},
+      {F::kReadOnly, "readonly"},
+      {F::kDenyOom, "denyoom"},
+      {F::kAdmin, "admin"},
+      {F::kNoAuth, "no_auth"},
+      {F::kFast, "fast"},
+      {F::kLoading, "loading"},
+      {F::kStale, "stale"},
+      {F::kNoMonitor, "skip_monitor"},
+      {F::kProtected, "protected"},
+      {F::kNoMulti, "no_multi"},
+      {F::kNoScript, "noscript"},
+      {F::kPubSub, "pubsub"},
+      {F::kMayReplicate, "may_replicate"}};
   std::vector<std::string_view> out;
   for (const auto& [flag, name] : kNames) {
     if (HasFlag(flags, flag)) out.push_back(name);

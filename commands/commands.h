@@ -50,6 +50,7 @@ void RegisterZSetCommands(CommandTable& table);
 void RegisterReplicationCommands(CommandTable& table);
 void RegisterTransactionCommands(CommandTable& table);
 void RegisterScriptingCommands(CommandTable& table);
+void RegisterPubSubCommands(CommandTable& table);
 void RegisterCommandCommands(CommandTable& table);  // COMMAND itself
 
 // Key specs of commands whose keys follow a numkeys argument at argv[at] (SINTERCARD, LMPOP,

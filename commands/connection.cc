@@ -10,6 +10,7 @@
 #include "engine/blocking.h"
 #include "engine/command_context.h"
 #include "engine/engine.h"
+#include "engine/pubsub.h"
 
 namespace tidekv::commands {
 
@@ -51,6 +52,11 @@ bool Authenticate(CommandContext& ctx, std::string_view user, std::string_view p
 void Ping(CommandContext& ctx) {
   if (ctx.argc() > 2) {
     ctx.Error("ERR wrong number of arguments for 'ping' command");
+  } else if (ctx.session.subscribed() && ctx.session.resp == 2) {
+    // In RESP2 subscribed mode a reply must look like a message: ["pong", message or ""].
+    ctx.reply.Array(2);
+    ctx.reply.Bulk("pong");
+    ctx.reply.Bulk(ctx.argc() == 2 ? ctx.arg(1) : "");
   } else if (ctx.argc() == 2) {
     ctx.reply.Bulk(ctx.arg(1));
   } else {
@@ -154,6 +160,8 @@ void Reset(CommandContext& ctx) {
   }
   ctx.session.monitor = false;
   ctx.engine.DiscardTransaction(ctx.session);
+  // Leaves every channel, pattern and shard channel without confirmations, as Redis.
+  ctx.engine.pubsub().RemoveClient(ctx.session);
   ctx.session.db = 0;
   ctx.session.resp = 2;
   ctx.session.name.clear();
@@ -166,17 +174,32 @@ void Reset(CommandContext& ctx) {
 
 // One CLIENT LIST / CLIENT INFO line with Redis 7.2's fields in its order (7.0 lacks only
 // lib-name and lib-ver), so parsers that index fields by position keep working. Fields for
-// features tidekv does not have (pub/sub, MULTI, redirection) hold Redis's idle values.
-// CLIENT LIST flags: O monitor, b blocked (on keys, WAIT, SAVE), d a WATCHed key changed,
-// x in MULTI, N none.
+// features tidekv does not have (redirection) hold Redis's idle values.
+// CLIENT LIST flags: O monitor, P pub/sub subscriber, b blocked (on keys, WAIT, SAVE), d a
+// WATCHed key changed, x in MULTI, N none.
 std::string Flags(const Session& s) {
   std::string flags;
   if (s.monitor) flags += 'O';
+  if (s.subscribed()) flags += 'P';
   if (s.blocked) flags += 'b';
   if (s.watch_dirty) flags += 'd';
   if (s.in_multi) flags += 'x';
   if (flags.empty()) flags = "N";
   return flags;
+}
+
+// CLIENT LIST TYPE / CLIENT KILL TYPE: whether `type` is one of Redis's client types, and
+// whether a session is of it. Clients of the replication stream are not listed here, so
+// master and replica match none; a client with subscriptions is "pubsub", not "normal".
+bool KnownClientType(std::string_view type) {
+  for (std::string_view known : {"normal", "master", "replica", "slave", "pubsub"}) {
+    if (EqualsIgnoreCase(type, known)) return true;
+  }
+  return false;
+}
+bool IsOfType(const Session& s, std::string_view type) {
+  if (EqualsIgnoreCase(type, "pubsub")) return s.subscribed();
+  return EqualsIgnoreCase(type, "normal") && !s.subscribed();
 }
 
 std::string ClientLine(const engine::ClientView& c, int64_t now_ms) {
@@ -185,11 +208,12 @@ std::string ClientLine(const engine::ClientView& c, int64_t now_ms) {
   const size_t qbuf_cap = c.query_buffer_capacity;
   const size_t omem = c.output_bytes;
   return fmt::format(
-      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 "
+      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} "
       "multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl=0 oll=0 omem={} "
       "tot-mem={} events={} cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}\n",
       s.id, s.addr, s.laddr, c.fd, s.name, (now_ms - s.created_ms) / 1000,
-      (now_ms - s.last_interaction_ms) / 1000, Flags(s), s.db,
+      (now_ms - s.last_interaction_ms) / 1000, Flags(s), s.db, s.subscribed_channels,
+      s.subscribed_patterns, s.subscribed_shard_channels,
       s.in_multi ? static_cast<int64_t>(s.queued.size()) : -1, qbuf, qbuf_cap - qbuf, qbuf_cap,
       qbuf_cap, omem, qbuf_cap + omem, omem > 0 ? "rw" : "r",
       s.last_command.empty() ? std::string_view("NULL") : s.last_command, s.resp, s.lib_name,
@@ -242,16 +266,13 @@ void ForEachClient(CommandContext& ctx, const std::function<void(const engine::C
 void ClientList(CommandContext& ctx) {
   std::vector<uint64_t> ids;
   bool any_id = false;
+  std::optional<std::string_view> type;
   for (size_t i = 2; i < ctx.argc(); i++) {
     if (ctx.ArgIs(i, "TYPE") && i + 1 < ctx.argc()) {
-      std::string_view type = ctx.arg(++i);
-      if (!EqualsIgnoreCase(type, "normal") && !EqualsIgnoreCase(type, "master") &&
-          !EqualsIgnoreCase(type, "replica") && !EqualsIgnoreCase(type, "slave") &&
-          !EqualsIgnoreCase(type, "pubsub")) {
-        return ctx.Error(fmt::format("ERR Unknown client type '{}'", type));
+      type = ctx.arg(++i);
+      if (!KnownClientType(*type)) {
+        return ctx.Error(fmt::format("ERR Unknown client type '{}'", *type));
       }
-      // Every client is a normal client until replication exists.
-      if (!EqualsIgnoreCase(type, "normal")) return ctx.reply.Verbatim("");
     } else if (ctx.ArgIs(i, "ID") && i + 1 < ctx.argc()) {
       for (i++; i < ctx.argc(); i++) {
         auto id = ParseInt64(ctx.arg(i));
@@ -267,6 +288,7 @@ void ClientList(CommandContext& ctx) {
   std::string out;
   ForEachClient(ctx, [&](const engine::ClientView& c) {
     if (any_id && std::find(ids.begin(), ids.end(), c.session->id) == ids.end()) return;
+    if (type && !IsOfType(*c.session, *type)) return;
     out += ClientLine(c, ctx.now_ms);
   });
   ctx.reply.Verbatim(out);
@@ -305,6 +327,7 @@ void ClientKill(CommandContext& ctx) {
   std::optional<uint64_t> id;
   std::string_view addr, laddr, user;
   std::optional<int64_t> maxage;
+  std::optional<std::string_view> type;
   bool skipme = true;
   if ((ctx.argc() - 2) % 2 != 0) return ctx.SyntaxError();
   for (size_t i = 2; i + 1 < ctx.argc(); i += 2) {
@@ -320,12 +343,8 @@ void ClientKill(CommandContext& ctx) {
     } else if (ctx.ArgIs(i, "USER")) {
       user = v;
     } else if (ctx.ArgIs(i, "TYPE")) {
-      if (!EqualsIgnoreCase(v, "normal") && !EqualsIgnoreCase(v, "master") &&
-          !EqualsIgnoreCase(v, "replica") && !EqualsIgnoreCase(v, "slave") &&
-          !EqualsIgnoreCase(v, "pubsub")) {
-        return ctx.Error(fmt::format("ERR Unknown client type '{}'", v));
-      }
-      if (!EqualsIgnoreCase(v, "normal")) return ctx.reply.Integer(0);
+      if (!KnownClientType(v)) return ctx.Error(fmt::format("ERR Unknown client type '{}'", v));
+      type = v;
     } else if (ctx.ArgIs(i, "SKIPME")) {
       if (EqualsIgnoreCase(v, "yes")) {
         skipme = true;
@@ -352,6 +371,7 @@ void ClientKill(CommandContext& ctx) {
     if (!addr.empty() && s.addr != addr) return;
     if (!laddr.empty() && s.laddr != laddr) return;
     if (maxage && (ctx.now_ms - s.created_ms) / 1000 < *maxage) return;
+    if (type && !IsOfType(s, *type)) return;
     if (skipme && s.id == ctx.session.id) return;
     victims.push_back(s.id);
   });
@@ -410,7 +430,7 @@ void ClientHelp(CommandContext& ctx) {
 void RegisterConnectionCommands(CommandTable& table) {
   table.Add({.name = "ping",
              .arity = -1,
-             .flags = F::kFast | F::kStale | F::kLoading | F::kKeyless,
+             .flags = F::kSubscribedContext | F::kFast | F::kStale | F::kLoading | F::kKeyless,
              .handler = Ping,
              .group = "connection",
              .since = "1.0.0",
@@ -457,8 +477,8 @@ void RegisterConnectionCommands(CommandTable& table) {
              .syntax = "index"});
   table.Add({.name = "quit",
              .arity = -1,
-             .flags = F::kNoScript | F::kNoAuth | F::kFast | F::kStale | F::kLoading | F::kKeyless |
-                      F::kVolatileReply | F::kTxControl,
+             .flags = F::kNoScript | F::kSubscribedContext | F::kNoAuth | F::kFast | F::kStale |
+                      F::kLoading | F::kKeyless | F::kVolatileReply | F::kTxControl,
              .handler = Quit,
              .group = "connection",
              .since = "1.0.0",
@@ -467,8 +487,8 @@ void RegisterConnectionCommands(CommandTable& table) {
              .syntax = ""});
   table.Add({.name = "reset",
              .arity = 1,
-             .flags = F::kNoScript | F::kNoAuth | F::kFast | F::kStale | F::kLoading | F::kKeyless |
-                      F::kVolatileReply | F::kTxControl,
+             .flags = F::kNoScript | F::kSubscribedContext | F::kNoAuth | F::kFast | F::kStale |
+                      F::kLoading | F::kKeyless | F::kVolatileReply | F::kTxControl,
              .handler = Reset,
              .group = "connection",
              .since = "6.2.0",

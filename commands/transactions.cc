@@ -72,7 +72,9 @@ std::string ParseGroup(CommandContext& ctx, std::vector<GroupEffect>* effects) {
     }
     const auto argv = ctx.argv.subspan(i + 2, static_cast<size_t>(*argc));
     const CommandSpec* spec = ctx.engine.commands().Resolve(argv);
-    if (spec == nullptr || !HasFlag(spec->flags, F::kWrite) || HasFlag(spec->flags, F::kInternal)) {
+    const bool replicated = spec != nullptr && (HasFlag(spec->flags, F::kWrite) ||
+                                                HasFlag(spec->flags, F::kMayReplicate));
+    if (!replicated || HasFlag(spec->flags, F::kInternal)) {
       return fmt::format("effect {} carries '{}', which is not a write", k, argv[0].substr(0, 64));
     }
     effects->push_back({static_cast<int>(*db), argv, spec});

@@ -33,7 +33,8 @@ struct Config {
   int64_t tcp_backlog = 511;
   int64_t timeout = 0;  // seconds a client may be idle before it is closed; 0 = never
   int64_t tcp_keepalive = 300;
-  int64_t busy_poll_us = 50;  // event loop polling before it sleeps (server/event_loop.h)
+  int64_t busy_poll_us = 50;           // event loop polling before it sleeps (server/event_loop.h)
+  std::string notify_keyspace_events;  // Redis's flag letters, canonical order; "" = off
 
   // [limits]
   int64_t max_bulk_bytes = 512ll * 1024 * 1024;
@@ -41,7 +42,8 @@ struct Config {
   int64_t max_query_buffer_bytes = 1024ll * 1024 * 1024;
   int64_t max_clients = 10000;
   int64_t client_output_bytes = 256ll * 1024 * 1024;
-  int64_t maxmemory = 0;  // bytes; 0 = no limit
+  int64_t client_output_pubsub_bytes = 32ll * 1024 * 1024;  // clients with subscriptions
+  int64_t maxmemory = 0;                                    // bytes; 0 = no limit
   std::string maxmemory_policy = "noeviction";
 
   // [security]
@@ -132,6 +134,9 @@ struct OptionSpec {
   // A second name CONFIG GET/SET accept: Redis's older name for the same option
   // ("hash-max-ziplist-entries" for "hash-max-listpack-entries"), which Redis 7 still takes.
   std::string_view redis_alias = {};
+  // kString: the form a valid value is stored (and CONFIG GET shows) in, e.g. the
+  // notify-keyspace-events letters in Redis's order ("KA" -> "AK").
+  std::string (*canonical)(std::string_view value) = nullptr;
   // The Config field this option reads and writes; its alternative matches the type
   // (kBool: bool, kInt/kBytes: int64_t, kString/kEnum: std::string).
   std::variant<std::monostate, bool Config::*, int64_t Config::*, std::string Config::*> field = {};
@@ -157,6 +162,30 @@ Status SetOption(Config* config, const OptionSpec& option, std::string_view valu
 // are powers of 1000 and kb, mb, gb powers of 1024 ("100k" = 100000, "512mb" = 536870912).
 // Empty on bad syntax or overflow. Bounds are the caller's business.
 std::optional<int64_t> ParseBytes(std::string_view text);
+
+// notify-keyspace-events (Redis's letters): K keyspace channel, E keyevent channel, then the
+// classes g generic, $ string, l list, s set, h hash, z sorted set, x expired, e evicted,
+// t stream, m key miss, d module, n new key; A = g$lshzxetd.
+namespace notify {
+inline constexpr uint32_t kKeyspace = 1u << 0;  // K
+inline constexpr uint32_t kKeyevent = 1u << 1;  // E
+inline constexpr uint32_t kGeneric = 1u << 2;   // g
+inline constexpr uint32_t kString = 1u << 3;    // $
+inline constexpr uint32_t kList = 1u << 4;      // l
+inline constexpr uint32_t kSet = 1u << 5;       // s
+inline constexpr uint32_t kHash = 1u << 6;      // h
+inline constexpr uint32_t kZSet = 1u << 7;      // z
+inline constexpr uint32_t kExpired = 1u << 8;   // x
+inline constexpr uint32_t kEvicted = 1u << 9;   // e
+inline constexpr uint32_t kStream = 1u << 10;   // t
+inline constexpr uint32_t kKeyMiss = 1u << 11;  // m
+inline constexpr uint32_t kModule = 1u << 13;   // d
+inline constexpr uint32_t kNew = 1u << 14;      // n
+}  // namespace notify
+// The flags of a notify-keyspace-events value; nullopt on a letter Redis does not know.
+std::optional<uint32_t> ParseKeyspaceEvents(std::string_view letters);
+// The letters for flags in Redis's canonical order (CONFIG GET).
+std::string KeyspaceEventsText(uint32_t flags);
 
 // yes/no/true/false, case-insensitive.
 std::optional<bool> ParseBool(std::string_view text);

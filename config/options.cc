@@ -36,6 +36,14 @@ std::string_view ValidHostPort(std::string_view value) {
   return "";
 }
 
+std::string_view ValidKeyspaceEvents(std::string_view value) {
+  return ParseKeyspaceEvents(value) ? "" : "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+}
+
+std::string CanonicalKeyspaceEvents(std::string_view value) {
+  return KeyspaceEventsText(ParseKeyspaceEvents(value).value_or(0));
+}
+
 // "group=string db=3 prefix=user:" (any order, kinds may repeat), or empty.
 std::string_view ValidSample(std::string_view value) {
   size_t pos = 0;
@@ -136,6 +144,16 @@ std::vector<OptionSpec> BuildOptions() {
               "flight, for CPU time); adapts down to 0 when requests come farther apart. "
               "0 = sleep at once.",
        .field = &Config::busy_poll_us},
+      {.key = "server.notify_keyspace_events",
+       .redis_name = "notify-keyspace-events",
+       .type = T::kString,
+       .runtime = true,
+       .doc = "Keyspace notifications published to __keyspace@<db>__:<key> (K) and "
+              "__keyevent@<db>__:<event> (E) for the event classes given, in Redis's letters "
+              "(g$lshzxetd, A for all of them, m, n); empty = none.",
+       .validate = ValidKeyspaceEvents,
+       .canonical = CanonicalKeyspaceEvents,
+       .field = &Config::notify_keyspace_events},
 
       // [limits]
       {.key = "limits.max_bulk_bytes",
@@ -176,6 +194,14 @@ std::vector<OptionSpec> BuildOptions() {
        .runtime = true,
        .doc = "Most pending reply bytes for one normal client; past it the client is closed.",
        .field = &Config::client_output_bytes},
+      {.key = "limits.client_output_pubsub_bytes",
+       .type = T::kBytes,
+       .min = kKiB,
+       .max = kNoMax,
+       .runtime = true,
+       .doc = "Most pending output bytes for a client with pub/sub subscriptions (Redis's "
+              "pubsub class hard limit); a subscriber that falls this far behind is closed.",
+       .field = &Config::client_output_pubsub_bytes},
       {.key = "limits.maxmemory",
        .redis_name = "maxmemory",
        .type = T::kBytes,
@@ -633,7 +659,8 @@ Status SetOption(Config* config, const OptionSpec& option, std::string_view valu
         const std::string_view why = option.validate(value);
         if (!why.empty()) return Status::InvalidArgument(std::string(why));
       }
-      config->*std::get<std::string Config::*>(option.field) = std::string(value);
+      config->*std::get<std::string Config::*>(option.field) =
+          option.canonical != nullptr ? option.canonical(value) : std::string(value);
       return Status::Ok();
     }
     case OptionType::kEnum: {

@@ -50,6 +50,13 @@ enum class CommandFlag : uint32_t {
   kInternal = 1u << 17,   // only replication frames carry it (TIDEKV.GROUP); unknown to
                           // clients, COMMAND and the docs
   kNoScript = 1u << 18,   // refused inside scripts (MULTI, EXEC, EVAL, SUBSCRIBE, WAIT...)
+  // Pub/sub:
+  kPubSub = 1u << 19,             // a pub/sub command (Redis's "pubsub" flag)
+  kSubscribedContext = 1u << 20,  // runs in RESP2 subscribed mode: (P|S)SUBSCRIBE,
+                                  // (P|S)UNSUBSCRIBE, PING, QUIT, RESET; others are refused
+  kMayReplicate = 1u << 21,       // not a write, yet its effect goes to the log and replicas
+                                  // (PUBLISH, SPUBLISH): runs on read-only replicas, and a
+                                  // replica applies it from its primary's frames
 };
 
 constexpr CommandFlag operator|(CommandFlag a, CommandFlag b) {

@@ -8,6 +8,8 @@
 #include "engine/blocking.h"
 #include "engine/command_context.h"
 #include "engine/errors.h"
+#include "engine/notify.h"
+#include "engine/pubsub.h"
 #include "engine/script_host.h"
 #include "engine/transaction.h"
 #include "trace/recorder.h"
@@ -23,6 +25,7 @@ Engine::Engine(config::Config& config, const Clock& clock, CommandTable table)
       keyspace_(static_cast<int>(config.databases)),
       commands_(std::move(table)) {
   keyspace_.set_observer(this);
+  notifier_ = std::make_unique<KeyspaceNotifier>(*this);
   ApplyConfig();
   stats_.start_ms = clock_.NowMs();
   startup_memory_ = UsedMemory();
@@ -30,6 +33,7 @@ Engine::Engine(config::Config& config, const Clock& clock, CommandTable table)
   AddKeyListener(blocking_.get());
   watches_ = std::make_unique<WatchRegistry>();
   AddKeyListener(watches_.get());
+  pubsub_ = std::make_unique<PubSubRegistry>();
 }
 
 Engine::~Engine() {
@@ -48,6 +52,7 @@ void Engine::ApplyConfig() {
   lim.zset_max_listpack_value = config_.zset_max_listpack_value;
   lim.list_max_listpack_size = config_.list_max_listpack_size;
   lim.list_compress_depth = config_.list_compress_depth;
+  notifier_->Configure(config_.notify_keyspace_events);
 }
 
 namespace {
@@ -70,8 +75,10 @@ bool ArityOk(int arity, size_t argc) {
 
 void Engine::RemoveKeyListener(KeyEventListener* listener) { std::erase(key_listeners_, listener); }
 
-void Engine::ReportKeyEvents(bool changed) {
-  keyspace_.TakeKeyNotes(changed, [&](int index, std::string_view key) {
+void Engine::ReportKeyEvents(const CommandSpec& spec, bool changed) {
+  // Keyspace notifications, for commands that write.
+  const bool notify = changed && notifier_->enabled() && HasFlag(spec.flags, CommandFlag::kWrite);
+  keyspace_.TakeKeyNotes(changed, [&](int index, std::string_view key, bool created) {
     Database& database = keyspace_.db(index);
     // The command's last key is usually the one the database touched last. An expired key
     // still in place (on a replica, until the primary's DEL) is reported as it stands.
@@ -79,7 +86,9 @@ void Engine::ReportKeyEvents(bool changed) {
     if (e == nullptr || e->key() != key) e = database.Peek(key, INT64_MIN);
     if (e != nullptr) database.TrackFieldExpiry(e);
     NotifyKey(index, key, e);
+    if (notify) notifier_->Note(index, key, created, e != nullptr);
   });
+  if (notify) notifier_->Publish(spec);
 }
 
 void Engine::NotifyKey(int db, std::string_view key, Entry* entry) {
@@ -98,6 +107,7 @@ void Engine::OnExpired(int db, std::string_view key) {
   EmitEffect(nullptr, db, argv);
   // Reported while the entry is still in place (it leaves right after).
   NotifyKey(db, key, nullptr);
+  notifier_->Expired(db, key);
   RecordExpiry(db, argv);
 }
 
@@ -287,6 +297,13 @@ void Engine::Dispatch(Session& session, std::span<const std::string_view> argv,
   if (!ArityOk(spec->arity, argv.size())) {
     return refuse(spec, fmt::format("ERR wrong number of arguments for '{}' command", spec->name));
   }
+  if (session.resp == 2 && session.subscribed() && !session.internal &&
+      !HasFlag(spec->flags, CommandFlag::kSubscribedContext)) {
+    return refuse(spec, fmt::format("ERR Can't execute '{}': only (P|S)SUBSCRIBE / "
+                                    "(P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this "
+                                    "context",
+                                    spec->name));
+  }
   // Inside a group (EXEC) the group's checks ran once for all its commands.
   if (group_depth_ == 0) {
     const bool exec = session.in_multi && HasFlag(spec->flags, CommandFlag::kQueuedReplies);
@@ -316,7 +333,7 @@ void Engine::Dispatch(Session& session, std::span<const std::string_view> argv,
   CommandContext ctx{*this, session, keyspace_.db(session.db), reply, argv, now_ms, *spec};
   keyspace_.BeginKeyNotes();
   spec->handler(ctx);
-  ReportKeyEvents(ctx.dirty > 0 || ctx.propagated);
+  ReportKeyEvents(*spec, ctx.dirty > 0 || ctx.propagated);
 
   stats_.dirty += ctx.dirty;
   // A write that changed something and did not describe its own effect is its own effect.
@@ -396,6 +413,7 @@ void Engine::DiscardTransaction(Session& session) {
 
 void Engine::SessionClosed(Session& session) {
   if (session.blocked_on_keys) blocking_->Remove(session.id);
+  if (session.subscribed()) pubsub_->RemoveClient(session);
   DiscardTransaction(session);
 }
 

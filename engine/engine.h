@@ -87,6 +87,8 @@ struct EngineStats {
 class BlockingRegistry;
 class WatchRegistry;
 class ScriptHost;
+class PubSubRegistry;
+class KeyspaceNotifier;
 
 class Engine : private KeyspaceObserver {
  public:
@@ -126,6 +128,8 @@ class Engine : private KeyspaceObserver {
   EngineStats& stats() { return stats_; }
   // Clients blocked on keys (BLPOP...): engine/blocking.h.
   BlockingRegistry& blocking() { return *blocking_; }
+  // Pub/sub subscriptions (SUBSCRIBE...): engine/pubsub.h.
+  PubSubRegistry& pubsub() { return *pubsub_; }
 
   // The network server's hooks, when there is one (nullptr in-process). Commands that need
   // it (CLIENT LIST, SHUTDOWN, MONITOR, SAVE, REPLICAOF...) say so when it is absent.
@@ -174,7 +178,8 @@ class Engine : private KeyspaceObserver {
   // Ends a client's MULTI without running it (DISCARD, RESET, EXEC's refusal) and forgets
   // its WATCHed keys.
   void DiscardTransaction(Session& session);
-  // A client went away: it leaves the blocking queues, its MULTI and its WATCHes.
+  // A client went away: it leaves the blocking queues, its channels, its MULTI and its
+  // WATCHes.
   void SessionClosed(Session& session);
   void set_hooks(ServerHooks* hooks) { hooks_ = hooks; }
   // Subscribes to key events (see KeyEventListener); RemoveKeyListener before it goes.
@@ -228,9 +233,9 @@ class Engine : private KeyspaceObserver {
   // Records an expiry's effect in the trace as a command of connection 0.
   void RecordExpiry(int db, std::span<const std::string_view> argv);
   void OnWholeDatabase(const Database& db, int other_index) override;
-  // Reports the keys the command just run noted (Keyspace::TakeKeyNotes) when it changed
-  // something.
-  void ReportKeyEvents(bool changed);
+  // Reports the keys the command just run (spec) noted (Keyspace::TakeKeyNotes) when it
+  // changed something: to the key listeners and, for writes, as keyspace notifications.
+  void ReportKeyEvents(const CommandSpec& spec, bool changed);
   // Tells every key listener: Modified with the entry, or Deleted when entry is nullptr.
   void NotifyKey(int db, std::string_view key, Entry* entry);
 
@@ -258,6 +263,8 @@ class Engine : private KeyspaceObserver {
   bool group_muted_ = false;
   size_t group_effects_ = 0;
   std::vector<std::string> group_args_;
+  std::unique_ptr<PubSubRegistry> pubsub_;
+  std::unique_ptr<KeyspaceNotifier> notifier_;
 };
 
 }  // namespace tidekv::engine

@@ -13,6 +13,7 @@
 #include "common/version.h"
 #include "engine/blocking.h"
 #include "engine/engine.h"
+#include "engine/pubsub.h"
 
 namespace tidekv::engine {
 
@@ -131,6 +132,10 @@ void StatsSection(Engine& engine, const InfoSource* src, std::string& out) {
   Line(out, "evicted_keys", 0);
   Line(out, "keyspace_hits", ks.keyspace_hits);
   Line(out, "keyspace_misses", ks.keyspace_misses);
+  const PubSubRegistry& pubsub = engine.pubsub();
+  Line(out, "pubsub_channels", pubsub.Count(PubSubRegistry::Kind::kChannel));
+  Line(out, "pubsub_patterns", pubsub.Count(PubSubRegistry::Kind::kPattern));
+  Line(out, "pubsubshard_channels", pubsub.Count(PubSubRegistry::Kind::kShardChannel));
   Line(out, "total_error_replies", engine.stats().total_errors);
   Line(out, "unknown_commands", engine.stats().rejected_unknown);
   Line(out, "total_writes_processed", engine.stats().dirty);

@@ -504,8 +504,9 @@ int ScriptHost::LuaCall(lua_State* L, bool raise) {
   if (HasFlag(spec->flags, CommandFlag::kNoScript)) {
     return fail("ERR This Redis command is not allowed from script");
   }
-  if (HasFlag(spec->flags, CommandFlag::kWrite)) {
-    if (run->read_only) return fail("ERR Write commands are not allowed from read-only scripts.");
+  if (run->read_only && (HasFlag(spec->flags, CommandFlag::kWrite) ||
+                         HasFlag(spec->flags, CommandFlag::kMayReplicate))) {
+    return fail("ERR Write commands are not allowed from read-only scripts.");
   }
   if (std::string why =
           engine_.AccessError(run->session, spec->flags, HasFlag(spec->flags, CommandFlag::kStale));

@@ -68,6 +68,10 @@ class ServerHooks {
   virtual bool has_monitors() const = 0;
   virtual void FeedMonitors(const Session& session, std::span<const std::string_view> argv) = 0;
 
+  // Pub/sub: queues bytes (a message already encoded for the client's protocol) on client
+  // id's output, subject to its output limit. Nothing when that client is gone.
+  virtual void SendToClient(uint64_t id, std::string_view bytes) = 0;
+
   // Completes the blocked command of client id (Session::blocked) with write_reply. The
   // session is no longer blocked while write_reply runs; if write_reply blocks it again (a
   // woken command that must wait once more), the client stays paused.

@@ -58,6 +58,14 @@ struct Session {
   // Set while EXEC (later a script) runs the client's commands: a blocking command, WAIT
   // included, replies at once instead of waiting, as in Redis.
   bool deny_blocking = false;
+  // Pub/sub subscriptions (engine/pubsub.h keeps these counts). With any of them a RESP2
+  // client is in subscribed mode: only (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PING, QUIT, RESET.
+  uint32_t subscribed_channels = 0;
+  uint32_t subscribed_patterns = 0;
+  uint32_t subscribed_shard_channels = 0;
+  bool subscribed() const {
+    return subscribed_channels + subscribed_patterns + subscribed_shard_channels > 0;
+  }
   // Internal sessions (log replay, later the replication link) skip AUTH, OOM and the
   // write-refusal checks: what they apply already happened.
   bool internal = false;

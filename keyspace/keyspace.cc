@@ -50,7 +50,7 @@ Entry* Database::InsertAbsent(std::string_view key, uint64_t hash, size_t value_
   Entry* e = Entry::Create(key, value_capacity);
   dict_.Insert(e, hash);
   last_touched_ = e;
-  owner_->NoteKey(index_, key);
+  owner_->NoteKey(index_, key, /*created=*/true);
   return e;
 }
 

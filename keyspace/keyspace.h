@@ -179,22 +179,23 @@ class Keyspace {
   // (between BeginKeyNotes and TakeKeyNotes), every key opened for writing, created,
   // deleted or given a new expiry is noted with its database, so the engine can tell its
   // listeners which keys the command changed without knowing how the command names them.
+  // `created` marks the note of a key's insertion (keyspace notifications' "new" event).
   // Outside a command (batch loading, tests) nothing is noted.
   void BeginKeyNotes() { notes_.on = true; }
-  void NoteKey(int db, std::string_view key) {
+  void NoteKey(int db, std::string_view key, bool created = false) {
     if (!notes_.on) return;
-    notes_.list.push_back(
-        {db, static_cast<uint32_t>(notes_.bytes.size()), static_cast<uint32_t>(key.size())});
+    notes_.list.push_back({db, static_cast<uint32_t>(notes_.bytes.size()),
+                           static_cast<uint32_t>(key.size()), created});
     notes_.bytes.append(key);
   }
-  // Stops noting and calls f(db, key) for each note in order (a key may come more than
-  // once) when `report`, then forgets them.
+  // Stops noting and calls f(db, key, created) for each note in order (a key may come more
+  // than once) when `report`, then forgets them.
   template <typename F>
   void TakeKeyNotes(bool report, F&& f) {
     notes_.on = false;
     if (report) {
       for (const KeyNote& n : notes_.list) {
-        f(n.db, std::string_view(notes_.bytes).substr(n.offset, n.size));
+        f(n.db, std::string_view(notes_.bytes).substr(n.offset, n.size), n.created);
       }
     }
     notes_.list.clear();
@@ -206,6 +207,7 @@ class Keyspace {
     int db;
     uint32_t offset;
     uint32_t size;
+    bool created;
   };
   struct KeyNotes {
     bool on = false;

@@ -17,7 +17,8 @@ FrameVerdict FrameApplier::Apply(const proto::Frame& frame, uint64_t expected_of
   if (frame.db >= engine_.keyspace().num_databases()) return FrameVerdict::kNoDatabase;
   const engine::CommandSpec* spec =
       frame.argv.empty() ? nullptr : engine_.commands().Resolve(frame.argv);
-  if (spec == nullptr || !HasFlag(spec->flags, engine::CommandFlag::kWrite)) {
+  if (spec == nullptr || !(HasFlag(spec->flags, engine::CommandFlag::kWrite) ||
+                           HasFlag(spec->flags, engine::CommandFlag::kMayReplicate))) {
     return FrameVerdict::kNotWrite;
   }
   session_.db = frame.db;

@@ -20,7 +20,7 @@ enum class FrameVerdict {
   kApplied,     // ran (a command error is logged, not a refusal: the primary got it too)
   kOutOfOrder,  // not the offset expected next
   kNoDatabase,  // a database this node does not have
-  kNotWrite,    // an unknown command or one not flagged as a write: not run
+  kNotWrite,    // an unknown command or one flagged neither write nor may-replicate: not run
 };
 
 class FrameApplier {

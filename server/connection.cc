@@ -9,6 +9,7 @@
 #include "common/strings.h"
 #include "engine/blocking.h"
 #include "engine/engine.h"
+#include "engine/pubsub.h"
 #include "persistence/persistence.h"
 #include "server/replication.h"
 #include "server/server.h"
@@ -246,13 +247,16 @@ bool Connection::ProcessInput() {
 }
 
 bool Connection::CheckOutputLimit() {
-  const auto limit = static_cast<size_t>(server_.config().client_output_bytes);
+  // A subscriber has its own limit class (Redis's client-output-buffer-limit pubsub).
+  const bool pubsub = session_.subscribed();
+  const auto limit = static_cast<size_t>(pubsub ? server_.config().client_output_pubsub_bytes
+                                                : server_.config().client_output_bytes);
   if (limit == 0 || output_bytes() <= limit) return true;
   server_.net_stats().client_output_limit_disconnections++;
   ModuleLogger("net")->warn(
-      "closing client id={} addr={}: {} bytes of output pending, past "
-      "limits.client_output_bytes ({})",
-      session_.id, session_.addr, output_bytes(), limit);
+      "closing client id={} addr={}: {} bytes of output pending, past {} ({})", session_.id,
+      session_.addr, output_bytes(),
+      pubsub ? "limits.client_output_pubsub_bytes" : "limits.client_output_bytes", limit);
   out_.clear();
   Close("client output limit");
   return false;

@@ -421,6 +421,10 @@ void Server::FeedMonitors(const Session& session, std::span<const std::string_vi
   }
 }
 
+void Server::SendToClient(uint64_t id, std::string_view bytes) {
+  if (Connection* c = FindClient(id)) c->Send(bytes);
+}
+
 void Server::OnConfigChanged() {
   SetLogLevel(config_.log_level);
   UpdateTracing();

@@ -80,6 +80,7 @@ class Server final : public engine::ServerHooks, public engine::InfoSource {
   void RemoveMonitor(uint64_t id) override;
   bool has_monitors() const override { return !monitors_.empty(); }
   void FeedMonitors(const Session& session, std::span<const std::string_view> argv) override;
+  void SendToClient(uint64_t id, std::string_view bytes) override;
   // Completes the blocked command of client `id` (if it is still connected).
   void Unblock(uint64_t id, const std::function<void(proto::ReplyBuilder&)>& write_reply) override;
   void WakeBlockedAt(int64_t deadline_ms) override;

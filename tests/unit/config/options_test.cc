@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "common/strings.h"
 #include "config/config.h"
@@ -25,6 +27,7 @@ std::string OtherValue(const OptionSpec& option) {
     case OptionType::kString:
       if (option.key == "replication.replicaof") return "127.0.0.1:6380";  // validated
       if (option.key == "trace.sample") return "db=1";                     // validated
+      if (option.key == "server.notify_keyspace_events") return "AKE";     // canonical
       return current + "-changed";
     case OptionType::kEnum: {
       for (std::string_view choice : option.choices) {
@@ -80,7 +83,7 @@ TEST_CASE("the option table is consistent", "[config][options]") {
     CHECK(SetOption(&copy, option, GetOption(defaults, option)).ok());
     CHECK(copy == defaults);
   }
-  CHECK(Options().size() == 54);
+  CHECK(Options().size() == 56);
 }
 
 TEST_CASE("options carry the Redis names CONFIG GET/SET use", "[config][options]") {
@@ -322,6 +325,37 @@ TEST_CASE("trace.sample accepts group, db and prefix filters", "[config][options
         "filters are group=<name>, db=<n> or prefix=<text>, separated by spaces");
   CHECK(SetOption(&config, option, "prefix=").message() ==
         "filters are group=<name>, db=<n> or prefix=<text>, separated by spaces");
+}
+
+TEST_CASE("notify-keyspace-events takes Redis's letters and shows them in Redis's order",
+          "[config][options]") {
+  CHECK(ParseKeyspaceEvents("") == 0u);
+  CHECK(ParseKeyspaceEvents("Kg") == (notify::kKeyspace | notify::kGeneric));
+  CHECK_FALSE(ParseKeyspaceEvents("KEq").has_value());
+  CHECK_FALSE(ParseKeyspaceEvents("ka").has_value());  // letters are case-sensitive
+  // A covers g$lshzxetd, not m (key miss) or n (new key).
+  CHECK((*ParseKeyspaceEvents("A") & notify::kKeyMiss) == 0);
+  CHECK((*ParseKeyspaceEvents("A") & notify::kNew) == 0);
+  const OptionSpec* option = FindOption("notify-keyspace-events");
+  REQUIRE(option != nullptr);
+  CHECK(option->runtime);
+  Config c;
+  // What Redis's own suite sets and reads back.
+  for (const auto& [given, shown] :
+       std::vector<std::pair<std::string, std::string>>{{"gKE", "gKE"},
+                                                        {"$lshzxeKE", "$lshzxeKE"},
+                                                        {"KA", "AK"},
+                                                        {"EA", "AE"},
+                                                        {"nEzg", "gzEn"},
+                                                        {"", ""}}) {
+    INFO(given);
+    REQUIRE(SetOption(&c, *option, given).ok());
+    CHECK(GetOption(c, *option) == shown);
+  }
+  const Status bad = SetOption(&c, *option, "Kw");
+  CHECK_FALSE(bad.ok());
+  CHECK(bad.message() == "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
+  CHECK(GetOption(c, *option).empty());
 }
 
 }  // namespace

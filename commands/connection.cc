@@ -159,6 +159,8 @@ void Reset(CommandContext& ctx) {
     ctx.engine.hooks()->RemoveMonitor(ctx.session.id);
   }
   ctx.session.monitor = false;
+  ctx.session.replies_off = false;
+  ctx.session.skip_replies = 0;
   ctx.engine.DiscardTransaction(ctx.session);
   // Leaves every channel, pattern and shard channel without confirmations, as Redis.
   ctx.engine.pubsub().RemoveClient(ctx.session);
@@ -218,6 +220,20 @@ std::string ClientLine(const engine::ClientView& c, int64_t now_ms) {
       qbuf_cap, omem, qbuf_cap + omem, omem > 0 ? "rw" : "r",
       s.last_command.empty() ? std::string_view("NULL") : s.last_command, s.resp, s.lib_name,
       s.lib_ver);
+}
+
+void ClientReply(CommandContext& ctx) {
+  if (ctx.ArgIs(2, "ON")) {
+    ctx.session.replies_off = false;
+    ctx.session.skip_replies = 0;
+  } else if (ctx.ArgIs(2, "OFF")) {
+    ctx.session.replies_off = true;
+  } else if (ctx.ArgIs(2, "SKIP")) {
+    if (!ctx.session.replies_off) ctx.session.skip_replies = 2;  // this reply and the next
+  } else {
+    return ctx.SyntaxError();
+  }
+  ctx.reply.Ok();
 }
 
 void ClientId(CommandContext& ctx) { ctx.reply.Integer(static_cast<int64_t>(ctx.session.id)); }
@@ -519,6 +535,14 @@ void RegisterConnectionCommands(CommandTable& table) {
                                .summary = "Sets the connection name.",
                                .complexity = "O(1)",
                                .syntax = "connection-name"});
+  table.AddSubcommand(client, {.name = "reply",
+                               .arity = 3,
+                               .flags = F::kNoScript | F::kFast | F::kStale | F::kLoading,
+                               .handler = ClientReply,
+                               .since = "3.2.0",
+                               .summary = "Instructs the server whether to reply to commands.",
+                               .complexity = "O(1)",
+                               .syntax = "ON | OFF | SKIP"});
   table.AddSubcommand(client, {.name = "getname",
                                .arity = 2,
                                .flags = F::kFast | F::kStale | F::kLoading,

@@ -41,6 +41,11 @@ struct Session {
   int64_t last_interaction_ms = 0;
   std::string_view last_command;   // full name of the last command (points into the table)
   bool monitor = false;            // in MONITOR mode: only receives the feed
+  // CLIENT REPLY: replies_off drops every reply until CLIENT REPLY ON; skip_replies drops
+  // that many replies (CLIENT REPLY SKIP: its own and the next command's). The connection
+  // drops them; pushes (pub/sub messages) still go out.
+  bool replies_off = false;
+  int skip_replies = 0;
   bool close_after_reply = false;  // QUIT, CLIENT KILL of itself, protocol error
   // The command just run is waiting for something (SAVE, DEBUG RELOAD, later WAIT): its
   // reply comes later through Server::Unblock, and the client's next requests wait.

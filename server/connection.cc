@@ -218,7 +218,13 @@ bool Connection::ProcessInput() {
         Close("HTTP request");
         return false;
       }
+      const size_t reply_start = out_.size();
       engine.Execute(session_, batch_[i].argv, reply_, batch_[i].prepared.spec, now_us);
+      if (session_.replies_off || session_.skip_replies > 0) {
+        // CLIENT REPLY OFF / SKIP: the reply is dropped (a blocked command's comes later).
+        if (!session_.blocked) out_.resize(reply_start);
+        if (session_.skip_replies > 0) session_.skip_replies--;
+      }
       in_start_ = batch_[i].end;
       if (session_.blocked) {
         // The rest of the batch runs after the blocked command completes; the parser

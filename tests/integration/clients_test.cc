@@ -215,3 +215,26 @@ TEST_CASE("MONITOR streams the commands of other clients", "[integration]") {
 
 }  // namespace
 }  // namespace tidekv::integration
+
+namespace tidekv::integration {
+namespace {
+
+TEST_CASE("CLIENT REPLY OFF, SKIP and ON drop replies, not the commands", "[integration][clients]") {
+  ServerProcess server;
+  RedisConnection c = server.Connect();
+  AppendCommand(c.get(), {"CLIENT", "REPLY", "OFF"});
+  AppendCommand(c.get(), {"SET", "a", "1"});
+  AppendCommand(c.get(), {"GET", "a"});
+  AppendCommand(c.get(), {"CLIENT", "REPLY", "ON"});
+  // The first reply that comes back is ON's.
+  CHECK(Describe(GetReply(c.get())) == "OK");
+  CHECK(Call(c.get(), {"GET", "a"}) == "1");
+  AppendCommand(c.get(), {"CLIENT", "REPLY", "SKIP"});
+  AppendCommand(c.get(), {"INCR", "a"});
+  AppendCommand(c.get(), {"GET", "a"});
+  CHECK(Describe(GetReply(c.get())) == "2");
+  CHECK(Call(c.get(), {"CLIENT", "REPLY", "MAYBE"}) == "(error) ERR syntax error");
+}
+
+}  // namespace
+}  // namespace tidekv::integration

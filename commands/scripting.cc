@@ -1,8 +1,10 @@
-// Scripting: EVAL EVALSHA EVAL_RO EVALSHA_RO SCRIPT (engine/script_host.h).
+// Scripting: EVAL EVALSHA EVAL_RO EVALSHA_RO SCRIPT, FCALL FCALL_RO FUNCTION
+// (engine/script_host.h).
 
 #include <fmt/format.h>
 
 #include "commands/commands.h"
+#include "common/strings.h"
 #include "engine/script_host.h"
 
 namespace tidekv::commands {
@@ -59,6 +61,123 @@ void EvalKeys(std::span<const std::string_view> argv, std::vector<size_t>* out) 
   KeysAfterNumkeysAt(2, argv, out);
 }
 
+// ---- FUNCTION and FCALL ---------------------------------------------------------------
+
+void Fcall(CommandContext& ctx) { ctx.engine.scripts().Fcall(ctx, false); }
+void FcallRo(CommandContext& ctx) { ctx.engine.scripts().Fcall(ctx, true); }
+
+void FunctionLoad(CommandContext& ctx) {
+  bool replace = false;
+  size_t i = 2;
+  if (ctx.argc() == 4) {
+    if (!ctx.ArgIs(2, "REPLACE"))
+      return ctx.Error(fmt::format("ERR Unknown option given: {}", ctx.arg(2)));
+    replace = true;
+    i = 3;
+  } else if (ctx.argc() != 3) {
+    return ctx.SyntaxError();
+  }
+  std::string name;
+  std::string error;
+  if (!ctx.engine.scripts().LoadLibrary(ctx.arg(i), replace, &name, &error)) {
+    return ctx.Error(error);
+  }
+  ctx.Changed();
+  ctx.reply.Bulk(name);
+}
+
+void FunctionDelete(CommandContext& ctx) {
+  if (!ctx.engine.scripts().DeleteLibrary(ctx.arg(2))) return ctx.Error("ERR Library not found");
+  ctx.Changed();
+  ctx.reply.Ok();
+}
+
+void FunctionFlush(CommandContext& ctx) {
+  if (ctx.argc() > 3 || (ctx.argc() == 3 && !ctx.ArgIs(2, "SYNC") && !ctx.ArgIs(2, "ASYNC"))) {
+    return ctx.Error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
+  }
+  ctx.engine.scripts().FlushFunctions();
+  ctx.Changed();
+  ctx.reply.Ok();
+}
+
+void FunctionList(CommandContext& ctx) {
+  bool with_code = false;
+  std::string_view pattern;
+  for (size_t i = 2; i < ctx.argc(); i++) {
+    if (ctx.ArgIs(i, "WITHCODE") && !with_code) {
+      with_code = true;
+    } else if (ctx.ArgIs(i, "LIBRARYNAME") && pattern.empty() && i + 1 < ctx.argc()) {
+      pattern = ctx.arg(++i);
+    } else {
+      return ctx.Error(fmt::format("ERR Unknown argument {}", ctx.arg(i)));
+    }
+  }
+  ctx.engine.scripts().ListLibraries(ctx.reply, pattern, with_code);
+}
+
+void FunctionDump(CommandContext& ctx) { ctx.reply.Bulk(ctx.engine.scripts().DumpFunctions()); }
+
+void FunctionRestore(CommandContext& ctx) {
+  std::string policy = "APPEND";
+  if (ctx.argc() == 4) {
+    if (ctx.ArgIs(3, "APPEND") || ctx.ArgIs(3, "REPLACE") || ctx.ArgIs(3, "FLUSH")) {
+      policy = ctx.ArgIs(3, "APPEND") ? "APPEND" : ctx.ArgIs(3, "REPLACE") ? "REPLACE" : "FLUSH";
+    } else {
+      return ctx.Error(
+          "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.");
+    }
+  } else if (ctx.argc() != 3) {
+    return ctx.SyntaxError();
+  }
+  std::string error;
+  if (!ctx.engine.scripts().RestoreFunctions(ctx.arg(2), policy, &error)) return ctx.Error(error);
+  ctx.Changed();
+  ctx.reply.Ok();
+}
+
+void FunctionStats(CommandContext& ctx) {
+  const engine::ScriptHost& host = ctx.engine.scripts();
+  ctx.reply.Map(2);
+  ctx.reply.Bulk("running_script");
+  ctx.reply.Null();
+  ctx.reply.Bulk("engines");
+  ctx.reply.Map(1);
+  ctx.reply.Bulk("LUA");
+  ctx.reply.Map(2);
+  ctx.reply.Bulk("libraries_count");
+  ctx.reply.Integer(static_cast<int64_t>(host.library_count()));
+  ctx.reply.Bulk("functions_count");
+  ctx.reply.Integer(static_cast<int64_t>(host.function_count()));
+}
+
+void FunctionHelp(CommandContext& ctx) {
+  constexpr std::string_view kLines[] = {
+      "FUNCTION <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "LOAD [REPLACE] <FUNCTION CODE>",
+      "    Create a new library with the given library name and code.",
+      "DELETE <LIBRARY NAME>",
+      "    Delete the given library.",
+      "LIST [LIBRARYNAME PATTERN] [WITHCODE]",
+      "    Return general information on all the libraries.",
+      "FCALL <FUNCTION NAME> <NUMBER OF KEYS> <KEY1> ... <KEYN> <ARG1> ... <ARGN>",
+      "    Call the given function.",
+      "FCALL_RO <FUNCTION NAME> <NUMBER OF KEYS> <KEY1> ... <KEYN> <ARG1> ... <ARGN>",
+      "    Call the given function, can only call read-only functions.",
+      "KILL",
+      "    Kill the current running function.",
+      "FLUSH [ASYNC|SYNC]",
+      "    Delete all the libraries.",
+      "STATS",
+      "    Return information about the current function running.",
+      "DUMP",
+      "    Return a serialized payload representing the current libraries.",
+      "RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]",
+      "    Restore the libraries represented by the given payload.",
+  };
+  ReplyHelp(ctx, kLines);
+}
+
 }  // namespace
 
 void RegisterScriptingCommands(CommandTable& table) {
@@ -84,6 +203,84 @@ void RegisterScriptingCommands(CommandTable& table) {
   eval("evalsha_ro", EvalShaRo, F::kReadOnly,
        "Executes a read-only server-side Lua script by SHA1 digest.",
        "sha1 numkeys [key [key ...]] [arg [arg ...]]");
+
+  eval("fcall", Fcall, F::kNone, "Invokes a function.",
+       "function numkeys [key [key ...]] [arg [arg ...]]");
+  eval("fcall_ro", FcallRo, F::kReadOnly, "Invokes a read-only function.",
+       "function numkeys [key [key ...]] [arg [arg ...]]");
+
+  CommandSpec& function = table.Add({.name = "function",
+                                     .arity = -2,
+                                     .flags = F::kNoScript,
+                                     .group = "scripting",
+                                     .since = "7.0.0",
+                                     .summary = "A container for function commands.",
+                                     .complexity = "Depends on subcommand."});
+  auto sub = [&](CommandSpec spec) {
+    spec.since = "7.0.0";
+    spec.flags = spec.flags | F::kNoScript;
+    table.AddSubcommand(function, std::move(spec));
+  };
+  sub({.name = "load",
+       .arity = -3,
+       .flags = F::kWrite | F::kDenyOom,
+       .handler = FunctionLoad,
+       .summary = "Creates a library.",
+       .complexity = "O(1) (considering compilation time is redundant)",
+       .syntax = "[REPLACE] function-code"});
+  sub({.name = "delete",
+       .arity = 3,
+       .flags = F::kWrite,
+       .handler = FunctionDelete,
+       .summary = "Deletes a library and its functions.",
+       .complexity = "O(1)",
+       .syntax = "library-name"});
+  sub({.name = "flush",
+       .arity = -2,
+       .flags = F::kWrite,
+       .handler = FunctionFlush,
+       .summary = "Deletes all libraries and functions.",
+       .complexity = "O(N) where N is the number of functions deleted",
+       .syntax = "[ASYNC | SYNC]"});
+  sub({.name = "restore",
+       .arity = -3,
+       .flags = F::kWrite | F::kDenyOom,
+       .handler = FunctionRestore,
+       .summary = "Restores all libraries from a payload.",
+       .complexity = "O(N) where N is the number of functions on the payload",
+       .syntax = "serialized-value [FLUSH | APPEND | REPLACE]"});
+  sub({.name = "list",
+       .arity = -2,
+       .handler = FunctionList,
+       .summary = "Returns information about all libraries.",
+       .complexity = "O(N) where N is the number of functions",
+       .syntax = "[LIBRARYNAME library-name-pattern] [WITHCODE]"});
+  sub({.name = "dump",
+       .arity = 2,
+       .handler = FunctionDump,
+       .summary = "Dumps all libraries into a serialized binary payload.",
+       .complexity = "O(N) where N is the number of functions",
+       .syntax = ""});
+  sub({.name = "stats",
+       .arity = 2,
+       .flags = F::kVolatileReply,
+       .handler = FunctionStats,
+       .summary = "Returns information about a function during execution.",
+       .complexity = "O(1)",
+       .syntax = ""});
+  sub({.name = "kill",
+       .arity = 2,
+       .handler = ScriptKill,
+       .summary = "Terminates a function during execution.",
+       .complexity = "O(1)",
+       .syntax = ""});
+  sub({.name = "help",
+       .arity = 2,
+       .flags = F::kStale | F::kLoading,
+       .handler = FunctionHelp,
+       .summary = "Returns helpful text about the different subcommands.",
+       .complexity = "O(1)",
+       .syntax = ""});
 
   CommandSpec& script = table.Add({.name = "script",
                                    .arity = -2,

@@ -65,6 +65,13 @@ std::pair<int, std::string_view> SplitBatchKey(std::string_view batch_key);
 inline constexpr uint8_t kElementHeaderMarker = 0x10;  // no value codec version uses it
 inline constexpr int kMaxElementRowDb = 0x7FFF;
 
+// Metadata rows: what is stored with the data but is not a key of any database (the
+// FUNCTION libraries, under the key "functions"). They use database number kMetaDb, which
+// no keyspace has (databases are far fewer), so they sort after every key row and before
+// every element row, and merge like key rows (the newest state wins).
+inline constexpr int kMetaDb = kMaxElementRowDb;
+inline constexpr uint8_t kMetaType = 0xF0;  // a KeyState type no value type uses
+
 struct ElementHeader {
   uint64_t generation = 0;
   uint64_t count = 0;

@@ -32,6 +32,7 @@ struct ScriptHost::Run {
 namespace {
 
 constexpr const char* kChunkName = "@user_script";
+constexpr const char* kFunctionChunkName = "@user_function";
 
 ScriptHost* HostOf(lua_State* L) {
   return static_cast<ScriptHost*>(lua_touserdata(L, lua_upvalueindex(1)));
@@ -42,6 +43,7 @@ int PCall(lua_State* L) { return HostOf(L)->LuaCall(L, false); }
 int SetResp(lua_State* L) { return HostOf(L)->LuaSetResp(L); }
 int SetRepl(lua_State* L) { return HostOf(L)->LuaSetRepl(L); }
 int Log(lua_State* L) { return HostOf(L)->LuaLog(L); }
+int RegisterFunction(lua_State* L) { return HostOf(L)->LuaRegisterFunction(L); }
 
 int Sha1Hex(lua_State* L) {
   if (lua_gettop(L) != 1) return luaL_error(L, "wrong number of arguments");
@@ -134,7 +136,8 @@ int ErrorHandler(lua_State* L) {
   lua_Debug ar;
   bool have = false;
   for (int level = 1; level < 64 && lua_getstack(L, level, &ar) != 0; level++) {
-    if (lua_getinfo(L, "Sl", &ar) != 0 && std::string_view(ar.source) == kChunkName) {
+    if (lua_getinfo(L, "Sl", &ar) != 0 && (std::string_view(ar.source) == kChunkName ||
+                                           std::string_view(ar.source) == kFunctionChunkName)) {
       have = true;
       break;
     }
@@ -191,6 +194,20 @@ setmetatable_(G, {__index = function(_, k) error(string.format(missing_error, to
 local P = proxy(G)
 G._G = P
 return P, G
+)lua";
+
+// A library's environment: the globals, except that `redis` is the load-time API until the
+// returned function says the load is over. Read-only like the globals.
+constexpr const char* kMakeEnv = R"lua(
+local P, loadredis = ...
+local loading = true
+local E = {}
+local function deny() error('Attempt to modify a readonly table', 2) end
+setmetatable(E, {__index = function(_, k)
+  if k == 'redis' and loading then return loadredis end
+  return P[k]
+end, __newindex = deny, __metatable = false})
+return E, function() loading = false end
 )lua";
 
 }  // namespace
@@ -315,15 +332,31 @@ void ScriptHost::Open() {
   lua_setfield(L, LUA_REGISTRYINDEX, "tidekv.error_handler");
 
   // Protect the globals: scripts get a read-only proxy as their global table.
-  if (luaL_loadbuffer(L, kProtect, std::strlen(kProtect), "=protect") != 0) {
-    TIDEKV_CHECK(false);
-  }
+  TIDEKV_CHECK(luaL_loadbuffer(L, kProtect, std::strlen(kProtect), "=protect") == 0);
   lua_pushvalue(L, LUA_GLOBALSINDEX);
   lua_pushstring(L, "Attempt to modify a readonly table");
   lua_pushstring(L, "Script attempted to access nonexistent global variable '%s'");
   lua_call(L, 3, 2);
   lua_setfield(L, LUA_REGISTRYINDEX, "tidekv.globals");  // the real table (KEYS, ARGV)
   lua_replace(L, LUA_GLOBALSINDEX);                      // the proxy
+
+  // What a library sees while FUNCTION LOAD runs it: redis.register_function and redis.log
+  // (redis.call is not there yet), through an environment of its own.
+  lua_newtable(L);
+  const std::pair<const char*, lua_CFunction> load_api[] = {{"register_function", RegisterFunction},
+                                                            {"log", Log}};
+  for (const auto& [name, fn] : load_api) {
+    lua_pushlightuserdata(L, this);
+    lua_pushcclosure(L, fn, 1);
+    lua_setfield(L, -2, name);
+  }
+  for (const auto& [name, value] : constants) {
+    lua_pushinteger(L, value);
+    lua_setfield(L, -2, name);
+  }
+  lua_setfield(L, LUA_REGISTRYINDEX, "tidekv.load_redis");
+  TIDEKV_CHECK(luaL_loadbuffer(L, kMakeEnv, std::strlen(kMakeEnv), "=env") == 0);
+  lua_setfield(L, LUA_REGISTRYINDEX, "tidekv.make_env");
 }
 
 size_t ScriptHost::memory_bytes() const {
@@ -333,8 +366,9 @@ size_t ScriptHost::memory_bytes() const {
 }
 
 void ScriptHost::Flush() {
-  Close();
-  Open();
+  for (auto& [sha, script] : scripts_) luaL_unref(L_, LUA_REGISTRYINDEX, script.ref);
+  scripts_.clear();
+  lua_gc(L_, LUA_GCCOLLECT, 0);
 }
 
 bool ScriptHost::Exists(std::string_view sha) const {
@@ -367,12 +401,8 @@ bool ScriptHost::Load(std::string_view body, std::string* sha, std::string* erro
 
 void ScriptHost::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
   if (run_ != nullptr) return ctx.Error("ERR This Redis command is not allowed from script");
-  const std::optional<int64_t> numkeys = ctx.IntArg(2);
-  if (!numkeys) return;
-  if (*numkeys < 0) return ctx.Error("ERR Number of keys can't be negative");
-  if (static_cast<uint64_t>(*numkeys) > ctx.argc() - 3) {
-    return ctx.Error("ERR Number of keys can't be greater than number of args");
-  }
+  size_t numkeys = 0;
+  if (!CheckNumKeys(ctx, &numkeys)) return;
   std::string sha;
   if (by_sha) {
     sha = std::string(ctx.arg(1));
@@ -385,17 +415,37 @@ void ScriptHost::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
     if (!Load(ctx.arg(1), &sha, &error)) return ctx.Error(error);
   }
   const Script& script = scripts_.at(sha);
-  // Scripts with a shebang declare what they do; the server checks it before running.
-  if (script.flags.shebang) {
-    if (!script.flags.no_writes && read_only) {
+  Invoke(ctx, script.ref, script.flags, sha, numkeys, read_only, false);
+}
+
+bool ScriptHost::CheckNumKeys(CommandContext& ctx, size_t* numkeys) {
+  const std::optional<int64_t> n = ctx.IntArg(2);
+  if (!n) return false;
+  if (*n < 0) {
+    ctx.Error("ERR Number of keys can't be negative");
+    return false;
+  }
+  if (static_cast<uint64_t>(*n) > ctx.argc() - 3) {
+    ctx.Error("ERR Number of keys can't be greater than number of args");
+    return false;
+  }
+  *numkeys = static_cast<size_t>(*n);
+  return true;
+}
+
+void ScriptHost::Invoke(CommandContext& ctx, int ref, const ScriptFlags& flags,
+                        const std::string& name, size_t numkeys, bool read_only, bool function) {
+  // Scripts with a shebang (and every function) declare what they do; the server checks it
+  // before running.
+  if (flags.shebang) {
+    if (!flags.no_writes && read_only) {
       return ctx.Error("ERR Can not execute a script with write flag using *_ro command.");
     }
     std::string why = engine_.AccessError(
         ctx.session,
-        (script.flags.no_writes ? CommandFlag::kNone : CommandFlag::kWrite) |
-            (script.flags.allow_oom || script.flags.no_writes ? CommandFlag::kNone
-                                                              : CommandFlag::kDenyOom),
-        script.flags.allow_stale);
+        (flags.no_writes ? CommandFlag::kNone : CommandFlag::kWrite) |
+            (flags.allow_oom || flags.no_writes ? CommandFlag::kNone : CommandFlag::kDenyOom),
+        flags.allow_stale);
     if (!why.empty()) {
       if (why.starts_with("MASTERDOWN")) why = "ERR Can not execute the command on a stale replica";
       return ctx.Error(why);
@@ -411,30 +461,29 @@ void ScriptHost::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
   run.session.addr = ctx.session.addr;
   run.session.internal = ctx.session.internal;
   run.session.applies_frames = ctx.session.applies_frames;
-  run.read_only = read_only || script.flags.no_writes;
+  run.read_only = read_only || flags.no_writes;
   lua_State* L = L_;
-  // KEYS and ARGV, as globals of the real table.
-  lua_getfield(L, LUA_REGISTRYINDEX, "tidekv.globals");
-  for (const auto& [name, first, count] :
-       {std::tuple{"KEYS", size_t{3}, static_cast<size_t>(*numkeys)},
-        std::tuple{"ARGV", static_cast<size_t>(3 + *numkeys),
-                   ctx.argc() - 3 - static_cast<size_t>(*numkeys)}}) {
+  lua_getfield(L, LUA_REGISTRYINDEX, "tidekv.error_handler");
+  const int handler = lua_gettop(L);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+  // KEYS and ARGV: a function's two arguments, a script's globals (in the real table).
+  if (!function) lua_getfield(L, LUA_REGISTRYINDEX, "tidekv.globals");
+  for (const auto& [field, first, count] :
+       {std::tuple{"KEYS", size_t{3}, numkeys},
+        std::tuple{"ARGV", 3 + numkeys, ctx.argc() - 3 - numkeys}}) {
     lua_createtable(L, static_cast<int>(count), 0);
     for (size_t i = 0; i < count; i++) {
       lua_pushlstring(L, ctx.arg(first + i).data(), ctx.arg(first + i).size());
       lua_rawseti(L, -2, static_cast<int>(i + 1));
     }
-    lua_setfield(L, -2, name);
+    if (!function) lua_setfield(L, -2, field);
   }
-  lua_pop(L, 1);
+  if (!function) lua_pop(L, 1);
   SeedRandom(0);
 
-  lua_getfield(L, LUA_REGISTRYINDEX, "tidekv.error_handler");
-  const int handler = lua_gettop(L);
-  lua_rawgeti(L, LUA_REGISTRYINDEX, script.ref);
   run_ = &run;
   engine_.BeginGroup();
-  const int status = lua_pcall(L, 0, 1, handler);
+  const int status = lua_pcall(L, function ? 2 : 0, 1, handler);
   engine_.EndGroup(&ctx.session);
   run_ = nullptr;
   if (status != 0) {
@@ -449,13 +498,13 @@ void ScriptHost::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
       lua_getfield(L, -1, "source");
       const char* source = lua_tostring(L, -1);
       if (source != nullptr && line > 0) {
-        msg = fmt::format("{} script: {}, on {}:{}.", msg, sha, source, line);
+        msg = fmt::format("{} script: {}, on {}:{}.", msg, name, source, line);
       }
       lua_pop(L, 1);
       ctx.Error(msg.empty() ? "ERR" : msg);
     } else {
       const char* e = lua_tostring(L, -1);
-      ctx.Error(fmt::format("ERR Error running script {}: {}", sha, e != nullptr ? e : "?"));
+      ctx.Error(fmt::format("ERR Error running script {}: {}", name, e != nullptr ? e : "?"));
     }
   } else {
     WriteLuaAsReply(L, ctx.reply);

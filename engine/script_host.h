@@ -14,10 +14,13 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "engine/command_context.h"
 #include "engine/session.h"
@@ -63,8 +66,27 @@ class ScriptHost {
   // Whether a script is running now (a nested EVAL is refused).
   bool running() const { return run_ != nullptr; }
 
+  // ---- Functions (engine/script_functions.cc): libraries of named Lua functions ----
+  // FUNCTION LOAD [REPLACE]: the library's name, or false with *error (Redis's wording).
+  bool LoadLibrary(std::string_view code, bool replace, std::string* name, std::string* error);
+  bool DeleteLibrary(std::string_view name);
+  void FlushFunctions();
+  // FCALL / FCALL_RO.
+  void Fcall(CommandContext& ctx, bool read_only);
+  // FUNCTION LIST [WITHCODE] [LIBRARYNAME pattern] ("" matches every library).
+  void ListLibraries(proto::ReplyBuilder& reply, std::string_view pattern, bool with_code) const;
+  // FUNCTION DUMP / RESTORE: every library's code in one checksummed payload (also what a
+  // seal stores, engine-independent of the Lua state). policy: "APPEND", "REPLACE", "FLUSH".
+  std::string DumpFunctions() const;
+  bool RestoreFunctions(std::string_view payload, std::string_view policy, std::string* error);
+  size_t library_count() const { return libraries_.size(); }
+  size_t function_count() const { return functions_.size(); }
+  // Changes with every change to the libraries (a seal stores them when it moved).
+  uint64_t functions_version() const { return functions_version_; }
+
   // Used by the Lua side (redis.call and friends); public for the C callbacks only.
   struct Run;
+  int LuaRegisterFunction(lua_State* L);
   int LuaCall(lua_State* L, bool raise);
   int LuaSetResp(lua_State* L);
   int LuaSetRepl(lua_State* L);
@@ -76,6 +98,23 @@ class ScriptHost {
     ScriptFlags flags;
     int ref = 0;  // the compiled function in the Lua registry
   };
+  struct Function {
+    std::string library;
+    ScriptFlags flags;
+    std::string description;
+    int ref = 0;
+  };
+  struct Library {
+    std::string code;
+    std::vector<std::string> functions;
+    int env_ref = 0;  // the library's global environment
+  };
+  struct Loading;  // a FUNCTION LOAD in progress
+  bool CheckNumKeys(CommandContext& ctx, size_t* numkeys);
+  // Runs the function at registry ref as EVAL (KEYS/ARGV globals) or as FCALL (arguments).
+  void Invoke(CommandContext& ctx, int ref, const ScriptFlags& flags, const std::string& name,
+              size_t numkeys, bool read_only, bool function);
+  void DropLibrary(const std::string& name);
   void Open();
   void Close();
   // Compiles body (its shebang line removed) into a cached script.
@@ -84,6 +123,10 @@ class ScriptHost {
   Engine& engine_;
   lua_State* L_ = nullptr;
   std::unordered_map<std::string, Script> scripts_;
+  std::map<std::string, Library> libraries_;
+  std::unordered_map<std::string, Function> functions_;
+  uint64_t functions_version_ = 0;
+  Loading* loading_ = nullptr;
   Run* run_ = nullptr;
 };
 

@@ -39,8 +39,8 @@ struct Session {
   bool loopback = false;  // the peer is on a loopback address ("local" in security options)
   int64_t created_ms = 0;
   int64_t last_interaction_ms = 0;
-  std::string_view last_command;   // full name of the last command (points into the table)
-  bool monitor = false;            // in MONITOR mode: only receives the feed
+  std::string_view last_command;  // full name of the last command (points into the table)
+  bool monitor = false;           // in MONITOR mode: only receives the feed
   // CLIENT REPLY: replies_off drops every reply until CLIENT REPLY ON; skip_replies drops
   // that many replies (CLIENT REPLY SKIP: its own and the next command's). The connection
   // drops them; pushes (pub/sub messages) still go out.

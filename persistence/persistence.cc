@@ -19,6 +19,7 @@
 #include "common/strings.h"
 #include "compaction/batch.h"
 #include "compaction/manifest.h"
+#include "engine/script_host.h"
 #include "persistence/persistence_internal.h"
 #include "proto/frame.h"
 #include "trace/format.h"
@@ -502,6 +503,7 @@ void Persistence::Seal(std::function<void(const Status&)> done) {
       });
     }
   }
+  AppendMetaRows(full, &entries);
   dirty_bytes_ = 0;
   listed_ = 0;
   stats_.last_seal_keys = entries.size();
@@ -549,6 +551,10 @@ void Persistence::Seal(std::function<void(const Status&)> done) {
         for (const auto& [batch_key, state] : entries) {
           if (compaction::IsElementRowKey(batch_key)) continue;
           auto [db, key] = compaction::SplitBatchKey(batch_key);
+          if (db == compaction::kMetaDb) {
+            sealed_functions_version_ = UINT64_MAX;  // stored again by the next seal
+            continue;
+          }
           MarkDirty(db, key);
           Entry* e = engine_.keyspace().db(db).Peek(key, INT64_MIN);
           if (e != nullptr && !e->IsString())
@@ -586,6 +592,23 @@ void Persistence::Seal(std::function<void(const Status&)> done) {
       });
     });
   });
+}
+
+void Persistence::AppendMetaRows(bool full,
+                                 std::vector<std::pair<std::string, std::string>>* entries) {
+  if (!engine_.has_scripts()) return;  // no library was ever loaded in this process
+  engine::ScriptHost& scripts = engine_.scripts();
+  if (!full && scripts.functions_version() == sealed_functions_version_) return;
+  sealed_functions_version_ = scripts.functions_version();
+  compaction::KeyState state;
+  state.type = compaction::kMetaType;
+  if (scripts.library_count() == 0) {
+    state.tombstone = true;
+  } else {
+    state.value = scripts.DumpFunctions();
+  }
+  entries->emplace_back(compaction::BatchKey(compaction::kMetaDb, "functions"),
+                        compaction::EncodeKeyState(state));
 }
 
 void Persistence::CommitManifest(uint64_t truncate_below, std::function<void(const Status&)> done) {

@@ -318,6 +318,11 @@ class Persistence final : public EffectSink,
   std::vector<std::function<void(const Status&)>> next_seal_waiters_;  // of the one after it
   bool seal_requested_ = false;
   int64_t seal_started_ms_ = 0;
+  // The FUNCTION libraries' version the last seal stored (ScriptHost::functions_version).
+  uint64_t sealed_functions_version_ = 0;
+  // Metadata rows (compaction::kMetaDb): the seal's, and a loaded one applied.
+  void AppendMetaRows(bool full, std::vector<std::pair<std::string, std::string>>* entries);
+  Status LoadMetaRow(std::string_view key, std::string_view encoded);
   int64_t last_seal_attempt_ms_ = 0;
   size_t merges_running_ = 0;
   size_t manifest_commits_ = 0;  // submitted, their done not run yet

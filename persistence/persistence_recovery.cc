@@ -20,6 +20,7 @@
 #include "common/logging.h"
 #include "compaction/batch.h"
 #include "compaction/manifest.h"
+#include "engine/script_host.h"
 #include "keyspace/dict.h"
 #include "persistence/element_rows.h"
 #include "persistence/frame_apply.h"
@@ -524,6 +525,25 @@ bool DecodesAs(uint8_t stored_type, std::string_view value) {
 
 }  // namespace
 
+Status Persistence::LoadMetaRow(std::string_view key, std::string_view encoded) {
+  auto state = compaction::DecodeKeyStateView(encoded);
+  if (!state.ok() || key != "functions" ||
+      (!state->tombstone && state->type != compaction::kMetaType)) {
+    return Status::Corruption(
+        fmt::format("metadata row '{}' is not one this version knows (written by a newer tidekv?)",
+                    key.substr(0, 64)));
+  }
+  engine::ScriptHost& scripts = engine_.scripts();
+  if (state->tombstone) {
+    scripts.FlushFunctions();
+  } else if (std::string error; !scripts.RestoreFunctions(state->value, "FLUSH", &error)) {
+    return Status::Corruption("the stored FUNCTION libraries do not load: " + error);
+  }
+  // What was just loaded is what the batches hold: no seal needs to store it again.
+  sealed_functions_version_ = scripts.functions_version();
+  return Status::Ok();
+}
+
 Status Persistence::CheckBatchFile(const std::string& path, compaction::BatchMeta* meta) const {
   auto opened = compaction::BatchReader::Open(path, /*verify=*/true);
   if (!opened.ok()) {
@@ -543,6 +563,10 @@ Status Persistence::CheckBatchFile(const std::string& path, compaction::BatchMet
     }
     auto [db, key] = compaction::SplitBatchKey(reader.key());
     auto state = compaction::DecodeKeyState(reader.value());
+    if (db == compaction::kMetaDb && state.ok() && key == "functions" &&
+        (state->tombstone || state->type == compaction::kMetaType)) {
+      continue;  // applied (and checked whole) when the batch loads
+    }
     if (!state.ok() || db < 0 || db >= databases ||
         (!state->tombstone && !DecodesAs(state->type, state->value))) {
       return Status::Corruption(fmt::format("batch file {}: bad entry for key '{}' in db {}", path,
@@ -617,6 +641,13 @@ Status Persistence::LoadBatches() {
         continue;
       }
       auto [db_index, key] = compaction::SplitBatchKey(batch_key);
+      if (db_index == compaction::kMetaDb) {
+        if (Status s = LoadMetaRow(key, encoded); !s.ok()) {
+          return finish(Status::Corruption(
+              fmt::format("batch file {}: {}", batches[chunk.batch].first, s.message())));
+        }
+        continue;
+      }
       auto state = compaction::DecodeKeyStateView(encoded);
       const types::TypeOps* ops = state.ok() ? types::OpsFor(state->type) : nullptr;
       std::optional<compaction::ElementHeader> header;

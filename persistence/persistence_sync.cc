@@ -10,6 +10,7 @@
 #include "common/files.h"
 #include "common/logging.h"
 #include "compaction/manifest.h"
+#include "engine/script_host.h"
 #include "persistence/persistence.h"
 #include "persistence/persistence_internal.h"
 #include "proto/frame.h"
@@ -222,6 +223,8 @@ void Persistence::InstallSnapshot(std::vector<StagedBatch> batches, uint64_t off
   reloading_ = true;
   engine_.keyspace().ClearAll();
   reloading_ = false;
+  // The primary's libraries replace this node's (none when its batches store none).
+  if (engine_.has_scripts()) engine_.scripts().FlushFunctions();
   stats_.recovered_batch_keys = 0;
   status = LoadBatches();
   installing_ = false;

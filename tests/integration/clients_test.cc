@@ -219,7 +219,8 @@ TEST_CASE("MONITOR streams the commands of other clients", "[integration]") {
 namespace tidekv::integration {
 namespace {
 
-TEST_CASE("CLIENT REPLY OFF, SKIP and ON drop replies, not the commands", "[integration][clients]") {
+TEST_CASE("CLIENT REPLY OFF, SKIP and ON drop replies, not the commands",
+          "[integration][clients]") {
   ServerProcess server;
   RedisConnection c = server.Connect();
   AppendCommand(c.get(), {"CLIENT", "REPLY", "OFF"});

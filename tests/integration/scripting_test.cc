@@ -61,6 +61,67 @@ TEST_CASE("a script's effects replicate and survive kill -9 as one group",
   CHECK(Call(p.get(), {"LLEN", "log"}) == Call(r.get(), {"LLEN", "log"}));
 }
 
+constexpr const char* kLibrary = R"lua(#!lua name=bank
+redis.register_function('deposit', function(keys, args)
+  return redis.call('INCRBY', keys[1], args[1])
+end)
+redis.register_function{function_name = 'balance', flags = {'no-writes'},
+                        callback = function(keys) return redis.call('GET', keys[1]) end}
+)lua";
+
+TEST_CASE("FUNCTION libraries persist with the data, replicate and survive kill -9",
+          "[integration][script][function][replication]") {
+  TempDir dir;
+  auto primary = StartServerOn(dir.path() / "p");
+  RedisConnection p = primary->Connect();
+  REQUIRE(Call(p.get(), {"FUNCTION", "LOAD", kLibrary}) == "bank");
+  REQUIRE(Call(p.get(), {"FCALL", "deposit", "1", "acct", "5"}) == "(integer) 5");
+  CHECK(Call(p.get(), {"FCALL_RO", "balance", "1", "acct"}) == "5");
+  CHECK(Call(p.get(), {"FCALL_RO", "deposit", "1", "acct", "1"})
+            .rfind("(error) ERR Can not execute a script with write flag using *_ro command.", 0) ==
+        0);
+
+  // Sealed: a clean restart loads the library from the batches.
+  ShutdownClean(*primary);
+  primary = StartServerOn(dir.path() / "p");
+  p = primary->Connect();
+  CHECK(Call(p.get(), {"FCALL", "deposit", "1", "acct", "1"}) == "(integer) 6");
+
+  // Only in the log: a kill -9 replays the FUNCTION commands.
+  REQUIRE(Call(p.get(), {"FUNCTION", "LOAD",
+                         "#!lua name=extra\nredis.register_function('two', "
+                         "function() return 2 end)"}) == "extra");
+  REQUIRE(Call(p.get(), {"FUNCTION", "DELETE", "bank"}) == "OK");
+  WaitLogged(p.get());
+  KillHard(*primary);
+  primary = StartServerOn(dir.path() / "p");
+  p = primary->Connect();
+  CHECK(Call(p.get(), {"FCALL", "two", "0"}) == "(integer) 2");
+  CHECK(Call(p.get(), {"FCALL", "deposit", "1", "acct", "1"}) == "(error) ERR Function not found");
+
+  // A replica gets the libraries by full sync (from the batches) and then by the stream.
+  REQUIRE(Call(p.get(), {"FUNCTION", "LOAD", kLibrary}) == "bank");
+  REQUIRE(Call(p.get(), {"SAVE"}) == "OK");
+  auto replica = StartReplicaOn(dir.path() / "r", primary->port());
+  WaitCaughtUp(*primary, *replica);
+  RedisConnection r = replica->Connect();
+  CHECK(Call(r.get(), {"FCALL_RO", "balance", "1", "acct"}) == "6");
+  REQUIRE(Call(p.get(), {"FUNCTION", "DELETE", "extra"}) == "OK");
+  REQUIRE(Call(p.get(), {"FCALL", "deposit", "1", "acct", "4"}) == "(integer) 10");
+  WaitCaughtUp(*primary, *replica);
+  CHECK(Call(r.get(), {"FCALL", "two", "0"}) == "(error) ERR Function not found");
+  CHECK(Call(r.get(), {"FCALL_RO", "balance", "1", "acct"}) == "10");
+  CHECK(Call(r.get(), {"FUNCTION", "DUMP"}) == Call(p.get(), {"FUNCTION", "DUMP"}));
+
+  // FUNCTION FLUSH reaches the batches too.
+  REQUIRE(Call(p.get(), {"FUNCTION", "FLUSH"}) == "OK");
+  REQUIRE(Call(p.get(), {"SAVE"}) == "OK");
+  ShutdownClean(*primary);
+  primary = StartServerOn(dir.path() / "p");
+  p = primary->Connect();
+  CHECK(Call(p.get(), {"FUNCTION", "LIST"}) == "[]");
+}
+
 TEST_CASE("redis-cli --eval runs a script file", "[integration][script]") {
   ServerProcess server;
   TempDir dir;

@@ -195,3 +195,91 @@ TEST_CASE("EVAL inside MULTI joins the transaction's group", "[script][multi]") 
 
 }  // namespace
 }  // namespace tidekv::commands
+
+namespace tidekv::commands {
+namespace {
+
+constexpr std::string_view kLib =
+    "#!lua name=lib1\n"
+    "redis.register_function('f1', function(keys, args) return redis.call('SET', keys[1], "
+    "args[1]) end)\n"
+    "redis.register_function{function_name='f2', callback=function(keys) return #keys end, "
+    "flags={'no-writes'}, description='counts'}\n";
+
+TEST_CASE("FUNCTION LOAD / FCALL / DELETE / FLUSH and their errors", "[script][function]") {
+  EngineFixture f;
+  RecordingSink sink;
+  f.engine().set_effect_sink(&sink);
+  CHECK(f.Run({"FUNCTION", "LOAD", kLib}) == Bulk("lib1"));
+  CHECK(sink.Take() == std::vector<std::string>{"0: FUNCTION LOAD " + std::string(kLib)});
+  CHECK(f.Run({"FCALL", "f1", "1", "k", "v"}) == kOk);
+  CHECK(sink.Take() == std::vector<std::string>{"0: SET k v"});
+  CHECK(f.Run({"FCALL_RO", "f2", "2", "a", "b"}) == Int(2));
+  CHECK(f.Run({"FCALL_RO", "f1", "1", "k", "v"}) ==
+        Err("ERR Can not execute a script with write flag using *_ro command."));
+  CHECK(f.Run({"FCALL", "nosuch", "0"}) == Err("ERR Function not found"));
+  CHECK(f.Run({"FCALL", "f2", "-1"}) == Err("ERR Number of keys can't be negative"));
+  CHECK(f.Run({"FUNCTION", "LOAD", kLib}) == Err("ERR Library 'lib1' already exists"));
+  CHECK(f.Run({"FUNCTION", "LOAD", "REPLACE", kLib}) == Bulk("lib1"));
+  CHECK(f.Run({"FUNCTION", "LOAD", "return 1"}) == Err("ERR Missing library metadata"));
+  CHECK(f.Run({"FUNCTION", "LOAD", "#!lua\nreturn 1"}) == Err("ERR Library name was not given"));
+  CHECK(f.Run({"FUNCTION", "LOAD", "#!lua name=a-b\nreturn 1"})
+            .starts_with("-ERR Library names can only contain letters"));
+  CHECK(f.Run({"FUNCTION", "LOAD", "#!lua name=x foo=1\nreturn 1"}) ==
+        Err("ERR Invalid metadata value given: foo=1"));
+  CHECK(f.Run({"FUNCTION", "LOAD", "#!lua name=x\nreturn 1"}) ==
+        Err("ERR No functions registered"));
+  CHECK(f.Run({"FUNCTION", "LOAD", "#!lua name=x\nredis.call('ping')"})
+            .find("attempt to call field 'call' (a nil value)") != std::string::npos);
+  CHECK(f.Run({"FUNCTION", "LOAD",
+               "#!lua name=x\nredis.register_function('f1', function() return 1 end)"}) ==
+        Err("ERR Function f1 already exists"));
+  CHECK(f.Run({"FUNCTION", "LOAD",
+               "#!lua name=x\nredis.register_function('bad-name', function() end)"})
+            .find("Function names can only contain letters") != std::string::npos);
+  CHECK(f.Run({"FUNCTION", "LOAD", "#!lua name=x\nfoo = 1\n"})
+            .find("Attempt to modify a readonly table") != std::string::npos);
+  // Calling redis.register_function outside FUNCTION LOAD fails.
+  CHECK(f.Run({"FUNCTION", "LOAD",
+               "#!lua name=late\nredis.register_function('late', function() "
+               "return redis.register_function('y', function() end) end)"}) == Bulk("late"));
+  CHECK(f.Run({"FCALL", "late", "0"}).find("attempt to call field 'register_function'") !=
+        std::string::npos);
+  CHECK(f.Run({"FUNCTION", "DELETE", "late"}) == kOk);
+  CHECK(f.Run({"FUNCTION", "DELETE", "late"}) == Err("ERR Library not found"));
+  CHECK(f.Run({"FUNCTION", "LIST"}) ==
+        "*1\r\n*6\r\n$12\r\nlibrary_name\r\n$4\r\nlib1\r\n$6\r\nengine\r\n$3\r\nLUA\r\n"
+        "$9\r\nfunctions\r\n*2\r\n"
+        "*6\r\n$4\r\nname\r\n$2\r\nf1\r\n$11\r\ndescription\r\n$-1\r\n$5\r\nflags\r\n*0\r\n"
+        "*6\r\n$4\r\nname\r\n$2\r\nf2\r\n$11\r\ndescription\r\n$6\r\ncounts\r\n$5\r\nflags\r\n"
+        "*1\r\n$9\r\nno-writes\r\n");
+  CHECK(f.Run({"FUNCTION", "LIST", "LIBRARYNAME", "nomatch*"}) == "*0\r\n");
+  CHECK(Elements(f.Run({"FUNCTION", "LIST", "WITHCODE"})).back() == std::string(kLib));
+
+  // DUMP / RESTORE with each policy.
+  const std::vector<std::string> dump = Elements(f.Run({"FUNCTION", "DUMP"}));
+  REQUIRE(dump.size() == 1);
+  CHECK(f.Run({"FUNCTION", "RESTORE", dump[0]}) == Err("ERR Library lib1 already exists"));
+  CHECK(f.Run({"FUNCTION", "RESTORE", dump[0], "REPLACE"}) == kOk);
+  CHECK(f.Run({"FUNCTION", "FLUSH"}) == kOk);
+  CHECK(f.Run({"FCALL", "f2", "0"}) == Err("ERR Function not found"));
+  CHECK(f.Run({"FUNCTION", "RESTORE", dump[0]}) == kOk);
+  CHECK(f.Run({"FCALL", "f2", "1", "a"}) == Int(1));
+  std::string bad = dump[0];
+  bad[bad.size() / 2] ^= 1;
+  CHECK(f.Run({"FUNCTION", "RESTORE", bad, "FLUSH"}) ==
+        Err("ERR payload version or checksum are wrong"));
+  CHECK(f.Run({"FCALL", "f2", "1", "a"}) == Int(1));  // nothing changed
+  CHECK(f.Run({"FUNCTION", "RESTORE", dump[0], "BOGUS"})
+            .starts_with("-ERR Wrong restore policy given"));
+  CHECK(Elements(f.Run({"FUNCTION", "STATS"})) == V{"running_script", "(nil)", "engines", "LUA",
+                                                    "libraries_count", "1", "functions_count",
+                                                    "2"});
+  // SCRIPT FLUSH leaves functions alone.
+  CHECK(f.Run({"SCRIPT", "FLUSH"}) == kOk);
+  CHECK(f.Run({"FCALL", "f2", "0"}) == Int(0));
+  CHECK(f.Run({"FUNCTION", "KILL"}) == Err("NOTBUSY No scripts in execution right now."));
+}
+
+}  // namespace
+}  // namespace tidekv::commands

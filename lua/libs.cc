@@ -23,6 +23,8 @@ void Open(lua_State* L, lua_CFunction open, const char* name) {
 void OpenRedisLibraries(lua_State* L) {
   Open(L, luaopen_cjson, "cjson");
   Open(L, luaopen_bit, "bit");
+  Open(L, OpenCmsgpack, "cmsgpack");
+  Open(L, OpenStruct, "struct");
 }
 
 }  // namespace tidekv::lua

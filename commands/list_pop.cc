@@ -295,7 +295,7 @@ void RegisterListPopCommands(CommandTable& table) {
       0, 0);
   row({.name = "blpop",
        .arity = -3,
-       .flags = kWrite,
+       .flags = kNoScript | kWrite,
        .handler = BLPop,
        .since = "2.0.0",
        .summary = "Removes and returns the first element in a list. Blocks until an element is "
@@ -305,7 +305,7 @@ void RegisterListPopCommands(CommandTable& table) {
       1, -2);
   row({.name = "brpop",
        .arity = -3,
-       .flags = kWrite,
+       .flags = kNoScript | kWrite,
        .handler = BRPop,
        .since = "2.0.0",
        .summary = "Removes and returns the last element in a list. Blocks until an element is "
@@ -315,7 +315,7 @@ void RegisterListPopCommands(CommandTable& table) {
       1, -2);
   row({.name = "blmove",
        .arity = 6,
-       .flags = kWrite | kDenyOom,
+       .flags = kNoScript | kWrite | kDenyOom,
        .handler = BLMove,
        .since = "6.2.0",
        .summary = "Pops an element from a list, pushes it to another list and returns it. "
@@ -326,7 +326,7 @@ void RegisterListPopCommands(CommandTable& table) {
       1, 2);
   row({.name = "brpoplpush",
        .arity = 4,
-       .flags = kWrite | kDenyOom,
+       .flags = kNoScript | kWrite | kDenyOom,
        .handler = BRPopLPush,
        .since = "2.2.0",
        .summary = "Pops an element from a list, pushes it to another list and returns it. "
@@ -337,7 +337,7 @@ void RegisterListPopCommands(CommandTable& table) {
       1, 2);
   row({.name = "blmpop",
        .arity = -5,
-       .flags = kWrite,
+       .flags = kNoScript | kWrite,
        .handler = BLMPop,
        .since = "7.0.0",
        .summary = "Pops the first element from one of multiple lists. Blocks until an element "

@@ -40,7 +40,14 @@ void ScriptFlush(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
-void ScriptKill(CommandContext& ctx) { ctx.Error("NOTBUSY No scripts in execution right now."); }
+void Kill(CommandContext& ctx, bool function) {
+  if (!ctx.engine.has_scripts()) return ctx.Error("NOTBUSY No scripts in execution right now.");
+  const std::string error = ctx.engine.scripts().Kill(function);
+  if (!error.empty()) return ctx.Error(error);
+  ctx.reply.Ok();
+}
+void ScriptKill(CommandContext& ctx) { Kill(ctx, false); }
+void FunctionKill(CommandContext& ctx) { Kill(ctx, true); }
 
 void ScriptHelp(CommandContext& ctx) {
   constexpr std::string_view kLines[] = {
@@ -263,14 +270,15 @@ void RegisterScriptingCommands(CommandTable& table) {
        .syntax = ""});
   sub({.name = "stats",
        .arity = 2,
-       .flags = F::kVolatileReply,
+       .flags = F::kVolatileReply | F::kAllowBusy,
        .handler = FunctionStats,
        .summary = "Returns information about a function during execution.",
        .complexity = "O(1)",
        .syntax = ""});
   sub({.name = "kill",
        .arity = 2,
-       .handler = ScriptKill,
+       .flags = F::kAllowBusy,
+       .handler = FunctionKill,
        .summary = "Terminates a function during execution.",
        .complexity = "O(1)",
        .syntax = ""});
@@ -318,7 +326,7 @@ void RegisterScriptingCommands(CommandTable& table) {
                        .syntax = "[ASYNC | SYNC]"});
   table.AddSubcommand(script, {.name = "kill",
                                .arity = 2,
-                               .flags = F::kNoScript,
+                               .flags = F::kNoScript | F::kAllowBusy,
                                .handler = ScriptKill,
                                .since = "2.6.0",
                                .summary = "Terminates a server-side Lua script during execution.",

@@ -11,6 +11,7 @@
 #include "engine/command_context.h"
 #include "engine/engine.h"
 #include "engine/info.h"
+#include "engine/script_host.h"
 
 namespace tidekv::commands {
 
@@ -245,6 +246,11 @@ void Shutdown(CommandContext& ctx) {
     }
   }
   if (nosave && save) return ctx.SyntaxError();  // contradictory: Redis refuses, not shuts down
+  if (ctx.engine.has_scripts() && ctx.engine.scripts().busy()) {
+    // Only SHUTDOWN NOSAVE ends a busy script (dropping its effects), as in Redis.
+    if (!nosave) return ctx.Error(ctx.engine.scripts().BusyError());
+    ctx.engine.scripts().ForceKill();
+  }
   engine::ServerHooks* hooks = ctx.engine.hooks();
   if (hooks == nullptr) return ctx.Error("ERR SHUTDOWN needs a running server");
   // Like Redis, a successful SHUTDOWN sends no reply: the client sees the connection close.
@@ -442,8 +448,8 @@ void RegisterServerCommands(CommandTable& table) {
              .syntax = ""});
   table.Add({.name = "shutdown",
              .arity = -1,
-             .flags = F::kNoScript | F::kAdmin | F::kStale | F::kLoading | F::kVolatileReply |
-                      F::kNoMulti,
+             .flags = F::kAllowBusy | F::kNoScript | F::kAdmin | F::kStale | F::kLoading |
+                      F::kVolatileReply | F::kNoMulti,
              .handler = Shutdown,
              .group = "server",
              .since = "1.0.0",

@@ -201,7 +201,7 @@ void RegisterZSetPopCommands(CommandTable& table) {
   AddZSetRow(table,
              {.name = "bzpopmin",
               .arity = -3,
-              .flags = kWrite,
+              .flags = CommandFlag::kNoScript | kWrite,
               .handler = BZPopMin,
               .since = "5.0.0",
               .summary = "Removes and returns the member with the lowest score from one or more "
@@ -213,7 +213,7 @@ void RegisterZSetPopCommands(CommandTable& table) {
   AddZSetRow(table,
              {.name = "bzpopmax",
               .arity = -3,
-              .flags = kWrite,
+              .flags = CommandFlag::kNoScript | kWrite,
               .handler = BZPopMax,
               .since = "5.0.0",
               .summary = "Removes and returns the member with the highest score from one or more "
@@ -225,7 +225,7 @@ void RegisterZSetPopCommands(CommandTable& table) {
   AddZSetRow(table,
              {.name = "bzmpop",
               .arity = -5,
-              .flags = kWrite,
+              .flags = CommandFlag::kNoScript | kWrite,
               .handler = BZMPop,
               .since = "7.0.0",
               .summary = "Removes and returns a member by score from one or more sorted sets. "

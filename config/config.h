@@ -33,6 +33,7 @@ struct Config {
   int64_t tcp_backlog = 511;
   int64_t timeout = 0;  // seconds a client may be idle before it is closed; 0 = never
   int64_t tcp_keepalive = 300;
+  int64_t busy_reply_threshold_ms = 5000;  // a script running longer is busy (SCRIPT KILL)
   int64_t busy_poll_us = 50;           // event loop polling before it sleeps (server/event_loop.h)
   std::string notify_keyspace_events;  // Redis's flag letters, canonical order; "" = off
 

@@ -134,6 +134,17 @@ std::vector<OptionSpec> BuildOptions() {
        .runtime = true,
        .doc = "Seconds of idleness before TCP keepalive probes are sent to a client; 0 = off.",
        .field = &Config::tcp_keepalive},
+      {.key = "scripting.busy_reply_threshold_ms",
+       .redis_name = "busy-reply-threshold",
+       .type = T::kInt,
+       .min = 0,
+       .max = INT32_MAX,
+       .runtime = true,
+       .doc = "Milliseconds a Lua script or function may run before the server starts "
+              "answering other clients -BUSY and accepts SCRIPT KILL / FUNCTION KILL / SHUTDOWN "
+              "NOSAVE; 0 = at once.",
+       .redis_alias = "lua-time-limit",
+       .field = &Config::busy_reply_threshold_ms},
       {.key = "server.busy_poll_us",
        .type = T::kInt,
        .min = 0,
@@ -690,6 +701,7 @@ const std::vector<Section>& Sections() {
       {"logstore", false, "The RocksDB frame log (<dir>/log): mode, fsync policy, retention."},
       {"compaction", false, "Sealing and merging of batches (<dir>/batches)."},
       {"encoding", false, "When small hashes and sets convert to their full structure."},
+      {"scripting", false, "Lua scripts and functions (EVAL, FCALL): how long one may run."},
       {"trace", false, "The op trace recorder (docs/trace.md)."},
       {"log", false, "Server log output."},
   };

@@ -54,6 +54,7 @@ enum class CommandFlag : uint32_t {
   kPubSub = 1u << 19,             // a pub/sub command (Redis's "pubsub" flag)
   kSubscribedContext = 1u << 20,  // runs in RESP2 subscribed mode: (P|S)SUBSCRIBE,
                                   // (P|S)UNSUBSCRIBE, PING, QUIT, RESET; others are refused
+  kAllowBusy = 1u << 22,          // runs while a script is busy (SCRIPT KILL, SHUTDOWN)
   kMayReplicate = 1u << 21,       // not a write, yet its effect goes to the log and replicas
                                   // (PUBLISH, SPUBLISH): runs on read-only replicas, and a
                                   // replica applies it from its primary's frames

@@ -293,6 +293,10 @@ void Engine::Dispatch(Session& session, std::span<const std::string_view> argv,
     }
     spec = sub;
   }
+  if (scripts_ != nullptr && scripts_->busy() && session.id != scripts_->running_client() &&
+      !HasFlag(spec->flags, CommandFlag::kAllowBusy)) {
+    return refuse(spec, scripts_->BusyError());
+  }
   session.last_command = spec->name;
   if (!ArityOk(spec->arity, argv.size())) {
     return refuse(spec, fmt::format("ERR wrong number of arguments for '{}' command", spec->name));
@@ -362,6 +366,8 @@ void Engine::AddToGroup(int db, std::span<const std::string_view> argv) {
   group_args_.insert(group_args_.end(), argv.begin(), argv.end());
   group_effects_++;
 }
+
+bool Engine::script_running() const { return scripts_ != nullptr && scripts_->running(); }
 
 ScriptHost& Engine::scripts() {
   if (scripts_ == nullptr) scripts_ = std::make_unique<ScriptHost>(*this);

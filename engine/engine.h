@@ -160,6 +160,11 @@ class Engine : private KeyspaceObserver {
   void BeginGroup() { group_depth_++; }
   void EndGroup(Session* session);
   bool in_group() const { return group_depth_ > 0; }
+  // Drops the effects the open group collected (a script ended by SHUTDOWN NOSAVE).
+  void AbandonGroup() {
+    group_args_.clear();
+    group_effects_ = 0;
+  }
   // redis.set_repl(redis.REPL_NONE): the open group's next effects go nowhere (until the
   // group ends or set_repl turns them back on).
   void set_group_muted(bool muted) { group_muted_ = muted && group_depth_ > 0; }
@@ -167,6 +172,9 @@ class Engine : private KeyspaceObserver {
   // Lua scripting (engine/script_host.h), started on first use.
   ScriptHost& scripts();
   bool has_scripts() const { return scripts_ != nullptr; }
+  // A script or function is running (inside its events processed while busy, the cron,
+  // seals and the replica link wait for it).
+  bool script_running() const;
 
   // The checks before a command runs (AUTH, DEBUG access, OOM, write refusal, stale data),
   // by its flags: the error reply's text, or "" when it may run.

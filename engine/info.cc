@@ -14,6 +14,7 @@
 #include "engine/blocking.h"
 #include "engine/engine.h"
 #include "engine/pubsub.h"
+#include "engine/script_host.h"
 
 namespace tidekv::engine {
 
@@ -103,6 +104,13 @@ void MemorySection(Engine& engine, const InfoSource* src, std::string& out) {
   Line(out, "used_memory_dataset", dataset);
   Line(out, "used_memory_per_key", keys == 0 ? 0 : dataset / keys);
   Line(out, "used_memory_storage", engine.storage_memory());
+  // Lua (engine/script_host.h): its state's heap, and the scripts EVAL / SCRIPT LOAD cached.
+  const size_t lua = engine.has_scripts() ? engine.scripts().memory_bytes() : 0;
+  Line(out, "used_memory_lua", lua);
+  Line(out, "used_memory_lua_human", HumanBytes(static_cast<double>(lua)));
+  Line(out, "used_memory_scripts", lua);
+  Line(out, "number_of_cached_scripts",
+       engine.has_scripts() ? engine.scripts().cached_scripts() : 0);
   Line(out, "maxmemory", engine.config().maxmemory);
   Line(out, "maxmemory_human", HumanBytes(static_cast<double>(engine.config().maxmemory)));
   Line(out, "maxmemory_policy", engine.config().maxmemory_policy);

@@ -15,6 +15,7 @@
 #include "engine/errors.h"
 #include "engine/script_convert.h"
 #include "lua/libs.h"
+#include "types/value.h"
 
 namespace tidekv::engine {
 
@@ -27,6 +28,9 @@ struct ScriptHost::Run {
   bool replicate = true;   // redis.set_repl(redis.REPL_NONE) turns effects off
   std::vector<std::string_view> argv;
   std::vector<std::string> numbers;  // numeric arguments converted to text
+  int64_t start_ms = 0;
+  bool function = false;
+  bool wrote = false;  // a write command ran: SCRIPT KILL may no longer stop it
 };
 
 namespace {
@@ -44,6 +48,15 @@ int SetResp(lua_State* L) { return HostOf(L)->LuaSetResp(L); }
 int SetRepl(lua_State* L) { return HostOf(L)->LuaSetRepl(L); }
 int Log(lua_State* L) { return HostOf(L)->LuaLog(L); }
 int RegisterFunction(lua_State* L) { return HostOf(L)->LuaRegisterFunction(L); }
+
+// Every kHookInstructions VM instructions of a script: the busy check (SCRIPT KILL).
+constexpr int kHookInstructions = 100000;
+void Hook(lua_State* L, lua_Debug*) {
+  lua_getfield(L, LUA_REGISTRYINDEX, "tidekv.host");
+  auto* host = static_cast<ScriptHost*>(lua_touserdata(L, -1));
+  lua_pop(L, 1);
+  if (host != nullptr) host->OnHook(L);
+}
 
 int Sha1Hex(lua_State* L) {
   if (lua_gettop(L) != 1) return luaL_error(L, "wrong number of arguments");
@@ -72,8 +85,7 @@ int ReturnTrue(lua_State* L) {
 }
 
 // math.random / math.randomseed: a 48-bit linear congruential generator (the lrand48
-// recurrence), reseeded to 0 before each run, so a script draws the same numbers every
-// time it runs (on replay too).
+// recurrence), seeded from the server's generator when the Lua state opens.
 uint64_t g_rand_state = 0;
 void SeedRandom(int32_t seed) {
   g_rand_state = (static_cast<uint64_t>(static_cast<uint32_t>(seed)) << 16) | 0x330E;
@@ -110,6 +122,27 @@ int MathRandom(lua_State* L) {
 int MathRandomSeed(lua_State* L) {
   SeedRandom(luaL_checkint(L, 1));
   return 0;
+}
+
+// pcall and xpcall that cannot swallow SCRIPT KILL: once a kill is requested, an error they
+// caught is raised again.
+int KillAwarePcall(lua_State* L) {
+  luaL_checkany(L, 1);
+  const int status = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+  if (status != 0 && HostOf(L)->kill_requested()) return lua_error(L);
+  lua_pushboolean(L, status == 0);
+  lua_insert(L, 1);
+  return lua_gettop(L);
+}
+int KillAwareXpcall(lua_State* L) {
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  lua_settop(L, 2);
+  lua_insert(L, 1);  // the handler below the function
+  const int status = lua_pcall(L, 0, LUA_MULTRET, 1);
+  if (status != 0 && HostOf(L)->kill_requested()) return lua_error(L);
+  lua_pushboolean(L, status == 0);
+  lua_replace(L, 1);
+  return lua_gettop(L);
 }
 
 // loadstring without binary chunks: bytecode can crash the VM, so it never loads.
@@ -293,6 +326,13 @@ void ScriptHost::Open() {
   }
   lua_pushcfunction(L, LoadString);
   lua_setglobal(L, "loadstring");
+  const std::pair<const char*, lua_CFunction> protected_calls[] = {{"pcall", KillAwarePcall},
+                                                                   {"xpcall", KillAwareXpcall}};
+  for (const auto& [name, fn] : protected_calls) {
+    lua_pushlightuserdata(L, this);
+    lua_pushcclosure(L, fn, 1);
+    lua_setglobal(L, name);
+  }
   lua_getglobal(L, "math");
   lua_pushcfunction(L, MathRandom);
   lua_setfield(L, -2, "random");
@@ -330,6 +370,12 @@ void ScriptHost::Open() {
 
   lua_pushcfunction(L, ErrorHandler);
   lua_setfield(L, LUA_REGISTRYINDEX, "tidekv.error_handler");
+  lua_pushlightuserdata(L, this);
+  lua_setfield(L, LUA_REGISTRYINDEX, "tidekv.host");
+  lua_sethook(L, Hook, LUA_MASKCOUNT, kHookInstructions);
+  // math.random: seeded once from the server's seeded generator (the trace header records
+  // its seed, so a replay draws the same numbers), then a sequence across all runs.
+  SeedRandom(static_cast<int32_t>(types::Rng()()));
 
   // Protect the globals: scripts get a read-only proxy as their global table.
   TIDEKV_CHECK(luaL_loadbuffer(L, kProtect, std::strlen(kProtect), "=protect") == 0);
@@ -462,6 +508,8 @@ void ScriptHost::Invoke(CommandContext& ctx, int ref, const ScriptFlags& flags,
   run.session.internal = ctx.session.internal;
   run.session.applies_frames = ctx.session.applies_frames;
   run.read_only = read_only || flags.no_writes;
+  run.start_ms = engine_.clock().NowMs();
+  run.function = function;
   lua_State* L = L_;
   lua_getfield(L, LUA_REGISTRYINDEX, "tidekv.error_handler");
   const int handler = lua_gettop(L);
@@ -479,13 +527,20 @@ void ScriptHost::Invoke(CommandContext& ctx, int ref, const ScriptFlags& flags,
     if (!function) lua_setfield(L, -2, field);
   }
   if (!function) lua_pop(L, 1);
-  SeedRandom(0);
 
   run_ = &run;
   engine_.BeginGroup();
   const int status = lua_pcall(L, function ? 2 : 0, 1, handler);
+  if (force_killed_) engine_.AbandonGroup();
   engine_.EndGroup(&ctx.session);
   run_ = nullptr;
+  if (busy_) {
+    ModuleLogger("script")->warn("slow script {} ended after {} ms", name,
+                                 engine_.clock().NowMs() - run.start_ms);
+  }
+  busy_ = false;
+  kill_requested_ = false;
+  force_killed_ = false;
   if (status != 0) {
     if (lua_istable(L, -1)) {
       std::string msg;
@@ -562,6 +617,7 @@ int ScriptHost::LuaCall(lua_State* L, bool raise) {
       !why.empty()) {
     return fail(why);
   }
+  if (HasFlag(spec->flags, CommandFlag::kWrite)) run->wrote = true;
   run->scratch.clear();
   proto::ReplyBuilder reply(&run->scratch);
   reply.set_resp3(run->session.resp == 3);
@@ -570,6 +626,59 @@ int ScriptHost::LuaCall(lua_State* L, bool raise) {
   const bool error = PushReplyAsLua(L, run->scratch, &pos);
   if (error && raise) return lua_error(L);
   return 1;
+}
+
+uint64_t ScriptHost::running_client() const { return run_ != nullptr ? run_->session.id : 0; }
+
+std::string_view ScriptHost::BusyError() const {
+  return run_ != nullptr && run_->function
+             ? "BUSY Redis is busy running a script. You can only call FUNCTION KILL or "
+               "SHUTDOWN NOSAVE."
+             : "BUSY Redis is busy running a script. You can only call SCRIPT KILL or "
+               "SHUTDOWN NOSAVE.";
+}
+
+std::string ScriptHost::Kill(bool function) {
+  if (run_ == nullptr || !busy_ || run_->function != function) {
+    return "NOTBUSY No scripts in execution right now.";
+  }
+  if (run_->wrote) {
+    return "UNKILLABLE Sorry the script already executed write commands against the dataset. "
+           "You can either wait the script termination or kill the server in a hard way using "
+           "the SHUTDOWN NOSAVE command.";
+  }
+  kill_requested_ = true;
+  return {};
+}
+
+void ScriptHost::ForceKill() {
+  if (run_ == nullptr) return;
+  kill_requested_ = true;
+  force_killed_ = true;
+}
+
+void ScriptHost::OnHook(lua_State* L) {
+  Run* run = run_;
+  if (run == nullptr) return;
+  if (!busy_ &&
+      engine_.clock().NowMs() - run->start_ms >= engine_.config().busy_reply_threshold_ms) {
+    busy_ = true;
+    ModuleLogger("script")->warn(
+        "slow script detected: still running after {} ms (SCRIPT KILL / FUNCTION KILL or "
+        "SHUTDOWN NOSAVE end it)",
+        engine_.clock().NowMs() - run->start_ms);
+  }
+  if (busy_ && !kill_requested_ && engine_.hooks() != nullptr) {
+    engine_.hooks()->ProcessEventsWhileBusy();
+  }
+  // Raised again at every check until the script ends, so pcall cannot swallow it.
+  if (kill_requested_) {
+    lua_newtable(L);
+    lua_pushstring(L, run->function ? "ERR Script killed by user with FUNCTION KILL..."
+                                    : "ERR Script killed by user with SCRIPT KILL...");
+    lua_setfield(L, -2, "err");
+    lua_error(L);
+  }
 }
 
 int ScriptHost::LuaSetResp(lua_State* L) {

@@ -8,9 +8,10 @@
 // script (unknown command, arity, commands scripts may not run, writes from read-only
 // scripts, writes refused by the server's state), runs it and turns its RESP reply into Lua
 // values. The script's writes are one atomic group (Engine::BeginGroup): replicas and the
-// log get their effects (Redis 7's effect replication), never the script. math.random is
-// reseeded before every run, so a run depends only on its inputs and the data (trace replay
-// reproduces it). Loop thread only.
+// log get their effects (Redis 7's effect replication), never the script. math.random
+// draws from a generator seeded by the server's (whose seed the trace header records), so
+// trace replay reproduces the draws. A script past busy-reply-threshold is busy: a count
+// hook lets the server serve other clients (-BUSY) and SCRIPT KILL. Loop thread only.
 #pragma once
 
 #include <cstdint>
@@ -65,6 +66,19 @@ class ScriptHost {
 
   // Whether a script is running now (a nested EVAL is refused).
   bool running() const { return run_ != nullptr; }
+  // Busy: the running script passed busy-reply-threshold; other clients get -BUSY (the
+  // text says which KILL applies) until it ends.
+  bool busy() const { return busy_; }
+  uint64_t running_client() const;
+  std::string_view BusyError() const;
+  // SCRIPT KILL / FUNCTION KILL: the reply's error ("" = killed: the script ends with an
+  // error at its next check, even inside pcall). Refused once the script wrote.
+  std::string Kill(bool function);
+  // SHUTDOWN NOSAVE while busy: ends the script whatever it did, and drops its effects (they
+  // never reach the log or replicas; the process exits without saving).
+  void ForceKill();
+  void OnHook(lua_State* L);
+  bool kill_requested() const { return kill_requested_; }
 
   // ---- Functions (engine/script_functions.cc): libraries of named Lua functions ----
   // FUNCTION LOAD [REPLACE]: the library's name, or false with *error (Redis's wording).
@@ -128,6 +142,9 @@ class ScriptHost {
   uint64_t functions_version_ = 0;
   Loading* loading_ = nullptr;
   Run* run_ = nullptr;
+  bool busy_ = false;
+  bool kill_requested_ = false;
+  bool force_killed_ = false;
 };
 
 // Parses a shebang line's flags; false with *error set for an unknown flag or engine.

@@ -92,6 +92,9 @@ class ServerHooks {
   virtual void ResetStats() = 0;
   // INFO text for the requested sections.
   virtual std::string Info(std::span<const std::string_view> sections) = 0;
+  // A script has run past busy-reply-threshold: handle the events that are ready (other
+  // clients get -BUSY, SCRIPT KILL is served), then return to the script.
+  virtual void ProcessEventsWhileBusy() {}
 
   // nullptr when the server has no persistence / replication.
   virtual SnapshotControl* snapshots() = 0;

@@ -454,6 +454,16 @@ void Persistence::Seal(std::function<void(const Status&)> done) {
   }
   if (done) seal_waiters_.push_back(std::move(done));
   if (writer_ == nullptr || installing_) return;
+  if (engine_.script_running()) {
+    // A busy script serves events from inside itself: the keyspace holds part of its
+    // effects and the log none yet, so a seal now would store a state no offset describes.
+    auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(10));
+    std::weak_ptr<bool> alive = alive_;
+    timer->async_wait([this, alive, timer](const std::error_code&) {
+      if (alive.lock() && *alive.lock() && !seal_running_) Seal(nullptr);
+    });
+    return;
+  }
   if (untracked_ && merges_running_ > 0) {
     // A full snapshot replaces every batch, the running merges' inputs too: let them
     // finish first (none starts while untracked).

@@ -512,6 +512,9 @@ bool ReplicaLink::ApplyBuffered(std::string* why, bool* progressed) {
       *why = fmt::format("corrupt frame at offset {}: {}", persistence.next_offset(), error);
       return false;
     }
+    // A busy script on this replica serves events from inside itself: the primary's frames
+    // wait until it ends (they must not interleave with its reads).
+    if (replication_.server().engine().script_running()) break;
     // Only writes are replicated: a frame carrying anything else (SHUTDOWN, CONFIG SET,
     // DEBUG, REPLICAOF...) is not run and not logged, so no restart can replay it.
     const persistence::FrameVerdict verdict = applier_.Apply(frame, persistence.next_offset());

@@ -508,7 +508,20 @@ asio::awaitable<void> Server::Cron() {
   }
 }
 
+void Server::ProcessEventsWhileBusy() {
+  // Runs the handlers that are ready now (reads of other clients, which get -BUSY or run
+  // SCRIPT KILL; writes; the log writer's completions) and returns to the script. Not
+  // re-entered from a handler it runs.
+  if (polling_while_busy_) return;
+  polling_while_busy_ = true;
+  io_.poll();
+  polling_while_busy_ = false;
+}
+
 void Server::CronTick() {
+  // A busy script's events are served from inside it: no expiry, seal or replication tick
+  // may change or capture the keyspace in the middle of it.
+  if (engine_.script_running()) return;
   const int64_t now_ms = clock_.NowMs();
   // Active expiry gets at most a quarter of each cron period, like Redis's slow cycle.
   const int64_t budget_us = 250'000 / std::max<int64_t>(1, config_.hz);

@@ -87,6 +87,7 @@ class Server final : public engine::ServerHooks, public engine::InfoSource {
   void OnConfigChanged() override;
   void ResetStats() override { net_stats_ = NetStats{}; }
   std::string Info(std::span<const std::string_view> sections) override;
+  void ProcessEventsWhileBusy() override;
   engine::SnapshotControl* snapshots() override;
   config::Config& config() { return config_; }
   asio::io_context& io() { return io_; }
@@ -147,6 +148,7 @@ class Server final : public engine::ServerHooks, public engine::InfoSource {
   EventLoopStats loop_stats_;
   uint16_t port_ = 0;
   bool stopping_ = false;
+  bool polling_while_busy_ = false;
   int64_t last_accept_warning_ns_ = 0;
   int64_t start_ns_ = 0;
   int64_t peak_memory_ = 0;

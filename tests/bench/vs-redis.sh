@@ -12,6 +12,8 @@
 #   REQUESTS=200000 REPEATS=3 tests/bench/vs-redis.sh
 #   TESTS="set:1 get:16" tests/bench/vs-redis.sh
 #   TESTS=collections tests/bench/vs-redis.sh   # ZADD ZINCRBY ZRANGE-top-10 LPUSH RPOP LRANGE_100
+#   TESTS=scripting tests/bench/vs-redis.sh     # EVALSHA of a 3-command script, PUBLISH to 10
+#                                               # subscribers
 #   OUT=docs/bench-latest.md tests/bench/vs-redis.sh   # also writes the Markdown table
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -26,9 +28,12 @@ REPEATS=${REPEATS:-3}
 TESTS=${TESTS:-"set:1 get:1 set:16 get:16 incr:1 incr:16 mset:1"}
 # Sorted sets and lists (issue 14): TESTS="$COLLECTION_TESTS" tests/bench/vs-redis.sh
 COLLECTION_TESTS="zadd:1 zadd:16 zincrby:1 zincrby:16 zrange10:1 zrange10:16 lpush:1 lpush:16 rpop:1 rpop:16 lrange_100:1 lrange_100:16"
+# Scripts and pub/sub (issue 15).
+SCRIPTING_TESTS="evalsha3:1 evalsha3:16 publish10:1 publish10:16"
 OUT=${OUT:-}
 
 [ "$TESTS" = collections ] && TESTS=$COLLECTION_TESTS
+[ "$TESTS" = scripting ] && TESTS=$SCRIPTING_TESTS
 [ -x "$TIDEKV" ] || { echo "vs-redis: $TIDEKV not built (make build)"; exit 2; }
 [ -x "$REDIS" ] || { echo "vs-redis: redis-server not found (make deps)"; exit 2; }
 command -v redis-benchmark >/dev/null || { echo "vs-redis: redis-benchmark missing"; exit 2; }
@@ -68,6 +73,9 @@ run_one() {
   case $test in
     zincrby) what=(ZINCRBY leaderboard 1 "member:__rand_int__") ;;
     zrange10) what=(ZREVRANGE leaderboard 0 9 WITHSCORES) ;;
+    # The same 3-command script, loaded on both servers below (SCRIPT LOAD gives one SHA-1).
+    evalsha3) what=(EVALSHA "$script_sha" 2 "counter:__rand_int__" "copy:__rand_int__" v) ;;
+    publish10) what=(PUBLISH news "message:__rand_int__") ;;
   esac
   rps=$(redis-benchmark -p "$port" -c "$CLIENTS" -n "$REQUESTS" -r "$KEYSPACE" -d "$SIZE" \
           -P "$pipe" --csv "${what[@]}" 2>/dev/null | awk -F'","' 'NR>1 {r=$2} END {print r}')
@@ -81,6 +89,19 @@ run_one() {
 for port in "$tidekv_port" "$redis_port"; do
   redis-benchmark -p "$port" -c 10 -n $((KEYSPACE * 4)) -r "$KEYSPACE" -d "$SIZE" -P 32 -t set \
     -q >/dev/null 2>&1
+done
+
+# EVALSHA's script, and 10 subscribers of "news" on each server for PUBLISH.
+script='redis.call("INCR", KEYS[1]); local v = redis.call("GET", KEYS[1]); return redis.call("SET", KEYS[2], v)'
+script_sha=""
+for port in "$tidekv_port" "$redis_port"; do
+  script_sha=$(redis-cli -p "$port" SCRIPT LOAD "$script")
+  if [[ " $TESTS " == *" publish10:"* ]]; then
+    for _ in $(seq 10); do
+      redis-cli -p "$port" SUBSCRIBE news >/dev/null 2>&1 &
+      pids+=("$!")
+    done
+  fi
 done
 
 echo "tidekv $( "$TIDEKV" --version ) vs $("$REDIS" --version | cut -d' ' -f1-3)"

@@ -122,6 +122,40 @@ TEST_CASE("FUNCTION libraries persist with the data, replicate and survive kill 
   CHECK(Call(p.get(), {"FUNCTION", "LIST"}) == "[]");
 }
 
+TEST_CASE("a busy script answers -BUSY to others and ends by SCRIPT KILL or SHUTDOWN NOSAVE",
+          "[integration][script][busy]") {
+  TempDir dir;
+  auto server = StartServerOn(dir.path() / "d", {"--scripting.busy_reply_threshold_ms", "50"});
+  RedisConnection c = server->Connect();
+  RedisConnection other = server->Connect();
+  // A read-only endless script: killed, even though it catches errors with pcall.
+  AppendCommand(c.get(),
+                {"EVAL", "while true do pcall(function() while true do end end) end", "0"});
+  REQUIRE(redisBufferWrite(c.get(), nullptr) == REDIS_OK);
+  REQUIRE(WaitFor([&] { return Call(other.get(), {"PING"}).find("BUSY") != std::string::npos; }));
+  CHECK(Call(other.get(), {"GET", "k"}) ==
+        "(error) BUSY Redis is busy running a script. You can only call SCRIPT KILL or "
+        "SHUTDOWN NOSAVE.");
+  CHECK(Call(other.get(), {"FUNCTION", "KILL"}) ==
+        "(error) NOTBUSY No scripts in execution right now.");
+  CHECK(Call(other.get(), {"SCRIPT", "KILL"}) == "OK");
+  CHECK(Describe(GetReply(c.get())).find("ERR Script killed by user with SCRIPT KILL") !=
+        std::string::npos);
+  CHECK(Call(other.get(), {"PING"}) == "PONG");
+
+  // One that wrote cannot be killed; SHUTDOWN NOSAVE ends it and its writes never persist.
+  AppendCommand(c.get(), {"EVAL", "redis.call('SET', 'x', '1'); while true do end", "0"});
+  REQUIRE(redisBufferWrite(c.get(), nullptr) == REDIS_OK);
+  REQUIRE(WaitFor([&] { return Call(other.get(), {"PING"}).find("BUSY") != std::string::npos; }));
+  CHECK(Call(other.get(), {"SCRIPT", "KILL"}).rfind("(error) UNKILLABLE", 0) == 0);
+  CHECK(Call(other.get(), {"SHUTDOWN"}).rfind("(error) BUSY", 0) == 0);
+  Call(other.get(), {"SHUTDOWN", "NOSAVE"});
+  REQUIRE(server->WaitExit().has_value());
+  server = StartServerOn(dir.path() / "d");
+  RedisConnection again = server->Connect();
+  CHECK(Call(again.get(), {"EXISTS", "x"}) == "(integer) 0");
+}
+
 TEST_CASE("redis-cli --eval runs a script file", "[integration][script]") {
   ServerProcess server;
   TempDir dir;

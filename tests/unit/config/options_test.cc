@@ -52,7 +52,8 @@ TEST_CASE("the option table is consistent", "[config][options]") {
     const std::string_view section = option.key.substr(0, option.key.find('.'));
     CHECK((section == "server" || section == "limits" || section == "security" ||
            section == "replication" || section == "logstore" || section == "compaction" ||
-           section == "encoding" || section == "trace" || section == "log"));
+           section == "encoding" || section == "trace" || section == "log" ||
+           section == "scripting"));
     switch (option.type) {
       case OptionType::kBool:
         CHECK(std::holds_alternative<bool Config::*>(option.field));
@@ -83,7 +84,7 @@ TEST_CASE("the option table is consistent", "[config][options]") {
     CHECK(SetOption(&copy, option, GetOption(defaults, option)).ok());
     CHECK(copy == defaults);
   }
-  CHECK(Options().size() == 56);
+  CHECK(Options().size() == 57);
 }
 
 TEST_CASE("options carry the Redis names CONFIG GET/SET use", "[config][options]") {

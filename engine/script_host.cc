@@ -622,6 +622,9 @@ int ScriptHost::LuaCall(lua_State* L, bool raise) {
   proto::ReplyBuilder reply(&run->scratch);
   reply.set_resp3(run->session.resp == 3);
   engine_.Execute(run->session, run->argv, reply, spec, run->ctx->now_ms * 1000);
+  // The arguments (up to Lua's C stack limit of them) are done with: their room is the
+  // reply's (whose conversion checks the stack).
+  lua_settop(L, 0);
   size_t pos = 0;
   const bool error = PushReplyAsLua(L, run->scratch, &pos);
   if (error && raise) return lua_error(L);

@@ -44,6 +44,9 @@ TEST_CASE("EVAL runs with KEYS and ARGV and converts replies both ways", "[scrip
   CHECK(x.Eval("return redis.call('HSET', 'h', 'a', 1, 'b', 2.5)") == Int(2));
   CHECK(x.f.Run({"HGET", "h", "b"}) == Bulk("2.5"));
   CHECK(x.Eval("return #KEYS + #ARGV", {"2", "a", "b", "c"}) == Int(3));
+  // As many arguments as Lua's C stack holds.
+  CHECK(x.Eval("local a = {} for i = 1, 7999 do a[i] = 1 end "
+               "return redis.call('LPUSH', 'many', unpack(a))") == Int(7999));
   CHECK(x.Eval("return redis.sha1hex('')") == Bulk("da39a3ee5e6b4b0d3255bfef95601890afd80709"));
 }
 

@@ -135,7 +135,8 @@ void FunctionRestore(CommandContext& ctx) {
           "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.");
     }
   } else if (ctx.argc() != 3) {
-    return ctx.SyntaxError();
+    return ctx.Error(
+        "ERR unknown subcommand or wrong number of arguments for 'restore'. Try FUNCTION HELP.");
   }
   std::string error;
   if (!ctx.engine.scripts().RestoreFunctions(ctx.arg(2), policy, &error)) return ctx.Error(error);
@@ -147,7 +148,21 @@ void FunctionStats(CommandContext& ctx) {
   const engine::ScriptHost& host = ctx.engine.scripts();
   ctx.reply.Map(2);
   ctx.reply.Bulk("running_script");
-  ctx.reply.Null();
+  std::string name;
+  std::vector<std::string> argv;
+  int64_t ms = 0;
+  if (host.RunningInfo(&name, &argv, &ms)) {
+    ctx.reply.Map(3);
+    ctx.reply.Bulk("name");
+    ctx.reply.Bulk(name);
+    ctx.reply.Bulk("command");
+    ctx.reply.Array(argv.size());
+    for (const std::string& a : argv) ctx.reply.Bulk(a);
+    ctx.reply.Bulk("duration_ms");
+    ctx.reply.Integer(ms);
+  } else {
+    ctx.reply.Null();
+  }
   ctx.reply.Bulk("engines");
   ctx.reply.Map(1);
   ctx.reply.Bulk("LUA");

@@ -29,6 +29,7 @@ struct ScriptHost::Run {
   std::vector<std::string_view> argv;
   std::vector<std::string> numbers;  // numeric arguments converted to text
   int64_t start_ms = 0;
+  std::string name;  // the script's SHA-1, or the function's name
   bool function = false;
   bool wrote = false;  // a write command ran: SCRIPT KILL may no longer stop it
 };
@@ -509,6 +510,7 @@ void ScriptHost::Invoke(CommandContext& ctx, int ref, const ScriptFlags& flags,
   run.session.applies_frames = ctx.session.applies_frames;
   run.read_only = read_only || flags.no_writes;
   run.start_ms = engine_.clock().NowMs();
+  run.name = name;
   run.function = function;
   lua_State* L = L_;
   lua_getfield(L, LUA_REGISTRYINDEX, "tidekv.error_handler");
@@ -639,6 +641,15 @@ std::string_view ScriptHost::BusyError() const {
                "SHUTDOWN NOSAVE."
              : "BUSY Redis is busy running a script. You can only call SCRIPT KILL or "
                "SHUTDOWN NOSAVE.";
+}
+
+bool ScriptHost::RunningInfo(std::string* name, std::vector<std::string>* argv,
+                             int64_t* ms) const {
+  if (run_ == nullptr) return false;
+  *name = run_->name;
+  argv->assign(run_->ctx->argv.begin(), run_->ctx->argv.end());
+  *ms = engine_.clock().NowMs() - run_->start_ms;
+  return true;
 }
 
 std::string ScriptHost::Kill(bool function) {

@@ -71,6 +71,9 @@ class ScriptHost {
   bool busy() const { return busy_; }
   uint64_t running_client() const;
   std::string_view BusyError() const;
+  // FUNCTION STATS: the running script's name, its command and how long it has run; false
+  // when none runs.
+  bool RunningInfo(std::string* name, std::vector<std::string>* argv, int64_t* ms) const;
   // SCRIPT KILL / FUNCTION KILL: the reply's error ("" = killed: the script ends with an
   // error at its next check, even inside pcall). Refused once the script wrote.
   std::string Kill(bool function);

@@ -76,13 +76,11 @@ void FcallRo(CommandContext& ctx) { ctx.engine.scripts().Fcall(ctx, true); }
 void FunctionLoad(CommandContext& ctx) {
   bool replace = false;
   size_t i = 2;
-  if (ctx.argc() == 4) {
-    if (!ctx.ArgIs(2, "REPLACE"))
-      return ctx.Error(fmt::format("ERR Unknown option given: {}", ctx.arg(2)));
+  for (; i + 1 < ctx.argc(); i++) {
+    if (!ctx.ArgIs(i, "REPLACE")) {
+      return ctx.Error(fmt::format("ERR Unknown option given: {}", ctx.arg(i)));
+    }
     replace = true;
-    i = 3;
-  } else if (ctx.argc() != 3) {
-    return ctx.SyntaxError();
   }
   std::string name;
   std::string error;

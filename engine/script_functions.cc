@@ -42,7 +42,7 @@ bool ParseLibraryHeader(std::string_view code, std::string* name, size_t* body_s
     if (space != 0) parts.push_back(rest.substr(0, space));
     rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
   }
-  if (parts.empty() || parts[0] != "lua") {
+  if (parts.empty() || AsciiLower(parts[0]) != "lua") {
     *error = fmt::format("ERR Engine '{}' not found", parts.empty() ? "" : parts[0]);
     return false;
   }
@@ -130,7 +130,7 @@ int ScriptHost::LuaRegisterFunction(lua_State* L) {
   }
   lua_pushvalue(L, callback);
   f.ref = luaL_ref(L, LUA_REGISTRYINDEX);
-  loading_->functions.emplace_back(std::move(name), std::move(f));
+  loading_->functions.emplace_back(AsciiLower(name), std::move(f));
   return 0;
 }
 
@@ -138,6 +138,8 @@ bool ScriptHost::LoadLibrary(std::string_view code, bool replace, std::string* n
                              std::string* error) {
   size_t start = 0;
   if (!ParseLibraryHeader(code, name, &start, error)) return false;
+  // Library and function names are case-insensitive, as in Redis 7.
+  *name = AsciiLower(*name);
   if (!replace && libraries_.contains(*name)) {
     *error = fmt::format("ERR Library '{}' already exists", *name);
     return false;
@@ -216,8 +218,9 @@ void ScriptHost::DropLibrary(const std::string& name) {
 }
 
 bool ScriptHost::DeleteLibrary(std::string_view name) {
-  if (!libraries_.contains(std::string(name))) return false;
-  DropLibrary(std::string(name));
+  const std::string key = AsciiLower(name);
+  if (!libraries_.contains(key)) return false;
+  DropLibrary(key);
   functions_version_++;
   return true;
 }
@@ -230,7 +233,7 @@ void ScriptHost::FlushFunctions() {
 
 void ScriptHost::Fcall(CommandContext& ctx, bool read_only) {
   if (run_ != nullptr) return ctx.Error("ERR This Redis command is not allowed from script");
-  auto it = functions_.find(std::string(ctx.arg(1)));
+  auto it = functions_.find(AsciiLower(ctx.arg(1)));
   if (it == functions_.end()) return ctx.Error("ERR Function not found");
   size_t numkeys = 0;
   if (!CheckNumKeys(ctx, &numkeys)) return;
@@ -320,7 +323,7 @@ bool ScriptHost::RestoreFunctions(std::string_view payload, std::string_view pol
     for (std::string_view code : codes) {
       std::string name;
       size_t start = 0;
-      if (ParseLibraryHeader(code, &name, &start, error) && libraries_.contains(name)) {
+      if (ParseLibraryHeader(code, &name, &start, error) && libraries_.contains(AsciiLower(name))) {
         *error = fmt::format("ERR Library {} already exists", name);
         return false;
       }

@@ -643,8 +643,7 @@ std::string_view ScriptHost::BusyError() const {
                "SHUTDOWN NOSAVE.";
 }
 
-bool ScriptHost::RunningInfo(std::string* name, std::vector<std::string>* argv,
-                             int64_t* ms) const {
+bool ScriptHost::RunningInfo(std::string* name, std::vector<std::string>* argv, int64_t* ms) const {
   if (run_ == nullptr) return false;
   *name = run_->name;
   argv->assign(run_->ctx->argv.begin(), run_->ctx->argv.end());
@@ -653,9 +652,9 @@ bool ScriptHost::RunningInfo(std::string* name, std::vector<std::string>* argv,
 }
 
 std::string ScriptHost::Kill(bool function) {
-  if (run_ == nullptr || !busy_ || run_->function != function) {
-    return "NOTBUSY No scripts in execution right now.";
-  }
+  if (run_ == nullptr || !busy_) return "NOTBUSY No scripts in execution right now.";
+  // SCRIPT KILL does not end a function, nor FUNCTION KILL a script: the reply says which.
+  if (run_->function != function) return std::string(BusyError());
   if (run_->wrote) {
     return "UNKILLABLE Sorry the script already executed write commands against the dataset. "
            "You can either wait the script termination or kill the server in a hard way using "

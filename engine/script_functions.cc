@@ -9,6 +9,7 @@
 #include "common/coding.h"
 #include "common/crc32c.h"
 #include "common/strings.h"
+#include "engine/engine.h"
 #include "engine/script_host.h"
 
 namespace tidekv::engine {
@@ -114,8 +115,18 @@ int ScriptHost::LuaRegisterFunction(lua_State* L) {
       }
     }
   } else if (lua_gettop(L) == 2) {
-    if (const char* s = lua_tostring(L, 1)) name = s;
+    if (lua_type(L, 1) != LUA_TSTRING) {
+      return luaL_error(L, "first argument to redis.register_function must be a string");
+    }
+    name = lua_tostring(L, 1);
+    if (!lua_isfunction(L, 2)) {
+      return luaL_error(L, "second argument to redis.register_function must be a function");
+    }
     callback = 2;
+  } else if (lua_gettop(L) == 1) {
+    return luaL_error(L,
+                      "calling redis.register_function with a single argument is only "
+                      "applicable to Lua table (representing named arguments).");
   } else {
     return luaL_error(L, "wrong number of arguments to redis.register_function");
   }
@@ -160,6 +171,7 @@ bool ScriptHost::LoadLibrary(std::string_view code, bool replace, std::string* n
   lua_setfenv(L, chunk);
   Loading loading;
   loading_ = &loading;
+  load_started_ms_ = engine_.clock().NowMs();
   lua_pushvalue(L, chunk);
   const int status = lua_pcall(L, 0, 0, 0);
   loading_ = nullptr;

@@ -671,6 +671,12 @@ void ScriptHost::ForceKill() {
 }
 
 void ScriptHost::OnHook(lua_State* L) {
+  // A library's load code may not run long: Redis gives it 500 ms.
+  constexpr int64_t kLoadTimeoutMs = 500;
+  if (loading_ != nullptr && engine_.clock().NowMs() - load_started_ms_ > kLoadTimeoutMs) {
+    luaL_error(L, "FUNCTION LOAD timeout");
+    return;
+  }
   Run* run = run_;
   if (run == nullptr) return;
   if (!busy_ &&

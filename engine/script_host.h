@@ -148,6 +148,7 @@ class ScriptHost {
   bool busy_ = false;
   bool kill_requested_ = false;
   bool force_killed_ = false;
+  int64_t load_started_ms_ = 0;  // when the running FUNCTION LOAD began
 };
 
 // Parses a shebang line's flags; false with *error set for an unknown flag or engine.

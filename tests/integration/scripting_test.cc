@@ -145,6 +145,11 @@ TEST_CASE("a busy script answers -BUSY to others and ends by SCRIPT KILL or SHUT
         std::string::npos);
   CHECK(Call(other.get(), {"PING"}) == "PONG");
 
+  // A library whose load code never ends is stopped (FUNCTION LOAD timeout, 500 ms).
+  CHECK(Call(other.get(), {"FUNCTION", "LOAD", "#!lua name=endless\nwhile true do end"})
+            .find("FUNCTION LOAD timeout") != std::string::npos);
+  CHECK(Call(other.get(), {"PING"}) == "PONG");
+
   // One that wrote cannot be killed; SHUTDOWN NOSAVE ends it and its writes never persist.
   AppendCommand(c.get(), {"EVAL", "redis.call('SET', 'x', '1'); while true do end", "0"});
   REQUIRE(redisBufferWrite(c.get(), nullptr) == REDIS_OK);

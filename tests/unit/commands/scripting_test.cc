@@ -252,6 +252,7 @@ TEST_CASE("FUNCTION LOAD / FCALL / DELETE / FLUSH and their errors", "[script][f
   CHECK(f.Run({"FCALL", "late", "0"}).find("attempt to call field 'register_function'") !=
         std::string::npos);
   CHECK(f.Run({"FUNCTION", "DELETE", "late"}) == kOk);
+
   CHECK(f.Run({"FUNCTION", "DELETE", "late"}) == Err("ERR Library not found"));
   CHECK(f.Run({"FUNCTION", "LIST"}) ==
         "*1\r\n*6\r\n$12\r\nlibrary_name\r\n$4\r\nlib1\r\n$6\r\nengine\r\n$3\r\nLUA\r\n"

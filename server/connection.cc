@@ -221,8 +221,10 @@ bool Connection::ProcessInput() {
       const size_t reply_start = out_.size();
       engine.Execute(session_, batch_[i].argv, reply_, batch_[i].prepared.spec, now_us);
       if (session_.replies_off || session_.skip_replies > 0) {
-        // CLIENT REPLY OFF / SKIP: the reply is dropped (a blocked command's comes later).
-        if (!session_.blocked) out_.resize(reply_start);
+        // CLIENT REPLY OFF / SKIP: the reply is dropped (a blocked command's comes later),
+        // but not RESP3 pushes (subscribe confirmations), as in Redis.
+        const bool push = out_.size() > reply_start && out_[reply_start] == '>';
+        if (!session_.blocked && !push) out_.resize(reply_start);
         if (session_.skip_replies > 0) session_.skip_replies--;
       }
       in_start_ = batch_[i].end;

@@ -112,16 +112,16 @@ void Group(CommandContext& ctx) {
 }  // namespace
 
 void RegisterTransactionCommands(CommandTable& table) {
-  table.Add(
-      {.name = "multi",
-       .arity = 1,
-       .flags = F::kTxControl | F::kNoScript | F::kFast | F::kStale | F::kLoading | F::kKeyless,
-       .handler = Multi,
-       .group = "transactions",
-       .since = "1.2.0",
-       .summary = "Starts a transaction: the commands that follow are queued until EXEC.",
-       .complexity = "O(1)",
-       .syntax = ""});
+  table.Add({.name = "multi",
+             .arity = 1,
+             .flags = F::kAllowBusy | F::kTxControl | F::kNoScript | F::kFast | F::kStale |
+                      F::kLoading | F::kKeyless,
+             .handler = Multi,
+             .group = "transactions",
+             .since = "1.2.0",
+             .summary = "Starts a transaction: the commands that follow are queued until EXEC.",
+             .complexity = "O(1)",
+             .syntax = ""});
   table.Add({.name = "exec",
              .arity = 1,
              .flags = F::kTxControl | F::kNoScript | F::kQueuedReplies | F::kStale | F::kLoading,
@@ -131,38 +131,39 @@ void RegisterTransactionCommands(CommandTable& table) {
              .summary = "Runs the queued commands of a transaction, all together.",
              .complexity = "The sum of the queued commands' complexities.",
              .syntax = ""});
-  table.Add(
-      {.name = "discard",
-       .arity = 1,
-       .flags = F::kTxControl | F::kNoScript | F::kFast | F::kStale | F::kLoading | F::kKeyless,
-       .handler = Discard,
-       .group = "transactions",
-       .since = "2.0.0",
-       .summary = "Drops the queued commands of a transaction.",
-       .complexity = "O(N), N the number of queued commands",
-       .syntax = ""});
-  table.Add(
-      {.name = "watch",
-       .arity = -2,
-       .flags = F::kTxControl | F::kNoScript | F::kReadOnly | F::kFast | F::kStale | F::kLoading,
-       .first_key = 1,
-       .last_key = -1,
-       .key_step = 1,
-       .handler = Watch,
-       .group = "transactions",
-       .since = "2.2.0",
-       .summary = "Makes the next EXEC fail if any of the keys changes before it runs.",
-       .complexity = "O(1) per key",
-       .syntax = "key [key ...]"});
-  table.Add({.name = "unwatch",
+  table.Add({.name = "discard",
              .arity = 1,
-             .flags = F::kNoScript | F::kFast | F::kStale | F::kLoading | F::kKeyless,
-             .handler = Unwatch,
+             .flags = F::kAllowBusy | F::kTxControl | F::kNoScript | F::kFast | F::kStale |
+                      F::kLoading | F::kKeyless,
+             .handler = Discard,
+             .group = "transactions",
+             .since = "2.0.0",
+             .summary = "Drops the queued commands of a transaction.",
+             .complexity = "O(N), N the number of queued commands",
+             .syntax = ""});
+  table.Add({.name = "watch",
+             .arity = -2,
+             .flags = F::kAllowBusy | F::kTxControl | F::kNoScript | F::kReadOnly | F::kFast |
+                      F::kStale | F::kLoading,
+             .first_key = 1,
+             .last_key = -1,
+             .key_step = 1,
+             .handler = Watch,
              .group = "transactions",
              .since = "2.2.0",
-             .summary = "Forgets every key WATCH was given.",
-             .complexity = "O(1)",
-             .syntax = ""});
+             .summary = "Makes the next EXEC fail if any of the keys changes before it runs.",
+             .complexity = "O(1) per key",
+             .syntax = "key [key ...]"});
+  table.Add(
+      {.name = "unwatch",
+       .arity = 1,
+       .flags = F::kAllowBusy | F::kNoScript | F::kFast | F::kStale | F::kLoading | F::kKeyless,
+       .handler = Unwatch,
+       .group = "transactions",
+       .since = "2.2.0",
+       .summary = "Forgets every key WATCH was given.",
+       .complexity = "O(1)",
+       .syntax = ""});
   table.Add({.name = "tidekv.group",
              .arity = -5,
              .flags = F::kInternal | F::kWrite | F::kStale | F::kLoading,

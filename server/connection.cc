@@ -273,7 +273,14 @@ bool Connection::CheckOutputLimit() {
 void Connection::Send(std::string_view bytes) {
   if (closed_) return;
   out_.append(bytes);
-  if (CheckOutputLimit()) Flush();
+  if (!CheckOutputLimit() || send_flush_posted_) return;
+  // Written once per loop turn, not once per message: a PUBLISH burst (or a MONITOR feed)
+  // to this client becomes one write.
+  send_flush_posted_ = true;
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->send_flush_posted_ = false;
+    self->Flush();
+  });
 }
 
 void Connection::HoldUntilDurable() {

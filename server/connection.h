@@ -99,7 +99,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void HoldUntilDurable();
 
   bool writing_ = false;
-  bool held_ = false;  // replies held until durable
+  bool send_flush_posted_ = false;  // a Flush of Send's bytes is queued on the loop
+  bool held_ = false;               // replies held until durable
   bool closed_ = false;
   asio::steady_timer drained_;  // cancelled when whatever the reader waits for is done
 };

@@ -154,7 +154,8 @@ struct SubscribeRows {
 void AddSubscribeRows(CommandTable& table, const SubscribeRows& r) {
   // Redis: pubsub, noscript, loading, stale. Confirmations depend only on the client's own
   // subscriptions, so trace replay can compare them.
-  const CommandFlag flags = F::kPubSub | F::kLoading | F::kStale | F::kSubscribedContext;
+  const CommandFlag flags =
+      F::kPubSub | F::kNoScript | F::kLoading | F::kStale | F::kSubscribedContext;
   table.Add({.name = std::string(r.subscribe),
              .arity = -2,
              .flags = flags,

@@ -25,7 +25,6 @@ struct ScriptHost::Run {
   Session session;  // the script's own client: the caller's id and database
   std::string scratch;
   bool read_only = false;  // EVAL_RO, or a script declared no-writes
-  bool replicate = true;   // redis.set_repl(redis.REPL_NONE) turns effects off
   std::vector<std::string_view> argv;
   std::vector<std::string> numbers;  // numeric arguments converted to text
   int64_t start_ms = 0;
@@ -716,7 +715,6 @@ int ScriptHost::LuaSetRepl(lua_State* L) {
         L, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.");
   // Effects go to the log and replicas together (one stream): REPL_NONE turns both off,
   // anything else keeps both.
-  if (run_ != nullptr) run_->replicate = v != 0;
   engine_.set_group_muted(v == 0);
   return 0;
 }

@@ -85,6 +85,8 @@ TEST_CASE("redis.call raises, redis.pcall returns the error", "[script]") {
       x.Eval("redis.call('NOSUCH')").starts_with("-ERR Unknown Redis command called from script"));
   CHECK(x.Eval("redis.call('MULTI')")
             .starts_with("-ERR This Redis command is not allowed from script"));
+  CHECK(x.Eval("redis.call('SUBSCRIBE', 'news')")
+            .starts_with("-ERR This Redis command is not allowed from script"));
   CHECK(x.Eval("redis.call('EVAL', 'return 1', '0')")
             .starts_with("-ERR This Redis command is not allowed from script"));
   CHECK(x.Eval("redis.call('PING', {})")

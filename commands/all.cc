@@ -25,6 +25,7 @@ CommandTable BuildCommandTable() {
   RegisterServerCommands(table);
   RegisterKeyCommands(table);
   RegisterDumpCommands(table);
+  RegisterSortCommands(table);
   RegisterStringCommands(table);
   RegisterLcsCommand(table);
   RegisterBitCommands(table);

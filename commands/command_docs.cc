@@ -242,7 +242,7 @@ void ReplyInfo(proto::ReplyBuilder& r, const CommandSpec& c) {
   r.Array(10);
   r.Bulk(c.name);
   r.Integer(c.arity);
-  auto flags = FlagNames(c.flags);
+  auto flags = FlagNames(c);
   r.Set(flags.size());
   for (auto f : flags) r.Simple(f);
   r.Integer(c.first_key);
@@ -423,7 +423,7 @@ std::vector<DocArgument> ParseSyntax(std::string_view syntax) {
   return SyntaxParser(syntax).ParseAll();
 }
 
-std::vector<std::string_view> FlagNames(CommandFlag flags) {
+std::vector<std::string_view> FlagNames(const CommandSpec& c) {
   static constexpr std::pair<CommandFlag, std::string_view> kNames[] = {
       {F::kWrite, "write"},
       {F::kReadOnly, "readonly"},
@@ -441,8 +441,9 @@ std::vector<std::string_view> FlagNames(CommandFlag flags) {
       {F::kMayReplicate, "may_replicate"}};
   std::vector<std::string_view> out;
   for (const auto& [flag, name] : kNames) {
-    if (HasFlag(flags, flag)) out.push_back(name);
+    if (HasFlag(c.flags, flag)) out.push_back(name);
   }
+  if (c.find_keys != nullptr) out.push_back("movablekeys");
   return out;
 }
 
@@ -460,8 +461,7 @@ std::string RenderCommandsMarkdown(const CommandTable& table) {
   }
   auto row = [&out](const CommandSpec& c) {
     std::string flags;
-    for (auto f : FlagNames(c.flags))
-      flags += flags.empty() ? std::string(f) : ", " + std::string(f);
+    for (auto f : FlagNames(c)) flags += flags.empty() ? std::string(f) : ", " + std::string(f);
     out += fmt::format("| `{}` | {} | {} | {} |\n", SyntaxLine(c), c.summary,
                        c.complexity.empty() ? "" : c.complexity, flags);
   };

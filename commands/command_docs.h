@@ -28,7 +28,8 @@ std::vector<DocArgument> ParseSyntax(std::string_view syntax);
 // docs/commands.md: every command and subcommand with syntax, summary, complexity, flags.
 std::string RenderCommandsMarkdown(const CommandTable& table);
 
-// The flag names COMMAND INFO reports ("write", "readonly", "denyoom", ...).
-std::vector<std::string_view> FlagNames(CommandFlag flags);
+// The flag names COMMAND INFO reports for a command ("write", "readonly", "denyoom", ...,
+// and "movablekeys" when its key positions depend on its arguments).
+std::vector<std::string_view> FlagNames(const CommandSpec& c);
 
 }  // namespace tidekv::commands

@@ -38,6 +38,7 @@ void RegisterConnectionCommands(CommandTable& table);
 void RegisterServerCommands(CommandTable& table);
 void RegisterKeyCommands(CommandTable& table);
 void RegisterDumpCommands(CommandTable& table);  // the generic group's DUMP and RESTORE
+void RegisterSortCommands(CommandTable& table);  // the generic group's SORT and SORT_RO
 void RegisterStringCommands(CommandTable& table);
 void RegisterLcsCommand(CommandTable& table);  // the string group's LCS
 void RegisterBitCommands(CommandTable& table);

@@ -167,12 +167,14 @@ void HIncrByFloat(CommandContext& ctx) {
   h.value->Set(ctx.arg(2), text, /*keep_ttl=*/true);
   ctx.Changed();
   // The effect carries the result, so replicas and the log never redo float arithmetic;
-  // HSET drops a field's expiry, so a kept one follows it.
+  // HSET drops a field's expiry, so a kept one follows it, in the same atomic group.
+  ctx.engine.BeginGroup();
   ctx.Propagate({"HSET", ctx.arg(1), ctx.arg(2), text});
   if (const int64_t at = h.value->FieldExpireAt(ctx.arg(2)); at != 0) {
     const std::string at_text = std::to_string(at);
     ctx.Propagate({"HPEXPIREAT", ctx.arg(1), at_text, "FIELDS", "1", ctx.arg(2)});
   }
+  ctx.engine.EndGroup(&ctx.session);
   ctx.reply.Bulk(text);
 }
 

@@ -13,10 +13,16 @@ namespace {
 
 using F = CommandFlag;
 
-void Eval(CommandContext& ctx) { ctx.engine.scripts().Eval(ctx, false, false); }
-void EvalSha(CommandContext& ctx) { ctx.engine.scripts().Eval(ctx, true, false); }
-void EvalRo(CommandContext& ctx) { ctx.engine.scripts().Eval(ctx, false, true); }
-void EvalShaRo(CommandContext& ctx) { ctx.engine.scripts().Eval(ctx, true, true); }
+// The script commands are skip_monitor in the table and show themselves to MONITOR before
+// they run, so the commands the script calls (shown as "[db lua]") follow them, as in Redis.
+void RunEval(CommandContext& ctx, bool sha, bool ro) {
+  ctx.engine.FeedMonitors(ctx.session, ctx.argv);
+  ctx.engine.scripts().Eval(ctx, sha, ro);
+}
+void Eval(CommandContext& ctx) { RunEval(ctx, false, false); }
+void EvalSha(CommandContext& ctx) { RunEval(ctx, true, false); }
+void EvalRo(CommandContext& ctx) { RunEval(ctx, false, true); }
+void EvalShaRo(CommandContext& ctx) { RunEval(ctx, true, true); }
 
 void ScriptLoad(CommandContext& ctx) {
   std::string sha;
@@ -70,8 +76,12 @@ void EvalKeys(std::span<const std::string_view> argv, std::vector<size_t>* out) 
 
 // ---- FUNCTION and FCALL ---------------------------------------------------------------
 
-void Fcall(CommandContext& ctx) { ctx.engine.scripts().Fcall(ctx, false); }
-void FcallRo(CommandContext& ctx) { ctx.engine.scripts().Fcall(ctx, true); }
+void RunFcall(CommandContext& ctx, bool ro) {
+  ctx.engine.FeedMonitors(ctx.session, ctx.argv);
+  ctx.engine.scripts().Fcall(ctx, ro);
+}
+void Fcall(CommandContext& ctx) { RunFcall(ctx, false); }
+void FcallRo(CommandContext& ctx) { RunFcall(ctx, true); }
 
 void FunctionLoad(CommandContext& ctx) {
   bool replace = false;
@@ -203,12 +213,13 @@ void FunctionHelp(CommandContext& ctx) {
 void RegisterScriptingCommands(CommandTable& table) {
   auto eval = [&table](std::string name, engine::CommandHandler handler, CommandFlag extra,
                        std::string_view summary, std::string_view syntax) {
+    const bool redis7 = extra != F::kNone || name == "fcall";
     table.Add({.name = std::move(name),
                .arity = -3,
-               .flags = F::kNoScript | F::kStale | extra,
+               .flags = F::kNoScript | F::kStale | F::kNoMonitor | extra,
                .handler = handler,
                .group = "scripting",
-               .since = extra == F::kNone ? "2.6.0" : "7.0.0",
+               .since = redis7 ? "7.0.0" : "2.6.0",
                .summary = summary,
                .complexity = "Depends on the script that is executed.",
                .syntax = syntax,

@@ -351,11 +351,14 @@ void Engine::Dispatch(Session& session, std::span<const std::string_view> argv,
   }
   spec->stats.ticks += static_cast<uint64_t>(std::max<int64_t>(0, CycleClock::Now() - start_ticks));
 
-  if (hooks_ != nullptr && hooks_->has_monitors() &&
-      !HasFlag(spec->flags, CommandFlag::kNoMonitor) &&
+  if (!HasFlag(spec->flags, CommandFlag::kNoMonitor) &&
       !HasFlag(spec->flags, CommandFlag::kAdmin)) {
-    hooks_->FeedMonitors(session, argv);
+    FeedMonitors(session, argv);
   }
+}
+
+void Engine::FeedMonitors(const Session& session, std::span<const std::string_view> argv) {
+  if (hooks_ != nullptr && hooks_->has_monitors()) hooks_->FeedMonitors(session, argv);
 }
 
 // ---- transactions and atomic groups ------------------------------------------------------

@@ -134,6 +134,9 @@ class Engine : private KeyspaceObserver {
   // The network server's hooks, when there is one (nullptr in-process). Commands that need
   // it (CLIENT LIST, SHUTDOWN, MONITOR, SAVE, REPLICAOF...) say so when it is absent.
   ServerHooks* hooks() const { return hooks_; }
+  // Shows a command to MONITOR clients, when there are any. Execute does so after each
+  // command (unless skip_monitor or admin); EVAL and FCALL call it before they run.
+  void FeedMonitors(const Session& session, std::span<const std::string_view> argv);
 
   // Where write effects go (nullptr: nowhere, e.g. plain in-process tests).
   void set_effect_sink(EffectSink* sink) { sink_ = sink; }

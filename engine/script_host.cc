@@ -504,7 +504,7 @@ void ScriptHost::Invoke(CommandContext& ctx, int ref, const ScriptFlags& flags,
   run.session.db = ctx.session.db;
   run.session.authenticated = true;
   run.session.deny_blocking = true;
-  run.session.addr = ctx.session.addr;
+  run.session.addr = "lua";  // MONITOR shows the commands a script calls as "[db lua]"
   run.session.internal = ctx.session.internal;
   run.session.applies_frames = ctx.session.applies_frames;
   run.read_only = read_only || flags.no_writes;

@@ -169,7 +169,10 @@ void ReplyBuilder::Map(size_t pairs) {
 
 void ReplyBuilder::Set(size_t n) { Header(resp3_ ? '~' : '*', n); }
 
-void ReplyBuilder::Push(size_t n) { Header(resp3_ ? '>' : '*', n); }
+void ReplyBuilder::Push(size_t n) {
+  pushes_++;
+  Header(resp3_ ? '>' : '*', n);
+}
 
 void ReplyBuilder::Double(double d) {
   char text[32];

@@ -43,6 +43,9 @@ class ReplyBuilder {
   void Map(size_t pairs);
   void Set(size_t n);
   void Push(size_t n);
+  // Counts the Push headers written: pub/sub confirmations and messages are pushes in both
+  // protocols (a RESP2 one looks like an array), and CLIENT REPLY OFF keeps them.
+  uint64_t pushes() const { return pushes_; }
   void Double(double d);
   void Bool(bool b);
   void Verbatim(std::string_view text);
@@ -54,6 +57,7 @@ class ReplyBuilder {
 
   std::string* out_;
   bool resp3_ = false;
+  uint64_t pushes_ = 0;
 };
 
 }  // namespace tidekv::proto

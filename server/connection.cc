@@ -219,11 +219,12 @@ bool Connection::ProcessInput() {
         return false;
       }
       const size_t reply_start = out_.size();
+      const uint64_t pushes_before = reply_.pushes();
       engine.Execute(session_, batch_[i].argv, reply_, batch_[i].prepared.spec, now_us);
       if (session_.replies_off || session_.skip_replies > 0) {
         // CLIENT REPLY OFF / SKIP: the reply is dropped (a blocked command's comes later),
-        // but not RESP3 pushes (subscribe confirmations), as in Redis.
-        const bool push = out_.size() > reply_start && out_[reply_start] == '>';
+        // but not pushes (subscribe confirmations, in RESP2 as well), as in Redis.
+        const bool push = reply_.pushes() != pushes_before;
         if (!session_.blocked && !push) out_.resize(reply_start);
         if (session_.skip_replies > 0) session_.skip_replies--;
       }

@@ -13,7 +13,9 @@
 #   TESTS="set:1 get:16" tests/bench/vs-redis.sh
 #   TESTS=collections tests/bench/vs-redis.sh   # ZADD ZINCRBY ZRANGE-top-10 LPUSH RPOP LRANGE_100
 #   TESTS=scripting tests/bench/vs-redis.sh     # EVALSHA of a 3-command script, PUBLISH to 10
-#                                               # subscribers
+#                                               # subscribers, MULTI/EXEC of 3 INCRs
+#                                               # (build/tests/tidekv-multi-bench: one request
+#                                               # is one whole transaction)
 #   OUT=docs/bench-latest.md tests/bench/vs-redis.sh   # also writes the Markdown table
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -29,7 +31,8 @@ TESTS=${TESTS:-"set:1 get:1 set:16 get:16 incr:1 incr:16 mset:1"}
 # Sorted sets and lists (issue 14): TESTS="$COLLECTION_TESTS" tests/bench/vs-redis.sh
 COLLECTION_TESTS="zadd:1 zadd:16 zincrby:1 zincrby:16 zrange10:1 zrange10:16 lpush:1 lpush:16 rpop:1 rpop:16 lrange_100:1 lrange_100:16"
 # Scripts and pub/sub (issue 15).
-SCRIPTING_TESTS="evalsha3:1 evalsha3:16 publish10:1 publish10:16"
+SCRIPTING_TESTS="evalsha3:1 evalsha3:16 publish10:1 publish10:16 multi3:1 multi3:16"
+MULTI_BENCH=${MULTI_BENCH:-build/tests/tidekv-multi-bench}
 OUT=${OUT:-}
 
 [ "$TESTS" = collections ] && TESTS=$COLLECTION_TESTS
@@ -37,6 +40,9 @@ OUT=${OUT:-}
 [ -x "$TIDEKV" ] || { echo "vs-redis: $TIDEKV not built (make build)"; exit 2; }
 [ -x "$REDIS" ] || { echo "vs-redis: redis-server not found (make deps)"; exit 2; }
 command -v redis-benchmark >/dev/null || { echo "vs-redis: redis-benchmark missing"; exit 2; }
+if [[ " $TESTS " == *" multi3:"* ]] && [ ! -x "$MULTI_BENCH" ]; then
+  echo "vs-redis: $MULTI_BENCH not built (make build)"; exit 2
+fi
 
 BENCH=vs-redis
 . tests/bench/lib.sh
@@ -77,8 +83,12 @@ run_one() {
     evalsha3) what=(EVALSHA "$script_sha" 2 "counter:__rand_int__" "copy:__rand_int__" v) ;;
     publish10) what=(PUBLISH news "message:__rand_int__") ;;
   esac
-  rps=$(redis-benchmark -p "$port" -c "$CLIENTS" -n "$REQUESTS" -r "$KEYSPACE" -d "$SIZE" \
-          -P "$pipe" --csv "${what[@]}" 2>/dev/null | awk -F'","' 'NR>1 {r=$2} END {print r}')
+  if [ "$test" = multi3 ]; then
+    rps=$("$MULTI_BENCH" -p "$port" -c "$CLIENTS" -n "$REQUESTS" -r "$KEYSPACE" -P "$pipe")
+  else
+    rps=$(redis-benchmark -p "$port" -c "$CLIENTS" -n "$REQUESTS" -r "$KEYSPACE" -d "$SIZE" \
+            -P "$pipe" --csv "${what[@]}" 2>/dev/null | awk -F'","' 'NR>1 {r=$2} END {print r}')
+  fi
   after=$(cpu_ticks "$pid")
   awk -v r="$rps" -v t=$((after - before)) -v hz="$hz" -v n="$REQUESTS" \
     'BEGIN { printf "%s %.4f\n", r, (t / hz) / (n / 1e6) }'

@@ -235,6 +235,14 @@ TEST_CASE("CLIENT REPLY OFF, SKIP and ON drop replies, not the commands",
   AppendCommand(c.get(), {"GET", "a"});
   CHECK(Describe(GetReply(c.get())) == "2");
   CHECK(Call(c.get(), {"CLIENT", "REPLY", "MAYBE"}) == "(error) ERR syntax error");
+
+  // Pub/sub confirmations and messages are pushes, kept under REPLY OFF in RESP2 too.
+  RedisConnection sub = server.Connect();
+  AppendCommand(sub.get(), {"CLIENT", "REPLY", "OFF"});
+  AppendCommand(sub.get(), {"PSUBSCRIBE", "news.*"});
+  CHECK(Describe(GetReply(sub.get())) == "[psubscribe, news.*, (integer) 1]");
+  CHECK(Call(c.get(), {"PUBLISH", "news.1", "hi"}) == "(integer) 1");
+  CHECK(Describe(GetReply(sub.get())) == "[pmessage, news.*, news.1, hi]");
 }
 
 }  // namespace

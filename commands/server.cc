@@ -156,6 +156,7 @@ void ConfigResetStat(CommandContext& ctx) {
   ks.expire_cycles = ks.expire_cycle_time_us = 0;
   EngineStats& es = ctx.engine.stats();
   es.total_commands = es.total_errors = es.rejected_unknown = 0;
+  es.errors_by_code.clear();
   if (engine::ServerHooks* hooks = ctx.engine.hooks()) hooks->ResetStats();
   ctx.reply.Ok();
 }

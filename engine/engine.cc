@@ -256,7 +256,7 @@ void Engine::Dispatch(Session& session, std::span<const std::string_view> argv,
   // then aborts), and a refused EXEC ends it at once, as in Redis.
   auto refuse = [&](const CommandSpec* row, std::string_view message) {
     if (row != nullptr) row->stats.rejected_calls++;
-    stats_.total_errors++;
+    stats_.CountError(message);
     if (session.in_multi && row != nullptr && HasFlag(row->flags, CommandFlag::kQueuedReplies)) {
       DiscardTransaction(session);
       reply.Error(fmt::format("EXECABORT Transaction discarded because of: {}", message));
@@ -347,13 +347,29 @@ void Engine::Dispatch(Session& session, std::span<const std::string_view> argv,
   spec->stats.calls++;
   if (out->size() > reply_start && (*out)[reply_start] == '-') {
     spec->stats.failed_calls++;
-    stats_.total_errors++;
+    if (!error_counted_) {
+      stats_.CountError(std::string_view(*out).substr(reply_start, 33));
+    }
   }
+  error_counted_ = false;
   spec->stats.ticks += static_cast<uint64_t>(std::max<int64_t>(0, CycleClock::Now() - start_ticks));
 
   if (!HasFlag(spec->flags, CommandFlag::kNoMonitor) &&
       !HasFlag(spec->flags, CommandFlag::kAdmin)) {
     FeedMonitors(session, argv);
+  }
+}
+
+void EngineStats::CountError(std::string_view error) {
+  total_errors++;
+  if (!error.empty() && error[0] == '-') error.remove_prefix(1);
+  // The code is the first word when one ends within 32 bytes; otherwise "ERR", as Redis.
+  const size_t space = error.substr(0, 32).find(' ');
+  const std::string_view code = space == std::string_view::npos ? "ERR" : error.substr(0, space);
+  if (auto it = errors_by_code.find(code); it != errors_by_code.end()) {
+    it->second++;
+  } else if (errors_by_code.size() < kMaxErrorCodes) {
+    errors_by_code.emplace(code, 1);
   }
 }
 

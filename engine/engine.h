@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -79,6 +80,12 @@ class WriteGate {
 struct EngineStats {
   uint64_t total_commands = 0;
   uint64_t total_errors = 0;  // error replies
+  // INFO errorstats: error replies per code (their first word: "ERR", "WRONGTYPE", "OOM"),
+  // in name order; at most kMaxErrorCodes codes, as Redis (later new codes are not kept).
+  static constexpr size_t kMaxErrorCodes = 128;
+  std::map<std::string, uint64_t, std::less<>> errors_by_code;
+  // Counts one error reply (its text, with or without the leading '-').
+  void CountError(std::string_view error);
   uint64_t rejected_unknown = 0;
   uint64_t dirty = 0;  // changes since start (INFO persistence later: since last save)
   int64_t start_ms = 0;
@@ -137,6 +144,10 @@ class Engine : private KeyspaceObserver {
   // Shows a command to MONITOR clients, when there are any. Execute does so after each
   // command (unless skip_monitor or admin); EVAL and FCALL call it before they run.
   void FeedMonitors(const Session& session, std::span<const std::string_view> argv);
+  // The error reply the running command is about to send was already counted where it
+  // arose (a script returning the error of a redis.call): Execute counts the command as
+  // failed but not the error again (INFO errorstats, total_error_replies).
+  void ErrorAlreadyCounted() { error_counted_ = true; }
 
   // Where write effects go (nullptr: nowhere, e.g. plain in-process tests).
   void set_effect_sink(EffectSink* sink) { sink_ = sink; }
@@ -256,6 +267,7 @@ class Engine : private KeyspaceObserver {
   CommandTable commands_;
   EngineStats stats_;
   ServerHooks* hooks_ = nullptr;
+  bool error_counted_ = false;
   EffectSink* sink_ = nullptr;
   WriteGate* gate_ = nullptr;
   std::vector<KeyEventListener*> key_listeners_;

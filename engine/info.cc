@@ -208,6 +208,13 @@ void CommandstatsSection(Engine& engine, const InfoSource*, std::string& out) {
   }
 }
 
+void ErrorstatsSection(Engine& engine, const InfoSource*, std::string& out) {
+  out += "# Errorstats\r\n";
+  for (const auto& [code, count] : engine.stats().errors_by_code) {
+    out += fmt::format("errorstat_{}:count={}\r\n", code, count);
+  }
+}
+
 void KeyspaceSection(Engine& engine, const InfoSource*, std::string& out) {
   out += "# Keyspace\r\n";
   Keyspace& ks = engine.keyspace();
@@ -233,7 +240,7 @@ struct Section {
   bool in_default;
 };
 
-// In Redis's order (Errorstats and Latencystats are not kept); Trace is tidekv's own.
+// In Redis's order (Latencystats is not kept); Trace is tidekv's own.
 constexpr Section kSections[] = {
     {"server", ServerSection, true},
     {"clients", ClientsSection, true},
@@ -244,6 +251,7 @@ constexpr Section kSections[] = {
     {"cpu", CpuSection, true},
     {"modules", ModulesSection, true},
     {"commandstats", CommandstatsSection, false},
+    {"errorstats", ErrorstatsSection, true},
     {"cluster", ClusterSection, true},
     {"keyspace", KeyspaceSection, true},
     {"trace", TraceSection, false},

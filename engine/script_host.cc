@@ -30,7 +30,8 @@ struct ScriptHost::Run {
   int64_t start_ms = 0;
   std::string name;  // the script's SHA-1, or the function's name
   bool function = false;
-  bool wrote = false;  // a write command ran: SCRIPT KILL may no longer stop it
+  bool wrote = false;      // a write command ran: SCRIPT KILL may no longer stop it
+  bool allow_oom = false;  // the allow-oom flag: deny-oom commands run past maxmemory
 };
 
 namespace {
@@ -67,18 +68,50 @@ int Sha1Hex(lua_State* L) {
   return 1;
 }
 
-// redis.error_reply / redis.status_reply: {err=msg} / {ok=msg}.
-int TableReply(lua_State* L, const char* field) {
-  if (lua_gettop(L) != 1 || lua_type(L, 1) != LUA_TSTRING) {
-    return luaL_error(L, "wrong number or type of arguments");
-  }
+void PushTable(lua_State* L, const char* field, std::string_view value) {
   lua_newtable(L);
-  lua_pushvalue(L, 1);
+  lua_pushlstring(L, value.data(), value.size());
   lua_setfield(L, -2, field);
+}
+
+// redis.error_reply / redis.status_reply: {err=msg} / {ok=msg}; wrong arguments give an error
+// table rather than raising, as in Redis.
+bool ReplyArgOk(lua_State* L) {
+  if (lua_gettop(L) == 1 && lua_type(L, 1) == LUA_TSTRING) return true;
+  PushTable(L, "err", "ERR wrong number or type of arguments");
+  return false;
+}
+
+// An error_reply's text as Redis keeps it: "CODE message", where CODE is the first word (a
+// leading '-' dropped) when the text has a space, else "ERR" before the whole text; the
+// message loses leading and trailing CR/LF.
+std::string ErrorReplyText(std::string_view text) {
+  if (!text.empty() && text[0] == '-') text.remove_prefix(1);
+  std::string_view code = "ERR", msg = text;
+  if (const size_t space = text.find(' '); space != std::string_view::npos) {
+    code = text.substr(0, space);
+    msg = text.substr(space + 1);
+  }
+  const size_t first = msg.find_first_not_of("\r\n");
+  msg = first == std::string_view::npos ? std::string_view() : msg.substr(first);
+  msg = msg.substr(0, msg.find_last_not_of("\r\n") + 1);
+  return fmt::format("{} {}", code, msg);
+}
+
+int LuaErrorReply(lua_State* L) {
+  if (!ReplyArgOk(L)) return 1;
+  size_t n = 0;
+  const char* s = lua_tolstring(L, 1, &n);
+  PushTable(L, "err", ErrorReplyText(std::string_view(s, n)));
   return 1;
 }
-int LuaErrorReply(lua_State* L) { return TableReply(L, "err"); }
-int LuaStatusReply(lua_State* L) { return TableReply(L, "ok"); }
+int LuaStatusReply(lua_State* L) {
+  if (!ReplyArgOk(L)) return 1;
+  size_t n = 0;
+  const char* s = lua_tolstring(L, 1, &n);
+  PushTable(L, "ok", std::string_view(s, n));
+  return 1;
+}
 int ReturnTrue(lua_State* L) {
   lua_pushboolean(L, 1);
   return 1;
@@ -159,6 +192,21 @@ int LoadString(lua_State* L) {
   lua_pushnil(L);
   lua_insert(L, -2);
   return 2;
+}
+
+// The field an error table carries when its error was already counted in INFO errorstats
+// (it came from a redis.call / redis.pcall), so the script's reply does not count it again.
+constexpr const char* kCountedField = "ignore_error_stats_update";
+
+// Pushes field `name` of the table on top of the stack without metamethods.
+void RawField(lua_State* L, const char* name) {
+  lua_pushstring(L, name);
+  lua_rawget(L, -2);
+}
+
+void MarkCounted(lua_State* L) {
+  lua_pushboolean(L, 1);
+  lua_setfield(L, -2, kCountedField);
 }
 
 // The error handler every run goes through (as Redis's): an error becomes a table with
@@ -508,6 +556,7 @@ void ScriptHost::Invoke(CommandContext& ctx, int ref, const ScriptFlags& flags,
   run.session.internal = ctx.session.internal;
   run.session.applies_frames = ctx.session.applies_frames;
   run.read_only = read_only || flags.no_writes;
+  run.allow_oom = flags.allow_oom;
   run.start_ms = engine_.clock().NowMs();
   run.name = name;
   run.function = function;
@@ -542,16 +591,24 @@ void ScriptHost::Invoke(CommandContext& ctx, int ref, const ScriptFlags& flags,
   busy_ = false;
   kill_requested_ = false;
   force_killed_ = false;
+  // An error a redis.call produced was counted when it arose: the script's reply repeats it.
+  // Fields are read raw: a table the script made may have a metatable whose __index raises
+  // (return _G; error(setmetatable(...))), and nothing here runs under a protected call.
+  if (lua_istable(L, -1)) {
+    RawField(L, kCountedField);
+    if (lua_toboolean(L, -1) != 0) engine_.ErrorAlreadyCounted();
+    lua_pop(L, 1);
+  }
   if (status != 0) {
     if (lua_istable(L, -1)) {
       std::string msg;
-      lua_getfield(L, -1, "err");
+      RawField(L, "err");
       if (const char* e = lua_tostring(L, -1)) msg = e;
       lua_pop(L, 1);
-      lua_getfield(L, -1, "line");
+      RawField(L, "line");
       const int64_t line = lua_isnumber(L, -1) != 0 ? lua_tointeger(L, -1) : 0;
       lua_pop(L, 1);
-      lua_getfield(L, -1, "source");
+      RawField(L, "source");
       const char* source = lua_tostring(L, -1);
       if (source != nullptr && line > 0) {
         msg = fmt::format("{} script: {}, on {}:{}.", msg, name, source, line);
@@ -573,10 +630,16 @@ void ScriptHost::Invoke(CommandContext& ctx, int ref, const ScriptFlags& flags,
 int ScriptHost::LuaCall(lua_State* L, bool raise) {
   Run* run = run_;
   const int argc = lua_gettop(L);
+  // A refused call's error counts once, here (INFO errorstats), whether the script then
+  // catches it or fails with it; a known command counts it as rejected, as Redis.
+  const CommandSpec* spec = nullptr;
   auto fail = [&](std::string_view message) -> int {
+    engine_.stats().CountError(message);
+    if (spec != nullptr) spec->stats.rejected_calls++;
     lua_newtable(L);
     lua_pushlstring(L, message.data(), message.size());
     lua_setfield(L, -2, "err");
+    MarkCounted(L);
     if (raise) return lua_error(L);
     return 1;
   };
@@ -599,10 +662,9 @@ int ScriptHost::LuaCall(lua_State* L, bool raise) {
       return fail("ERR Lua redis lib command arguments must be strings or integers");
     }
   }
-  const CommandSpec* spec = engine_.commands().Resolve(run->argv);
-  if (spec == nullptr || HasFlag(spec->flags, CommandFlag::kInternal)) {
-    return fail("ERR Unknown Redis command called from script");
-  }
+  spec = engine_.commands().Resolve(run->argv);
+  if (spec != nullptr && HasFlag(spec->flags, CommandFlag::kInternal)) spec = nullptr;
+  if (spec == nullptr) return fail("ERR Unknown Redis command called from script");
   const bool arity_ok = spec->arity > 0 ? run->argv.size() == static_cast<size_t>(spec->arity)
                                         : run->argv.size() >= static_cast<size_t>(-spec->arity);
   if (!arity_ok) return fail("ERR Wrong number of args calling Redis command from script");
@@ -613,8 +675,15 @@ int ScriptHost::LuaCall(lua_State* L, bool raise) {
                          HasFlag(spec->flags, CommandFlag::kMayReplicate))) {
     return fail("ERR Write commands are not allowed from read-only scripts.");
   }
+  // Past maxmemory a deny-oom command is refused unless the script may (allow-oom) or has
+  // already written (it cannot be stopped half way), as in Redis.
+  CommandFlag checked = spec->flags;
+  if (run->allow_oom || run->wrote) {
+    checked = static_cast<CommandFlag>(static_cast<uint32_t>(checked) &
+                                       ~static_cast<uint32_t>(CommandFlag::kDenyOom));
+  }
   if (std::string why =
-          engine_.AccessError(run->session, spec->flags, HasFlag(spec->flags, CommandFlag::kStale));
+          engine_.AccessError(run->session, checked, HasFlag(spec->flags, CommandFlag::kStale));
       !why.empty()) {
     return fail(why);
   }
@@ -628,6 +697,7 @@ int ScriptHost::LuaCall(lua_State* L, bool raise) {
   lua_settop(L, 0);
   size_t pos = 0;
   const bool error = PushReplyAsLua(L, run->scratch, &pos);
+  if (error) MarkCounted(L);  // Execute counted it
   if (error && raise) return lua_error(L);
   return 1;
 }

@@ -219,6 +219,32 @@ TEST_CASE("MONITOR streams the commands of other clients", "[integration]") {
 namespace tidekv::integration {
 namespace {
 
+TEST_CASE("MONITOR shows scripts before the commands they run, and MULTI/EXEC in order",
+          "[integration]") {
+  ServerProcess server;
+  RedisConnection monitor = server.Connect();
+  RedisConnection client = server.Connect();
+  CHECK(Call(monitor.get(), {"MONITOR"}) == "OK");
+  CHECK(Call(client.get(), {"eval", "return redis.call('set', KEYS[1], 'v')", "1", "k"}) == "OK");
+  CHECK(Call(client.get(), {"multi"}) == "OK");
+  CHECK(Call(client.get(), {"incr", "n"}) == "QUEUED");
+  CHECK(Describe(Command(client.get(), {"exec"})) == "[(integer) 1]");
+  // Each line without its timestamp: "[db addr] args".
+  std::vector<std::string> lines;
+  for (int i = 0; i < 5; i++) {
+    Reply r = GetReply(monitor.get());
+    REQUIRE(r != nullptr);
+    const std::string line = Text(r);
+    lines.push_back(line.substr(line.find(' ') + 1));
+  }
+  const std::string addr = ClientField(Text(Command(client.get(), {"CLIENT", "INFO"})), "addr");
+  CHECK(lines ==
+        std::vector<std::string>{
+            "[0 " + addr + R"x(] "eval" "return redis.call('set', KEYS[1], 'v')" "1" "k")x",
+            R"([0 lua] "set" "k" "v")", "[0 " + addr + R"(] "multi")",
+            "[0 " + addr + R"(] "incr" "n")", "[0 " + addr + R"(] "exec")"});
+}
+
 TEST_CASE("CLIENT REPLY OFF, SKIP and ON drop replies, not the commands",
           "[integration][clients]") {
   ServerProcess server;

@@ -168,7 +168,7 @@ void HIncrByFloat(CommandContext& ctx) {
   ctx.Changed();
   // The effect carries the result, so replicas and the log never redo float arithmetic;
   // HSET drops a field's expiry, so a kept one follows it, in the same atomic group.
-  ctx.engine.BeginGroup();
+  ctx.engine.BeginGroup(ctx.session.id);
   ctx.Propagate({"HSET", ctx.arg(1), ctx.arg(2), text});
   if (const int64_t at = h.value->FieldExpireAt(ctx.arg(2)); at != 0) {
     const std::string at_text = std::to_string(at);

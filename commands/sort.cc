@@ -231,7 +231,7 @@ void Store(CommandContext& ctx, std::string_view dst, std::vector<std::string> v
   // The effect is the stored list (the weights and GET values came from other keys): a DEL
   // and RPUSHes of at most kChunk values, applied together as one group.
   constexpr size_t kChunk = 1024;
-  ctx.engine.BeginGroup();
+  ctx.engine.BeginGroup(ctx.session.id);
   ctx.Propagate({"DEL", dst});
   std::vector<std::string_view> effect;
   for (size_t i = 0; i < values.size(); i += kChunk) {

@@ -93,7 +93,7 @@ void Group(CommandContext& ctx) {
   std::string scratch;
   proto::ReplyBuilder sub_reply(&scratch);
   std::string first_error;
-  ctx.engine.BeginGroup();
+  ctx.engine.BeginGroup(ctx.session.id);
   for (size_t k = 0; k < effects.size(); k++) {
     ctx.session.db = effects[k].db;
     scratch.clear();

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+
 #include "common/cycle_clock.h"
 #include "common/logging.h"
 #include "common/strings.h"
@@ -192,7 +194,17 @@ void Engine::PrefetchEntry(const Session& session, const Prepared& prepared) con
 
 void Engine::Execute(Session& session, std::span<const std::string_view> argv,
                      proto::ReplyBuilder& reply, const CommandSpec* spec, int64_t now_us) {
-  if (recorder_ == nullptr || session.internal || group_depth_ > 0) {
+  if (group_depth_ > 0) {
+    // One of a group's commands: a nested record, before the group's own record (written
+    // when EXEC or EVAL completes). Another client's command served while a script is busy
+    // is not the group's, and is not traced.
+    if ((recorder_ != nullptr || nested_observer_) && !session.internal &&
+        session.id == group_client_) {
+      ExecuteNested(session, argv, reply, spec, now_us);
+    } else {
+      Dispatch(session, argv, reply, spec, now_us);
+    }
+  } else if (recorder_ == nullptr || session.internal) {
     Dispatch(session, argv, reply, spec, now_us);
   } else {
     // Tracing: the same command, then its record (db and time as it started, reply bytes).
@@ -212,13 +224,32 @@ void Engine::Execute(Session& session, std::span<const std::string_view> argv,
   if (group_depth_ == 0) blocking_->ServeReady();
 }
 
+void Engine::ExecuteNested(Session& session, std::span<const std::string_view> argv,
+                           proto::ReplyBuilder& reply, const CommandSpec* spec, int64_t now_us) {
+  if (now_us < 0) now_us = clock_.NowUs();
+  const int db = session.db;
+  std::string* out = reply.buffer();
+  const size_t start = out->size();
+  // Timed for the observer only (replay --stats), not for the recorder.
+  using SteadyClock = std::chrono::steady_clock;
+  const SteadyClock::time_point t0 =
+      nested_observer_ ? SteadyClock::now() : SteadyClock::time_point{};
+  Dispatch(session, argv, reply, spec, now_us);
+  const std::string_view bytes = std::string_view(*out).substr(start);
+  if (recorder_ != nullptr) Record(session, db, argv, bytes, now_us, /*nested=*/true);
+  if (nested_observer_) {
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - t0);
+    nested_observer_({session.id, db, argv, bytes, static_cast<uint64_t>(ns.count())});
+  }
+}
+
 void Engine::RecordCompleted(const Session& session, int db, std::span<const std::string_view> argv,
                              std::string_view reply) {
   if (recorder_ != nullptr) Record(session, db, argv, reply, clock_.NowUs());
 }
 
 void Engine::Record(const Session& session, int db, std::span<const std::string_view> argv,
-                    std::string_view reply, int64_t now_us) {
+                    std::string_view reply, int64_t now_us, bool nested) {
   if (sample_ != nullptr && !sample_->empty()) {
     const CommandSpec* spec = commands_.Find(argv[0]);
     std::string_view key;
@@ -231,8 +262,12 @@ void Engine::Record(const Session& session, int db, std::span<const std::string_
     }
   }
   trace_argv_.assign(argv.begin(), argv.end());
-  recorder_->Command(session.id, static_cast<uint32_t>(db),
-                     static_cast<uint64_t>(clock_.MonotonicNs()), now_us, trace_argv_, reply);
+  const auto mono_ns = static_cast<uint64_t>(clock_.MonotonicNs());
+  if (nested) {
+    recorder_->Nested(session.id, static_cast<uint32_t>(db), mono_ns, now_us, trace_argv_, reply);
+  } else {
+    recorder_->Command(session.id, static_cast<uint32_t>(db), mono_ns, now_us, trace_argv_, reply);
+  }
 }
 
 void Engine::TraceEvent(trace::RecordType type, uint64_t connection, std::string_view detail) {
@@ -453,7 +488,7 @@ void Engine::ExecQueued(Session& session, proto::ReplyBuilder& reply, int64_t no
   reply.Array(queued.size());
   // The commands run back to back, none blocks, and their effects are one group.
   session.deny_blocking = true;
-  BeginGroup();
+  BeginGroup(session.id);
   ForEachQueued(queued, [&](std::span<const std::string_view> argv, const CommandSpec& spec) {
     Execute(session, argv, reply, &spec, now_us);
   });

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <span>
@@ -169,9 +170,12 @@ class Engine : private KeyspaceObserver {
   // TIDEKV.GROUP command carrying them all in order (one frame: one offset, one log chunk,
   // applied whole by replicas and recovery), or as the single effect itself when there is
   // only one. Groups nest; the outermost one emits. While a group runs, commands skip the
-  // checks their group already passed, are not traced on their own, and blocked clients
-  // are served only after it.
-  void BeginGroup() { group_depth_++; }
+  // checks their group already passed, are traced as nested records (those of `client`, the
+  // session id whose commands the outermost group runs: not another client's command served
+  // while a script is busy), and blocked clients are served only after it.
+  void BeginGroup(uint64_t client) {
+    if (group_depth_++ == 0) group_client_ = client;
+  }
   void EndGroup(Session* session);
   bool in_group() const { return group_depth_ > 0; }
   // Drops the effects the open group collected (a script ended by SHUTDOWN NOSAVE).
@@ -224,6 +228,22 @@ class Engine : private KeyspaceObserver {
   // Lifecycle records (connect, seal, ...): a no-op when not tracing.
   void TraceEvent(trace::RecordType type, uint64_t connection, std::string_view detail);
 
+  // A command an atomic group (EXEC, a script) ran for a client, as it completed: what the
+  // trace's nested record of it holds, plus its execution time.
+  struct NestedExecution {
+    uint64_t connection = 0;
+    int db = 0;  // as it started
+    std::span<const std::string_view> argv;
+    std::string_view reply;
+    uint64_t ns = 0;
+  };
+  // Called where the recorder writes nested records (whether or not one is on): trace
+  // replay collects what the enclosing EXEC or EVAL runs and compares it with the trace's
+  // nested records. An empty function turns it off.
+  void set_nested_observer(std::function<void(const NestedExecution&)> observer) {
+    nested_observer_ = std::move(observer);
+  }
+
   // Seconds clock for OBJECT IDLETIME, refreshed per command.
   uint32_t lru_clock() const { return lru_clock_; }
 
@@ -246,7 +266,11 @@ class Engine : private KeyspaceObserver {
   void Dispatch(Session& session, std::span<const std::string_view> argv,
                 proto::ReplyBuilder& reply, const CommandSpec* spec, int64_t now_us);
   void Record(const Session& session, int db, std::span<const std::string_view> argv,
-              std::string_view reply, int64_t now_us);
+              std::string_view reply, int64_t now_us, bool nested = false);
+  // Execute for a command a group runs for its client while tracing or observed: the
+  // command, then its nested record and the observer's call.
+  void ExecuteNested(Session& session, std::span<const std::string_view> argv,
+                     proto::ReplyBuilder& reply, const CommandSpec* spec, int64_t now_us);
   void AddToGroup(int db, std::span<const std::string_view> argv);
   // KeyspaceObserver: expiry becomes a DEL effect; whole-database changes go to the sink.
   void OnExpired(int db, std::string_view key) override;
@@ -274,6 +298,7 @@ class Engine : private KeyspaceObserver {
   trace::Recorder* recorder_ = nullptr;
   const trace::Sample* sample_ = nullptr;
   std::vector<std::string_view> trace_argv_;
+  std::function<void(const NestedExecution&)> nested_observer_;
   uint32_t lru_clock_ = 0;
   size_t startup_memory_ = 0;
   size_t storage_memory_ = 0;
@@ -283,6 +308,7 @@ class Engine : private KeyspaceObserver {
   std::unique_ptr<ScriptHost> scripts_;
   // The open atomic group: nesting depth, and its effects as (db, argc, args...) runs.
   int group_depth_ = 0;
+  uint64_t group_client_ = 0;  // the session id whose commands the open group runs
   bool group_muted_ = false;
   size_t group_effects_ = 0;
   std::vector<std::string> group_args_;

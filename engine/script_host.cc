@@ -579,7 +579,7 @@ void ScriptHost::Invoke(CommandContext& ctx, int ref, const ScriptFlags& flags,
   if (!function) lua_pop(L, 1);
 
   run_ = &run;
-  engine_.BeginGroup();
+  engine_.BeginGroup(ctx.session.id);
   const int status = lua_pcall(L, function ? 2 : 0, 1, handler);
   if (force_killed_) engine_.AbandonGroup();
   engine_.EndGroup(&ctx.session);

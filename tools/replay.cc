@@ -43,6 +43,83 @@ std::string QuoteArgv(const std::vector<std::string>& argv) {
   return out;
 }
 
+bool SameReply(ReplyCheck check, std::string_view actual, std::string_view expected) {
+  if (check == ReplyCheck::kSkip || actual == expected) return true;
+  return check == ReplyCheck::kMultiset && ReplyLeaves(actual) == ReplyLeaves(expected);
+}
+
+void AddMismatch(const ReplayOptions& options, Mismatch mismatch, ReplayResult* result) {
+  result->mismatches++;
+  if (result->first_mismatches.size() < options.show_mismatches) {
+    result->first_mismatches.push_back(std::move(mismatch));
+  }
+}
+
+// A command that an atomic group ran during replay (Engine::NestedExecution, copied).
+struct NestedRun {
+  int db = 0;
+  std::vector<std::string> argv;
+  std::string reply;
+};
+
+std::string DescribeRun(const std::vector<std::string>& argv, std::string_view reply, int64_t db,
+                        bool show_db) {
+  return (show_db ? fmt::format("(db {}) ", db) : std::string()) + QuoteArgv(argv) + " -> " +
+         Quote(reply);
+}
+
+// Compares, in order, what the replayed `enclosing` command (EXEC, EVAL...) ran with the
+// nested records the trace holds for it: the same commands in the same databases, and
+// replies that agree as those of top-level commands must (HowToCompare). Each differing
+// pair is a mismatch, and so is a different number of nested commands.
+void CompareNested(const engine::CommandTable& table, bool draws_reproduced,
+                   const trace::Record& enclosing, const std::vector<trace::Record>& recorded,
+                   const std::vector<NestedRun>& ran, const ReplayOptions& options,
+                   ReplayResult* result) {
+  const std::string where = QuoteArgv(enclosing.argv);
+  const size_t pairs = std::min(recorded.size(), ran.size());
+  for (size_t i = 0; i < pairs; i++) {
+    const trace::Record& want = recorded[i];
+    const NestedRun& got = ran[i];
+    result->nested_compared++;
+    const bool same_db = static_cast<int64_t>(want.db) == got.db;
+    const bool same_command = same_db && want.argv == got.argv;
+    const ReplyCheck check = want.argv.empty()
+                                 ? ReplyCheck::kExact
+                                 : HowToCompare(table, want.argv[0], draws_reproduced);
+    if (same_command && SameReply(check, got.reply, want.reply)) continue;
+    Mismatch m{want.id,
+               want.connection,
+               QuoteArgv(want.argv),
+               Quote(want.reply),
+               Quote(got.reply),
+               enclosing.id,
+               where};
+    if (!same_command) {
+      m.expected = DescribeRun(want.argv, want.reply, want.db, !same_db);
+      m.actual = DescribeRun(got.argv, got.reply, got.db, !same_db);
+    }
+    AddMismatch(options, std::move(m), result);
+  }
+  if (recorded.size() > ran.size()) {
+    const trace::Record& missing = recorded[pairs];
+    AddMismatch(options,
+                {missing.id, missing.connection, QuoteArgv(missing.argv), Quote(missing.reply),
+                 fmt::format("(not run: the replay ran {} nested commands, the trace has {})",
+                             ran.size(), recorded.size()),
+                 enclosing.id, where},
+                result);
+  } else if (ran.size() > recorded.size()) {
+    const NestedRun& extra = ran[pairs];
+    AddMismatch(options,
+                {enclosing.id, enclosing.connection, where,
+                 fmt::format("{} nested commands", recorded.size()),
+                 fmt::format("{} nested commands, the first extra: {}", ran.size(),
+                             DescribeRun(extra.argv, extra.reply, extra.db, false))},
+                result);
+  }
+}
+
 }  // namespace
 
 ReplyCheck HowToCompare(const engine::CommandTable& table, std::string_view command,
@@ -169,6 +246,19 @@ Result<ReplayResult> ReplayInProcess(const ReplayOptions& options) {
   }
 
   ReplayResult result;
+  // Nested records per connection, waiting for the connection's next command (the EXEC or
+  // script that ran them, recorded after them), and what that command ran in replay.
+  // Format 1 has no nested records: what its EXECs and scripts ran is not checked.
+  std::unordered_map<uint64_t, std::vector<trace::Record>> nested;
+  std::vector<NestedRun> ran;
+  if (header.version >= 2) {
+    engine.set_nested_observer([&](const Engine::NestedExecution& n) {
+      ran.push_back({n.db, {n.argv.begin(), n.argv.end()}, std::string(n.reply)});
+      if (options.stats && !n.argv.empty()) {
+        result.latencies[AsciiLower(n.argv[0]) + " (nested)"].push_back(n.ns);
+      }
+    });
+  }
   std::unordered_map<uint64_t, Session> sessions;
   std::unordered_map<uint64_t, ReplyCheck> queued_checks;  // per connection, inside MULTI
   Session internal;
@@ -185,6 +275,15 @@ Result<ReplayResult> ReplayInProcess(const ReplayOptions& options) {
     if (!next.ok()) return next.status();
     if (!*next) break;
     result.records++;
+    if (record.type == trace::RecordType::kNested) {
+      nested[record.connection].push_back(std::move(record));
+      continue;
+    }
+    if (record.type == trace::RecordType::kConnect ||
+        record.type == trace::RecordType::kDisconnect) {
+      // Nested records whose command never made it into the trace are not compared.
+      nested.erase(record.connection);
+    }
     if (record.type == trace::RecordType::kConnect) {
       Session& s = sessions[record.connection];
       engine.SessionClosed(s);  // an id seen again is a new client
@@ -216,10 +315,17 @@ Result<ReplayResult> ReplayInProcess(const ReplayOptions& options) {
     clock.SetUs(record.wall_us);
     out.clear();
     reply.set_resp3(session->resp == 3);
+    ran.clear();
     const auto t0 = SteadyClock::now();
     engine.Execute(*session, argv, reply, nullptr, record.wall_us);
     const uint64_t ns = NanosSince(t0);
     if (options.stats) result.latencies[AsciiLower(record.argv[0])].push_back(ns);
+    if (auto it = nested.find(record.connection); it != nested.end() || !ran.empty()) {
+      static const std::vector<trace::Record> kNone;
+      CompareNested(engine.commands(), header.empty_at_start, record,
+                    it != nested.end() ? it->second : kNone, ran, options, &result);
+      if (it != nested.end()) nested.erase(it);
+    }
     // Blocked commands (SAVE, WAIT) and the server's own records carry no reply.
     ReplyCheck check = HowToCompare(engine.commands(), record.argv[0], header.empty_at_start);
     // EXEC's reply is its queued commands' replies: compared as the strictest of theirs.
@@ -236,15 +342,11 @@ Result<ReplayResult> ReplayInProcess(const ReplayOptions& options) {
       continue;
     }
     result.compared++;
-    const bool same = check == ReplyCheck::kMultiset
-                          ? out == record.reply || ReplyLeaves(out) == ReplyLeaves(record.reply)
-                          : out == record.reply;
-    if (!same) {
-      result.mismatches++;
-      if (result.first_mismatches.size() < options.show_mismatches) {
-        result.first_mismatches.push_back({record.id, record.connection, QuoteArgv(record.argv),
-                                           Quote(record.reply), Quote(out)});
-      }
+    if (!SameReply(check, out, record.reply)) {
+      AddMismatch(
+          options,
+          {record.id, record.connection, QuoteArgv(record.argv), Quote(record.reply), Quote(out)},
+          &result);
     }
     if (SteadyClock::now() - last_progress > std::chrono::seconds(1)) {
       last_progress = SteadyClock::now();
@@ -252,6 +354,7 @@ Result<ReplayResult> ReplayInProcess(const ReplayOptions& options) {
                         result.commands, result.mismatches));
     }
   }
+  engine.set_nested_observer(nullptr);
   result.torn_tail = reader.torn_tail();
   result.torn_bytes = reader.torn_bytes();
   {
@@ -275,15 +378,19 @@ void ReportReplay(const ReplayOptions& options, const ReplayResult& result) {
     if (options.print) options.print(line);
   };
   for (const Mismatch& m : result.first_mismatches) {
-    print(fmt::format("MISMATCH record {} (connection {}): {}\n  expected: {}\n  actual:   {}",
-                      m.record_id, m.connection, m.command, m.expected, m.actual));
+    const std::string what =
+        m.enclosing_id == 0 ? fmt::format("record {} (connection {})", m.record_id, m.connection)
+                            : fmt::format("nested record {} (connection {}, run by record {} {})",
+                                          m.record_id, m.connection, m.enclosing_id, m.enclosing);
+    print(fmt::format("MISMATCH {}: {}\n  expected: {}\n  actual:   {}", what, m.command,
+                      m.expected, m.actual));
   }
   if (result.mismatches > result.first_mismatches.size()) {
     print(fmt::format("... and {} more mismatches",
                       result.mismatches - result.first_mismatches.size()));
   }
   if (options.stats) {
-    print(fmt::format("{:<16} {:>10} {:>10} {:>10} {:>10} {:>10}", "command", "count", "p50 us",
+    print(fmt::format("{:<24} {:>10} {:>10} {:>10} {:>10} {:>10}", "command", "count", "p50 us",
                       "p90 us", "p99 us", "max us"));
     for (const auto& [name, samples] : result.latencies) {
       std::vector<uint64_t> sorted = samples;
@@ -292,16 +399,17 @@ void ReportReplay(const ReplayOptions& options, const ReplayResult& result) {
         const size_t i = std::min(sorted.size() - 1, static_cast<size_t>(q * sorted.size()));
         return static_cast<double>(sorted[i]) / 1000.0;
       };
-      print(fmt::format("{:<16} {:>10} {:>10.2f} {:>10.2f} {:>10.2f} {:>10.2f}", name,
+      print(fmt::format("{:<24} {:>10} {:>10.2f} {:>10.2f} {:>10.2f} {:>10.2f}", name,
                         sorted.size(), at(0.5), at(0.9), at(0.99),
                         static_cast<double>(sorted.back()) / 1000.0));
     }
   }
   const double rate = result.seconds > 0 ? static_cast<double>(result.records) / result.seconds : 0;
   print(fmt::format(
-      "replayed {} records ({} commands, {} replies compared) in {:.3f} s ({:.0f} records/s): "
-      "{} mismatches{}",
-      result.records, result.commands, result.compared, result.seconds, rate, result.mismatches,
+      "replayed {} records ({} commands, {} replies compared, {} nested compared) in {:.3f} s "
+      "({:.0f} records/s): {} mismatches{}",
+      result.records, result.commands, result.compared, result.nested_compared, result.seconds,
+      rate, result.mismatches,
       result.torn_tail
           ? fmt::format("; the trace ended in a torn record ({} bytes ignored)", result.torn_bytes)
           : ""));

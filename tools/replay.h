@@ -1,6 +1,7 @@
 // Replay: runs a trace file's records against a fresh in-process engine, in record order,
 // with the engine's clock set to each record's recorded time, and compares every reply
-// with the recorded one (DESIGN.md §7, docs/trace.md). Used by tidekv-replay and tests.
+// with the recorded one, and what each EXEC or script ran with its nested records
+// (DESIGN.md §7, docs/trace.md). Used by tidekv-replay and tests.
 #pragma once
 
 #include <cstdint>
@@ -34,19 +35,25 @@ struct Mismatch {
   std::string command;  // argv, quoted
   std::string expected;
   std::string actual;
+  // A nested record's mismatch: the record of the EXEC or EVAL that ran it (0: none).
+  uint64_t enclosing_id = 0;
+  std::string enclosing;  // its argv, quoted
 };
 
 struct ReplayResult {
   uint64_t records = 0;
   uint64_t commands = 0;
   uint64_t compared = 0;  // commands whose reply was compared
+  // Nested records (what EXEC and scripts ran) checked against what the replayed EXEC or
+  // script ran: argv and database always, the reply as for a command of that name.
+  uint64_t nested_compared = 0;
   uint64_t mismatches = 0;
   std::vector<Mismatch> first_mismatches;
   bool torn_tail = false;
   uint64_t torn_bytes = 0;
   double seconds = 0;
   std::string digest;  // DEBUG DIGEST of the replayed dataset at the end
-  // --stats: command -> (count, latencies in ns).
+  // --stats: command -> (count, latencies in ns); nested commands as "<name> (nested)".
   std::map<std::string, std::vector<uint64_t>> latencies;
 };
 

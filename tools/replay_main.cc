@@ -51,7 +51,7 @@ int Dump(const std::string& path) {
     if (!*next) break;
     std::string line = fmt::format("{} conn={} db={} t={} {}", r.id, r.connection, r.db, r.wall_us,
                                    tidekv::trace::RecordTypeName(r.type));
-    if (r.type == tidekv::trace::RecordType::kCommand) {
+    if (tidekv::trace::CarriesCommand(r.type)) {
       for (const auto& a : r.argv) line += " \"" + Quote(a, 256) + "\"";
       line += " -> " + Quote(r.reply, 256);
     } else {
@@ -162,7 +162,8 @@ int ReplayTarget(const std::string& path, const std::string& target, double spee
     }
     if (!*next) break;
     records++;
-    // The server's own records (expiry) and lifecycle records are not requests.
+    // The server's own records (expiry) and lifecycle records are not requests; nested
+    // records are what the EXEC or script that follows them runs on the target itself.
     if (r.type != tidekv::trace::RecordType::kCommand || r.connection == 0 || r.argv.empty()) {
       continue;
     }

@@ -142,9 +142,10 @@ HeaderProblem DecodeHeaderImpl(std::string_view bytes, Header* header, size_t* c
   }
   if (bytes.size() < kMagic.size() + 4) return HeaderProblem::kIncomplete;
   const uint32_t version = DecodeFixed32(bytes.data() + kMagic.size());
-  if (version != kFormatVersion) {
+  if (version < kMinFormatVersion || version > kFormatVersion) {
     *error = "trace format version " + std::to_string(version) +
-             " is not supported; this build reads " + std::to_string(kFormatVersion);
+             " is not supported; this build reads " + std::to_string(kMinFormatVersion) + " to " +
+             std::to_string(kFormatVersion);
     return HeaderProblem::kVersion;
   }
   if (bytes.size() < kHeaderPrefixBytes) return HeaderProblem::kIncomplete;
@@ -216,9 +217,10 @@ void AppendCommandBody(const Argv& argv, std::string_view reply, std::string* ou
   out->append(reply);
 }
 
-bool KnownType(uint8_t type) {
-  return type >= static_cast<uint8_t>(RecordType::kCommand) &&
-         type <= static_cast<uint8_t>(RecordType::kReplicated);
+// The record types each format version has: 1 to 7 in version 1, kNested from version 2.
+bool KnownType(uint8_t type, uint32_t version) {
+  const RecordType last = version >= 2 ? RecordType::kNested : RecordType::kReplicated;
+  return type >= static_cast<uint8_t>(RecordType::kCommand) && type <= static_cast<uint8_t>(last);
 }
 
 std::string ErrnoText() { return std::strerror(errno); }
@@ -241,6 +243,8 @@ std::string_view RecordTypeName(RecordType type) {
       return "role_change";
     case RecordType::kReplicated:
       return "replicated";
+    case RecordType::kNested:
+      return "nested";
   }
   return "unknown";
 }
@@ -268,7 +272,7 @@ std::string EncodeHeader(const Header& header) {
 }
 
 void EncodeRecord(const Record& record, std::string* out) {
-  if (record.type == RecordType::kCommand) {
+  if (CarriesCommand(record.type)) {
     const size_t start =
         BeginRecord(record.type, record.id, record.connection, record.mono_ns, record.wall_us,
                     record.db, CommandPayloadBytes(record.argv, record.reply), out);
@@ -284,10 +288,11 @@ void EncodeRecord(const Record& record, std::string* out) {
   FinishRecord(start, out);
 }
 
-void EncodeCommandRecord(uint64_t id, uint64_t connection, uint64_t mono_ns, int64_t wall_us,
-                         uint32_t db, const std::vector<std::string_view>& argv,
+void EncodeCommandRecord(RecordType type, uint64_t id, uint64_t connection, uint64_t mono_ns,
+                         int64_t wall_us, uint32_t db, const std::vector<std::string_view>& argv,
                          std::string_view reply, std::string* out, bool with_crc) {
-  const size_t start = BeginRecord(RecordType::kCommand, id, connection, mono_ns, wall_us, db,
+  TIDEKV_CHECK(CarriesCommand(type));
+  const size_t start = BeginRecord(type, id, connection, mono_ns, wall_us, db,
                                    CommandPayloadBytes(argv, reply), out);
   AppendCommandBody(argv, reply, out);
   if (with_crc) FinishRecord(start, out);
@@ -319,7 +324,7 @@ DecodeStatus DecodeHeader(std::string_view bytes, Header* header, size_t* consum
 }
 
 DecodeStatus DecodeRecord(std::string_view bytes, Record* record, size_t* consumed,
-                          std::string* error) {
+                          std::string* error, uint32_t version) {
   if (bytes.size() < 4) return DecodeStatus::kIncomplete;
   const uint32_t n = DecodeFixed32(bytes.data());
   // Before kIncomplete: a damaged length must be reported, not waited for.
@@ -348,14 +353,18 @@ DecodeStatus DecodeRecord(std::string_view bytes, Record* record, size_t* consum
                      in.TakeU64(&record->connection) && in.TakeU64(&record->mono_ns) &&
                      in.TakeU64(&wall_us) && in.TakeU32(&record->db);
   TIDEKV_CHECK(fixed);  // n >= kPayloadFixedBytes was checked above
-  if (!KnownType(type)) {
-    *error = "unknown record type " + std::to_string(type);
+  if (!KnownType(type, version)) {
+    *error = KnownType(type, kFormatVersion)
+                 ? "record type " + std::to_string(type) + " (" +
+                       std::string(RecordTypeName(static_cast<RecordType>(type))) +
+                       ") does not exist in format version " + std::to_string(version)
+                 : "unknown record type " + std::to_string(type);
     return DecodeStatus::kCorrupt;
   }
   record->type = static_cast<RecordType>(type);
   record->wall_us = static_cast<int64_t>(wall_us);
 
-  if (record->type == RecordType::kCommand) {
+  if (CarriesCommand(record->type)) {
     record->detail.clear();
     uint32_t argc = 0;
     // Every argument takes at least its 4-byte length, so a count past that is damage
@@ -460,7 +469,7 @@ Result<bool> Reader::Next(Record* record) {
     size_t consumed = 0;
     std::string why;
     const std::string_view rest = std::string_view(buffer_).substr(pos_);
-    switch (DecodeRecord(rest, record, &consumed, &why)) {
+    switch (DecodeRecord(rest, record, &consumed, &why, header_.version)) {
       case DecodeStatus::kOk:
         pos_ += consumed;
         records_read_++;

@@ -11,8 +11,13 @@
 //   record:  u32 n  u32 crc  <n bytes of payload>            crc = CRC32C(payload)
 //            payload = u8 type, u64 id, u64 connection, u64 mono_ns, i64 wall_us, u32 db,
 //            then by type:
-//              kCommand:  u32 argc, argc x (u32 len, bytes), u32 reply len, reply bytes
-//              other:     u32 len, detail bytes (text: "addr=1.2.3.4:5", "upper=77", ...)
+//              kCommand, kNested:  u32 argc, argc x (u32 len, bytes), u32 reply len, reply bytes
+//              other:              u32 len, detail bytes (text: "addr=1.2.3.4:5", "upper=77", ...)
+//
+// Versions: 1 has record types 1-7; 2 adds kNested (8). Writers write kFormatVersion; this
+// build reads kMinFormatVersion..kFormatVersion and refuses any other version, so a reader
+// that predates a record type refuses the whole file by its version instead of calling the
+// new records damage. A record type that does not exist in the file's version is corruption.
 //
 // Reading: a wrong magic or an unknown version is refused with a message saying which; a
 // record cut short at the end of the file (a torn tail: the writer died mid-record) ends
@@ -39,7 +44,8 @@
 namespace tidekv::trace {
 
 inline constexpr std::string_view kMagic{"TIDETRC1", 8};
-inline constexpr uint32_t kFormatVersion = 1;
+inline constexpr uint32_t kFormatVersion = 2;          // what this build writes
+inline constexpr uint32_t kMinFormatVersion = 1;       // the oldest version it reads
 inline constexpr uint32_t kMaxRecordBytes = 1u << 30;  // larger lengths are corruption
 
 enum class RecordType : uint8_t {
@@ -50,9 +56,18 @@ enum class RecordType : uint8_t {
   kMerge = 5,       // detail: "lower=<n> upper=<n> level=<n>"
   kRoleChange = 6,  // detail: "role=primary|replica primary=<host:port> replid=<id>"
   kReplicated = 7,  // frames applied from a primary: detail "from=<offset> to=<offset>"
+  // (version 2) argv + reply of a command that EXEC or a script (EVAL, EVALSHA, FCALL...)
+  // ran for a client: written as it completes, so a group's nested records come before the
+  // record of the command that ran them.
+  kNested = 8,
 };
 
-// Name for --dump output ("command", "connect", ...); "unknown" for other values.
+// Whether records of this type carry argv and reply (kCommand, kNested) rather than detail.
+inline bool CarriesCommand(RecordType type) {
+  return type == RecordType::kCommand || type == RecordType::kNested;
+}
+
+// Name for --dump output ("command", "nested", "connect", ...); "unknown" for other values.
 std::string_view RecordTypeName(RecordType type);
 
 struct Header {
@@ -72,22 +87,23 @@ struct Record {
   uint64_t mono_ns = 0;     // monotonic clock at start
   int64_t wall_us = 0;      // wall clock (Unix us) at start: the engine's "now"
   uint32_t db = 0;
-  std::vector<std::string> argv;  // kCommand
-  std::string reply;              // kCommand: the reply bytes as sent (RESP)
+  std::vector<std::string> argv;  // kCommand, kNested
+  std::string reply;              // kCommand, kNested: the reply bytes as sent (RESP)
   std::string detail;             // other types
   bool operator==(const Record&) const = default;
 };
 
-// Writes header.version as given (readers refuse anything but kFormatVersion). Keys and
+// Writes header.version as given (readers refuse versions they do not read). Keys and
 // values must not contain '\n', config keys not '=' either (CHECKed: options are names and
 // numbers).
 std::string EncodeHeader(const Header& header);
 // Appends one record's bytes to *out. `argv` views let the recorder encode without first
-// building a Record (the loop only copies bytes); both give identical bytes. The payload
-// must fit in kMaxRecordBytes (CHECKed): the recorder leaves out, or cuts, larger commands.
+// building a Record (the loop only copies bytes); both give identical bytes. `type` must
+// carry a command (CarriesCommand, CHECKed). The payload must fit in kMaxRecordBytes
+// (CHECKed): the recorder leaves out, or cuts, larger commands.
 void EncodeRecord(const Record& record, std::string* out);
-void EncodeCommandRecord(uint64_t id, uint64_t connection, uint64_t mono_ns, int64_t wall_us,
-                         uint32_t db, const std::vector<std::string_view>& argv,
+void EncodeCommandRecord(RecordType type, uint64_t id, uint64_t connection, uint64_t mono_ns,
+                         int64_t wall_us, uint32_t db, const std::vector<std::string_view>& argv,
                          std::string_view reply, std::string* out, bool with_crc = true);
 // Fills in the CRC of every whole record in buf, which must hold whole records encoded with
 // with_crc = false: the recorder leaves checksums to its writer thread.
@@ -97,15 +113,16 @@ enum class DecodeStatus { kOk, kIncomplete, kCorrupt };
 
 // Decodes the header at the start of bytes. kIncomplete when bytes end inside it.
 // kCorrupt (with *error) for a wrong magic ("not a tidekv trace file ..."), an unknown
-// version ("trace format version N is not supported; this build reads 1"), a bad checksum,
+// version ("trace format version N is not supported; this build reads 1 to 2"), a bad checksum,
 // a body length over 1 MiB or a malformed body. *header and *consumed are set only on kOk.
 DecodeStatus DecodeHeader(std::string_view bytes, Header* header, size_t* consumed,
                           std::string* error);
-// Decodes one record at the start of bytes; *consumed is its size. A length field above
-// kMaxRecordBytes is kCorrupt at once (not waited for). On kIncomplete or kCorrupt,
-// *record may be partly overwritten; *consumed is set only on kOk.
+// Decodes one record at the start of bytes, of a file of format `version`; *consumed is
+// its size. A length field above kMaxRecordBytes is kCorrupt at once (not waited for), and
+// so is a type the version does not have. On kIncomplete or kCorrupt, *record may be partly
+// overwritten; *consumed is set only on kOk.
 DecodeStatus DecodeRecord(std::string_view bytes, Record* record, size_t* consumed,
-                          std::string* error);
+                          std::string* error, uint32_t version = kFormatVersion);
 
 // Streams a trace file, reading it in blocks (files may be larger than memory): it holds
 // at most one block plus the record being decoded. One thread at a time.

@@ -82,8 +82,9 @@ Recorder::~Recorder() {
   if (thread_.joinable()) thread_.join();
 }
 
-void Recorder::Command(uint64_t connection, uint32_t db, uint64_t mono_ns, int64_t wall_us,
-                       const std::vector<std::string_view>& argv, std::string_view reply) {
+void Recorder::CommandRecord(RecordType type, uint64_t connection, uint32_t db, uint64_t mono_ns,
+                             int64_t wall_us, const std::vector<std::string_view>& argv,
+                             std::string_view reply) {
   if (stopped()) return;
   uint64_t size = 64 + reply.size();
   for (std::string_view a : argv) size += 4 + a.size();
@@ -93,7 +94,7 @@ void Recorder::Command(uint64_t connection, uint32_t db, uint64_t mono_ns, int64
     dropped_++;
     return;
   }
-  EncodeCommandRecord(next_id_++, connection, mono_ns, wall_us, db, argv, reply, &local_,
+  EncodeCommandRecord(type, next_id_++, connection, mono_ns, wall_us, db, argv, reply, &local_,
                       /*with_crc=*/false);
   AfterRecord();
 }

@@ -68,7 +68,14 @@ class Recorder {
 
   // Loop thread. Record ids are assigned here, in call order.
   void Command(uint64_t connection, uint32_t db, uint64_t mono_ns, int64_t wall_us,
-               const std::vector<std::string_view>& argv, std::string_view reply);
+               const std::vector<std::string_view>& argv, std::string_view reply) {
+    CommandRecord(RecordType::kCommand, connection, db, mono_ns, wall_us, argv, reply);
+  }
+  // A command that EXEC or a script ran for `connection` (RecordType::kNested).
+  void Nested(uint64_t connection, uint32_t db, uint64_t mono_ns, int64_t wall_us,
+              const std::vector<std::string_view>& argv, std::string_view reply) {
+    CommandRecord(RecordType::kNested, connection, db, mono_ns, wall_us, argv, reply);
+  }
   void Event(RecordType type, uint64_t connection, uint32_t db, uint64_t mono_ns, int64_t wall_us,
              std::string_view detail);
 
@@ -84,6 +91,9 @@ class Recorder {
 
  private:
   explicit Recorder(const RecorderOptions& options) : options_(options) {}
+  void CommandRecord(RecordType type, uint64_t connection, uint32_t db, uint64_t mono_ns,
+                     int64_t wall_us, const std::vector<std::string_view>& argv,
+                     std::string_view reply);
   void AfterRecord();
   void Run();
   Status Rotate();

@@ -142,11 +142,11 @@ void CheckRecord(const Record& record, std::string_view bytes) {
   std::string encoded;
   EncodeRecord(record, &encoded);
   Check(encoded == bytes, "re-encoding a record changed its bytes");
-  if (record.type == RecordType::kCommand) {
+  if (tidekv::trace::CarriesCommand(record.type)) {
     const std::vector<std::string_view> argv(record.argv.begin(), record.argv.end());
     std::string views;
-    EncodeCommandRecord(record.id, record.connection, record.mono_ns, record.wall_us, record.db,
-                        argv, record.reply, &views);
+    EncodeCommandRecord(record.type, record.id, record.connection, record.mono_ns, record.wall_us,
+                        record.db, argv, record.reply, &views);
     Check(views == encoded, "EncodeCommandRecord differs from EncodeRecord");
   }
 }
@@ -222,13 +222,13 @@ void CheckBuilt(std::string_view input) {
   std::string_view in = input;
   const uint64_t shape = Take64(&in);
   Record record;
-  record.type = static_cast<RecordType>(1 + shape % 7);
+  record.type = static_cast<RecordType>(1 + shape % 8);
   record.id = Take64(&in);
   record.connection = shape >> 8;
   record.mono_ns = Take64(&in);
   record.wall_us = static_cast<int64_t>(Take64(&in));
   record.db = static_cast<uint32_t>(shape >> 16);
-  if (record.type == RecordType::kCommand) {
+  if (tidekv::trace::CarriesCommand(record.type)) {
     record.argv = Split(in, static_cast<char>(shape >> 24));
     record.reply = record.argv.back();
     record.argv.pop_back();

@@ -23,8 +23,8 @@ std::string InfoField(EngineFixture& f, std::string_view section, std::string_vi
 TEST_CASE("INFO errorstats counts error replies by their code", "[errors]") {
   EngineFixture f;
   CHECK(InfoField(f, "errorstats", "errorstat_ERR").empty());
-  f.Run({"GET"});             // refused: wrong number of arguments
-  f.Run({"NOSUCHCOMMAND"});   // refused: unknown command
+  f.Run({"GET"});            // refused: wrong number of arguments
+  f.Run({"NOSUCHCOMMAND"});  // refused: unknown command
   f.Run({"SET", "s", "v"});
   f.Run({"LPUSH", "s", "x"});  // ran and failed: WRONGTYPE
   CHECK(InfoField(f, "errorstats", "errorstat_ERR") == "count=2");
@@ -41,8 +41,8 @@ TEST_CASE("a script's errors count once, where they arise", "[errors][script]") 
   EngineFixture f;
   f.Run({"SET", "s", "v"});
   // A redis.call error the script fails with: counted by the call, not again by EVAL.
-  CHECK(f.Run({"EVAL", "return redis.call('lpush', KEYS[1], 'x')", "1", "s"}).rfind(
-            "-WRONGTYPE", 0) == 0);
+  CHECK(f.Run({"EVAL", "return redis.call('lpush', KEYS[1], 'x')", "1", "s"})
+            .rfind("-WRONGTYPE", 0) == 0);
   CHECK(InfoField(f, "errorstats", "errorstat_WRONGTYPE") == "count=1");
   CHECK(InfoField(f, "stats", "total_error_replies") == "1");
   CHECK(InfoField(f, "commandstats", "cmdstat_eval").find("failed_calls=1") != std::string::npos);
@@ -50,14 +50,14 @@ TEST_CASE("a script's errors count once, where they arise", "[errors][script]") 
   f.Run({"CONFIG", "RESETSTAT"});
   CHECK(f.Run({"EVAL", "local t = redis.pcall('lpush', KEYS[1], 'x'); return 1", "1", "s"}) ==
         Int(1));
-  CHECK(f.Run({"EVAL", "return redis.pcall('lpush', KEYS[1], 'x')", "1", "s"}).rfind(
-            "-WRONGTYPE", 0) == 0);
+  CHECK(f.Run({"EVAL", "return redis.pcall('lpush', KEYS[1], 'x')", "1", "s"})
+            .rfind("-WRONGTYPE", 0) == 0);
   CHECK(InfoField(f, "errorstats", "errorstat_WRONGTYPE") == "count=2");
   CHECK(InfoField(f, "stats", "total_error_replies") == "2");
   // A refused call (wrong arity) counts as it is refused.
   f.Run({"CONFIG", "RESETSTAT"});
-  CHECK(f.Run({"EVAL", "return redis.call('get')", "0"}).rfind(
-            "-ERR Wrong number of args calling Redis command from script", 0) == 0);
+  CHECK(f.Run({"EVAL", "return redis.call('get')", "0"})
+            .rfind("-ERR Wrong number of args calling Redis command from script", 0) == 0);
   CHECK(InfoField(f, "errorstats", "errorstat_ERR") == "count=1");
   // An error the script makes itself counts when EVAL replies it.
   f.Run({"CONFIG", "RESETSTAT"});
@@ -103,15 +103,14 @@ TEST_CASE("past maxmemory a script's deny-oom calls are refused unless allow-oom
   f.Run({"SET", "x", "123"});
   CHECK(f.Run({"CONFIG", "SET", "maxmemory", "1"}) == kOk);
   CHECK(f.Run({"EVAL", "return redis.call('set', KEYS[1], 1)", "1", "x"}).rfind("-OOM ", 0) == 0);
-  CHECK(InfoField(f, "commandstats", "cmdstat_set").find("rejected_calls=1") !=
-        std::string::npos);
+  CHECK(InfoField(f, "commandstats", "cmdstat_set").find("rejected_calls=1") != std::string::npos);
   CHECK(f.Run({"EVAL", "return redis.call('get', KEYS[1])", "1", "x"}) == Bulk("123"));
   CHECK(f.Run({"EVAL", "#!lua flags=\nreturn 1", "0"}).rfind("-OOM ", 0) == 0);
   CHECK(f.Run({"EVAL", "#!lua flags=allow-oom\nredis.call('set', KEYS[1], 1)\nreturn 1", "1",
                "x"}) == Int(1));
   CHECK(f.Run({"GET", "x"}) == Bulk("1"));
-  CHECK(f.Run({"EVAL_RO", "#!lua flags=no-writes\nreturn redis.call('get', KEYS[1])", "1",
-               "x"}) == Bulk("1"));
+  CHECK(f.Run({"EVAL_RO", "#!lua flags=no-writes\nreturn redis.call('get', KEYS[1])", "1", "x"}) ==
+        Bulk("1"));
   // A write-from-read-only refusal counts as the command's rejection too.
   f.Run({"CONFIG", "SET", "maxmemory", "0"});
   f.Run({"CONFIG", "RESETSTAT"});

@@ -290,5 +290,39 @@ TEST_CASE("FUNCTION LOAD / FCALL / DELETE / FLUSH and their errors", "[script][f
   CHECK(f.Run({"FUNCTION", "KILL"}) == Err("NOTBUSY No scripts in execution right now."));
 }
 
+TEST_CASE("the nested observer sees what EXEC and scripts ran for their client, in order",
+          "[script][multi][trace]") {
+  Fixture x;
+  // What trace replay compares with nested records: one call per command a group ran.
+  std::vector<std::string> seen;
+  x.f.engine().set_nested_observer([&](const engine::Engine::NestedExecution& n) {
+    std::string line = std::to_string(n.connection) + " db" + std::to_string(n.db);
+    for (std::string_view a : n.argv) line += " " + std::string(a);
+    seen.push_back(line + " -> " + std::string(n.reply));
+  });
+  const std::string me = std::to_string(x.f.session().id);
+  CHECK(x.f.Run({"SET", "a", "1"}) == kOk);  // not in a group: not nested
+  CHECK(x.f.Run({"MULTI"}) == kOk);
+  CHECK(x.f.Run({"INCR", "a"}) == "+QUEUED\r\n");
+  CHECK(x.f.Run({"SELECT", "2"}) == "+QUEUED\r\n");
+  CHECK(x.f.Run({"EVAL", "return redis.pcall('INCR', KEYS[1])", "1", "a"}) == "+QUEUED\r\n");
+  CHECK(x.f.Run({"EXEC"}) == "*3\r\n:2\r\n+OK\r\n:1\r\n");
+  CHECK(seen == V{me + " db0 INCR a -> :2\r\n", me + " db0 SELECT 2 -> +OK\r\n",
+                  me + " db2 INCR a -> :1\r\n",
+                  me + " db2 EVAL return redis.pcall('INCR', KEYS[1]) 1 a -> :1\r\n"});
+  seen.clear();
+  CHECK(x.Eval("redis.call('SET', 'b', 'x'); return redis.pcall('INCR', 'b')") ==
+        Err("ERR value is not an integer or out of range"));
+  CHECK(seen == V{me + " db2 SET b x -> +OK\r\n",
+                  me + " db2 INCR b -> -ERR value is not an integer or out of range\r\n"});
+  // A call refused before it ran (unknown command) ran nothing, so it is not reported.
+  seen.clear();
+  x.Eval("return redis.pcall('NOSUCH')");
+  CHECK(seen.empty());
+  x.f.engine().set_nested_observer(nullptr);
+  CHECK(x.Eval("return redis.call('GET', 'b')") == Bulk("x"));
+  CHECK(seen.empty());
+}
+
 }  // namespace
 }  // namespace tidekv::commands

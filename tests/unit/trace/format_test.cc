@@ -15,6 +15,7 @@ namespace {
 using testing::Command;
 using testing::EveryType;
 using testing::Lifecycle;
+using testing::Nested;
 using testing::SampleHeader;
 
 void PutU32(std::string* out, uint32_t v) {
@@ -107,11 +108,13 @@ TEST_CASE("header errors say what is wrong", "[trace][header]") {
   }
   SECTION("unknown version") {
     CHECK(HeaderError(RawHeader(7, kGoodBody)) ==
-          "trace format version 7 is not supported; this build reads 1");
+          "trace format version 7 is not supported; this build reads 1 to 2");
+    CHECK(HeaderError(RawHeader(0, kGoodBody)) ==
+          "trace format version 0 is not supported; this build reads 1 to 2");
     Header header = SampleHeader();
-    header.version = 2;
+    header.version = 3;
     CHECK(HeaderError(EncodeHeader(header)) ==
-          "trace format version 2 is not supported; this build reads 1");
+          "trace format version 3 is not supported; this build reads 1 to 2");
   }
   SECTION("checksum") {
     std::string bytes = EncodeHeader(SampleHeader());
@@ -143,6 +146,23 @@ TEST_CASE("header errors say what is wrong", "[trace][header]") {
     CHECK_THAT(HeaderError(RawHeader(
                    1, "server_version=1\nstart_unix_ms=1\nstart_mono_ns=6\nempty_at_start=yes\n")),
                Catch::Contains("empty_at_start must be 0 or 1"));
+  }
+}
+
+TEST_CASE("this build writes format 2 and still reads format 1", "[trace][header]") {
+  CHECK(kFormatVersion == 2);
+  CHECK(kMinFormatVersion == 1);
+  CHECK(Header{}.version == 2);
+  const std::string bytes = EncodeHeader(Header{});
+  CHECK(bytes.substr(8, 4) == std::string("\x02\0\0\0", 4));
+  for (uint32_t version : {1u, 2u}) {
+    Header header;
+    size_t consumed = 0;
+    std::string error;
+    INFO("version " << version);
+    REQUIRE(DecodeHeader(RawHeader(version, kGoodBody), &header, &consumed, &error) ==
+            DecodeStatus::kOk);
+    CHECK(header.version == version);
   }
 }
 
@@ -198,14 +218,47 @@ TEST_CASE("record round trip with a 1 MiB value and reply", "[trace][record]") {
 }
 
 TEST_CASE("EncodeCommandRecord gives the same bytes as EncodeRecord", "[trace][record]") {
+  size_t checked = 0;
   for (const Record& record : EveryType()) {
-    if (record.type != RecordType::kCommand) continue;
+    if (!CarriesCommand(record.type)) continue;
     const std::vector<std::string_view> views(record.argv.begin(), record.argv.end());
     std::string out = "prefix";  // appends, like EncodeRecord
-    EncodeCommandRecord(record.id, record.connection, record.mono_ns, record.wall_us, record.db,
-                        views, record.reply, &out);
+    EncodeCommandRecord(record.type, record.id, record.connection, record.mono_ns, record.wall_us,
+                        record.db, views, record.reply, &out);
     CHECK(out == "prefix" + Encode(record));
+    checked++;
   }
+  CHECK(checked == 6);  // four commands, two nested
+}
+
+TEST_CASE("a nested record is a command record with its own type byte", "[trace][record]") {
+  const Record command = Command(21, {"INCR", "k"}, ":3\r\n");
+  const Record nested = Nested(21, {"INCR", "k"}, ":3\r\n");
+  const std::string a = Encode(command);
+  const std::string b = Encode(nested);
+  REQUIRE(a.size() == b.size());
+  CHECK(a.substr(16) == b.substr(16));  // after length, crc and type: the same layout
+  CHECK(a[8] == 1);
+  CHECK(b[8] == 8);
+  Record decoded;
+  size_t consumed = 0;
+  std::string error;
+  REQUIRE(DecodeRecord(b, &decoded, &consumed, &error) == DecodeStatus::kOk);
+  CHECK(decoded.type == RecordType::kNested);
+  CHECK(decoded == nested);
+  CHECK(decoded.detail.empty());
+  CHECK(CarriesCommand(RecordType::kNested));
+  CHECK(CarriesCommand(RecordType::kCommand));
+  CHECK_FALSE(CarriesCommand(RecordType::kConnect));
+  CHECK_FALSE(CarriesCommand(RecordType::kReplicated));
+
+  // Format 1 has no nested records: one in a version-1 file is damage, named as such.
+  Record v1;
+  CHECK(DecodeRecord(b, &v1, &consumed, &error, 1) == DecodeStatus::kCorrupt);
+  CHECK(error == "record type 8 (nested) does not exist in format version 1");
+  error.clear();
+  REQUIRE(DecodeRecord(a, &v1, &consumed, &error, 1) == DecodeStatus::kOk);
+  CHECK(v1 == command);
 }
 
 TEST_CASE("every prefix of a record is incomplete, never corrupt", "[trace][record]") {
@@ -245,7 +298,7 @@ TEST_CASE("record corruption", "[trace][record]") {
     CHECK_THAT(RecordError(bad), Catch::Contains("exceeds the limit"));
   }
   SECTION("unknown types") {
-    for (uint8_t type : {uint8_t{0}, uint8_t{8}, uint8_t{255}}) {
+    for (uint8_t type : {uint8_t{0}, uint8_t{9}, uint8_t{255}}) {
       std::string p = payload;
       p[0] = static_cast<char>(type);
       CHECK(RecordError(RawRecord(p)) == "unknown record type " + std::to_string(type));
@@ -284,6 +337,9 @@ TEST_CASE("record type names", "[trace]") {
   CHECK(RecordTypeName(RecordType::kMerge) == "merge");
   CHECK(RecordTypeName(RecordType::kRoleChange) == "role_change");
   CHECK(RecordTypeName(RecordType::kReplicated) == "replicated");
+  CHECK(RecordTypeName(RecordType::kNested) == "nested");
+  CHECK(static_cast<int>(RecordType::kNested) == 8);  // in files: never renumbered
+  CHECK(RecordTypeName(static_cast<RecordType>(9)) == "unknown");
   CHECK(RecordTypeName(static_cast<RecordType>(0)) == "unknown");
   CHECK(RecordTypeName(static_cast<RecordType>(99)) == "unknown");
 }

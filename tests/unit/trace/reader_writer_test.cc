@@ -18,6 +18,7 @@ namespace {
 using testing::Command;
 using testing::EveryType;
 using testing::Lifecycle;
+using testing::Nested;
 using testing::ReadFileBytes;
 using testing::SampleHeader;
 using testing::TempDir;
@@ -76,6 +77,17 @@ std::unique_ptr<Reader> OpenOk(const std::string& path) {
   return std::move(reader).value();
 }
 
+// Reads records from reader, which must be the ones in want, in order.
+void CheckReadsBack(Reader& reader, const std::vector<Record>& want) {
+  Record record;
+  for (const Record& expected : want) {
+    auto more = reader.Next(&record);
+    REQUIRE(more.ok());
+    REQUIRE(*more);
+    REQUIRE(record == expected);
+  }
+}
+
 Status OpenError(const std::string& path) {
   auto reader = Reader::Open(path);
   REQUIRE_FALSE(reader.ok());
@@ -104,13 +116,8 @@ TEST_CASE("reader streams many records across block boundaries", "[trace][reader
 
   auto reader = OpenOk(path);
   CHECK(reader->header() == SampleHeader());
+  CheckReadsBack(*reader, records);
   Record record;
-  for (const Record& expected : records) {
-    auto more = reader->Next(&record);
-    REQUIRE(more.ok());
-    REQUIRE(*more);
-    REQUIRE(record == expected);
-  }
   auto more = reader->Next(&record);
   REQUIRE(more.ok());
   CHECK_FALSE(*more);
@@ -132,14 +139,7 @@ TEST_CASE("writer output is the header and the appended bytes", "[trace][writer]
   for (const Record& record : records) EncodeRecord(record, &expected);
   CHECK(ReadFileBytes(path) == expected);
 
-  auto reader = OpenOk(path);
-  Record record;
-  for (const Record& want : records) {
-    auto more = reader->Next(&record);
-    REQUIRE(more.ok());
-    REQUIRE(*more);
-    CHECK(record == want);
-  }
+  CheckReadsBack(*OpenOk(path), records);
 }
 
 TEST_CASE("a header-only file has no records", "[trace][reader]") {
@@ -305,6 +305,41 @@ TEST_CASE("a damaged length that runs past the end reads as a torn tail", "[trac
   CHECK(reader->torn_bytes() == bytes.size() - second);
 }
 
+TEST_CASE("a format 1 file reads, and nested records in it are damage", "[trace][reader]") {
+  TempDir dir;
+  const std::string path = dir.File("v1.trace");
+  Header v1 = SampleHeader();
+  v1.version = 1;
+  const std::string head = EncodeHeader(v1) + Encode(Command(1, {"SET", "k", "v"}, "+OK\r\n"));
+  WriteFileBytes(path, head + Encode(Lifecycle(RecordType::kReplicated, 2, "from=1 to=2")));
+  {
+    auto reader = OpenOk(path);
+    CHECK(reader->header().version == 1);
+    CHECK(ReadIds(*reader) == std::vector<uint64_t>{1, 2});
+  }
+  WriteFileBytes(path, head + Encode(Nested(2, {"INCR", "n"}, ":1\r\n")));
+  auto reader = OpenOk(path);
+  Record record;
+  REQUIRE(*reader->Next(&record));
+  auto next = reader->Next(&record);
+  REQUIRE_FALSE(next.ok());
+  CHECK(next.status().message() ==
+        path + ": record 1 at byte " + std::to_string(head.size()) +
+            ": record type 8 (nested) does not exist in format version 1");
+}
+
+TEST_CASE("a format 2 file holds nested records between commands", "[trace][reader]") {
+  TempDir dir;
+  const std::string path = dir.File("v2.trace");
+  const std::vector<Record> records = {
+      Command(1, {"MULTI"}, "+OK\r\n"), Command(2, {"INCR", "n"}, "+QUEUED\r\n"),
+      Nested(3, {"INCR", "n"}, ":1\r\n"), Command(4, {"EXEC"}, "*1\r\n:1\r\n")};
+  WriteTrace(path, records);
+  auto reader = OpenOk(path);
+  CHECK(reader->header().version == kFormatVersion);
+  CheckReadsBack(*reader, records);
+}
+
 TEST_CASE("header problems name the file", "[trace][reader]") {
   TempDir dir;
   const std::string path = dir.File("x.trace");
@@ -322,7 +357,8 @@ TEST_CASE("header problems name the file", "[trace][reader]") {
     WriteFileBytes(path, EncodeHeader(future));
     const Status s = OpenError(path);
     CHECK(s.code() == StatusCode::kInvalidArgument);
-    CHECK(s.message() == path + ": trace format version 7 is not supported; this build reads 1");
+    CHECK(s.message() ==
+          path + ": trace format version 7 is not supported; this build reads 1 to 2");
   }
   SECTION("header checksum") {
     std::string bad = header;

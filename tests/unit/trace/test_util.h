@@ -85,6 +85,13 @@ inline Record Lifecycle(RecordType type, uint64_t id, std::string detail) {
   return record;
 }
 
+// A command that EXEC or a script ran (RecordType::kNested): laid out like Command.
+inline Record Nested(uint64_t id, std::vector<std::string> argv, std::string reply) {
+  Record record = Command(id, std::move(argv), std::move(reply));
+  record.type = RecordType::kNested;
+  return record;
+}
+
 // One record of every type, commands with binary and empty arguments.
 inline std::vector<Record> EveryType() {
   using namespace std::string_literals;
@@ -99,6 +106,9 @@ inline std::vector<Record> EveryType() {
       Lifecycle(RecordType::kRoleChange, 8, "role=replica primary=10.0.0.1:6379 replid=ab"),
       Lifecycle(RecordType::kReplicated, 9, "from=100 to=250"),
       Lifecycle(RecordType::kSeal, 10, ""),
+      Nested(11, {"INCR", "n\0"s}, ":1\r\n"),
+      Nested(12, {}, ""),
+      Command(13, {"EXEC"}, "*1\r\n:1\r\n"),
   };
 }
 

@@ -34,6 +34,7 @@ CommandTable BuildCommandTable() {
   RegisterListCommands(table);
   RegisterListPopCommands(table);
   RegisterZSetCommands(table);
+  RegisterGeoCommands(table);
   RegisterReplicationCommands(table);
   RegisterTransactionCommands(table);
   RegisterScriptingCommands(table);

@@ -77,7 +77,8 @@ void KeyspaceNotifier::Publish(const CommandSpec& spec) {
   changed_.clear();
   for (const Changed& c : changed) {
     if (c.created) Notify(notify::kNew, "new", c.db, c.key);
-    Notify(event_class, event, c.db, c.key);
+    // A STORE form whose result is empty deletes its destination: Redis reports only "del".
+    if (c.exists || !event.ends_with("store")) Notify(event_class, event, c.db, c.key);
     if (!c.exists && event != "del") Notify(notify::kGeneric, "del", c.db, c.key);
   }
 }

@@ -35,6 +35,7 @@ CommandTable BuildCommandTable() {
   RegisterListCommands(table);
   RegisterListPopCommands(table);
   RegisterZSetCommands(table);
+  RegisterGeoCommands(table);
   RegisterReplicationCommands(table);
   RegisterTransactionCommands(table);
   RegisterScriptingCommands(table);

@@ -48,6 +48,7 @@ void RegisterSetCommands(CommandTable& table);
 void RegisterListCommands(CommandTable& table);
 void RegisterListPopCommands(CommandTable& table);  // the list group's pops and moves
 void RegisterZSetCommands(CommandTable& table);
+void RegisterGeoCommands(CommandTable& table);
 void RegisterReplicationCommands(CommandTable& table);
 void RegisterTransactionCommands(CommandTable& table);
 void RegisterScriptingCommands(CommandTable& table);

@@ -34,7 +34,13 @@ std::string_view KeyspaceNotifier::EventOf(const CommandSpec& spec) {
       {"expireat", "expire"},   {"pexpireat", "expire"},   {"renamenx", "rename"},
       {"move", "move_from"},    {"copy", "copy_to"},       {"hpexpire", "hexpire"},
       {"hexpireat", "hexpire"}, {"hpexpireat", "hexpire"}, {"sort", "sortstore"}};
+  // GEOADD runs a ZADD; GEORADIUS and GEORADIUSBYMEMBER store under one event.
+  static constexpr std::pair<std::string_view, std::string_view> kGeoEvents[] = {
+      {"geoadd", "zadd"}, {"georadius", "georadiusstore"}, {"georadiusbymember", "georadiusstore"}};
   for (const auto& [name, event] : kEvents) {
+    if (spec.name == name) return event;
+  }
+  for (const auto& [name, event] : kGeoEvents) {
     if (spec.name == name) return event;
   }
   return spec.name;
@@ -43,7 +49,8 @@ std::string_view KeyspaceNotifier::EventOf(const CommandSpec& spec) {
 uint32_t KeyspaceNotifier::ClassOf(const CommandSpec& spec) {
   static constexpr std::pair<std::string_view, uint32_t> kClasses[] = {
       {"string", notify::kString}, {"bitmap", notify::kString}, {"list", notify::kList},
-      {"set", notify::kSet},       {"hash", notify::kHash},     {"sorted_set", notify::kZSet}};
+      {"set", notify::kSet},       {"hash", notify::kHash},     {"sorted_set", notify::kZSet},
+      {"geo", notify::kZSet}};
   for (const auto& [group, flag] : kClasses) {
     if (spec.group == group) return flag;
   }
@@ -70,7 +77,8 @@ void KeyspaceNotifier::Publish(const CommandSpec& spec) {
   changed_.clear();
   for (const Changed& c : changed) {
     if (c.created) Notify(notify::kNew, "new", c.db, c.key);
-    Notify(event_class, event, c.db, c.key);
+    // A STORE form whose result is empty deletes its destination: Redis reports only "del".
+    if (c.exists || !event.ends_with("store")) Notify(event_class, event, c.db, c.key);
     if (!c.exists && event != "del") Notify(notify::kGeneric, "del", c.db, c.key);
   }
 }

@@ -270,6 +270,17 @@ TEST_CASE("keyspace notifications follow notify-keyspace-events", "[integration]
   CHECK(Read(sub.get()) == "[pmessage, __key*__:*, __keyspace@3__:l, rpush]");
   CHECK(Read(sub.get()) == "[pmessage, __key*__:*, __keyspace@3__:l, lpop]");
   CHECK(Read(sub.get()) == "[pmessage, __key*__:*, __keyspace@3__:l, del]");
+  // GEOADD is a ZADD (class z); a STORE form raises its store event, or only del when its
+  // empty result deletes the destination.
+  CHECK(Call(admin.get(), {"CONFIG", "SET", "notify-keyspace-events", "Ezg"}) == "OK");
+  CHECK(Call(admin.get(), {"GEOADD", "geo", "1", "1", "a"}) == "(integer) 1");
+  CHECK(Read(sub.get()) == "[pmessage, __key*__:*, __keyevent@3__:zadd, geo]");
+  CHECK(Call(admin.get(), {"GEORADIUS", "geo", "1", "1", "1", "km", "STORE", "dst"}) ==
+        "(integer) 1");
+  CHECK(Read(sub.get()) == "[pmessage, __key*__:*, __keyevent@3__:georadiusstore, dst]");
+  CHECK(Call(admin.get(), {"GEOSEARCHSTORE", "dst", "geo", "FROMLONLAT", "50", "50", "BYRADIUS",
+                           "1", "km"}) == "(integer) 0");
+  CHECK(Read(sub.get()) == "[pmessage, __key*__:*, __keyevent@3__:del, dst]");
   // Expiry (class x) and new keys (n), on the keyevent channel only.
   CHECK(Call(admin.get(), {"CONFIG", "SET", "notify-keyspace-events", "Exn"}) == "OK");
   CHECK(Call(admin.get(), {"PSETEX", "t", "50", "v"}) == "OK");

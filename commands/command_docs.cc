@@ -226,8 +226,21 @@ std::vector<std::string_view> AclCategories(const CommandSpec& c) {
   std::vector<std::string_view> cats;
   if (HasFlag(c.flags, F::kWrite)) cats.push_back("@write");
   if (HasFlag(c.flags, F::kReadOnly)) cats.push_back("@read");
-  if (c.group == "string") cats.push_back("@string");
-  if (c.group == "bitmap") cats.push_back("@bitmap");
+  // The data-type and feature categories follow the command's group.
+  static constexpr std::pair<std::string_view, std::string_view> kGroupCategories[] = {
+      {"string", "@string"},
+      {"bitmap", "@bitmap"},
+      {"hash", "@hash"},
+      {"list", "@list"},
+      {"set", "@set"},
+      {"sorted_set", "@sortedset"},
+      {"geo", "@geo"},
+      {"pubsub", "@pubsub"},
+      {"scripting", "@scripting"},
+      {"transactions", "@transaction"}};
+  for (const auto& [group, category] : kGroupCategories) {
+    if (c.group == group) cats.push_back(category);
+  }
   if (c.group == "generic" || c.first_key > 0) cats.push_back("@keyspace");
   if (c.group == "connection") cats.push_back("@connection");
   if (HasFlag(c.flags, F::kAdmin)) {

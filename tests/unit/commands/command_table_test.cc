@@ -2,6 +2,7 @@
 // COMMAND DOCS and docs/commands.md all trust them.
 #include "engine/command_table.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <set>
@@ -199,6 +200,37 @@ TEST_CASE("replay's reply checks come from the table: volatile, unordered, exact
     CAPTURE(name);
     CHECK_FALSE(HasFlag(flags(name), CommandFlag::kVolatileReply | CommandFlag::kUnorderedReply |
                                          CommandFlag::kRandomReply));
+  }
+}
+
+}  // namespace
+}  // namespace tidekv::commands
+
+namespace tidekv::commands {
+namespace {
+
+TEST_CASE("COMMAND LIST FILTERBY ACLCAT and COMMAND INFO's movablekeys", "[command_table]") {
+  EngineFixture f;
+  const std::vector<std::string> scripting =
+      Elements(f.Run({"COMMAND", "LIST", "FILTERBY", "ACLCAT", "scripting"}));
+  auto has = [](const std::vector<std::string>& v, std::string_view s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+  };
+  CHECK(has(scripting, "eval"));
+  CHECK(has(scripting, "script|kill"));
+  CHECK_FALSE(has(scripting, "set"));
+  const std::vector<std::string> sortedset =
+      Elements(f.Run({"COMMAND", "LIST", "FILTERBY", "ACLCAT", "sortedset"}));
+  CHECK(has(sortedset, "zadd"));
+  CHECK_FALSE(has(sortedset, "sadd"));
+  // Commands whose key positions depend on their arguments say so; the others do not.
+  for (const char* movable : {"zunionstore", "eval", "sort", "sort_ro", "lmpop", "georadius"}) {
+    INFO(movable);
+    CHECK(has(Elements(f.Run({"COMMAND", "INFO", movable})), "movablekeys"));
+  }
+  for (const char* fixed : {"set", "mset", "lmove", "blpop", "georadius_ro"}) {
+    INFO(fixed);
+    CHECK_FALSE(has(Elements(f.Run({"COMMAND", "INFO", fixed})), "movablekeys"));
   }
 }
 

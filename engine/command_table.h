@@ -66,6 +66,9 @@ constexpr CommandFlag operator|(CommandFlag a, CommandFlag b) {
 constexpr bool HasFlag(CommandFlag set, CommandFlag f) {
   return (static_cast<uint32_t>(set) & static_cast<uint32_t>(f)) != 0;
 }
+constexpr CommandFlag Without(CommandFlag set, CommandFlag f) {
+  return static_cast<CommandFlag>(static_cast<uint32_t>(set) & ~static_cast<uint32_t>(f));
+}
 
 // Per-command counters for INFO commandstats.
 struct CommandStats {

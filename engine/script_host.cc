@@ -180,17 +180,16 @@ void ScriptHost::Invoke(CommandContext& ctx, int ref, const ScriptFlags& flags,
     if (!flags.no_writes && read_only) {
       return ctx.Error("ERR Can not execute a script with write flag using *_ro command.");
     }
+    // As Redis's command checks see a script's flags: a write unless no-writes, deny-oom
+    // unless allow-oom or no-writes (the standard OOM refusal).
     std::string why = engine_.AccessError(
-        ctx.session, flags.no_writes ? CommandFlag::kNone : CommandFlag::kWrite, flags.allow_stale);
+        ctx.session,
+        (flags.no_writes ? CommandFlag::kNone : CommandFlag::kWrite) |
+            (flags.allow_oom || flags.no_writes ? CommandFlag::kNone : CommandFlag::kDenyOom),
+        flags.allow_stale);
     if (!why.empty()) {
       if (why.starts_with("MASTERDOWN")) why = "ERR Can not execute the command on a stale replica";
       return ctx.Error(why);
-    }
-    // After the write checks, as Redis: no-writes implies allow-oom.
-    if (!flags.allow_oom && !flags.no_writes && !ctx.session.internal && engine_.OverMaxmemory()) {
-      return ctx.Error(
-          "OOM allow-oom flag is not set on the script, can not run it when used memory > "
-          "'maxmemory'");
     }
   }
 

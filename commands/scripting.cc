@@ -208,7 +208,7 @@ void RegisterScriptingCommands(CommandTable& table) {
                        std::string_view summary, std::string_view syntax) {
     table.Add({.name = std::move(name),
                .arity = -3,
-               .flags = F::kNoScript | F::kStale | extra,
+               .flags = F::kNoScript | F::kStale | F::kNoMonitor | extra,
                .handler = handler,
                .group = "scripting",
                .since = extra == F::kNone ? "2.6.0" : "7.0.0",

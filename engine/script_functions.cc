@@ -290,6 +290,7 @@ void ScriptHost::FlushFunctions() {
 }
 
 void ScriptHost::Fcall(CommandContext& ctx, bool read_only) {
+  FeedMonitors(ctx);
   if (run_ != nullptr) return ctx.Error("ERR This Redis command is not allowed from script");
   auto it = functions_.find(AsciiLower(ctx.arg(1)));
   if (it == functions_.end()) return ctx.Error("ERR Function not found");

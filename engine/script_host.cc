@@ -132,7 +132,16 @@ bool ScriptHost::Load(std::string_view body, std::string* sha, std::string* erro
   return Compile(*sha, body, error);
 }
 
+void ScriptHost::FeedMonitors(const CommandContext& ctx) {
+  // EVAL and FCALL skip the dispatcher's feed (which comes after a command ran) so MONITOR
+  // shows them before the commands they run, as Redis does.
+  if (engine_.hooks() != nullptr && engine_.hooks()->has_monitors()) {
+    engine_.hooks()->FeedMonitors(ctx.session, ctx.argv);
+  }
+}
+
 void ScriptHost::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
+  FeedMonitors(ctx);
   if (run_ != nullptr) return ctx.Error("ERR This Redis command is not allowed from script");
   size_t numkeys = 0;
   if (!CheckNumKeys(ctx, false, &numkeys)) return;
@@ -199,7 +208,7 @@ void ScriptHost::Invoke(CommandContext& ctx, int ref, const ScriptFlags& flags,
   run.session.db = ctx.session.db;
   run.session.authenticated = true;
   run.session.deny_blocking = true;
-  run.session.addr = ctx.session.addr;
+  run.session.addr = "lua";  // what MONITOR shows for a script's commands, as Redis
   run.session.internal = ctx.session.internal;
   run.session.applies_frames = ctx.session.applies_frames;
   run.read_only = read_only || flags.no_writes;

@@ -154,6 +154,7 @@ class ScriptHost {
   struct Loading;  // a FUNCTION LOAD in progress
   // numkeys at argv[2]; false after replying the error (FCALL words a non-number its own way).
   bool CheckNumKeys(CommandContext& ctx, bool fcall, size_t* numkeys);
+  void FeedMonitors(const CommandContext& ctx);
   // Runs the function at registry ref as EVAL (KEYS/ARGV globals) or as FCALL (arguments).
   void Invoke(CommandContext& ctx, int ref, const ScriptFlags& flags, const std::string& name,
               size_t numkeys, bool read_only, bool function);

@@ -1,3 +1,7 @@
+#include <fmt/format.h>
+
+#include <cctype>
+
 #include "commands/commands.h"
 #include "common/strings.h"
 
@@ -8,6 +12,14 @@ void ReplyHelp(CommandContext& ctx, std::span<const std::string_view> lines) {
   for (std::string_view line : lines) ctx.reply.Simple(line);
   ctx.reply.Simple("HELP");
   ctx.reply.Simple("    Prints this help.");
+}
+
+void ReplySubcommandSyntaxError(CommandContext& ctx) {
+  std::string container(ctx.arg(0));
+  for (char& c : container) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  ctx.Error(
+      fmt::format("ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
+                  ctx.arg(1).substr(0, 128), container));
 }
 
 void KeysAfterNumkeysAt(size_t at, std::span<const std::string_view> argv,

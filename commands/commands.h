@@ -65,6 +65,10 @@ void KeysAfterNumkeysAt(size_t at, std::span<const std::string_view> argv,
 // "HELP" / "    Prints this help." (added here, so no caller repeats them).
 void ReplyHelp(CommandContext& ctx, std::span<const std::string_view> lines);
 
+// Redis's addReplySubcommandSyntaxError: "unknown subcommand or wrong number of arguments for
+// '<argv[1]>'. Try <ARGV[0]> HELP." (a subcommand's own argument count check).
+void ReplySubcommandSyntaxError(CommandContext& ctx);
+
 // Every command, group by group, in one place.
 CommandTable BuildCommandTable();
 

@@ -93,14 +93,8 @@ void SPublish(CommandContext& ctx) { PublishTo(ctx, Kind::kShardChannel); }
 
 // ---- PUBSUB ----------------------------------------------------------------------------
 
-void SubcommandSyntaxError(CommandContext& ctx) {
-  ctx.Error(
-      fmt::format("ERR unknown subcommand or wrong number of arguments for '{}'. Try PUBSUB HELP.",
-                  ctx.arg(1).substr(0, 128)));
-}
-
 void ReplyNames(CommandContext& ctx, Kind kind) {
-  if (ctx.argc() > 3) return SubcommandSyntaxError(ctx);
+  if (ctx.argc() > 3) return ReplySubcommandSyntaxError(ctx);
   std::optional<std::string_view> pattern;
   if (ctx.argc() == 3) pattern = ctx.arg(2);
   const std::vector<std::string> names = ctx.engine.pubsub().Names(kind, pattern);

@@ -108,7 +108,8 @@ void FunctionDelete(CommandContext& ctx) {
 }
 
 void FunctionFlush(CommandContext& ctx) {
-  if (ctx.argc() > 3 || (ctx.argc() == 3 && !ctx.ArgIs(2, "SYNC") && !ctx.ArgIs(2, "ASYNC"))) {
+  if (ctx.argc() > 3) return ReplySubcommandSyntaxError(ctx);
+  if (ctx.argc() == 3 && !ctx.ArgIs(2, "SYNC") && !ctx.ArgIs(2, "ASYNC")) {
     return ctx.Error("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
   }
   ctx.engine.scripts().FlushFunctions();
@@ -118,11 +119,12 @@ void FunctionFlush(CommandContext& ctx) {
 
 void FunctionList(CommandContext& ctx) {
   bool with_code = false;
-  std::string_view pattern;
+  std::optional<std::string_view> pattern;
   for (size_t i = 2; i < ctx.argc(); i++) {
     if (ctx.ArgIs(i, "WITHCODE") && !with_code) {
       with_code = true;
-    } else if (ctx.ArgIs(i, "LIBRARYNAME") && pattern.empty() && i + 1 < ctx.argc()) {
+    } else if (ctx.ArgIs(i, "LIBRARYNAME") && !pattern) {
+      if (i + 1 == ctx.argc()) return ctx.Error("ERR library name argument was not given");
       pattern = ctx.arg(++i);
     } else {
       return ctx.Error(fmt::format("ERR Unknown argument {}", ctx.arg(i)));
@@ -143,8 +145,7 @@ void FunctionRestore(CommandContext& ctx) {
           "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.");
     }
   } else if (ctx.argc() != 3) {
-    return ctx.Error(
-        "ERR unknown subcommand or wrong number of arguments for 'restore'. Try FUNCTION HELP.");
+    return ReplySubcommandSyntaxError(ctx);
   }
   std::string error;
   if (!ctx.engine.scripts().RestoreFunctions(ctx.arg(2), policy, &error)) return ctx.Error(error);
@@ -154,6 +155,8 @@ void FunctionRestore(CommandContext& ctx) {
 
 void FunctionStats(CommandContext& ctx) {
   const engine::ScriptHost& host = ctx.engine.scripts();
+  // While an EVAL is busy only SCRIPT KILL helps, and the reply says so (as Redis).
+  if (host.running_eval()) return ctx.Error(host.BusyError());
   ctx.reply.Map(2);
   ctx.reply.Bulk("running_script");
   std::string name;

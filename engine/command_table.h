@@ -31,7 +31,8 @@ enum class CommandFlag : uint32_t {
   kFast = 1u << 5,        // constant or logarithmic time
   kLoading = 1u << 6,     // allowed while the dataset is loading
   kStale = 1u << 7,       // allowed on a replica that is not in sync
-  kNoMonitor = 1u << 8,   // never shown to MONITOR (carries secrets: AUTH, HELLO)
+  kNoMonitor = 1u << 8,   // the dispatcher never shows it to MONITOR (AUTH, HELLO carry
+                          // secrets; EVAL / FCALL show themselves before their commands)
   kKeyless = 1u << 9,     // touches no keys and no server state (PING, ECHO)
   kProtected = 1u << 10,  // runs only as security.enable_debug_command allows (DEBUG)
   // For trace replay (tools/replay.cc), which compares each reply with the recorded one:
@@ -65,6 +66,9 @@ constexpr CommandFlag operator|(CommandFlag a, CommandFlag b) {
 }
 constexpr bool HasFlag(CommandFlag set, CommandFlag f) {
   return (static_cast<uint32_t>(set) & static_cast<uint32_t>(f)) != 0;
+}
+constexpr CommandFlag Without(CommandFlag set, CommandFlag f) {
+  return static_cast<CommandFlag>(static_cast<uint32_t>(set) & ~static_cast<uint32_t>(f));
 }
 
 // Per-command counters for INFO commandstats.

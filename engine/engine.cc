@@ -159,10 +159,7 @@ std::string Engine::AccessError(const Session& session, CommandFlag flags, bool 
            "option in the configuration file (security.enable_debug_command), and then restart "
            "the server.";
   }
-  if (config_.maxmemory > 0 && HasFlag(flags, CommandFlag::kDenyOom) &&
-      UsedMemory() > static_cast<size_t>(config_.maxmemory) + storage_memory_) {
-    return std::string(err::kOom);
-  }
+  if (HasFlag(flags, CommandFlag::kDenyOom) && OverMaxmemory()) return std::string(err::kOom);
   std::string why;
   if (HasFlag(flags, CommandFlag::kWrite)) {
     if ((sink_ != nullptr && !sink_->WritesAllowed(&why)) ||
@@ -172,6 +169,11 @@ std::string Engine::AccessError(const Session& session, CommandFlag flags, bool 
   }
   if (gate_ != nullptr && !stale_ok && !gate_->AllowStale(&why)) return why;
   return {};
+}
+
+bool Engine::OverMaxmemory() const {
+  return config_.maxmemory > 0 &&
+         UsedMemory() > static_cast<size_t>(config_.maxmemory) + storage_memory_;
 }
 
 Engine::Prepared Engine::Prepare(const Session& session,

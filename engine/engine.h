@@ -197,6 +197,8 @@ class Engine : private KeyspaceObserver {
   // The checks before a command runs (AUTH, DEBUG access, OOM, write refusal, stale data),
   // by its flags: the error reply's text, or "" when it may run.
   std::string AccessError(const Session& session, CommandFlag flags, bool stale_ok) const;
+  // Used memory is past maxmemory (when one is set): deny-oom commands are refused.
+  bool OverMaxmemory() const;
 
   // Transactions (engine/transaction.h): WATCH's registry; EXEC runs a client's queue.
   WatchRegistry& watches() { return *watches_; }

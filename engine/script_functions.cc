@@ -11,162 +11,215 @@
 #include "common/strings.h"
 #include "engine/engine.h"
 #include "engine/script_host.h"
+#include "proto/resp.h"
 
 namespace tidekv::engine {
 
 namespace {
 
-constexpr const char* kLibraryChunkName = "@user_function";
 constexpr std::string_view kDumpMagic = "TKVFN1";
+// Redis 7.0 gives this text for a bad function name too.
+constexpr const char* kBadName =
+    "Library names can only contain letters, numbers, or underscores(_) and must be at least "
+    "one character long";
 
 bool ValidName(std::string_view name) {
   if (name.empty()) return false;
   for (char c : name) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    if (!ok) return false;
   }
   return true;
 }
 
-// The library name from "#!lua name=<name>" (the first line); false with *error.
-bool ParseLibraryHeader(std::string_view code, std::string* name, size_t* body_start,
-                        std::string* error) {
+// A library's first line, "#!<engine> name=<name>": its words are split as Redis splits an
+// inline command (so name="x" is x).
+struct LibraryHeader {
+  std::string name;
+  size_t body_start = 0;  // the code after the first line (from its newline, so line
+                          // numbers in errors count the header line)
+};
+
+bool ParseLibraryHeader(std::string_view code, LibraryHeader* header, std::string* error) {
   if (!code.starts_with("#!")) {
     *error = "ERR Missing library metadata";
     return false;
   }
   const size_t eol = code.find('\n');
-  const std::string_view line = code.substr(2, eol == std::string_view::npos ? eol : eol - 2);
-  *body_start = eol == std::string_view::npos ? code.size() : eol;
-  std::vector<std::string_view> parts;
-  for (std::string_view rest = line; !rest.empty();) {
-    const size_t space = rest.find(' ');
-    if (space != 0) parts.push_back(rest.substr(0, space));
-    rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
-  }
-  if (parts.empty() || AsciiLower(parts[0]) != "lua") {
-    *error = fmt::format("ERR Engine '{}' not found", parts.empty() ? "" : parts[0]);
+  std::vector<std::string_view> words;
+  proto::RequestParser splitter;
+  size_t consumed = 0;
+  if (eol == std::string_view::npos ||
+      splitter.Parse(code.substr(0, eol + 1), &words, &consumed) != proto::ParseStatus::kComplete) {
+    *error = "ERR Invalid library metadata";
     return false;
   }
-  name->clear();
-  for (size_t i = 1; i < parts.size(); i++) {
-    if (!parts[i].starts_with("name=")) {
-      *error = fmt::format("ERR Invalid metadata value given: {}", parts[i]);
+  header->body_start = eol;
+  const std::string_view engine = words[0].substr(std::min<size_t>(2, words[0].size()));
+  std::optional<std::string_view> name;
+  for (size_t i = 1; i < words.size(); i++) {
+    if (words[i].size() < 5 || !EqualsIgnoreCase(words[i].substr(0, 5), "name=")) {
+      *error = fmt::format("ERR Invalid metadata value given: {}", words[i]);
       return false;
     }
-    *name = std::string(parts[i].substr(5));
+    if (name) {
+      *error = "ERR Invalid metadata value, name argument was given multiple times";
+      return false;
+    }
+    name = words[i].substr(5);
   }
-  if (name->empty()) {
+  if (!name) {
     *error = "ERR Library name was not given";
     return false;
   }
   if (!ValidName(*name)) {
-    *error =
-        "ERR Library names can only contain letters, numbers, or underscores(_) and must be at "
-        "least one character long";
+    *error = fmt::format("ERR {}", kBadName);
     return false;
   }
+  if (!EqualsIgnoreCase(engine, "lua")) {
+    *error = fmt::format("ERR Engine '{}' not found", engine);
+    return false;
+  }
+  header->name = std::string(*name);
   return true;
+}
+
+// A string argument of redis.register_function (a number is one too, as Lua converts it).
+bool StringAt(lua_State* L, int index, std::string* out) {
+  const int type = lua_type(L, index);
+  if (type != LUA_TSTRING && type != LUA_TNUMBER) return false;
+  lua_pushvalue(L, index);  // converting a copy keeps a table key lua_next can still use
+  size_t n = 0;
+  const char* s = lua_tolstring(L, -1, &n);
+  out->assign(s, n);
+  lua_pop(L, 1);
+  return true;
+}
+
+// The flags table at the top of the stack: "" or the error.
+std::string ReadFunctionFlags(lua_State* L, ScriptFlags* flags) {
+  if (!lua_istable(L, -1)) {
+    return "flags argument to redis.register_function must be a table representing function "
+           "flags";
+  }
+  for (int i = 1;; i++) {
+    lua_rawgeti(L, -1, i);
+    std::string flag;
+    const bool end = lua_isnil(L, -1);
+    const bool known = !end && StringAt(L, -1, &flag) && SetScriptFlag(flag, true, flags);
+    lua_pop(L, 1);
+    if (end) return {};
+    if (!known) return "unknown flag given";
+  }
 }
 
 }  // namespace
 
 struct ScriptHost::Loading {
+  // By lower-case name (function names are case-insensitive), in registration order.
   std::vector<std::pair<std::string, Function>> functions;
 };
 
+// redis.register_function(name, callback) or redis.register_function{function_name=...,
+// callback=..., flags={...}, description=...}, with Redis 7's checks and messages.
 int ScriptHost::LuaRegisterFunction(lua_State* L) {
   if (loading_ == nullptr) {
     return luaL_error(L, "redis.register_function can only be called on FUNCTION LOAD command");
   }
   Function f;
   f.flags.shebang = true;  // functions always declare their flags (none: may write)
-  std::string name;
-  int callback = 0;
-  if (lua_gettop(L) == 1 && lua_istable(L, 1)) {
-    lua_getfield(L, 1, "function_name");
-    if (const char* s = lua_tostring(L, -1)) name = s;
-    lua_getfield(L, 1, "callback");
-    callback = lua_gettop(L);
-    lua_getfield(L, 1, "description");
-    if (const char* s = lua_tostring(L, -1)) f.description = s;
-    lua_getfield(L, 1, "flags");
-    if (lua_istable(L, -1)) {
-      for (int i = 1;; i++) {
-        lua_rawgeti(L, -1, i);
-        if (lua_isnil(L, -1)) {
-          lua_pop(L, 1);
-          break;
+  bool have_name = false;
+  int callback = LUA_NOREF;  // the callback, in the registry
+  std::string error;
+  const int argc = lua_gettop(L);
+  if (argc == 1 && lua_istable(L, 1)) {
+    lua_pushnil(L);
+    while (error.empty() && lua_next(L, 1) != 0) {
+      // Stack: the table, the key, the value.
+      const std::string_view key =
+          lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : std::string_view();
+      if (lua_type(L, -2) != LUA_TSTRING && lua_type(L, -2) != LUA_TNUMBER) {
+        error = "named argument key given to redis.register_function is not a string";
+      } else if (EqualsIgnoreCase(key, "function_name")) {
+        have_name = StringAt(L, -1, &f.name);
+        if (!have_name) {
+          error = "function_name argument given to redis.register_function must be a string";
         }
-        const std::string_view flag = lua_tostring(L, -1) != nullptr ? lua_tostring(L, -1) : "";
-        if (flag == "no-writes") {
-          f.flags.no_writes = true;
-        } else if (flag == "allow-oom") {
-          f.flags.allow_oom = true;
-        } else if (flag == "allow-stale") {
-          f.flags.allow_stale = true;
-        } else if (flag == "no-cluster") {
-          f.flags.no_cluster = true;
-        } else if (flag == "allow-cross-slot-keys") {
-          f.flags.allow_cross_slot_keys = true;
+      } else if (EqualsIgnoreCase(key, "description")) {
+        if (!StringAt(L, -1, &f.description)) {
+          error = "description argument given to redis.register_function must be a string";
+        }
+      } else if (EqualsIgnoreCase(key, "callback")) {
+        if (lua_isfunction(L, -1)) {
+          lua_pushvalue(L, -1);
+          callback = luaL_ref(L, LUA_REGISTRYINDEX);
         } else {
-          return luaL_error(L, "unknown flag given");
+          error = "callback argument given to redis.register_function must be a function";
         }
-        lua_pop(L, 1);
+      } else if (EqualsIgnoreCase(key, "flags")) {
+        error = ReadFunctionFlags(L, &f.flags);
+      } else {
+        error = "unknown argument given to redis.register_function";
       }
+      lua_pop(L, 1);  // the value; the key stays for lua_next
     }
-  } else if (lua_gettop(L) == 2) {
-    if (lua_type(L, 1) != LUA_TSTRING) {
-      return luaL_error(L, "first argument to redis.register_function must be a string");
+    if (error.empty() && !have_name) {
+      error = "redis.register_function must get a function name argument";
+    } else if (error.empty() && callback == LUA_NOREF) {
+      error = "redis.register_function must get a callback argument";
     }
-    name = lua_tostring(L, 1);
-    if (!lua_isfunction(L, 2)) {
-      return luaL_error(L, "second argument to redis.register_function must be a function");
+  } else if (argc == 1) {
+    error =
+        "calling redis.register_function with a single argument is only applicable to Lua table "
+        "(representing named arguments).";
+  } else if (argc == 2) {
+    if (!StringAt(L, 1, &f.name)) {
+      error = "first argument to redis.register_function must be a string";
+    } else if (!lua_isfunction(L, 2)) {
+      error = "second argument to redis.register_function must be a function";
+    } else {
+      lua_pushvalue(L, 2);
+      callback = luaL_ref(L, LUA_REGISTRYINDEX);
     }
-    callback = 2;
-  } else if (lua_gettop(L) == 1) {
-    return luaL_error(L,
-                      "calling redis.register_function with a single argument is only "
-                      "applicable to Lua table (representing named arguments).");
   } else {
-    return luaL_error(L, "wrong number of arguments to redis.register_function");
+    error = "wrong number of arguments to redis.register_function";
   }
-  if (!ValidName(name)) {
-    return luaL_error(L,
-                      "Function names can only contain letters, numbers, or underscores(_) and "
-                      "must be at least one character long");
+  const std::string key = AsciiLower(f.name);
+  if (error.empty() && !ValidName(f.name)) error = kBadName;
+  if (error.empty()) {
+    for (const auto& [existing, unused] : loading_->functions) {
+      if (existing == key) error = "Function already exists in the library";
+    }
   }
-  if (!lua_isfunction(L, callback)) return luaL_error(L, "callback must be a function");
-  for (const auto& [existing, unused] : loading_->functions) {
-    if (existing == name) return luaL_error(L, "Function already exists in the library");
+  if (!error.empty()) {
+    luaL_unref(L, LUA_REGISTRYINDEX, callback);
+    return luaL_error(L, "%s", error.c_str());
   }
-  lua_pushvalue(L, callback);
-  f.ref = luaL_ref(L, LUA_REGISTRYINDEX);
-  loading_->functions.emplace_back(AsciiLower(name), std::move(f));
+  f.ref = callback;
+  loading_->functions.emplace_back(key, std::move(f));
   return 0;
 }
 
 bool ScriptHost::LoadLibrary(std::string_view code, bool replace, std::string* name,
                              std::string* error) {
-  size_t start = 0;
-  if (!ParseLibraryHeader(code, name, &start, error)) return false;
-  // Library and function names are case-insensitive, as in Redis 7.
-  *name = AsciiLower(*name);
+  LibraryHeader header;
+  if (!ParseLibraryHeader(code, &header, error)) return false;
+  *name = header.name;
   if (!replace && libraries_.contains(*name)) {
     *error = fmt::format("ERR Library '{}' already exists", *name);
     return false;
   }
   lua_State* L = L_;
-  const std::string_view body = code.substr(start);
-  if (luaL_loadbuffer(L, body.data(), body.size(), kLibraryChunkName) != 0) {
+  const std::string_view body = code.substr(header.body_start);
+  if (luaL_loadbuffer(L, body.data(), body.size(), kFunctionChunk) != 0) {
     *error = fmt::format("ERR Error compiling function: {}", lua_tostring(L, -1));
     lua_settop(L, 0);
     return false;
   }
   const int chunk = lua_gettop(L);
   lua_getfield(L, LUA_REGISTRYINDEX, "tidekv.make_env");
-  lua_pushvalue(L, LUA_GLOBALSINDEX);
-  lua_getfield(L, LUA_REGISTRYINDEX, "tidekv.load_redis");
-  lua_call(L, 2, 2);  // env, end-of-load
+  lua_call(L, 0, 2);  // env, end-of-load
   lua_pushvalue(L, -2);
   lua_setfenv(L, chunk);
   Loading loading;
@@ -175,39 +228,32 @@ bool ScriptHost::LoadLibrary(std::string_view code, bool replace, std::string* n
   lua_pushvalue(L, chunk);
   const int status = lua_pcall(L, 0, 0, 0);
   loading_ = nullptr;
-  auto drop_loaded = [&] {
-    for (auto& [fname, f] : loading.functions) luaL_unref(L, LUA_REGISTRYINDEX, f.ref);
+  auto fail = [&](std::string message) {
+    *error = std::move(message);
+    for (auto& [key, f] : loading.functions) luaL_unref(L, LUA_REGISTRYINDEX, f.ref);
+    lua_settop(L, 0);
+    return false;
   };
   if (status != 0) {
-    *error = fmt::format("ERR Error registering functions: {}",
-                         lua_tostring(L, -1) != nullptr ? lua_tostring(L, -1) : "?");
-    drop_loaded();
-    lua_settop(L, 0);
-    return false;
+    return fail(fmt::format("ERR Error registering functions: {}",
+                            lua_tostring(L, -1) != nullptr ? lua_tostring(L, -1) : "?"));
   }
-  if (loading.functions.empty()) {
-    *error = "ERR No functions registered";
-    lua_settop(L, 0);
-    return false;
-  }
-  for (const auto& [fname, f] : loading.functions) {
-    auto it = functions_.find(fname);
+  if (loading.functions.empty()) return fail("ERR No functions registered");
+  for (const auto& [key, f] : loading.functions) {
+    auto it = functions_.find(key);
     if (it != functions_.end() && it->second.library != *name) {
-      *error = fmt::format("ERR Function {} already exists", fname);
-      drop_loaded();
-      lua_settop(L, 0);
-      return false;
+      return fail(fmt::format("ERR Function {} already exists", f.name));
     }
   }
-  lua_call(L, 0, 0);  // end of the load: `redis` is the full API from now on
+  lua_call(L, 0, 0);  // end of the load: the environment reads the globals from now on
   if (libraries_.contains(*name)) DropLibrary(*name);
   Library library;
   library.code = std::string(code);
   library.env_ref = luaL_ref(L, LUA_REGISTRYINDEX);  // the environment, left on top
-  for (auto& [fname, f] : loading.functions) {
+  for (auto& [key, f] : loading.functions) {
     f.library = *name;
-    library.functions.push_back(fname);
-    functions_.emplace(fname, std::move(f));
+    library.functions.push_back(key);
+    functions_.emplace(key, std::move(f));
   }
   libraries_.emplace(*name, std::move(library));
   functions_version_++;
@@ -218,8 +264,8 @@ bool ScriptHost::LoadLibrary(std::string_view code, bool replace, std::string* n
 void ScriptHost::DropLibrary(const std::string& name) {
   auto it = libraries_.find(name);
   if (it == libraries_.end()) return;
-  for (const std::string& fname : it->second.functions) {
-    auto f = functions_.find(fname);
+  for (const std::string& key : it->second.functions) {
+    auto f = functions_.find(key);
     if (f != functions_.end()) {
       luaL_unref(L_, LUA_REGISTRYINDEX, f->second.ref);
       functions_.erase(f);
@@ -230,7 +276,7 @@ void ScriptHost::DropLibrary(const std::string& name) {
 }
 
 bool ScriptHost::DeleteLibrary(std::string_view name) {
-  const std::string key = AsciiLower(name);
+  const std::string key(name);
   if (!libraries_.contains(key)) return false;
   DropLibrary(key);
   functions_version_++;
@@ -248,16 +294,16 @@ void ScriptHost::Fcall(CommandContext& ctx, bool read_only) {
   auto it = functions_.find(AsciiLower(ctx.arg(1)));
   if (it == functions_.end()) return ctx.Error("ERR Function not found");
   size_t numkeys = 0;
-  if (!CheckNumKeys(ctx, &numkeys)) return;
+  if (!CheckNumKeys(ctx, true, &numkeys)) return;
   const Function f = it->second;  // a copy: the function may not outlive a FUNCTION call
-  Invoke(ctx, f.ref, f.flags, std::string(ctx.arg(1)), numkeys, read_only, true);
+  Invoke(ctx, f.ref, f.flags, f.name, numkeys, read_only, true);
 }
 
-void ScriptHost::ListLibraries(proto::ReplyBuilder& reply, std::string_view pattern,
+void ScriptHost::ListLibraries(proto::ReplyBuilder& reply, std::optional<std::string_view> pattern,
                                bool with_code) const {
   std::vector<const std::pair<const std::string, Library>*> shown;
   for (const auto& entry : libraries_) {
-    if (pattern.empty() || GlobMatch(pattern, entry.first)) shown.push_back(&entry);
+    if (!pattern || GlobMatch(*pattern, entry.first, true)) shown.push_back(&entry);
   }
   reply.Array(shown.size());
   for (const auto* entry : shown) {
@@ -269,11 +315,11 @@ void ScriptHost::ListLibraries(proto::ReplyBuilder& reply, std::string_view patt
     reply.Bulk("LUA");
     reply.Bulk("functions");
     reply.Array(library.functions.size());
-    for (const std::string& fname : library.functions) {
-      const Function& f = functions_.at(fname);
+    for (const std::string& key : library.functions) {
+      const Function& f = functions_.at(key);
       reply.Map(3);
       reply.Bulk("name");
-      reply.Bulk(fname);
+      reply.Bulk(f.name);
       reply.Bulk("description");
       if (f.description.empty()) {
         reply.Null();
@@ -281,14 +327,12 @@ void ScriptHost::ListLibraries(proto::ReplyBuilder& reply, std::string_view patt
         reply.Bulk(f.description);
       }
       std::vector<std::string_view> flags;
-      if (f.flags.no_writes) flags.push_back("no-writes");
-      if (f.flags.allow_oom) flags.push_back("allow-oom");
-      if (f.flags.allow_stale) flags.push_back("allow-stale");
-      if (f.flags.no_cluster) flags.push_back("no-cluster");
-      if (f.flags.allow_cross_slot_keys) flags.push_back("allow-cross-slot-keys");
+      for (const auto& [flag, member] : kScriptFlagNames) {
+        if (f.flags.*member) flags.push_back(flag);
+      }
       reply.Bulk("flags");
       reply.Set(flags.size());
-      for (std::string_view flag : flags) reply.Bulk(flag);
+      for (std::string_view flag : flags) reply.Simple(flag);
     }
     if (with_code) {
       reply.Bulk("library_code");
@@ -330,21 +374,32 @@ bool ScriptHost::RestoreFunctions(std::string_view payload, std::string_view pol
     *error = "ERR payload version or checksum are wrong";
     return false;
   }
-  if (policy == "APPEND") {
-    // All or nothing: no library of the payload may exist already.
-    for (std::string_view code : codes) {
-      std::string name;
-      size_t start = 0;
-      if (ParseLibraryHeader(code, &name, &start, error) && libraries_.contains(AsciiLower(name))) {
-        *error = fmt::format("ERR Library {} already exists", name);
-        return false;
-      }
+  std::vector<std::string> names;
+  for (std::string_view code : codes) {
+    LibraryHeader header;
+    if (!ParseLibraryHeader(code, &header, error)) return false;
+    if (policy == "APPEND" && libraries_.contains(header.name)) {
+      *error = fmt::format("ERR Library {} already exists", header.name);
+      return false;
     }
+    names.push_back(std::move(header.name));
   }
+  // All or nothing, as Redis: the libraries it replaces go first (so their functions do not
+  // collide with the new ones), and a failure puts back what was there.
+  std::vector<std::string> before;
+  for (const auto& [name, library] : libraries_) before.push_back(library.code);
   if (policy == "FLUSH") FlushFunctions();
+  for (const std::string& name : names) DropLibrary(name);
   for (std::string_view code : codes) {
     std::string name;
-    if (!LoadLibrary(code, policy != "APPEND", &name, error)) return false;
+    if (!LoadLibrary(code, false, &name, error)) {
+      FlushFunctions();
+      for (const std::string& old : before) {
+        std::string unused;
+        LoadLibrary(old, false, &name, &unused);
+      }
+      return false;
+    }
   }
   functions_version_++;
   return true;

@@ -2,20 +2,16 @@
 
 #include <fmt/format.h>
 
-#include <cmath>
 #include <cstring>
 #include <lua.hpp>
 #include <tuple>
 
 #include "common/check.h"
 #include "common/logging.h"
-#include "common/sha1.h"
 #include "common/strings.h"
 #include "engine/engine.h"
 #include "engine/errors.h"
 #include "engine/script_convert.h"
-#include "lua/libs.h"
-#include "types/value.h"
 
 namespace tidekv::engine {
 
@@ -30,169 +26,15 @@ struct ScriptHost::Run {
   int64_t start_ms = 0;
   std::string name;  // the script's SHA-1, or the function's name
   bool function = false;
-  bool wrote = false;      // a write command ran: SCRIPT KILL may no longer stop it
-  bool allow_oom = false;  // the allow-oom flag: deny-oom commands run past maxmemory
+  bool wrote = false;  // a write command ran: SCRIPT KILL may no longer stop it
+  // OOM inside a script (Redis 7): allow-oom lets every command run; otherwise deny-oom
+  // commands are refused when memory was past maxmemory as the script started, until its
+  // first write (a script is never stopped half-way through its writes).
+  bool allow_oom = false;
+  bool oom_at_start = false;
 };
 
 namespace {
-
-constexpr const char* kChunkName = "@user_script";
-constexpr const char* kFunctionChunkName = "@user_function";
-
-ScriptHost* HostOf(lua_State* L) {
-  return static_cast<ScriptHost*>(lua_touserdata(L, lua_upvalueindex(1)));
-}
-
-int Call(lua_State* L) { return HostOf(L)->LuaCall(L, true); }
-int PCall(lua_State* L) { return HostOf(L)->LuaCall(L, false); }
-int SetResp(lua_State* L) { return HostOf(L)->LuaSetResp(L); }
-int SetRepl(lua_State* L) { return HostOf(L)->LuaSetRepl(L); }
-int Log(lua_State* L) { return HostOf(L)->LuaLog(L); }
-int RegisterFunction(lua_State* L) { return HostOf(L)->LuaRegisterFunction(L); }
-
-// Every kHookInstructions VM instructions of a script: the busy check (SCRIPT KILL).
-constexpr int kHookInstructions = 100000;
-void Hook(lua_State* L, lua_Debug*) {
-  lua_getfield(L, LUA_REGISTRYINDEX, "tidekv.host");
-  auto* host = static_cast<ScriptHost*>(lua_touserdata(L, -1));
-  lua_pop(L, 1);
-  if (host != nullptr) host->OnHook(L);
-}
-
-int Sha1Hex(lua_State* L) {
-  if (lua_gettop(L) != 1) return luaL_error(L, "wrong number of arguments");
-  size_t n = 0;
-  const char* s = lua_tolstring(L, 1, &n);
-  const std::string hex = Sha1::Hex(Sha1::Of(std::string_view(s != nullptr ? s : "", n)));
-  lua_pushlstring(L, hex.data(), hex.size());
-  return 1;
-}
-
-void PushTable(lua_State* L, const char* field, std::string_view value) {
-  lua_newtable(L);
-  lua_pushlstring(L, value.data(), value.size());
-  lua_setfield(L, -2, field);
-}
-
-// redis.error_reply / redis.status_reply: {err=msg} / {ok=msg}; wrong arguments give an error
-// table rather than raising, as in Redis.
-bool ReplyArgOk(lua_State* L) {
-  if (lua_gettop(L) == 1 && lua_type(L, 1) == LUA_TSTRING) return true;
-  PushTable(L, "err", "ERR wrong number or type of arguments");
-  return false;
-}
-
-// An error_reply's text as Redis keeps it: "CODE message", where CODE is the first word (a
-// leading '-' dropped) when the text has a space, else "ERR" before the whole text; the
-// message loses leading and trailing CR/LF.
-std::string ErrorReplyText(std::string_view text) {
-  if (!text.empty() && text[0] == '-') text.remove_prefix(1);
-  std::string_view code = "ERR", msg = text;
-  if (const size_t space = text.find(' '); space != std::string_view::npos) {
-    code = text.substr(0, space);
-    msg = text.substr(space + 1);
-  }
-  const size_t first = msg.find_first_not_of("\r\n");
-  msg = first == std::string_view::npos ? std::string_view() : msg.substr(first);
-  msg = msg.substr(0, msg.find_last_not_of("\r\n") + 1);
-  return fmt::format("{} {}", code, msg);
-}
-
-int LuaErrorReply(lua_State* L) {
-  if (!ReplyArgOk(L)) return 1;
-  size_t n = 0;
-  const char* s = lua_tolstring(L, 1, &n);
-  PushTable(L, "err", ErrorReplyText(std::string_view(s, n)));
-  return 1;
-}
-int LuaStatusReply(lua_State* L) {
-  if (!ReplyArgOk(L)) return 1;
-  size_t n = 0;
-  const char* s = lua_tolstring(L, 1, &n);
-  PushTable(L, "ok", std::string_view(s, n));
-  return 1;
-}
-int ReturnTrue(lua_State* L) {
-  lua_pushboolean(L, 1);
-  return 1;
-}
-
-// math.random / math.randomseed: a 48-bit linear congruential generator (the lrand48
-// recurrence), seeded from the server's generator when the Lua state opens.
-uint64_t g_rand_state = 0;
-void SeedRandom(int32_t seed) {
-  g_rand_state = (static_cast<uint64_t>(static_cast<uint32_t>(seed)) << 16) | 0x330E;
-}
-int32_t NextRandom() {
-  g_rand_state = (0x5DEECE66DULL * g_rand_state + 0xB) & ((1ULL << 48) - 1);
-  return static_cast<int32_t>(g_rand_state >> 17);
-}
-int MathRandom(lua_State* L) {
-  constexpr int32_t kMax = INT32_MAX;
-  const lua_Number r = static_cast<lua_Number>(NextRandom() % kMax) / static_cast<lua_Number>(kMax);
-  switch (lua_gettop(L)) {
-    case 0:
-      lua_pushnumber(L, r);
-      break;
-    case 1: {
-      const int u = luaL_checkint(L, 1);
-      luaL_argcheck(L, 1 <= u, 1, "interval is empty");
-      lua_pushnumber(L, std::floor(r * u) + 1);
-      break;
-    }
-    case 2: {
-      const int l = luaL_checkint(L, 1);
-      const int u = luaL_checkint(L, 2);
-      luaL_argcheck(L, l <= u, 2, "interval is empty");
-      lua_pushnumber(L, std::floor(r * (u - l + 1)) + l);
-      break;
-    }
-    default:
-      return luaL_error(L, "wrong number of arguments");
-  }
-  return 1;
-}
-int MathRandomSeed(lua_State* L) {
-  SeedRandom(luaL_checkint(L, 1));
-  return 0;
-}
-
-// pcall and xpcall that cannot swallow SCRIPT KILL: once a kill is requested, an error they
-// caught is raised again.
-int KillAwarePcall(lua_State* L) {
-  luaL_checkany(L, 1);
-  const int status = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
-  if (status != 0 && HostOf(L)->kill_requested()) return lua_error(L);
-  lua_pushboolean(L, status == 0);
-  lua_insert(L, 1);
-  return lua_gettop(L);
-}
-int KillAwareXpcall(lua_State* L) {
-  luaL_checktype(L, 2, LUA_TFUNCTION);
-  lua_settop(L, 2);
-  lua_insert(L, 1);  // the handler below the function
-  const int status = lua_pcall(L, 0, LUA_MULTRET, 1);
-  if (status != 0 && HostOf(L)->kill_requested()) return lua_error(L);
-  lua_pushboolean(L, status == 0);
-  lua_replace(L, 1);
-  return lua_gettop(L);
-}
-
-// loadstring without binary chunks: bytecode can crash the VM, so it never loads.
-int LoadString(lua_State* L) {
-  size_t n = 0;
-  const char* s = luaL_checklstring(L, 1, &n);
-  if (n > 0 && s[0] == LUA_SIGNATURE[0]) {
-    lua_pushnil(L);
-    lua_pushstring(L, "binary chunks are not allowed");
-    return 2;
-  }
-  const char* name = luaL_optstring(L, 2, s);
-  if (luaL_loadbuffer(L, s, n, name) == 0) return 1;
-  lua_pushnil(L);
-  lua_insert(L, -2);
-  return 2;
-}
 
 // The field an error table carries when its error was already counted in INFO errorstats
 // (it came from a redis.call / redis.pcall), so the script's reply does not count it again.
@@ -209,89 +51,17 @@ void MarkCounted(lua_State* L) {
   lua_setfield(L, -2, kCountedField);
 }
 
-// The error handler every run goes through (as Redis's): an error becomes a table with
-// `err` ("ERR " added to a plain message) plus where it happened.
-int ErrorHandler(lua_State* L) {
-  // Where in the user's script it happened: the innermost frame of the script's own chunk
-  // (an error raised by redis.call or by the global protection is reported at its caller).
-  lua_Debug ar;
-  bool have = false;
-  for (int level = 1; level < 64 && lua_getstack(L, level, &ar) != 0; level++) {
-    if (lua_getinfo(L, "Sl", &ar) != 0 && (std::string_view(ar.source) == kChunkName ||
-                                           std::string_view(ar.source) == kFunctionChunkName)) {
-      have = true;
-      break;
+}  // namespace
+
+bool SetScriptFlag(std::string_view name, bool ignore_case, ScriptFlags* flags) {
+  for (const auto& [flag, member] : kScriptFlagNames) {
+    if (ignore_case ? EqualsIgnoreCase(name, flag) : name == flag) {
+      flags->*member = true;
+      return true;
     }
   }
-  if (lua_type(L, 1) != LUA_TTABLE) {
-    const char* msg = lua_tostring(L, 1);
-    lua_newtable(L);
-    lua_pushfstring(L, "ERR %s", msg != nullptr ? msg : "(error object is not a string)");
-    lua_setfield(L, -2, "err");
-    lua_replace(L, 1);
-    lua_settop(L, 1);
-  }
-  if (have) {
-    lua_pushstring(L, ar.source);
-    lua_setfield(L, 1, "source");
-    lua_pushinteger(L, ar.currentline);
-    lua_setfield(L, 1, "line");
-  }
-  return 1;
+  return false;
 }
-
-// The protection every global table gets (Redis 7's read-only tables): `t` is replaced by
-// an empty proxy whose reads go to t and whose writes fail.
-constexpr const char* kProtect = R"lua(
-local real_G, readonly_error, missing_error = ...
-local rawset_ = rawset
-local setmetatable_ = setmetatable
-local protected = {}
-local function deny() error(readonly_error, 2) end
-local function proxy(t)
-  local p = {}
-  protected[p] = true
-  local lock = {}
-  protected[lock] = true
-  setmetatable_(lock, {__newindex = deny, __metatable = false})
-  setmetatable_(p, {__index = t, __newindex = deny, __metatable = lock})
-  return p
-end
-local G = {}
-for k, v in pairs(real_G) do G[k] = v end
-for _, name in ipairs({'redis', 'cjson', 'bit', 'cmsgpack', 'struct', 'string', 'table',
-                       'math', 'debug', 'coroutine'}) do
-  if G[name] then G[name] = proxy(G[name]) end
-end
-G.rawset = function(t, k, v)
-  if protected[t] then error(readonly_error, 2) end
-  return rawset_(t, k, v)
-end
-G.setmetatable = function(t, m)
-  if protected[t] then error(readonly_error, 2) end
-  return setmetatable_(t, m)
-end
-setmetatable_(G, {__index = function(_, k) error(string.format(missing_error, tostring(k)), 2) end})
-local P = proxy(G)
-G._G = P
-return P, G
-)lua";
-
-// A library's environment: the globals, except that `redis` is the load-time API until the
-// returned function says the load is over. Read-only like the globals.
-constexpr const char* kMakeEnv = R"lua(
-local P, loadredis = ...
-local loading = true
-local E = {}
-local function deny() error('Attempt to modify a readonly table', 2) end
-setmetatable(E, {__index = function(_, k)
-  if k == 'redis' and loading then return loadredis end
-  return P[k]
-end, __newindex = deny, __metatable = false})
-return E, function() loading = false end
-)lua";
-
-}  // namespace
 
 bool ParseScriptFlags(std::string_view body, ScriptFlags* flags, size_t* body_start,
                       std::string* error) {
@@ -321,17 +91,7 @@ bool ParseScriptFlags(std::string_view body, ScriptFlags* flags, size_t* body_st
     while (!list.empty()) {
       const size_t comma = list.find(',');
       const std::string_view f = list.substr(0, comma);
-      if (f == "no-writes") {
-        flags->no_writes = true;
-      } else if (f == "allow-oom") {
-        flags->allow_oom = true;
-      } else if (f == "allow-stale") {
-        flags->allow_stale = true;
-      } else if (f == "no-cluster") {
-        flags->no_cluster = true;
-      } else if (f == "allow-cross-slot-keys") {
-        flags->allow_cross_slot_keys = true;
-      } else {
+      if (!SetScriptFlag(f, false, flags)) {
         *error = fmt::format("ERR Unexpected flag in script shebang: {}", f);
         return false;
       }
@@ -349,108 +109,6 @@ void ScriptHost::Close() {
   if (L_ != nullptr) lua_close(L_);
   L_ = nullptr;
   scripts_.clear();
-}
-
-void ScriptHost::Open() {
-  L_ = luaL_newstate();
-  lua_State* L = L_;
-  const std::pair<const char*, lua_CFunction> libs[] = {
-      {"", luaopen_base},
-      {LUA_TABLIBNAME, luaopen_table},
-      {LUA_STRLIBNAME, luaopen_string},
-      {LUA_MATHLIBNAME, luaopen_math},
-      {LUA_DBLIBNAME, luaopen_debug},
-  };
-  for (const auto& [name, open] : libs) {
-    lua_pushcfunction(L, open);
-    lua_pushstring(L, name);
-    lua_call(L, 1, 0);
-  }
-  lua::OpenRedisLibraries(L);
-  // Nothing that reaches files or the process.
-  for (const char* name : {"loadfile", "dofile", "load", "print", "newproxy", "gcinfo"}) {
-    lua_pushnil(L);
-    lua_setglobal(L, name);
-  }
-  lua_pushcfunction(L, LoadString);
-  lua_setglobal(L, "loadstring");
-  const std::pair<const char*, lua_CFunction> protected_calls[] = {{"pcall", KillAwarePcall},
-                                                                   {"xpcall", KillAwareXpcall}};
-  for (const auto& [name, fn] : protected_calls) {
-    lua_pushlightuserdata(L, this);
-    lua_pushcclosure(L, fn, 1);
-    lua_setglobal(L, name);
-  }
-  lua_getglobal(L, "math");
-  lua_pushcfunction(L, MathRandom);
-  lua_setfield(L, -2, "random");
-  lua_pushcfunction(L, MathRandomSeed);
-  lua_setfield(L, -2, "randomseed");
-  lua_pop(L, 1);
-
-  lua_newtable(L);  // redis
-  const std::pair<const char*, lua_CFunction> api[] = {
-      {"call", Call},
-      {"pcall", PCall},
-      {"setresp", SetResp},
-      {"set_repl", SetRepl},
-      {"log", Log},
-      {"sha1hex", Sha1Hex},
-      {"error_reply", LuaErrorReply},
-      {"status_reply", LuaStatusReply},
-      {"replicate_commands", ReturnTrue},
-  };
-  for (const auto& [name, fn] : api) {
-    lua_pushlightuserdata(L, this);
-    lua_pushcclosure(L, fn, 1);
-    lua_setfield(L, -2, name);
-  }
-  const std::pair<const char*, int> constants[] = {
-      {"LOG_DEBUG", 0},   {"LOG_VERBOSE", 1},  {"LOG_NOTICE", 2},
-      {"LOG_WARNING", 3}, {"REPL_NONE", 0},    {"REPL_AOF", 1},
-      {"REPL_SLAVE", 2},  {"REPL_REPLICA", 2}, {"REPL_ALL", 3},
-  };
-  for (const auto& [name, value] : constants) {
-    lua_pushinteger(L, value);
-    lua_setfield(L, -2, name);
-  }
-  lua_setglobal(L, "redis");
-
-  lua_pushcfunction(L, ErrorHandler);
-  lua_setfield(L, LUA_REGISTRYINDEX, "tidekv.error_handler");
-  lua_pushlightuserdata(L, this);
-  lua_setfield(L, LUA_REGISTRYINDEX, "tidekv.host");
-  lua_sethook(L, Hook, LUA_MASKCOUNT, kHookInstructions);
-  // math.random: seeded once from the server's seeded generator (the trace header records
-  // its seed, so a replay draws the same numbers), then a sequence across all runs.
-  SeedRandom(static_cast<int32_t>(types::Rng()()));
-
-  // Protect the globals: scripts get a read-only proxy as their global table.
-  TIDEKV_CHECK(luaL_loadbuffer(L, kProtect, std::strlen(kProtect), "=protect") == 0);
-  lua_pushvalue(L, LUA_GLOBALSINDEX);
-  lua_pushstring(L, "Attempt to modify a readonly table");
-  lua_pushstring(L, "Script attempted to access nonexistent global variable '%s'");
-  lua_call(L, 3, 2);
-  lua_setfield(L, LUA_REGISTRYINDEX, "tidekv.globals");  // the real table (KEYS, ARGV)
-  lua_replace(L, LUA_GLOBALSINDEX);                      // the proxy
-
-  // What a library sees while FUNCTION LOAD runs it: redis.register_function and redis.log
-  // (redis.call is not there yet), through an environment of its own.
-  lua_newtable(L);
-  const std::pair<const char*, lua_CFunction> load_api[] = {{"register_function", RegisterFunction},
-                                                            {"log", Log}};
-  for (const auto& [name, fn] : load_api) {
-    lua_pushlightuserdata(L, this);
-    lua_pushcclosure(L, fn, 1);
-    lua_setfield(L, -2, name);
-  }
-  for (const auto& [name, value] : constants) {
-    lua_pushinteger(L, value);
-    lua_setfield(L, -2, name);
-  }
-  lua_setfield(L, LUA_REGISTRYINDEX, "tidekv.load_redis");
-  TIDEKV_CHECK(luaL_loadbuffer(L, kMakeEnv, std::strlen(kMakeEnv), "=env") == 0);
-  lua_setfield(L, LUA_REGISTRYINDEX, "tidekv.make_env");
 }
 
 size_t ScriptHost::memory_bytes() const {
@@ -476,7 +134,7 @@ bool ScriptHost::Compile(const std::string& sha, std::string_view body, std::str
   size_t start = 0;
   if (!ParseScriptFlags(body, &script.flags, &start, error)) return false;
   const std::string_view code = body.substr(start);
-  if (luaL_loadbuffer(L_, code.data(), code.size(), kChunkName) != 0) {
+  if (luaL_loadbuffer(L_, code.data(), code.size(), kScriptChunk) != 0) {
     *error = fmt::format("ERR Error compiling script (new function): {}", lua_tostring(L_, -1));
     lua_pop(L_, 1);
     return false;
@@ -496,7 +154,7 @@ bool ScriptHost::Load(std::string_view body, std::string* sha, std::string* erro
 void ScriptHost::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
   if (run_ != nullptr) return ctx.Error("ERR This Redis command is not allowed from script");
   size_t numkeys = 0;
-  if (!CheckNumKeys(ctx, &numkeys)) return;
+  if (!CheckNumKeys(ctx, false, &numkeys)) return;
   std::string sha;
   if (by_sha) {
     sha = std::string(ctx.arg(1));
@@ -512,15 +170,21 @@ void ScriptHost::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
   Invoke(ctx, script.ref, script.flags, sha, numkeys, read_only, false);
 }
 
-bool ScriptHost::CheckNumKeys(CommandContext& ctx, size_t* numkeys) {
-  const std::optional<int64_t> n = ctx.IntArg(2);
-  if (!n) return false;
-  if (*n < 0) {
-    ctx.Error("ERR Number of keys can't be negative");
+bool ScriptHost::CheckNumKeys(CommandContext& ctx, bool fcall, size_t* numkeys) {
+  std::optional<int64_t> n;
+  if (!fcall) {
+    n = ctx.IntArg(2);
+    if (!n) return false;
+  } else if (n = ParseInt64(ctx.arg(2)); !n) {
+    ctx.Error("ERR Bad number of keys provided");
     return false;
   }
-  if (static_cast<uint64_t>(*n) > ctx.argc() - 3) {
+  if (*n > static_cast<int64_t>(ctx.argc() - 3)) {
     ctx.Error("ERR Number of keys can't be greater than number of args");
+    return false;
+  }
+  if (*n < 0) {
+    ctx.Error("ERR Number of keys can't be negative");
     return false;
   }
   *numkeys = static_cast<size_t>(*n);
@@ -535,6 +199,8 @@ void ScriptHost::Invoke(CommandContext& ctx, int ref, const ScriptFlags& flags,
     if (!flags.no_writes && read_only) {
       return ctx.Error("ERR Can not execute a script with write flag using *_ro command.");
     }
+    // As Redis's command checks see a script's flags: a write unless no-writes, deny-oom
+    // unless allow-oom or no-writes (the standard OOM refusal).
     std::string why = engine_.AccessError(
         ctx.session,
         (flags.no_writes ? CommandFlag::kNone : CommandFlag::kWrite) |
@@ -552,14 +218,15 @@ void ScriptHost::Invoke(CommandContext& ctx, int ref, const ScriptFlags& flags,
   run.session.db = ctx.session.db;
   run.session.authenticated = true;
   run.session.deny_blocking = true;
-  run.session.addr = "lua";  // MONITOR shows the commands a script calls as "[db lua]"
+  run.session.addr = "lua";  // what MONITOR shows for a script's commands, as Redis
   run.session.internal = ctx.session.internal;
   run.session.applies_frames = ctx.session.applies_frames;
   run.read_only = read_only || flags.no_writes;
-  run.allow_oom = flags.allow_oom;
   run.start_ms = engine_.clock().NowMs();
   run.name = name;
   run.function = function;
+  run.allow_oom = flags.allow_oom;
+  run.oom_at_start = engine_.OverMaxmemory();
   lua_State* L = L_;
   lua_getfield(L, LUA_REGISTRYINDEX, "tidekv.error_handler");
   const int handler = lua_gettop(L);
@@ -591,9 +258,9 @@ void ScriptHost::Invoke(CommandContext& ctx, int ref, const ScriptFlags& flags,
   busy_ = false;
   kill_requested_ = false;
   force_killed_ = false;
-  // An error a redis.call produced was counted when it arose: the script's reply repeats it.
   // Fields are read raw: a table the script made may have a metatable whose __index raises
   // (return _G; error(setmetatable(...))), and nothing here runs under a protected call.
+  // An error a redis.call produced was counted when it arose: the script's reply repeats it.
   if (lua_istable(L, -1)) {
     RawField(L, kCountedField);
     if (lua_toboolean(L, -1) != 0) engine_.ErrorAlreadyCounted();
@@ -675,17 +342,15 @@ int ScriptHost::LuaCall(lua_State* L, bool raise) {
                          HasFlag(spec->flags, CommandFlag::kMayReplicate))) {
     return fail("ERR Write commands are not allowed from read-only scripts.");
   }
-  // Past maxmemory a deny-oom command is refused unless the script may (allow-oom) or has
-  // already written (it cannot be stopped half way), as in Redis.
-  CommandFlag checked = spec->flags;
-  if (run->allow_oom || run->wrote) {
-    checked = static_cast<CommandFlag>(static_cast<uint32_t>(checked) &
-                                       ~static_cast<uint32_t>(CommandFlag::kDenyOom));
-  }
+  const bool deny_oom = HasFlag(spec->flags, CommandFlag::kDenyOom);
   if (std::string why =
-          engine_.AccessError(run->session, checked, HasFlag(spec->flags, CommandFlag::kStale));
+          engine_.AccessError(run->session, Without(spec->flags, CommandFlag::kDenyOom),
+                              HasFlag(spec->flags, CommandFlag::kStale));
       !why.empty()) {
     return fail(why);
+  }
+  if (deny_oom && run->oom_at_start && !run->allow_oom && !run->wrote && !run->session.internal) {
+    return fail(err::kOom);
   }
   if (HasFlag(spec->flags, CommandFlag::kWrite)) run->wrote = true;
   run->scratch.clear();
@@ -701,6 +366,8 @@ int ScriptHost::LuaCall(lua_State* L, bool raise) {
   if (error && raise) return lua_error(L);
   return 1;
 }
+
+bool ScriptHost::running_eval() const { return run_ != nullptr && !run_->function; }
 
 uint64_t ScriptHost::running_client() const { return run_ != nullptr ? run_->session.id : 0; }
 

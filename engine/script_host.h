@@ -12,11 +12,13 @@
 // draws from a generator seeded by the server's (whose seed the trace header records), so
 // trace replay reproduces the draws. A script past busy-reply-threshold is busy: a count
 // hook lets the server serve other clients (-BUSY) and SCRIPT KILL. Loop thread only.
+// The Lua state is built in script_sandbox.cc; FUNCTION libraries live in script_functions.cc.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -42,6 +44,18 @@ struct ScriptFlags {
   bool allow_cross_slot_keys = false;
 };
 
+// The flag names, in Redis 7's order (FUNCTION LIST shows them in it).
+inline constexpr std::pair<std::string_view, bool ScriptFlags::*> kScriptFlagNames[] = {
+    {"no-writes", &ScriptFlags::no_writes},
+    {"allow-oom", &ScriptFlags::allow_oom},
+    {"allow-stale", &ScriptFlags::allow_stale},
+    {"no-cluster", &ScriptFlags::no_cluster},
+    {"allow-cross-slot-keys", &ScriptFlags::allow_cross_slot_keys},
+};
+// Sets the flag called `name` (a shebang's flags are case-sensitive, a function's are not);
+// false when no flag has that name.
+bool SetScriptFlag(std::string_view name, bool ignore_case, ScriptFlags* flags);
+
 class ScriptHost {
  public:
   explicit ScriptHost(Engine& engine);
@@ -64,8 +78,10 @@ class ScriptHost {
   // its reply to ctx.reply.
   void Eval(CommandContext& ctx, bool by_sha, bool read_only);
 
-  // Whether a script is running now (a nested EVAL is refused).
+  // Whether a script is running now (a nested EVAL is refused), and whether it is an EVAL
+  // rather than a function.
   bool running() const { return run_ != nullptr; }
+  bool running_eval() const;
   // Busy: the running script passed busy-reply-threshold; other clients get -BUSY (the
   // text says which KILL applies) until it ends.
   bool busy() const { return busy_; }
@@ -85,15 +101,19 @@ class ScriptHost {
 
   // ---- Functions (engine/script_functions.cc): libraries of named Lua functions ----
   // FUNCTION LOAD [REPLACE]: the library's name, or false with *error (Redis's wording).
+  // Library names are case-sensitive, function names are not (as in Redis 7).
   bool LoadLibrary(std::string_view code, bool replace, std::string* name, std::string* error);
   bool DeleteLibrary(std::string_view name);
   void FlushFunctions();
   // FCALL / FCALL_RO.
   void Fcall(CommandContext& ctx, bool read_only);
-  // FUNCTION LIST [WITHCODE] [LIBRARYNAME pattern] ("" matches every library).
-  void ListLibraries(proto::ReplyBuilder& reply, std::string_view pattern, bool with_code) const;
+  // FUNCTION LIST [WITHCODE] [LIBRARYNAME pattern] (no pattern: every library; the pattern
+  // ignores case).
+  void ListLibraries(proto::ReplyBuilder& reply, std::optional<std::string_view> pattern,
+                     bool with_code) const;
   // FUNCTION DUMP / RESTORE: every library's code in one checksummed payload (also what a
   // seal stores, engine-independent of the Lua state). policy: "APPEND", "REPLACE", "FLUSH".
+  // A restore that fails leaves the libraries as they were.
   std::string DumpFunctions() const;
   bool RestoreFunctions(std::string_view payload, std::string_view policy, std::string* error);
   size_t library_count() const { return libraries_.size(); }
@@ -109,6 +129,10 @@ class ScriptHost {
   int LuaSetRepl(lua_State* L);
   int LuaLog(lua_State* L);
 
+  // The chunk names errors report ("on @user_script:1").
+  static constexpr const char* kScriptChunk = "@user_script";
+  static constexpr const char* kFunctionChunk = "@user_function";
+
  private:
   struct Script {
     std::string body;
@@ -116,6 +140,7 @@ class ScriptHost {
     int ref = 0;  // the compiled function in the Lua registry
   };
   struct Function {
+    std::string name;  // as registered (the key of functions_ is its lower-case form)
     std::string library;
     ScriptFlags flags;
     std::string description;
@@ -127,7 +152,8 @@ class ScriptHost {
     int env_ref = 0;  // the library's global environment
   };
   struct Loading;  // a FUNCTION LOAD in progress
-  bool CheckNumKeys(CommandContext& ctx, size_t* numkeys);
+  // numkeys at argv[2]; false after replying the error (FCALL words a non-number its own way).
+  bool CheckNumKeys(CommandContext& ctx, bool fcall, size_t* numkeys);
   // Runs the function at registry ref as EVAL (KEYS/ARGV globals) or as FCALL (arguments).
   void Invoke(CommandContext& ctx, int ref, const ScriptFlags& flags, const std::string& name,
               size_t numkeys, bool read_only, bool function);

@@ -213,6 +213,30 @@ TEST_CASE("MONITOR streams the commands of other clients", "[integration]") {
   CHECK(std::abs(std::stoll(seen.front()) - now) < 60);
 }
 
+TEST_CASE("MONITOR shows EVAL and FCALL before the commands they run", "[integration][script]") {
+  ServerProcess server;
+  RedisConnection monitor = server.Connect();
+  RedisConnection client = server.Connect();
+  CHECK(Call(client.get(), {"FUNCTION", "LOAD",
+                            "#!lua name=test\nredis.register_function('test', function() "
+                            "return redis.call('set', 'foo', 'bar') end)"}) == "test");
+  CHECK(Call(monitor.get(), {"MONITOR"}) == "OK");
+  CHECK(Call(client.get(), {"eval", "redis.call('set', KEYS[1], ARGV[1])", "1", "k", "v"}) ==
+        "(nil)");
+  CHECK(Call(client.get(), {"fcall", "test", "0"}) == "OK");
+  std::vector<std::string> lines;
+  for (int i = 0; i < 4; i++) {
+    Reply r = GetReply(monitor.get());
+    REQUIRE(r != nullptr);
+    lines.push_back(Text(r));
+  }
+  CHECK(lines[0].find(R"m("eval" "redis.call('set', KEYS[1], ARGV[1])" "1" "k" "v")m") !=
+        std::string::npos);
+  CHECK(lines[1].find(R"([0 lua] "set" "k" "v")") != std::string::npos);
+  CHECK(lines[2].find(R"("fcall" "test" "0")") != std::string::npos);
+  CHECK(lines[3].find(R"([0 lua] "set" "foo" "bar")") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace tidekv::integration
 

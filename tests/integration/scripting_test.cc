@@ -136,8 +136,12 @@ TEST_CASE("a busy script answers -BUSY to others and ends by SCRIPT KILL or SHUT
   CHECK(Call(other.get(), {"GET", "k"}) ==
         "(error) BUSY Redis is busy running a script. You can only call SCRIPT KILL or "
         "SHUTDOWN NOSAVE.");
-  // FUNCTION KILL does not end a script: the answer says which KILL does.
+  // FUNCTION KILL does not end a script, nor FUNCTION STATS describe one: the answer says
+  // which KILL does.
   CHECK(Call(other.get(), {"FUNCTION", "KILL"}) ==
+        "(error) BUSY Redis is busy running a script. You can only call SCRIPT KILL or "
+        "SHUTDOWN NOSAVE.");
+  CHECK(Call(other.get(), {"FUNCTION", "STATS"}) ==
         "(error) BUSY Redis is busy running a script. You can only call SCRIPT KILL or "
         "SHUTDOWN NOSAVE.");
   CHECK(Call(other.get(), {"SCRIPT", "KILL"}) == "OK");

@@ -6,7 +6,7 @@ BUILD_ASAN  ?= build-asan
 BUILD_FUZZ  ?= build-fuzz
 JOBS        ?= $(shell nproc)
 CONFIG      ?= config/tidekv.toml
-FUZZ_SECONDS ?= 20
+FUZZ_SECONDS ?= 12
 CMAKE_FLAGS ?=
 
 .PHONY: all deps build run test test-unit test-asan test-fuzz bench format docs clean
@@ -37,11 +37,16 @@ test: build
 test-unit: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -L unit
 
+# Under the sanitizers the damaged-directory matrix runs for one directory state (after kill
+# -9) instead of three: each state is ~2 minutes of server starts there, and the parsers it
+# reaches are the same (the Release run keeps all three).
+ASAN_EXCLUDE ?= every damaged file of a (cleanly stopped|never restarted) data directory
+
 test-asan: deps
 	cmake -S . -B $(BUILD_ASAN) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTIDEKV_SANITIZE=ON -DTIDEKV_WERROR=ON
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ctest --test-dir $(BUILD_ASAN) --output-on-failure -j $(JOBS)
+	  ctest --test-dir $(BUILD_ASAN) --output-on-failure -j $(JOBS) -E "$(ASAN_EXCLUDE)"
 
 FUZZERS ?= resp_parser_fuzz frame_fuzz manifest_fuzz trace_fuzz listpack_fuzz intset_fuzz \
            value_codec_fuzz cmsgpack_fuzz struct_fuzz

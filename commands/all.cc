@@ -49,6 +49,7 @@ CommandTable BuildCommandTable() {
   RegisterZSetCommands(table);
   RegisterGeoCommands(table);
   RegisterReplicationCommands(table);
+  RegisterClusterCommands(table);
   RegisterTransactionCommands(table);
   RegisterScriptingCommands(table);
   RegisterPubSubCommands(table);

@@ -50,6 +50,7 @@ void RegisterListPopCommands(CommandTable& table);  // the list group's pops and
 void RegisterZSetCommands(CommandTable& table);
 void RegisterGeoCommands(CommandTable& table);
 void RegisterReplicationCommands(CommandTable& table);
+void RegisterClusterCommands(CommandTable& table);  // all "cluster support disabled"
 void RegisterTransactionCommands(CommandTable& table);
 void RegisterScriptingCommands(CommandTable& table);
 void RegisterPubSubCommands(CommandTable& table);

@@ -236,3 +236,27 @@ TEST_CASE("COMMAND LIST FILTERBY ACLCAT and COMMAND INFO's movablekeys", "[comma
 
 }  // namespace
 }  // namespace tidekv::commands
+
+namespace tidekv::commands {
+namespace {
+
+TEST_CASE("CLUSTER answers as a Redis server without cluster support", "[command_table]") {
+  EngineFixture f;
+  const std::string disabled = Err("ERR This instance has cluster support disabled");
+  CHECK(f.Run({"CLUSTER", "INFO"}) == disabled);
+  CHECK(f.Run({"CLUSTER", "SLOTS"}) == disabled);
+  CHECK(f.Run({"cluster", "keyslot", "k"}) == disabled);
+  CHECK(f.Run({"CLUSTER", "INFO", "extra"}) ==
+        Err("ERR wrong number of arguments for 'cluster|info' command"));
+  // CLUSTER RESET may not run in scripts; CLUSTER INFO may (and fails as above).
+  CHECK(f.Run({"EVAL", "return redis.call('cluster', 'reset', 'hard')", "0"})
+            .rfind("-ERR This Redis command is not allowed from script", 0) == 0);
+  CHECK(f.Run({"EVAL", "return redis.pcall('cluster', 'info')", "0"}) == disabled);
+  const std::vector<std::string> help =
+      Elements(f.Run({"COMMAND", "LIST", "FILTERBY", "PATTERN", "cl*help"}));
+  CHECK(std::find(help.begin(), help.end(), "cluster|help") != help.end());
+  CHECK(std::find(help.begin(), help.end(), "client|help") != help.end());
+}
+
+}  // namespace
+}  // namespace tidekv::commands

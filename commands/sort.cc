@@ -120,9 +120,11 @@ void LoadItems(Entry* e, const SortOptions& o, size_t* start, size_t* end, bool*
                                     : e->As<ZSetValue>()->size();
   }
   // Redis's LIMIT sanity: a negative start is 0, a negative count means all; past the end
-  // the window is empty.
-  int64_t s = std::max<int64_t>(0, o.limit_start);
-  int64_t en = o.limit_count < 0 ? static_cast<int64_t>(len) - 1 : s + o.limit_count - 1;
+  // the window is empty. Both are first bounded by the length, so no sum can overflow.
+  const auto n = static_cast<int64_t>(len);
+  int64_t s = std::min(std::max<int64_t>(0, o.limit_start), n);
+  const int64_t count = std::min(std::max<int64_t>(-1, o.limit_count), n);
+  int64_t en = count < 0 ? n - 1 : s + count - 1;
   if (s >= static_cast<int64_t>(len)) {
     s = static_cast<int64_t>(len) - 1;
     en = static_cast<int64_t>(len) - 2;
@@ -190,9 +192,11 @@ bool LoadWeights(CommandContext& ctx, const SortOptions& o, std::vector<Item>* i
   return ok;
 }
 
-// Redis's sortCompare, made total: equal weights fall back to the elements' bytes, so the
-// result (stored lists included) does not depend on a set's table order.
-void SortItems(const SortOptions& o, size_t start, size_t end, std::vector<Item>* items) {
+// Redis's sortCompare: numeric weights, then the elements' bytes; ALPHA by the elements'
+// bytes; ALPHA BY by the weights (a missing one first). Equal ALPHA BY weights keep the
+// native order (a stable sort, as Redis's), except for a set, whose order is its table's:
+// there the elements' bytes decide, so a stored result is the same on every node.
+void SortItems(const SortOptions& o, bool from_set, std::vector<Item>* items) {
   auto less = [&](const Item& a, const Item& b) {
     int cmp = 0;
     if (!o.alpha) {
@@ -204,16 +208,10 @@ void SortItems(const SortOptions& o, size_t start, size_t end, std::vector<Item>
         cmp = a.alpha->compare(*b.alpha);
       }
     }
-    if (cmp == 0) cmp = a.element.compare(b.element);
+    if (cmp == 0 && (!o.alpha || !o.by || from_set)) cmp = a.element.compare(b.element);
     return o.desc ? cmp > 0 : cmp < 0;
   };
-  if (end - start < items->size()) {
-    // Only the window is output: order just enough of the vector.
-    std::partial_sort(items->begin(), items->begin() + static_cast<ptrdiff_t>(end), items->end(),
-                      less);
-  } else {
-    std::sort(items->begin(), items->end(), less);
-  }
+  std::stable_sort(items->begin(), items->end(), less);
 }
 
 void Store(CommandContext& ctx, std::string_view dst, std::vector<std::string> values) {
@@ -267,7 +265,7 @@ void SortGeneric(CommandContext& ctx, bool readonly) {
     if (!LoadWeights(ctx, o, &items)) {
       return ctx.Error("ERR One or more scores can't be converted into double");
     }
-    SortItems(o, start, end, &items);
+    SortItems(o, e != nullptr && e->type() == ValueType::kSet, &items);
   }
   const size_t n = end - start;
   if (!o.store) {

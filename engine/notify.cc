@@ -47,6 +47,7 @@ std::string_view KeyspaceNotifier::EventOf(const CommandSpec& spec) {
 }
 
 uint32_t KeyspaceNotifier::ClassOf(const CommandSpec& spec) {
+  if (spec.name == "sort") return notify::kList;  // sortstore: a list is written
   static constexpr std::pair<std::string_view, uint32_t> kClasses[] = {
       {"string", notify::kString}, {"bitmap", notify::kString}, {"list", notify::kList},
       {"set", notify::kSet},       {"hash", notify::kHash},     {"sorted_set", notify::kZSet},

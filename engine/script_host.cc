@@ -228,11 +228,16 @@ void ScriptHost::Invoke(CommandContext& ctx, int ref, const ScriptFlags& flags,
   run.allow_oom = flags.allow_oom;
   run.oom_at_start = engine_.OverMaxmemory();
   lua_State* L = L_;
-  lua_getfield(L, LUA_REGISTRYINDEX, "tidekv.error_handler");
+  // Raw accesses only: nothing here runs under a protected call, so no metamethod may run.
+  lua_pushstring(L, "tidekv.error_handler");
+  lua_rawget(L, LUA_REGISTRYINDEX);
   const int handler = lua_gettop(L);
   lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
   // KEYS and ARGV: a function's two arguments, a script's globals (in the real table).
-  if (!function) lua_getfield(L, LUA_REGISTRYINDEX, "tidekv.globals");
+  if (!function) {
+    lua_pushstring(L, "tidekv.globals");
+    lua_rawget(L, LUA_REGISTRYINDEX);
+  }
   for (const auto& [field, first, count] :
        {std::tuple{"KEYS", size_t{3}, numkeys},
         std::tuple{"ARGV", 3 + numkeys, ctx.argc() - 3 - numkeys}}) {
@@ -241,7 +246,11 @@ void ScriptHost::Invoke(CommandContext& ctx, int ref, const ScriptFlags& flags,
       lua_pushlstring(L, ctx.arg(first + i).data(), ctx.arg(first + i).size());
       lua_rawseti(L, -2, static_cast<int>(i + 1));
     }
-    if (!function) lua_setfield(L, -2, field);
+    if (!function) {
+      lua_pushstring(L, field);
+      lua_insert(L, -2);
+      lua_rawset(L, -3);
+    }
   }
   if (!function) lua_pop(L, 1);
 

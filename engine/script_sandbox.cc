@@ -246,7 +246,7 @@ end
 local G = {}
 for k, v in pairs(real_G) do G[k] = v end
 for _, name in ipairs({'redis', 'cjson', 'bit', 'cmsgpack', 'struct', 'string', 'table',
-                       'math', 'debug', 'coroutine'}) do
+                       'math', 'coroutine'}) do
   if G[name] then G[name] = proxy(G[name]) end
 end
 G.rawset = function(t, k, v)
@@ -286,7 +286,9 @@ void ScriptHost::Open() {
       {LUA_TABLIBNAME, luaopen_table},
       {LUA_STRLIBNAME, luaopen_string},
       {LUA_MATHLIBNAME, luaopen_math},
-      {LUA_DBLIBNAME, luaopen_debug},
+      // No debug library: as in Redis 7.0 scripts have no `debug`, whose getmetatable,
+      // setmetatable and getregistry would reach the real globals and the registry (and let
+      // a script make the host's own table accesses raise outside a protected call).
   };
   for (const auto& [name, open] : libs) {
     lua_pushcfunction(L, open);

@@ -220,14 +220,25 @@ bool Connection::ProcessInput() {
       }
       const size_t reply_start = out_.size();
       const uint64_t pushes_before = reply_.pushes();
+      executing_ = true;
       engine.Execute(session_, batch_[i].argv, reply_, batch_[i].prepared.spec, now_us);
+      executing_ = false;
       if (session_.replies_off || session_.skip_replies > 0) {
         // CLIENT REPLY OFF / SKIP: the reply is dropped (a blocked command's comes later),
-        // but not pushes (subscribe confirmations, in RESP2 as well), as in Redis.
+        // but not pushes (subscribe confirmations, in RESP2 as well, and messages the client
+        // published to itself), as in Redis.
         const bool push = reply_.pushes() != pushes_before;
-        if (!session_.blocked && !push) out_.resize(reply_start);
+        if (!session_.blocked && !push && out_.size() > reply_start) {
+          std::string kept;
+          for (const auto& [from, to] : sent_during_) {
+            if (from >= reply_start && to <= out_.size()) kept.append(out_, from, to - from);
+          }
+          out_.resize(reply_start);
+          out_ += kept;
+        }
         if (session_.skip_replies > 0) session_.skip_replies--;
       }
+      sent_during_.clear();
       in_start_ = batch_[i].end;
       if (session_.blocked) {
         // The rest of the batch runs after the blocked command completes; the parser
@@ -273,6 +284,7 @@ bool Connection::CheckOutputLimit() {
 
 void Connection::Send(std::string_view bytes) {
   if (closed_) return;
+  if (executing_) sent_during_.emplace_back(out_.size(), out_.size() + bytes.size());
   out_.append(bytes);
   if (!CheckOutputLimit() || send_flush_posted_) return;
   // Written once per loop turn, not once per message: a PUBLISH burst (or a MONITOR feed)

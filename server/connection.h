@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/asio.h"
@@ -85,7 +86,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   size_t in_start_ = 0;
   size_t in_end_ = 0;
 
-  std::string out_;      // replies not yet handed to the socket
+  std::string out_;  // replies not yet handed to the socket
+  // While one of this client's commands runs: the ranges of out_ that Send appended (pub/sub
+  // messages the client published to itself), which CLIENT REPLY OFF keeps.
+  bool executing_ = false;
+  std::vector<std::pair<size_t, size_t>> sent_during_;
   std::string sending_;  // the buffer the writer coroutine is writing
   proto::ReplyBuilder reply_;
   // Whether the reader must wait before handling more input.

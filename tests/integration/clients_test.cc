@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/integration/raw_socket.h"
 #include "tests/integration/server_process.h"
 
 namespace tidekv::integration {
@@ -293,6 +294,14 @@ TEST_CASE("CLIENT REPLY OFF, SKIP and ON drop replies, not the commands",
   CHECK(Describe(GetReply(sub.get())) == "[psubscribe, news.*, (integer) 1]");
   CHECK(Call(c.get(), {"PUBLISH", "news.1", "hi"}) == "(integer) 1");
   CHECK(Describe(GetReply(sub.get())) == "[pmessage, news.*, news.1, hi]");
+
+  // A RESP3 client publishing to itself under REPLY OFF gets the message, not the count.
+  RawSocket self(server.port());
+  CHECK(self.Roundtrip("HELLO 3\r\n").rfind("%", 0) == 0);
+  CHECK(self.Roundtrip("SUBSCRIBE ch\r\n") == ">3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n");
+  REQUIRE(self.Send("CLIENT REPLY OFF\r\nPUBLISH ch x\r\nCLIENT REPLY ON\r\n"));
+  CHECK(self.ReadReplies(2) ==
+        std::vector<std::string>{">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$1\r\nx\r\n", "+OK\r\n"});
 }
 
 }  // namespace

@@ -281,6 +281,12 @@ TEST_CASE("keyspace notifications follow notify-keyspace-events", "[integration]
   CHECK(Call(admin.get(), {"GEOSEARCHSTORE", "dst", "geo", "FROMLONLAT", "50", "50", "BYRADIUS",
                            "1", "km"}) == "(integer) 0");
   CHECK(Read(sub.get()) == "[pmessage, __key*__:*, __keyevent@3__:del, dst]");
+  // SORT ... STORE writes a list: its sortstore event is of class l, not g.
+  CHECK(Call(admin.get(), {"CONFIG", "SET", "notify-keyspace-events", "El"}) == "OK");
+  CHECK(Call(admin.get(), {"RPUSH", "src", "2", "1"}) == "(integer) 2");
+  CHECK(Read(sub.get()) == "[pmessage, __key*__:*, __keyevent@3__:rpush, src]");
+  CHECK(Call(admin.get(), {"SORT", "src", "STORE", "sorted"}) == "(integer) 2");
+  CHECK(Read(sub.get()) == "[pmessage, __key*__:*, __keyevent@3__:sortstore, sorted]");
   // Expiry (class x) and new keys (n), on the keyevent channel only.
   CHECK(Call(admin.get(), {"CONFIG", "SET", "notify-keyspace-events", "Exn"}) == "OK");
   CHECK(Call(admin.get(), {"PSETEX", "t", "50", "v"}) == "OK");

@@ -89,6 +89,14 @@ TEST_CASE("tables with raising metatables as a script's reply or error", "[error
   const std::string raising = "setmetatable({}, {__index = function() error('boom') end})";
   CHECK(f.Run({"EVAL", "return " + raising, "0"}) == "*0\r\n");
   CHECK(f.Run({"EVAL", "error(" + raising + ")", "0"}).rfind("-", 0) == 0);
+  // No debug library (as Redis 7.0): its getmetatable/getregistry reached the real globals,
+  // where a raising __newindex made the next EVAL's KEYS assignment abort the server.
+  CHECK(f.Run({"EVAL",
+               "local G = debug.getmetatable(_G).__index; "
+               "debug.setmetatable(G, {__newindex = function() error('x') end})",
+               "0"})
+            .find("nonexistent global variable 'debug'") != std::string::npos);
+  CHECK(f.Run({"EVAL", "return 1", "0"}) == Int(1));
   CHECK(f.Run({"PING"}) == "+PONG\r\n");
 }
 

@@ -50,6 +50,11 @@ TEST_CASE("SORT LIMIT windows, with and without sorting", "[sort]") {
   CHECK(f.Run({"SORT", "l", "LIMIT", "5", "1"}) == "*0\r\n");
   CHECK(f.Run({"SORT", "l", "LIMIT", "0", "0"}) == "*0\r\n");
   CHECK(f.Run({"SORT", "l", "LIMIT", "x", "1"}) == Err(err::kNotInteger));
+  // Huge values are bounded by the length first (no overflow).
+  CHECK(Elements(f.Run({"SORT", "l", "LIMIT", "1", "9223372036854775807"})) ==
+        Strings{"2", "3", "4", "5"});
+  CHECK(f.Run({"SORT", "l", "LIMIT", "9223372036854775807", "9223372036854775807"}) == "*0\r\n");
+  CHECK(Elements(f.Run({"SORT", "l", "LIMIT", "-9223372036854775808", "2"})) == Strings{"1", "2"});
   CHECK(f.Run({"SORT", "l", "LIMIT", "1"}) == Err(err::kSyntax));
   // BY a pattern without '*' keeps the native order: a list's, DESC reversing it...
   CHECK(Elements(f.Run({"SORT", "l", "BY", "nosort"})) == Strings{"5", "1", "4", "2", "3"});
@@ -77,11 +82,17 @@ TEST_CASE("SORT BY and GET patterns read strings and hash fields", "[sort]") {
   CHECK(Elements(f.Run({"SORT", "ids", "BY", "w_*"})) == Strings{"4", "2", "3", "1"});
   CHECK(Elements(f.Run({"SORT", "ids", "BY", "w_*", "GET", "#", "GET", "obj_*->name"})) ==
         Strings{"4", "(nil)", "2", "two", "3", "three", "1", "one"});
-  // ALPHA BY: a missing weight sorts first; equal ones by the element.
+  // ALPHA BY: a missing weight sorts first; equal ones keep the list's order (as Redis).
   CHECK(Elements(f.Run({"SORT", "ids", "BY", "obj_*->rank", "ALPHA"})) ==
         Strings{"3", "4", "2", "1"});
   CHECK(Elements(f.Run({"SORT", "ids", "BY", "obj_*->rank", "ALPHA", "DESC"})) ==
-        Strings{"1", "2", "4", "3"});
+        Strings{"1", "2", "3", "4"});
+  // Equal ALPHA BY weights keep a list's order (a set's go by their bytes).
+  f.Run({"RPUSH", "tie", "b", "a"});
+  f.Run({"MSET", "t_a", "x", "t_b", "x"});
+  CHECK(Elements(f.Run({"SORT", "tie", "BY", "t_*", "ALPHA"})) == Strings{"b", "a"});
+  f.Run({"SADD", "tieset", "b", "a"});
+  CHECK(Elements(f.Run({"SORT", "tieset", "BY", "t_*", "ALPHA"})) == Strings{"a", "b"});
   // A GET pattern without '*' (or a "->" with no field) reads nothing.
   CHECK(Elements(f.Run({"SORT", "ids", "GET", "w_1", "LIMIT", "0", "1"})) == Strings{"(nil)"});
   CHECK(Elements(f.Run({"SORT", "ids", "GET", "w_*->", "LIMIT", "0", "1"})) == Strings{"(nil)"});

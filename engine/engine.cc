@@ -19,6 +19,16 @@
 
 namespace tidekv::engine {
 
+namespace {
+
+// The bytes a command added to its reply buffer from `start` (none when the buffer was cut
+// below it meanwhile: a connection closed at its output limit by the command's own pushes).
+std::string_view ReplySince(const std::string& out, size_t start) {
+  return start <= out.size() ? std::string_view(out).substr(start) : std::string_view();
+}
+
+}  // namespace
+
 using keyspace::HashKey;
 
 Engine::Engine(config::Config& config, const Clock& clock, CommandTable table)
@@ -218,7 +228,7 @@ void Engine::Execute(Session& session, std::span<const std::string_view> argv,
     // The command may have turned tracing off (CONFIG SET trace.enabled no). A command
     // that blocked on keys is recorded where it completes (woken: as it runs again).
     if (recorder_ != nullptr && !session.blocked_on_keys) {
-      Record(session, db, argv, std::string_view(*out).substr(start), now_us);
+      Record(session, db, argv, ReplySince(*out, start), now_us);
     }
   }
   // Clients blocked on keys this command made ready run now, before the next command (after
@@ -237,7 +247,7 @@ void Engine::ExecuteNested(Session& session, std::span<const std::string_view> a
   const SteadyClock::time_point t0 =
       nested_observer_ ? SteadyClock::now() : SteadyClock::time_point{};
   Dispatch(session, argv, reply, spec, now_us);
-  const std::string_view bytes = std::string_view(*out).substr(start);
+  const std::string_view bytes = ReplySince(*out, start);
   if (recorder_ != nullptr) Record(session, db, argv, bytes, now_us, /*nested=*/true);
   if (nested_observer_) {
     const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - t0);

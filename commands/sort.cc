@@ -107,66 +107,57 @@ struct Item {
   std::optional<std::string> alpha;  // ALPHA BY weight (absent sorts first)
 };
 
+// The output window [start, end) within the loaded items.
+struct Window {
+  size_t start = 0;
+  size_t end = 0;
+};
+
 // Loads the elements to sort: all of them, or with dontsort on a list or sorted set only the
-// [start, end] window in native order (DESC reversing it). Returns the window's bounds
-// relative to the loaded items.
-void LoadItems(Entry* e, const SortOptions& o, size_t* start, size_t* end, bool* windowed,
-               std::vector<Item>* items) {
-  const ValueType type = e == nullptr ? ValueType::kList : e->type();
-  size_t len = 0;
-  if (e != nullptr) {
-    len = type == ValueType::kList  ? e->As<ListValue>()->size()
-          : type == ValueType::kSet ? e->As<SetValue>()->size()
-                                    : e->As<ZSetValue>()->size();
-  }
-  // Redis's LIMIT sanity: a negative start is 0, a negative count means all; past the end
-  // the window is empty. Both are first bounded by the length, so no sum can overflow.
+// LIMIT window in native order (DESC reversing it), and returns where the output is.
+Window LoadItems(Entry* e, const SortOptions& o, std::vector<Item>* items) {
+  if (e == nullptr) return {};
+  const ValueType type = e->type();
+  const size_t len = type == ValueType::kList  ? e->As<ListValue>()->size()
+                     : type == ValueType::kSet ? e->As<SetValue>()->size()
+                                               : e->As<ZSetValue>()->size();
+  // Redis's LIMIT sanity: a negative start is 0, a negative count means all, and the window
+  // ends at the last element. Both are first bounded by the length, so no sum can overflow.
   const auto n = static_cast<int64_t>(len);
-  int64_t s = std::min(std::max<int64_t>(0, o.limit_start), n);
+  const int64_t s = std::min(std::max<int64_t>(0, o.limit_start), n);
   const int64_t count = std::min(std::max<int64_t>(-1, o.limit_count), n);
-  int64_t en = count < 0 ? n - 1 : s + count - 1;
-  if (s >= static_cast<int64_t>(len)) {
-    s = static_cast<int64_t>(len) - 1;
-    en = static_cast<int64_t>(len) - 2;
-  }
-  en = std::min<int64_t>(en, static_cast<int64_t>(len) - 1);
-  *windowed = false;
-  if (e == nullptr || en < s) {
-    *start = 0;
-    *end = 0;
-    *windowed = true;  // nothing to output
-    return;
-  }
+  const int64_t en = std::min(count < 0 ? n - 1 : s + count - 1, n - 1);
+  if (en < s) return {};
   const auto first = static_cast<size_t>(s);
   const auto last = static_cast<size_t>(en);
   auto add = [&](std::string_view v) { items->push_back(Item{.element = std::string(v)}); };
   if (o.dontsort && type == ValueType::kList) {
-    const ListValue* l = e->As<ListValue>();
     items->reserve(last - first + 1);
-    l->Walk(o.desc ? len - first - 1 : first, !o.desc, [&](size_t, std::string_view v) {
-      add(v);
-      return items->size() < last - first + 1;
-    });
-    *windowed = true;
-  } else if (o.dontsort && type == ValueType::kZSet) {
+    e->As<ListValue>()->Walk(o.desc ? len - first - 1 : first, !o.desc,
+                             [&](size_t, std::string_view v) {
+                               add(v);
+                               return items->size() < last - first + 1;
+                             });
+    return {0, items->size()};
+  }
+  if (o.dontsort && type == ValueType::kZSet) {
     const ZSetValue* z = e->As<ZSetValue>();
     items->reserve(last - first + 1);
+    auto member = [&](std::string_view m, double) { add(m); };
     if (o.desc) {
-      z->ForRanks(len - 1 - last, len - first, true, [&](std::string_view m, double) { add(m); });
+      z->ForRanks(len - 1 - last, len - first, true, member);
     } else {
-      z->ForRanks(first, last + 1, false, [&](std::string_view m, double) { add(m); });
+      z->ForRanks(first, last + 1, false, member);
     }
-    *windowed = true;
-  } else {
-    items->reserve(len);
-    if (type == ValueType::kList) e->As<ListValue>()->ForEach(add);
-    if (type == ValueType::kSet) e->As<SetValue>()->ForEach(add);
-    if (type == ValueType::kZSet) {
-      e->As<ZSetValue>()->ForEach([&](std::string_view m, double) { add(m); });
-    }
+    return {0, items->size()};
   }
-  *start = *windowed ? 0 : first;
-  *end = *windowed ? items->size() : last + 1;
+  items->reserve(len);
+  if (type == ValueType::kList) e->As<ListValue>()->ForEach(add);
+  if (type == ValueType::kSet) e->As<SetValue>()->ForEach(add);
+  if (type == ValueType::kZSet) {
+    e->As<ZSetValue>()->ForEach([&](std::string_view m, double) { add(m); });
+  }
+  return {first, last + 1};
 }
 
 // Reads the weights; false when one cannot be read as a double (Redis's strtod rules: the
@@ -258,9 +249,7 @@ void SortGeneric(CommandContext& ctx, bool readonly) {
     o.by.reset();
   }
   std::vector<Item> items;
-  size_t start = 0, end = 0;
-  bool windowed = false;
-  LoadItems(e, o, &start, &end, &windowed, &items);
+  const auto [start, end] = LoadItems(e, o, &items);
   if (!o.dontsort) {
     if (!LoadWeights(ctx, o, &items)) {
       return ctx.Error("ERR One or more scores can't be converted into double");

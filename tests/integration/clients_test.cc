@@ -214,60 +214,35 @@ TEST_CASE("MONITOR streams the commands of other clients", "[integration]") {
   CHECK(std::abs(std::stoll(seen.front()) - now) < 60);
 }
 
-TEST_CASE("MONITOR shows EVAL and FCALL before the commands they run", "[integration][script]") {
+TEST_CASE("MONITOR shows EVAL and FCALL before the commands they run, and MULTI/EXEC in order",
+          "[integration][script]") {
   ServerProcess server;
   RedisConnection monitor = server.Connect();
   RedisConnection client = server.Connect();
   CHECK(Call(client.get(), {"FUNCTION", "LOAD",
                             "#!lua name=test\nredis.register_function('test', function() "
                             "return redis.call('set', 'foo', 'bar') end)"}) == "test");
-  CHECK(Call(monitor.get(), {"MONITOR"}) == "OK");
-  CHECK(Call(client.get(), {"eval", "redis.call('set', KEYS[1], ARGV[1])", "1", "k", "v"}) ==
-        "(nil)");
-  CHECK(Call(client.get(), {"fcall", "test", "0"}) == "OK");
-  std::vector<std::string> lines;
-  for (int i = 0; i < 4; i++) {
-    Reply r = GetReply(monitor.get());
-    REQUIRE(r != nullptr);
-    lines.push_back(Text(r));
-  }
-  CHECK(lines[0].find(R"m("eval" "redis.call('set', KEYS[1], ARGV[1])" "1" "k" "v")m") !=
-        std::string::npos);
-  CHECK(lines[1].find(R"([0 lua] "set" "k" "v")") != std::string::npos);
-  CHECK(lines[2].find(R"("fcall" "test" "0")") != std::string::npos);
-  CHECK(lines[3].find(R"([0 lua] "set" "foo" "bar")") != std::string::npos);
-}
-
-}  // namespace
-}  // namespace tidekv::integration
-
-namespace tidekv::integration {
-namespace {
-
-TEST_CASE("MONITOR shows scripts before the commands they run, and MULTI/EXEC in order",
-          "[integration]") {
-  ServerProcess server;
-  RedisConnection monitor = server.Connect();
-  RedisConnection client = server.Connect();
+  const std::string addr = ClientField(Text(Command(client.get(), {"CLIENT", "INFO"})), "addr");
   CHECK(Call(monitor.get(), {"MONITOR"}) == "OK");
   CHECK(Call(client.get(), {"eval", "return redis.call('set', KEYS[1], 'v')", "1", "k"}) == "OK");
+  CHECK(Call(client.get(), {"fcall", "test", "0"}) == "OK");
   CHECK(Call(client.get(), {"multi"}) == "OK");
   CHECK(Call(client.get(), {"incr", "n"}) == "QUEUED");
   CHECK(Describe(Command(client.get(), {"exec"})) == "[(integer) 1]");
   // Each line without its timestamp: "[db addr] args".
   std::vector<std::string> lines;
-  for (int i = 0; i < 5; i++) {
+  for (int i = 0; i < 7; i++) {
     Reply r = GetReply(monitor.get());
     REQUIRE(r != nullptr);
     const std::string line = Text(r);
     lines.push_back(line.substr(line.find(' ') + 1));
   }
-  const std::string addr = ClientField(Text(Command(client.get(), {"CLIENT", "INFO"})), "addr");
-  CHECK(lines ==
-        std::vector<std::string>{
-            "[0 " + addr + R"x(] "eval" "return redis.call('set', KEYS[1], 'v')" "1" "k")x",
-            R"([0 lua] "set" "k" "v")", "[0 " + addr + R"(] "multi")",
-            "[0 " + addr + R"(] "incr" "n")", "[0 " + addr + R"(] "exec")"});
+  const std::string me = "[0 " + addr + "] ";
+  CHECK(lines == std::vector<std::string>{
+                     me + R"x("eval" "return redis.call('set', KEYS[1], 'v')" "1" "k")x",
+                     R"([0 lua] "set" "k" "v")", me + R"("fcall" "test" "0")",
+                     R"([0 lua] "set" "foo" "bar")", me + R"("multi")", me + R"("incr" "n")",
+                     me + R"("exec")"});
 }
 
 TEST_CASE("CLIENT REPLY OFF, SKIP and ON drop replies, not the commands",

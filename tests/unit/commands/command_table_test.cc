@@ -169,12 +169,6 @@ TEST_CASE("COMMAND INFO, DOCS, LIST and GETKEYS", "[command_table]") {
   CHECK(f.Run({"COMMAND", "LIST", "FILTERBY", "PATTERN", "getr*"}) == "*1\r\n$8\r\ngetrange\r\n");
 }
 
-}  // namespace
-}  // namespace tidekv::commands
-
-namespace tidekv::commands {
-namespace {
-
 TEST_CASE("replay's reply checks come from the table: volatile, unordered, exact",
           "[command_table]") {
   const CommandTable table = BuildCommandTable();
@@ -203,12 +197,6 @@ TEST_CASE("replay's reply checks come from the table: volatile, unordered, exact
   }
 }
 
-}  // namespace
-}  // namespace tidekv::commands
-
-namespace tidekv::commands {
-namespace {
-
 TEST_CASE("COMMAND LIST FILTERBY ACLCAT and COMMAND INFO's movablekeys", "[command_table]") {
   EngineFixture f;
   const std::vector<std::string> scripting =
@@ -233,12 +221,6 @@ TEST_CASE("COMMAND LIST FILTERBY ACLCAT and COMMAND INFO's movablekeys", "[comma
     CHECK_FALSE(has(Elements(f.Run({"COMMAND", "INFO", fixed})), "movablekeys"));
   }
 }
-
-}  // namespace
-}  // namespace tidekv::commands
-
-namespace tidekv::commands {
-namespace {
 
 TEST_CASE("CLUSTER answers as a Redis server without cluster support", "[command_table]") {
   EngineFixture f;

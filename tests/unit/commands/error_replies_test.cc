@@ -100,12 +100,6 @@ TEST_CASE("tables with raising metatables as a script's reply or error", "[error
   CHECK(f.Run({"PING"}) == "+PONG\r\n");
 }
 
-}  // namespace
-}  // namespace tidekv::commands
-
-namespace tidekv::commands {
-namespace {
-
 TEST_CASE("past maxmemory a script's deny-oom calls are refused unless allow-oom", "[script]") {
   EngineFixture f;
   f.Run({"SET", "x", "123"});

@@ -201,19 +201,6 @@ TEST_CASE("EVAL inside MULTI joins the transaction's group", "[script][multi]") 
   CHECK(x.sink.Take() == V{"0: TIDEKV.GROUP 3 0 3 SET a 1 0 3 SET b 2 0 3 SET c 3"});
 }
 
-}  // namespace
-}  // namespace tidekv::commands
-
-namespace tidekv::commands {
-namespace {
-
-constexpr std::string_view kLib =
-    "#!lua name=lib1\n"
-    "redis.register_function('f1', function(keys, args) return redis.call('SET', keys[1], "
-    "args[1]) end)\n"
-    "redis.register_function{function_name='f2', callback=function(keys) return #keys end, "
-    "flags={'no-writes'}, description='counts'}\n";
-
 TEST_CASE("the nested observer sees what EXEC and scripts ran for their client, in order",
           "[script][multi][trace]") {
   Fixture x;

@@ -113,8 +113,8 @@ asio::awaitable<void> Connection::Run() {
 
     boost::system::error_code ec;
     size_t n =
-        co_await socket_.async_read_some(asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
-                                         asio::redirect_error(asio::use_awaitable, ec));
+        co_await socket_.async_read_drain(asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
+                                          asio::redirect_error(asio::use_awaitable, ec));
     if (ec || n == 0) break;
     in_end_ += n;
     server_.net_stats().input_bytes += n;

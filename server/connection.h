@@ -23,6 +23,7 @@
 #include "engine/session.h"
 #include "proto/reply.h"
 #include "proto/resp.h"
+#include "server/drain_read.h"
 
 namespace tidekv::server {
 
@@ -69,7 +70,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool CheckOutputLimit();
 
   Server& server_;
-  asio::ip::tcp::socket socket_;
+  DrainSocket socket_;
   Session session_;
   proto::RequestParser parser_;
 

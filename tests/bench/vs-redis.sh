@@ -48,7 +48,9 @@ BENCH=vs-redis
 . tests/bench/lib.sh
 bench_init
 
-start_tidekv tidekv --logstore.mode spill
+# TIDEKV_ARGS: extra server flags, e.g. TIDEKV_ARGS="--server.busy_poll_us 0".
+# shellcheck disable=SC2086
+start_tidekv tidekv --logstore.mode spill ${TIDEKV_ARGS:-}
 
 # redis-server: no RDB, no AOF, port picked by trying a few.
 redis_port=""

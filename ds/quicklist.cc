@@ -129,7 +129,8 @@ size_t Quicklist::compressed_nodes() const {
 size_t Quicklist::bytes() const {
   if (!m_) return lp_.bytes();
   // The deque's blocks: 512 bytes each, plus its map.
-  size_t n = sizeof(Multi) + (m_->nodes.size() * sizeof(Node) / 512 + 1) * 512 + 64;
+  size_t n = sizeof(Multi) + (m_->nodes.size() * sizeof(Node) / 512 + 1) * 512 + 64 +
+             m_->tail.offsets.capacity() * sizeof(uint32_t);
   for (const Node& node : m_->nodes) {
     n += node.lp.bytes();
     if (node.packed != nullptr) n += kPackedHeader + LoadUnaligned<uint32_t>(node.packed + 4);
@@ -160,6 +161,7 @@ const Listpack& Quicklist::View(size_t i, Listpack* scratch) const {
 
 Listpack& Quicklist::Mut(size_t i, const QuicklistOptions& opt) {
   Node& n = m_->nodes[i];
+  if (m_->tail.id == n.id) ForgetTail();
   Decompress(n);
   n.incompressible = false;
   Note(n.id, opt);
@@ -287,6 +289,7 @@ uint64_t Quicklist::IdAt(size_t pos, const QuicklistOptions& opt) {
 }
 
 void Quicklist::Renumber(const QuicklistOptions& opt) {
+  ForgetTail();
   std::deque<Node>& nodes = m_->nodes;
   const uint64_t start = kFirstId - (nodes.size() / 2) * kIdGap;
   for (size_t i = 0; i < nodes.size(); i++) {
@@ -297,6 +300,7 @@ void Quicklist::Renumber(const QuicklistOptions& opt) {
 }
 
 void Quicklist::InsertNode(size_t pos, Listpack lp, const QuicklistOptions& opt) {
+  ForgetTail();
   const uint64_t id = IdAt(pos, opt);
   m_->count += lp.size();
   m_->nodes.emplace(m_->nodes.begin() + static_cast<ptrdiff_t>(pos), id, std::move(lp));
@@ -304,6 +308,7 @@ void Quicklist::InsertNode(size_t pos, Listpack lp, const QuicklistOptions& opt)
 }
 
 void Quicklist::EraseNodes(size_t pos, size_t n, const QuicklistOptions& opt) {
+  ForgetTail();
   std::deque<Node>& nodes = m_->nodes;
   const auto first = nodes.begin() + static_cast<ptrdiff_t>(pos);
   for (auto it = first; it != first + static_cast<ptrdiff_t>(n); ++it) {
@@ -429,16 +434,37 @@ std::string Quicklist::Pop(bool front, const QuicklistOptions& opt) {
   }
   std::deque<Node>& nodes = m_->nodes;
   const size_t i = front ? 0 : nodes.size() - 1;
+  TailOffsets tail;
+  if (!front) tail = std::move(m_->tail);  // Mut would drop it
   Listpack& lp = Mut(i, opt);
-  const uint32_t p = front ? lp.First() : lp.Seek(nodes[i].count - 1);
+  if (!front) m_->tail = std::move(tail);
+  const uint32_t p = front ? lp.First() : TailLast(i, lp);
   std::string out(lp.Get(p, buf));
   lp.Erase(p);
+  if (!front) m_->tail.offsets.pop_back();  // the elements before it did not move
   nodes[i].count--;
   m_->count--;
   if (nodes[i].count == 0) EraseNodes(i, 1, opt);
   SettleEnds(opt);
   MaybeCollapse(opt);
   return out;
+}
+
+uint32_t Quicklist::TailLast(size_t i, const Listpack& lp) {
+  TailOffsets& tail = m_->tail;
+  const Node& n = m_->nodes[i];
+  if (!tail.valid || tail.id != n.id || tail.offsets.size() != n.count) {
+    tail.valid = true;
+    tail.id = n.id;
+    tail.offsets.clear();
+    for (uint32_t p = lp.First(); p != Listpack::kEnd; p = lp.Next(p)) tail.offsets.push_back(p);
+    TIDEKV_CHECK(tail.offsets.size() == n.count);
+  }
+#ifndef NDEBUG
+  // Debug builds (and the sanitizer run of every test) check the kept offsets against a walk.
+  TIDEKV_CHECK(tail.offsets.back() == lp.Seek(n.count - 1));
+#endif
+  return tail.offsets.back();
 }
 
 std::string Quicklist::At(size_t index) const {
@@ -578,6 +604,7 @@ bool Quicklist::NodeRaw(uint64_t id, std::string* out) const {
 }
 
 bool Quicklist::ApplyNode(uint64_t id, std::string_view raw, bool remove) {
+  if (m_) ForgetTail();
   std::optional<Listpack> lp;
   if (!remove) {
     lp = Listpack::FromRaw(raw);

@@ -119,9 +119,19 @@ class Quicklist {
     Node& operator=(Node&& other) noexcept;
     size_t raw_bytes() const;
   };
+  // The byte offsets of the tail node's elements, so that popping from the tail does not
+  // walk that node (a listpack is forward-only): built by the first tail pop, kept while
+  // pops take from it, dropped by anything else that changes that node (Mut) or the nodes
+  // (insert, erase, renumber, apply).
+  struct TailOffsets {
+    bool valid = false;
+    uint64_t id = 0;
+    std::vector<uint32_t> offsets;
+  };
   struct Multi {
     std::deque<Node> nodes;
     size_t count = 0;
+    TailOffsets tail;
   };
 
   // The node's elements: the node's own listpack, or decompressed into *scratch.
@@ -135,6 +145,9 @@ class Quicklist {
   static bool WalkNode(const Listpack& lp, size_t k, bool forward, size_t index, Fn& fn);
 
   void Note(uint64_t id, const QuicklistOptions& opt) const;
+  void ForgetTail() { m_->tail.valid = false; }
+  // The offset of node i's last element (i is the tail node), from TailOffsets.
+  uint32_t TailLast(size_t i, const Listpack& lp);
   void Expand();  // single -> multi: the listpack becomes node kFirstId
   void MaybeCollapse(const QuicklistOptions& opt);
   // An id for a node about to be inserted at position pos (renumbering when none is left).

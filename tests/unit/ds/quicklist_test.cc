@@ -265,5 +265,56 @@ TEST_CASE("quicklist refuses malformed node rows", "[ds][quicklist]") {
   CHECK(q.size() == 1);
 }
 
+TEST_CASE("quicklist tail pops stay right through changes to the tail node between them",
+          "[ds][quicklist]") {
+  // A queue (push at the head, pop at the tail) keeps the tail node's offsets between
+  // pops; every other change to that node (set, insert, erase, push at the tail, a split or
+  // a merge) must drop them.
+  std::mt19937_64 rng(7);
+  Quicklist q;
+  QuicklistOptions opt{.fill = 8, .compress_depth = 1};
+  std::deque<std::string> model;
+  for (int i = 0; i < 200; i++) {
+    const std::string v = RandomValue(rng);
+    q.Push(true, v, opt);
+    model.push_front(v);
+  }
+  for (int step = 0; step < 3000; step++) {
+    const size_t n = model.size();
+    const int op = static_cast<int>(rng() % 12);
+    if (op < 5 || n < 4) {
+      const std::string v = RandomValue(rng);
+      q.Push(true, v, opt);
+      model.push_front(v);
+    } else if (op < 9) {
+      REQUIRE(q.Pop(false, opt) == model.back());
+      model.pop_back();
+    } else if (op == 9) {  // a different length at one of the last few elements
+      const size_t i = n - 1 - rng() % 3;
+      const std::string v = RandomValue(rng) + RandomValue(rng);
+      q.Set(i, v, opt);
+      model[i] = v;
+    } else if (op == 10) {
+      const size_t i = n - rng() % 3;
+      const std::string v = RandomValue(rng);
+      q.Insert(i, v, opt);
+      model.insert(model.begin() + static_cast<ptrdiff_t>(i), v);
+    } else {
+      const size_t i = n - 1 - rng() % 3;
+      q.Erase(i, 1, opt);
+      model.erase(model.begin() + static_cast<ptrdiff_t>(i));
+    }
+    REQUIRE(q.size() == model.size());
+  }
+  REQUIRE(Contents(q) == Model(model));
+  // A copy carries the offsets along and pops the same.
+  Quicklist copy(q);
+  while (!model.empty()) {
+    REQUIRE(copy.Pop(false, opt) == model.back());
+    REQUIRE(q.Pop(false, opt) == model.back());
+    model.pop_back();
+  }
+}
+
 }  // namespace
 }  // namespace tidekv::ds

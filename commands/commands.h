@@ -35,6 +35,8 @@ using types::StringValue;
 namespace err = engine::err;
 
 void RegisterConnectionCommands(CommandTable& table);
+// CLIENT TRACKING / CACHING / GETREDIR / TRACKINGINFO, under the CLIENT container.
+void RegisterClientTrackingCommands(CommandTable& table, CommandSpec& client);
 void RegisterServerCommands(CommandTable& table);
 void RegisterKeyCommands(CommandTable& table);
 void RegisterDumpCommands(CommandTable& table);  // the generic group's DUMP and RESTORE

@@ -11,6 +11,7 @@
 #include "engine/command_context.h"
 #include "engine/engine.h"
 #include "engine/pubsub.h"
+#include "engine/tracking.h"
 
 namespace tidekv::commands {
 
@@ -164,6 +165,7 @@ void Reset(CommandContext& ctx) {
   ctx.engine.DiscardTransaction(ctx.session);
   // Leaves every channel, pattern and shard channel without confirmations, as Redis.
   ctx.engine.pubsub().RemoveClient(ctx.session);
+  if (ctx.session.tracking != 0) ctx.engine.tracking().Disable(ctx.session);
   ctx.session.db = 0;
   ctx.session.resp = 2;
   ctx.session.name.clear();
@@ -175,17 +177,21 @@ void Reset(CommandContext& ctx) {
 // ---- CLIENT ----------------------------------------------------------------------------
 
 // One CLIENT LIST / CLIENT INFO line with Redis 7.2's fields in its order (7.0 lacks only
-// lib-name and lib-ver), so parsers that index fields by position keep working. Fields for
-// features tidekv does not have (redirection) hold Redis's idle values.
-// CLIENT LIST flags: O monitor, P pub/sub subscriber, b blocked (on keys, WAIT, SAVE), d a
-// WATCHed key changed, x in MULTI, N none.
+// lib-name and lib-ver), so parsers that index fields by position keep working. redir is the
+// tracking redirect (0 none), -1 when not tracking.
+// CLIENT LIST flags, in Redis's order: O monitor, P pub/sub subscriber, x in MULTI, b blocked
+// (on keys, WAIT, SAVE), t tracking, R its tracking redirect is broken, B tracking in BCAST
+// mode, d a WATCHed key changed, N none.
 std::string Flags(const Session& s) {
   std::string flags;
   if (s.monitor) flags += 'O';
   if (s.subscribed()) flags += 'P';
-  if (s.blocked) flags += 'b';
-  if (s.watch_dirty) flags += 'd';
   if (s.in_multi) flags += 'x';
+  if (s.blocked) flags += 'b';
+  if ((s.tracking & engine::kTrackingOn) != 0) flags += 't';
+  if ((s.tracking & engine::kTrackingBrokenRedir) != 0) flags += 'R';
+  if ((s.tracking & engine::kTrackingBcast) != 0) flags += 'B';
+  if (s.watch_dirty) flags += 'd';
   if (flags.empty()) flags = "N";
   return flags;
 }
@@ -212,14 +218,15 @@ std::string ClientLine(const engine::ClientView& c, int64_t now_ms) {
   return fmt::format(
       "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} "
       "multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl=0 oll=0 omem={} "
-      "tot-mem={} events={} cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}\n",
+      "tot-mem={} events={} cmd={} user=default redir={} resp={} lib-name={} lib-ver={}\n",
       s.id, s.addr, s.laddr, c.fd, s.name, (now_ms - s.created_ms) / 1000,
       (now_ms - s.last_interaction_ms) / 1000, Flags(s), s.db, s.subscribed_channels,
       s.subscribed_patterns, s.subscribed_shard_channels,
       s.in_multi ? static_cast<int64_t>(s.queued.size()) : -1, qbuf, qbuf_cap - qbuf, qbuf_cap,
       qbuf_cap, omem, qbuf_cap + omem, omem > 0 ? "rw" : "r",
-      s.last_command.empty() ? std::string_view("NULL") : s.last_command, s.resp, s.lib_name,
-      s.lib_ver);
+      s.last_command.empty() ? std::string_view("NULL") : s.last_command,
+      (s.tracking & engine::kTrackingOn) != 0 ? static_cast<int64_t>(s.tracking_redirect) : -1,
+      s.resp, s.lib_name, s.lib_ver);
 }
 
 void ClientReply(CommandContext& ctx) {
@@ -597,6 +604,7 @@ void RegisterConnectionCommands(CommandTable& table) {
                                           "different connection.",
                                .complexity = "O(log N) where N is the number of client connections",
                                .syntax = "client-id [TIMEOUT | ERROR]"});
+  RegisterClientTrackingCommands(table, client);
   table.AddSubcommand(client, {.name = "help",
                                .arity = 2,
                                .flags = F::kStale | F::kLoading,

@@ -40,6 +40,7 @@ void FlushDb(CommandContext& ctx) {
   if (!FlushModeOk(ctx)) return;
   ctx.Changed(ctx.db.size());
   ctx.db.Clear();
+  ctx.engine.DatabasesFlushed();
   ctx.reply.Ok();
 }
 
@@ -47,6 +48,7 @@ void FlushAll(CommandContext& ctx) {
   if (!FlushModeOk(ctx)) return;
   ctx.Changed(ctx.engine.keyspace().TotalKeys());
   ctx.engine.keyspace().ClearAll();
+  ctx.engine.DatabasesFlushed();
   ctx.reply.Ok();
 }
 
@@ -351,10 +353,29 @@ void DebugSleep(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
-void DebugSetActiveExpire(CommandContext& ctx) {
+// The 0 | 1 argument of DEBUG's switches; nothing after the syntax error reply.
+std::optional<bool> DebugSwitch(CommandContext& ctx) {
   auto on = ParseInt64(ctx.arg(2));
-  if (!on || (*on != 0 && *on != 1)) return ctx.SyntaxError();
-  ctx.engine.keyspace().set_active_expire_enabled(*on == 1);
+  if (!on || (*on != 0 && *on != 1)) {
+    ctx.SyntaxError();
+    return std::nullopt;
+  }
+  return *on == 1;
+}
+
+void DebugSetActiveExpire(CommandContext& ctx) {
+  const std::optional<bool> on = DebugSwitch(ctx);
+  if (!on) return;
+  ctx.engine.keyspace().set_active_expire_enabled(*on);
+  ctx.reply.Ok();
+}
+
+// DEBUG PAUSE-CRON 0|1: the server's periodic work (active expiry, tracking's key limit,
+// seals, timeouts) stops while 1, for tests that need a quiet server.
+void DebugPauseCron(CommandContext& ctx) {
+  const std::optional<bool> on = DebugSwitch(ctx);
+  if (!on) return;
+  ctx.engine.set_cron_paused(*on);
   ctx.reply.Ok();
 }
 
@@ -367,6 +388,8 @@ void DebugHelp(CommandContext& ctx) {
       "    Output a hex signature of the values of the given keys.",
       "SET-ACTIVE-EXPIRE <0|1>",
       "    Turn the active expiry cycle off (0) or on (1).",
+      "PAUSE-CRON <0|1>",
+      "    Stop (1) or resume (0) the server's periodic work.",
       "RELOAD",
       "    Seal, empty the keyspace and load it back from the data directory.",
       "SLEEP <seconds>",
@@ -606,6 +629,13 @@ void RegisterServerCommands(CommandTable& table) {
                               .flags = F::kAdmin | F::kProtected | F::kStale | F::kLoading,
                               .handler = DebugSetActiveExpire,
                               .summary = "Turns the active expiry cycle on or off.",
+                              .complexity = "O(1)",
+                              .syntax = "0 | 1"});
+  table.AddSubcommand(debug, {.name = "pause-cron",
+                              .arity = 3,
+                              .flags = F::kAdmin | F::kProtected | F::kStale | F::kLoading,
+                              .handler = DebugPauseCron,
+                              .summary = "Stops or resumes the server's periodic work.",
                               .complexity = "O(1)",
                               .syntax = "0 | 1"});
   table.AddSubcommand(debug, {.name = "help",

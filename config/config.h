@@ -46,6 +46,7 @@ struct Config {
   int64_t client_output_pubsub_bytes = 32ll * 1024 * 1024;  // clients with subscriptions
   int64_t maxmemory = 0;                                    // bytes; 0 = no limit
   std::string maxmemory_policy = "noeviction";
+  int64_t tracking_table_max_keys = 1'000'000;  // CLIENT TRACKING's table; 0 = no limit
 
   // [security]
   std::string password;  // empty = no AUTH required, protected mode applies

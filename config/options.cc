@@ -228,6 +228,16 @@ std::vector<OptionSpec> BuildOptions() {
        .runtime = true,
        .doc = "What happens past maxmemory: noeviction refuses writes with -OOM.",
        .field = &Config::maxmemory_policy},
+      {.key = "limits.tracking_table_max_keys",
+       .redis_name = "tracking-table-max-keys",
+       .type = T::kInt,
+       .min = 0,
+       .max = kNoMax,
+       .runtime = true,
+       .doc = "Most keys CLIENT TRACKING remembers for the clients that read them; past it the "
+              "server invalidates keys (clients drop them from their caches) until it is back "
+              "under. 0 = no limit.",
+       .field = &Config::tracking_table_max_keys},
 
       // [security]
       {.key = "security.password",

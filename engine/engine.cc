@@ -103,7 +103,7 @@ void Engine::ReportKeyEvents(const CommandSpec& spec, bool changed) {
   if (notify) notifier_->Publish(spec);
 }
 
-void Engine::NotifyKey(int db, std::string_view key, Entry* entry) {
+void Engine::NotifyKey(int db, std::string_view key, Entry* entry, bool by_expiry) {
   for (KeyEventListener* listener : key_listeners_) {
     if (entry != nullptr) {
       listener->OnKeyModified(db, entry);
@@ -111,6 +111,31 @@ void Engine::NotifyKey(int db, std::string_view key, Entry* entry) {
       listener->OnKeyDeleted(db, key);
     }
   }
+  if (tracking_.active()) [[unlikely]] {
+    tracking_.Invalidate(key, by_expiry ? 0 : executing_client());
+  }
+}
+
+void Engine::TrackCommand(Session& session, const CommandSpec& spec,
+                          std::span<const std::string_view> argv, bool top) {
+  // A command a script runs reads for the script's caller, and what it read is what the
+  // script declared (Redis: the caller's argv).
+  const CommandContext* caller = scripts_ != nullptr ? scripts_->CallerOf(session) : nullptr;
+  if (caller != nullptr) {
+    tracking_.AfterCommand(session, spec, top, caller->session, caller->argv, caller->spec);
+  } else {
+    tracking_.AfterCommand(session, spec, top, session, argv, spec);
+  }
+  if (top) {
+    tracking_.LimitKeys(static_cast<size_t>(config_.tracking_table_max_keys));
+    tracking_.Deliver();
+  }
+}
+
+void Engine::TrackingCron() {
+  if (!tracking_.active()) return;
+  tracking_.LimitKeys(static_cast<size_t>(config_.tracking_table_max_keys));
+  tracking_.Deliver();
 }
 
 void Engine::OnExpired(int db, std::string_view key) {
@@ -118,7 +143,7 @@ void Engine::OnExpired(int db, std::string_view key) {
   const std::string_view argv[] = {"DEL", key};
   EmitEffect(nullptr, db, argv);
   // Reported while the entry is still in place (it leaves right after).
-  NotifyKey(db, key, nullptr);
+  NotifyKey(db, key, nullptr, /*by_expiry=*/true);
   notifier_->Expired(db, key);
   RecordExpiry(db, argv);
 }
@@ -145,11 +170,13 @@ void Engine::OnFieldsExpired(int db, Entry* entry, std::span<const std::string> 
     EmitEffect(nullptr, db, argv);
     RecordExpiry(db, argv);
   }
-  NotifyKey(db, entry->key(), key_deleted ? nullptr : entry);
+  NotifyKey(db, entry->key(), key_deleted ? nullptr : entry, /*by_expiry=*/true);
 }
 
 void Engine::OnWholeDatabase(const Database& db, int other_index) {
   if (sink_ != nullptr) sink_->OnWholeDatabase(db, other_index);
+  // Emptied (FLUSHALL, a full sync, DEBUG RELOAD): what clients cached is gone.
+  if (other_index < 0 && tracking_.active()) tracking_.Flushed();
   watches_->WholeDatabase(db, other_index >= 0 ? &keyspace_.db(other_index) : nullptr,
                           clock_.NowMs());
   // SWAPDB may bring keys that clients wait on into their database.
@@ -381,10 +408,15 @@ void Engine::Dispatch(Session& session, std::span<const std::string_view> argv,
 
   std::string* out = reply.buffer();
   const size_t reply_start = out->size();
+  // The outermost command's client: whose changes NOLOOP leaves out, and to whom tracking
+  // holds messages back until its reply is written.
+  Session* const outer = executing_;
+  executing_ = outer != nullptr ? outer : &session;
   CommandContext ctx{*this, session, keyspace_.db(session.db), reply, argv, now_ms, *spec};
   keyspace_.BeginKeyNotes();
   spec->handler(ctx);
   ReportKeyEvents(*spec, ctx.dirty > 0 || ctx.propagated);
+  executing_ = outer;
 
   stats_.dirty += ctx.dirty;
   // A write that changed something and did not describe its own effect is its own effect.
@@ -405,6 +437,8 @@ void Engine::Dispatch(Session& session, std::span<const std::string_view> argv,
       !HasFlag(spec->flags, CommandFlag::kAdmin)) {
     FeedMonitors(session, argv);
   }
+  if (tracking_.active()) [[unlikely]]
+    TrackCommand(session, *spec, argv, outer == nullptr);
 }
 
 void EngineStats::CountError(std::string_view error) {
@@ -486,6 +520,7 @@ void Engine::DiscardTransaction(Session& session) {
 void Engine::SessionClosed(Session& session) {
   if (session.blocked_on_keys) blocking_->Remove(session.id);
   if (session.subscribed()) pubsub_->RemoveClient(session);
+  if (session.tracking != 0) tracking_.Disable(session);
   DiscardTransaction(session);
 }
 

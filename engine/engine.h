@@ -20,6 +20,7 @@
 #include "engine/command_table.h"
 #include "engine/server_hooks.h"
 #include "engine/session.h"
+#include "engine/tracking.h"
 #include "keyspace/keyspace.h"
 #include "proto/reply.h"
 
@@ -138,6 +139,19 @@ class Engine : private KeyspaceObserver {
   BlockingRegistry& blocking() { return *blocking_; }
   // Pub/sub subscriptions (SUBSCRIBE...): engine/pubsub.h.
   PubSubRegistry& pubsub() { return *pubsub_; }
+  // Client-side caching (CLIENT TRACKING): engine/tracking.h.
+  TrackingRegistry& tracking() { return tracking_; }
+  const TrackingRegistry& tracking() const { return tracking_; }
+  // The id of the client whose command is running (the outermost one: EXEC's or a script's
+  // caller), 0 between commands (cron, expiry cycles).
+  uint64_t executing_client() const { return executing_ != nullptr ? executing_->id : 0; }
+  // FLUSHDB / FLUSHALL ran (Redis's signalFlushedDb): tracking clients get a null
+  // invalidation, even when there was nothing to flush.
+  void DatabasesFlushed() {
+    if (tracking_.active()) tracking_.Flushed();
+  }
+  // Once per cron tick: tracking's key limit and the BCAST messages of expired keys.
+  void TrackingCron();
 
   // The network server's hooks, when there is one (nullptr in-process). Commands that need
   // it (CLIENT LIST, SHUTDOWN, MONITOR, SAVE, REPLICAOF...) say so when it is absent.
@@ -246,6 +260,10 @@ class Engine : private KeyspaceObserver {
     nested_observer_ = std::move(observer);
   }
 
+  // DEBUG PAUSE-CRON: while set, the server's cron tick does nothing.
+  bool cron_paused() const { return cron_paused_; }
+  void set_cron_paused(bool paused) { cron_paused_ = paused; }
+
   // Seconds clock for OBJECT IDLETIME, refreshed per command.
   uint32_t lru_clock() const { return lru_clock_; }
 
@@ -284,8 +302,13 @@ class Engine : private KeyspaceObserver {
   // Reports the keys the command just run (spec) noted (Keyspace::TakeKeyNotes) when it
   // changed something: to the key listeners and, for writes, as keyspace notifications.
   void ReportKeyEvents(const CommandSpec& spec, bool changed);
-  // Tells every key listener: Modified with the entry, or Deleted when entry is nullptr.
-  void NotifyKey(int db, std::string_view key, Entry* entry);
+  // Tells every key listener: Modified with the entry, or Deleted when entry is nullptr;
+  // and client tracking, with who changed it (nobody when by_expiry).
+  void NotifyKey(int db, std::string_view key, Entry* entry, bool by_expiry = false);
+  // After a command, when some client tracks: remembers what it read, ends CLIENT CACHING's
+  // window, and after the outermost command (top) sends what tracking collected.
+  void TrackCommand(Session& session, const CommandSpec& spec,
+                    std::span<const std::string_view> argv, bool top);
 
   config::Config& config_;
   const Clock& clock_;
@@ -316,6 +339,9 @@ class Engine : private KeyspaceObserver {
   std::vector<std::string> group_args_;
   std::unique_ptr<PubSubRegistry> pubsub_;
   std::unique_ptr<KeyspaceNotifier> notifier_;
+  TrackingRegistry tracking_{*this};
+  Session* executing_ = nullptr;  // the client of the outermost command running
+  bool cron_paused_ = false;
 };
 
 }  // namespace tidekv::engine

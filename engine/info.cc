@@ -84,6 +84,7 @@ void ClientsSection(Engine& engine, const InfoSource* src, std::string& out) {
   Line(out, "client_recent_max_input_buffer", max_in);
   Line(out, "client_recent_max_output_buffer", max_out);
   Line(out, "blocked_clients", engine.blocking().blocked_clients());
+  Line(out, "tracking_clients", engine.tracking().clients());
 }
 
 void MemorySection(Engine& engine, const InfoSource* src, std::string& out) {
@@ -144,6 +145,9 @@ void StatsSection(Engine& engine, const InfoSource* src, std::string& out) {
   Line(out, "pubsub_channels", pubsub.Count(PubSubRegistry::Kind::kChannel));
   Line(out, "pubsub_patterns", pubsub.Count(PubSubRegistry::Kind::kPattern));
   Line(out, "pubsubshard_channels", pubsub.Count(PubSubRegistry::Kind::kShardChannel));
+  Line(out, "tracking_total_keys", engine.tracking().total_keys());
+  Line(out, "tracking_total_items", engine.tracking().total_items());
+  Line(out, "tracking_total_prefixes", engine.tracking().total_prefixes());
   Line(out, "total_error_replies", engine.stats().total_errors);
   Line(out, "unknown_commands", engine.stats().rejected_unknown);
   Line(out, "total_writes_processed", engine.stats().dirty);

@@ -380,6 +380,10 @@ bool ScriptHost::running_eval() const { return run_ != nullptr && !run_->functio
 
 uint64_t ScriptHost::running_client() const { return run_ != nullptr ? run_->session.id : 0; }
 
+const CommandContext* ScriptHost::CallerOf(const Session& session) const {
+  return run_ != nullptr && &session == &run_->session ? run_->ctx : nullptr;
+}
+
 std::string_view ScriptHost::BusyError() const {
   return run_ != nullptr && run_->function
              ? "BUSY Redis is busy running a script. You can only call FUNCTION KILL or "

@@ -86,6 +86,9 @@ class ScriptHost {
   // text says which KILL applies) until it ends.
   bool busy() const { return busy_; }
   uint64_t running_client() const;
+  // When `session` is the running script's own client: the command that runs the script
+  // (EVAL, FCALL...), whose client and declared keys client tracking uses. nullptr otherwise.
+  const CommandContext* CallerOf(const Session& session) const;
   std::string_view BusyError() const;
   // FUNCTION STATS: the running script's name, its command and how long it has run; false
   // when none runs.

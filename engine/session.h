@@ -71,6 +71,10 @@ struct Session {
   bool subscribed() const {
     return subscribed_channels + subscribed_patterns + subscribed_shard_channels > 0;
   }
+  // CLIENT TRACKING (engine/tracking.h): TrackingFlag bits (0 = off) and the id of the
+  // client invalidations are redirected to (0 = none).
+  uint8_t tracking = 0;
+  uint64_t tracking_redirect = 0;
   // Internal sessions (log replay, later the replication link) skip AUTH, OOM and the
   // write-refusal checks: what they apply already happened.
   bool internal = false;

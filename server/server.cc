@@ -520,12 +520,13 @@ void Server::ProcessEventsWhileBusy() {
 
 void Server::CronTick() {
   // A busy script's events are served from inside it: no expiry, seal or replication tick
-  // may change or capture the keyspace in the middle of it.
-  if (engine_.script_running()) return;
+  // may change or capture the keyspace in the middle of it. DEBUG PAUSE-CRON stops it all.
+  if (engine_.script_running() || engine_.cron_paused()) return;
   const int64_t now_ms = clock_.NowMs();
   // Active expiry gets at most a quarter of each cron period, like Redis's slow cycle.
   const int64_t budget_us = 250'000 / std::max<int64_t>(1, config_.hz);
   engine_.keyspace().ActiveExpireCycle(now_ms, budget_us, clock_);
+  engine_.TrackingCron();
   persistence_->Cron(now_ms);
   replication_->Cron(now_ms);
   if (recorder_ != nullptr) recorder_->Flush();

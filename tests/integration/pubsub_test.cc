@@ -26,16 +26,6 @@ void Send(redisContext* c, const std::vector<std::string>& argv) {
 
 std::string Read(redisContext* c) { return Describe(GetReply(c)); }
 
-std::string Resp(const std::vector<std::string>& argv) {
-  std::string out = "*" + std::to_string(argv.size()) + "\r\n";
-  for (const std::string& a : argv) out += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
-  return out;
-}
-
-std::string BulkOf(const std::string& s) {
-  return "$" + std::to_string(s.size()) + "\r\n" + s + "\r\n";
-}
-
 int64_t NumSub(redisContext* c, const std::string& channel) {
   Reply r = Command(c, {"PUBSUB", "NUMSUB", channel});
   REQUIRE(r != nullptr);

@@ -20,6 +20,17 @@ namespace tidekv::integration {
 // incomplete. Throws std::runtime_error on bytes that cannot start a reply.
 std::optional<size_t> RespReplyLength(std::string_view buf);
 
+// A request as a RESP array of bulk strings, and one bulk string: the bytes a test sends
+// over a RawSocket, and expected replies.
+inline std::string Resp(const std::vector<std::string>& argv) {
+  std::string out = "*" + std::to_string(argv.size()) + "\r\n";
+  for (const std::string& a : argv) out += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
+  return out;
+}
+inline std::string BulkOf(const std::string& s) {
+  return "$" + std::to_string(s.size()) + "\r\n" + s + "\r\n";
+}
+
 class RawSocket {
  public:
   // Connects to 127.0.0.1:port; throws on failure.

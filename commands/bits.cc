@@ -562,6 +562,27 @@ void BitFieldRo(CommandContext& ctx) { BitFieldGeneric(ctx, true); }
 // stats), which is the point of designated initializers here.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+namespace {
+
+// BITFIELD's key: read only when every operation is a GET (as Redis reports it).
+uint32_t BitFieldKeyFlags(std::span<const std::string_view> argv, size_t /*position*/) {
+  size_t i = 2;
+  while (i < argv.size()) {
+    if (EqualsIgnoreCase(argv[i], "GET")) {
+      i += 3;
+    } else if (EqualsIgnoreCase(argv[i], "OVERFLOW")) {
+      i += 2;
+    } else if (EqualsIgnoreCase(argv[i], "SET") || EqualsIgnoreCase(argv[i], "INCRBY")) {
+      return key_flag::kRW | key_flag::kAccess | key_flag::kUpdate;
+    } else {
+      break;
+    }
+  }
+  return key_flag::kRO | key_flag::kAccess;
+}
+
+}  // namespace
+
 void RegisterBitCommands(CommandTable& table) {
   using enum CommandFlag;
   constexpr std::string_view kBitfieldComplexity = "O(1) for each subcommand specified";
@@ -578,6 +599,7 @@ void RegisterBitCommands(CommandTable& table) {
   row({.name = "setbit",
        .arity = 4,
        .flags = kWrite | kDenyOom,
+       .key_flags = "RW access update",
        .handler = SetBit,
        .since = "2.2.0",
        .summary = "Sets or clears the bit at offset of the string value. Creates the key if it "
@@ -587,6 +609,7 @@ void RegisterBitCommands(CommandTable& table) {
   row({.name = "getbit",
        .arity = 3,
        .flags = kReadOnly | kFast,
+       .key_flags = "RO access",
        .handler = GetBit,
        .since = "2.2.0",
        .summary = "Returns a bit value by offset.",
@@ -595,6 +618,7 @@ void RegisterBitCommands(CommandTable& table) {
   row({.name = "bitcount",
        .arity = -2,
        .flags = kReadOnly,
+       .key_flags = "RO access",
        .handler = BitCount,
        .since = "2.6.0",
        .summary = "Counts the number of set bits (population counting) in a string.",
@@ -603,6 +627,7 @@ void RegisterBitCommands(CommandTable& table) {
   row({.name = "bitpos",
        .arity = -3,
        .flags = kReadOnly,
+       .key_flags = "RO access",
        .handler = BitPos,
        .since = "2.8.7",
        .summary = "Finds the first set (1) or clear (0) bit in a string.",
@@ -614,6 +639,7 @@ void RegisterBitCommands(CommandTable& table) {
              .first_key = 2,
              .last_key = -1,
              .key_step = 1,
+             .key_flags = "OW update; RO access",
              .handler = BitOpCommand,
              .group = "bitmap",
              .since = "2.6.0",
@@ -623,6 +649,7 @@ void RegisterBitCommands(CommandTable& table) {
   row({.name = "bitfield",
        .arity = -2,
        .flags = kWrite | kDenyOom,
+       .key_flags = "RW access update variable_flags",
        .handler = BitField,
        .since = "3.2.0",
        .summary = "Performs arbitrary bitfield integer operations on strings.",
@@ -630,10 +657,12 @@ void RegisterBitCommands(CommandTable& table) {
        .syntax = "key [GET encoding offset | [OVERFLOW <WRAP | SAT | FAIL>] "
                  "<SET encoding offset value | INCRBY encoding offset increment> "
                  "[GET encoding offset | [OVERFLOW <WRAP | SAT | FAIL>] "
-                 "<SET encoding offset value | INCRBY encoding offset increment> ...]]"});
+                 "<SET encoding offset value | INCRBY encoding offset increment> ...]]",
+       .flags_for_args = BitFieldKeyFlags});
   row({.name = "bitfield_ro",
        .arity = -2,
        .flags = kReadOnly | kFast,
+       .key_flags = "RO access",
        .handler = BitFieldRo,
        .since = "6.0.0",
        .summary = "Performs arbitrary read-only bitfield integer operations on strings.",

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "commands/commands.h"
 #include "common/strings.h"
 #include "engine/command_context.h"
@@ -266,34 +268,41 @@ void ReplyInfo(proto::ReplyBuilder& r, const CommandSpec& c) {
   for (auto cat : cats) r.Simple(cat);
   r.Array(0);  // tips
   if (c.first_key > 0) {
-    // One key spec: keys start at an index and run to lastkey (relative to the first key,
-    // negative counts from the end), stepping by keystep.
-    int lastkey = c.last_key < 0 ? c.last_key : c.last_key - c.first_key;
-    r.Array(1);
-    r.Map(3);
-    r.Bulk("flags");
-    r.Set(1);
-    r.Simple(HasFlag(c.flags, F::kWrite) ? "RW" : "RO");
-    r.Bulk("begin_search");
-    r.Map(2);
-    r.Bulk("type");
-    r.Bulk("index");
-    r.Bulk("spec");
-    r.Map(1);
-    r.Bulk("index");
-    r.Integer(c.first_key);
-    r.Bulk("find_keys");
-    r.Map(2);
-    r.Bulk("type");
-    r.Bulk("range");
-    r.Bulk("spec");
-    r.Map(3);
-    r.Bulk("lastkey");
-    r.Integer(lastkey);
-    r.Bulk("keystep");
-    r.Integer(c.key_step);
-    r.Bulk("limit");
-    r.Integer(0);
+    // One key spec per flag group: group i starts at key i and covers one key, the last
+    // group every key from there to lastkey (relative to its start, negative counts from the
+    // end), stepping by keystep.
+    const size_t groups = c.key_flag_sets.size();
+    r.Array(groups);
+    for (size_t g = 0; g < groups; g++) {
+      const int index = c.first_key + static_cast<int>(g) * std::max(1, c.key_step);
+      const bool last = g + 1 == groups;
+      const int lastkey = !last ? 0 : c.last_key < 0 ? c.last_key : c.last_key - index;
+      const std::vector<std::string_view> names = engine::KeyFlagNames(c.key_flag_sets[g]);
+      r.Map(3);
+      r.Bulk("flags");
+      r.Set(names.size());
+      for (std::string_view name : names) r.Simple(name);
+      r.Bulk("begin_search");
+      r.Map(2);
+      r.Bulk("type");
+      r.Bulk("index");
+      r.Bulk("spec");
+      r.Map(1);
+      r.Bulk("index");
+      r.Integer(index);
+      r.Bulk("find_keys");
+      r.Map(2);
+      r.Bulk("type");
+      r.Bulk("range");
+      r.Bulk("spec");
+      r.Map(3);
+      r.Bulk("lastkey");
+      r.Integer(lastkey);
+      r.Bulk("keystep");
+      r.Integer(c.key_step);
+      r.Bulk("limit");
+      r.Integer(0);
+    }
   } else {
     r.Array(0);
   }
@@ -387,21 +396,56 @@ void CommandList(CommandContext& ctx) {
   for (auto n : names) ctx.reply.Bulk(n);
 }
 
-void CommandGetKeys(CommandContext& ctx) {
-  std::span<const std::string_view> args = ctx.argv.subspan(2);
+// COMMAND GETKEYS / GETKEYSANDFLAGS: the row argv runs and the positions of its keys, or
+// nullptr after replying Redis's error.
+const CommandSpec* KeysOf(CommandContext& ctx, std::span<const std::string_view> args,
+                          std::vector<size_t>* keys) {
   const CommandSpec* c = FindListed(ctx.engine.commands(), args[0]);
-  if (c == nullptr) return ctx.Error("ERR Invalid command specified");
+  if (c == nullptr) {
+    ctx.Error("ERR Invalid command specified");
+    return nullptr;
+  }
   if (c->is_container() && args.size() > 1) {
     if (const CommandSpec* sub = c->FindSubcommand(args[1])) c = sub;
   }
   // Redis's order: a keyless command is reported as such whatever its arguments.
-  if (!c->has_keys()) return ctx.Error("ERR The command has no key arguments");
+  if (!c->has_keys()) {
+    ctx.Error("ERR The command has no key arguments");
+    return nullptr;
+  }
   const bool arity_ok = c->arity > 0 ? args.size() == static_cast<size_t>(c->arity)
                                      : args.size() >= static_cast<size_t>(-c->arity);
-  if (!arity_ok) return ctx.Error("ERR Invalid number of arguments specified for command");
-  const std::vector<size_t> keys = c->KeyPositions(args);
+  if (!arity_ok) {
+    ctx.Error("ERR Invalid number of arguments specified for command");
+    return nullptr;
+  }
+  *keys = c->KeyPositions(args);
+  return c;
+}
+
+void CommandGetKeys(CommandContext& ctx) {
+  std::span<const std::string_view> args = ctx.argv.subspan(2);
+  std::vector<size_t> keys;
+  if (KeysOf(ctx, args, &keys) == nullptr) return;
   ctx.reply.Array(keys.size());
   for (size_t i : keys) ctx.reply.Bulk(args[i]);
+}
+
+void CommandGetKeysAndFlags(CommandContext& ctx) {
+  std::span<const std::string_view> args = ctx.argv.subspan(2);
+  std::vector<size_t> keys;
+  const CommandSpec* c = KeysOf(ctx, args, &keys);
+  if (c == nullptr) return;
+  ctx.reply.Array(keys.size());
+  for (size_t i = 0; i < keys.size(); i++) {
+    ctx.reply.Array(2);
+    ctx.reply.Bulk(args[keys[i]]);
+    // The flags for these very arguments: "variable" is resolved, so not reported.
+    const uint32_t flags = c->KeyFlagsAt(args, i, keys[i]) & ~engine::key_flag::kVariableFlags;
+    const std::vector<std::string_view> names = engine::KeyFlagNames(flags);
+    ctx.reply.Set(names.size());
+    for (std::string_view name : names) ctx.reply.Simple(name);
+  }
 }
 
 void CommandHelp(CommandContext& ctx) {
@@ -419,6 +463,8 @@ void CommandHelp(CommandContext& ctx) {
       "    Return documentation details about multiple commands.",
       "GETKEYS <full-command>",
       "    Return the keys from a full command.",
+      "GETKEYSANDFLAGS <full-command>",
+      "    Return the keys and the access flags from a full command.",
   };
   ReplyHelp(ctx, kLines);
 }
@@ -545,6 +591,16 @@ void RegisterCommandCommands(CommandTable& table) {
                        .handler = CommandGetKeys,
                        .since = "2.8.13",
                        .summary = "Extracts the key names from an arbitrary command.",
+                       .complexity = "O(N) where N is the number of arguments to the command",
+                       .syntax = "command [arg [arg ...]]"});
+  table.AddSubcommand(command,
+                      {.name = "getkeysandflags",
+                       .arity = -4,
+                       .flags = F::kStale | F::kLoading,
+                       .handler = CommandGetKeysAndFlags,
+                       .since = "7.0.0",
+                       .summary = "Extracts the key names and access flags for an arbitrary "
+                                  "command.",
                        .complexity = "O(N) where N is the number of arguments to the command",
                        .syntax = "command [arg [arg ...]]"});
   table.AddSubcommand(command, {.name = "help",

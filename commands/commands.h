@@ -20,6 +20,7 @@ using engine::CommandContext;
 using engine::CommandFlag;
 using engine::CommandSpec;
 using engine::CommandTable;
+namespace key_flag = engine::key_flag;
 using engine::EffectSink;
 using engine::Engine;
 using engine::EngineStats;

@@ -336,6 +336,7 @@ void RegisterGeoSearchCommands(CommandTable& table) {
   AddGeoRow(table, {.name = "georadius",
                     .arity = -6,
                     .flags = kWrite | kDenyOom,
+                    .key_flags = "RO access; OW update; OW update",
                     .handler = GeoRadius,
                     .since = "3.2.0",
                     .summary = "Queries a geospatial index for members within a distance from a "
@@ -346,6 +347,7 @@ void RegisterGeoSearchCommands(CommandTable& table) {
   AddGeoRow(table, {.name = "georadiusbymember",
                     .arity = -5,
                     .flags = kWrite | kDenyOom,
+                    .key_flags = "RO access; OW update; OW update",
                     .handler = GeoRadiusByMember,
                     .since = "3.2.0",
                     .summary = "Queries a geospatial index for members within a distance from a "
@@ -356,6 +358,7 @@ void RegisterGeoSearchCommands(CommandTable& table) {
   AddGeoRow(table, {.name = "georadius_ro",
                     .arity = -6,
                     .flags = kReadOnly,
+                    .key_flags = "RO access",
                     .handler = GeoRadiusRo,
                     .since = "3.2.10",
                     .summary = "Returns members from a geospatial index that are within a "
@@ -365,6 +368,7 @@ void RegisterGeoSearchCommands(CommandTable& table) {
   AddGeoRow(table, {.name = "georadiusbymember_ro",
                     .arity = -5,
                     .flags = kReadOnly,
+                    .key_flags = "RO access",
                     .handler = GeoRadiusByMemberRo,
                     .since = "3.2.10",
                     .summary = "Returns members from a geospatial index that are within a "
@@ -374,6 +378,7 @@ void RegisterGeoSearchCommands(CommandTable& table) {
   AddGeoRow(table, {.name = "geosearch",
                     .arity = -7,
                     .flags = kReadOnly,
+                    .key_flags = "RO access",
                     .handler = GeoSearch,
                     .since = "6.2.0",
                     .summary = "Queries a geospatial index for members inside an area of a box "
@@ -384,6 +389,7 @@ void RegisterGeoSearchCommands(CommandTable& table) {
             {.name = "geosearchstore",
              .arity = -8,
              .flags = kWrite | kDenyOom,
+             .key_flags = "OW update; RO access",
              .handler = GeoSearchStore,
              .since = "6.2.0",
              .summary = "Queries a geospatial index for members inside an area of a box or a "

@@ -213,6 +213,7 @@ void RegisterHashExpireCommands(CommandTable& table) {
     row({.name = std::string(name),
          .arity = -6,
          .flags = kWrite | kDenyOom | kFast,
+         .key_flags = "RW update",
          .handler = handler,
          .summary = summary,
          .syntax = syntax});
@@ -233,6 +234,7 @@ void RegisterHashExpireCommands(CommandTable& table) {
     row({.name = std::string(name),
          .arity = -5,
          .flags = kReadOnly | kFast,
+         .key_flags = "RO access",
          .handler = handler,
          .summary = summary,
          .syntax = "key FIELDS numfields field [field ...]"});
@@ -246,6 +248,7 @@ void RegisterHashExpireCommands(CommandTable& table) {
   row({.name = "hpersist",
        .arity = -5,
        .flags = kWrite | kFast,
+       .key_flags = "RW update",
        .handler = HPersist,
        .summary = "Removes the expiration time for each specified field",
        .syntax = "key FIELDS numfields field [field ...]"});

@@ -163,6 +163,7 @@ void RegisterLcsCommand(CommandTable& table) {
              .first_key = 1,
              .last_key = 2,
              .key_step = 1,
+             .key_flags = "RO access",
              .handler = Lcs,
              .group = "string",
              .since = "7.0.0",

@@ -244,6 +244,7 @@ void RegisterListPopCommands(CommandTable& table) {
   row({.name = "lpop",
        .arity = -2,
        .flags = kWrite | kFast,
+       .key_flags = "RW access delete",
        .handler = LPop,
        .since = "1.0.0",
        .summary = "Returns the first elements in a list after removing it. Deletes the list if "
@@ -254,6 +255,7 @@ void RegisterListPopCommands(CommandTable& table) {
   row({.name = "rpop",
        .arity = -2,
        .flags = kWrite | kFast,
+       .key_flags = "RW access delete",
        .handler = RPop,
        .since = "1.0.0",
        .summary = "Returns and removes the last elements of a list. Deletes the list if the "
@@ -264,6 +266,7 @@ void RegisterListPopCommands(CommandTable& table) {
   row({.name = "lmove",
        .arity = 5,
        .flags = kWrite | kDenyOom,
+       .key_flags = "RW access delete; RW insert",
        .handler = LMove,
        .since = "6.2.0",
        .summary = "Returns an element after popping it from one list and pushing it to another. "
@@ -274,6 +277,7 @@ void RegisterListPopCommands(CommandTable& table) {
   row({.name = "rpoplpush",
        .arity = 3,
        .flags = kWrite | kDenyOom,
+       .key_flags = "RW access delete; RW insert",
        .handler = RPopLPush,
        .since = "1.2.0",
        .summary = "Returns the last element of a list after removing and pushing it to another "
@@ -284,6 +288,7 @@ void RegisterListPopCommands(CommandTable& table) {
   row({.name = "lmpop",
        .arity = -4,
        .flags = kWrite,
+       .key_flags = "RW access delete",
        .handler = LMPop,
        .since = "7.0.0",
        .summary = "Returns multiple elements from a list after removing them. Deletes the list "
@@ -296,6 +301,7 @@ void RegisterListPopCommands(CommandTable& table) {
   row({.name = "blpop",
        .arity = -3,
        .flags = kNoScript | kWrite,
+       .key_flags = "RW access delete",
        .handler = BLPop,
        .since = "2.0.0",
        .summary = "Removes and returns the first element in a list. Blocks until an element is "
@@ -306,6 +312,7 @@ void RegisterListPopCommands(CommandTable& table) {
   row({.name = "brpop",
        .arity = -3,
        .flags = kNoScript | kWrite,
+       .key_flags = "RW access delete",
        .handler = BRPop,
        .since = "2.0.0",
        .summary = "Removes and returns the last element in a list. Blocks until an element is "
@@ -316,6 +323,7 @@ void RegisterListPopCommands(CommandTable& table) {
   row({.name = "blmove",
        .arity = 6,
        .flags = kNoScript | kWrite | kDenyOom,
+       .key_flags = "RW access delete; RW insert",
        .handler = BLMove,
        .since = "6.2.0",
        .summary = "Pops an element from a list, pushes it to another list and returns it. "
@@ -327,6 +335,7 @@ void RegisterListPopCommands(CommandTable& table) {
   row({.name = "brpoplpush",
        .arity = 4,
        .flags = kNoScript | kWrite | kDenyOom,
+       .key_flags = "RW access delete; RW insert",
        .handler = BRPopLPush,
        .since = "2.2.0",
        .summary = "Pops an element from a list, pushes it to another list and returns it. "
@@ -338,6 +347,7 @@ void RegisterListPopCommands(CommandTable& table) {
   row({.name = "blmpop",
        .arity = -5,
        .flags = kNoScript | kWrite,
+       .key_flags = "RW access delete",
        .handler = BLMPop,
        .since = "7.0.0",
        .summary = "Pops the first element from one of multiple lists. Blocks until an element "

@@ -220,6 +220,8 @@ void RegisterScriptingCommands(CommandTable& table) {
     table.Add({.name = std::move(name),
                .arity = -3,
                .flags = F::kNoScript | F::kStale | F::kNoMonitor | extra,
+               // A script's keys may be used any way: the worst is assumed, as Redis does.
+               .key_flags = extra == F::kReadOnly ? "RO access" : "RW access update",
                .handler = handler,
                .group = "scripting",
                .since = redis7 ? "7.0.0" : "2.6.0",

@@ -61,48 +61,38 @@ void Time(CommandContext& ctx) {
 
 // ---- CONFIG --------------------------------------------------------------------------
 
-// Parameters Redis clients and tools ask for that tidekv answers with a fixed, true value
-// (redis-benchmark reads "save" and "appendonly" at start-up). Read-only.
-struct FixedParameter {
-  std::string_view name;
-  std::string_view value;
-};
-constexpr FixedParameter kFixedParameters[] = {
-    {"save", ""},  // no RDB snapshots
-    {"appendonly", "no"},
-};
+// "appendonly", which Redis clients and tools read (redis-benchmark at start-up): yes when
+// every write is logged (a log store in logstore.mode wal), no otherwise. It follows
+// logstore.mode, which cannot change at runtime: CONFIG SET accepts only the value it has
+// (so tools that write CONFIG GET * back succeed), as a no-op.
+constexpr std::string_view kAppendOnly = "appendonly";
+
+std::string AppendOnlyValue(CommandContext& ctx) {
+  const bool logged = ctx.engine.hooks() != nullptr && ctx.engine.hooks()->snapshots() != nullptr &&
+                      ctx.engine.config().logstore_mode == "wal";
+  return logged ? "yes" : "no";
+}
 
 void ConfigGet(CommandContext& ctx) {
   std::vector<std::pair<std::string, std::string>> found;
-  auto add = [&found](std::string name, std::string value) {
+  auto add = [&found](std::string_view name, std::string value) {
     for (const auto& f : found) {
       if (EqualsIgnoreCase(f.first, name)) return;
     }
-    found.emplace_back(std::move(name), std::move(value));
+    found.emplace_back(std::string(name), std::move(value));
   };
   const config::Config& cfg = ctx.engine.config();
   for (size_t i = 2; i < ctx.argc(); i++) {
-    std::string_view pattern = ctx.arg(i);
     // Like Redis, a plain name (no glob characters) is answered under the name as given,
     // in the case it was given: CONFIG GET MAXMEMORY -> MAXMEMORY 0.
-    const bool plain = pattern.find_first_of("*?[") == std::string_view::npos;
-    auto named = [&](std::string_view name) { return std::string(plain ? pattern : name); };
-    for (const config::OptionSpec& opt : config::Options()) {
-      if (GlobMatch(pattern, opt.key, true)) add(named(opt.key), config::GetOption(cfg, opt));
-      if (!opt.redis_name.empty() && GlobMatch(pattern, opt.redis_name, true)) {
-        add(named(opt.redis_name), config::GetOption(cfg, opt));
-      }
-      if (!opt.redis_alias.empty() && GlobMatch(pattern, opt.redis_alias, true)) {
-        add(named(opt.redis_alias), config::GetOption(cfg, opt));
-      }
-    }
-    for (const FixedParameter& p : kFixedParameters) {
-      if (GlobMatch(pattern, p.name, true)) {
-        // With a log store every write is logged: "appendonly" is then yes.
-        const bool logged = p.name == "appendonly" && ctx.engine.hooks() != nullptr &&
-                            ctx.engine.hooks()->snapshots() != nullptr;
-        add(named(p.name), logged ? "yes" : std::string(p.value));
-      }
+    config::MatchOptionNames(ctx.arg(i),
+                             [&](std::string_view name, const config::OptionSpec& option) {
+                               add(name, config::GetOptionAs(cfg, option, name));
+                             });
+    const std::string_view pattern = ctx.arg(i);
+    if (pattern.find('.') == std::string_view::npos && GlobMatch(pattern, kAppendOnly, true)) {
+      const bool plain = pattern.find_first_of("*?[\\") == std::string_view::npos;
+      add(plain ? pattern : kAppendOnly, AppendOnlyValue(ctx));
     }
   }
   ctx.reply.Map(found.size());
@@ -112,42 +102,69 @@ void ConfigGet(CommandContext& ctx) {
   }
 }
 
+std::string SetFailed(std::string_view argument, std::string_view reason) {
+  return fmt::format("ERR CONFIG SET failed (possibly related to argument '{}') - {}", argument,
+                     reason);
+}
+
 void ConfigSet(CommandContext& ctx) {
   if (ctx.argc() % 2 != 0) return ctx.SyntaxError();  // a parameter without its value
-  // All-or-nothing: validate every pair against a copy, then commit the copy.
+  // All-or-nothing: validate every pair against a copy, then commit the copy; when the
+  // server cannot apply it (a port already taken), the old values come back.
   config::Config updated = ctx.engine.config();
   std::vector<const config::OptionSpec*> seen;
+  std::vector<std::pair<const config::OptionSpec*, std::string_view>> named;  // option, argument
+  bool appendonly_seen = false;
   for (size_t i = 2; i + 1 < ctx.argc(); i += 2) {
+    if (EqualsIgnoreCase(ctx.arg(i), kAppendOnly)) {
+      if (appendonly_seen) return ctx.Error(SetFailed(ctx.arg(i), "duplicate parameter"));
+      appendonly_seen = true;
+      if (!EqualsIgnoreCase(ctx.arg(i + 1), AppendOnlyValue(ctx))) {
+        return ctx.Error(SetFailed(ctx.arg(i), "can't set immutable config"));
+      }
+      continue;
+    }
     const config::OptionSpec* opt = config::FindOption(ctx.arg(i));
     if (opt == nullptr) {
       return ctx.Error(fmt::format(
           "ERR Unknown option or number of arguments for CONFIG SET - '{}'", ctx.arg(i)));
     }
     if (std::find(seen.begin(), seen.end(), opt) != seen.end()) {
-      return ctx.Error(fmt::format(
-          "ERR CONFIG SET failed (possibly related to argument '{}') - duplicate parameter",
-          ctx.arg(i)));
+      return ctx.Error(SetFailed(ctx.arg(i), "duplicate parameter"));
     }
     seen.push_back(opt);
-    if (!opt->runtime) {
-      return ctx.Error(fmt::format(
-          "ERR CONFIG SET failed (possibly related to argument '{}') - can't set immutable config",
-          ctx.arg(i)));
-    }
+    named.emplace_back(opt, ctx.arg(i));
+    if (!opt->runtime) return ctx.Error(SetFailed(ctx.arg(i), "can't set immutable config"));
     if (opt->protected_config &&
         !AccessAllowed(ctx.engine.config().enable_protected_configs, ctx.session)) {
-      return ctx.Error(fmt::format(
-          "ERR CONFIG SET failed (possibly related to argument '{}') - can't set protected config",
-          ctx.arg(i)));
+      return ctx.Error(SetFailed(ctx.arg(i), "can't set protected config"));
     }
     if (Status s = config::SetOption(&updated, *opt, ctx.arg(i + 1)); !s.ok()) {
-      return ctx.Error(fmt::format("ERR CONFIG SET failed (possibly related to argument '{}') - {}",
-                                   ctx.arg(i), s.message()));
+      return ctx.Error(SetFailed(ctx.arg(i), s.message()));
     }
   }
+  config::Config before = std::move(ctx.engine.config());
   ctx.engine.config() = std::move(updated);
   ctx.engine.ApplyConfig();
-  if (engine::ServerHooks* hooks = ctx.engine.hooks()) hooks->OnConfigChanged();
+  if (engine::ServerHooks* hooks = ctx.engine.hooks()) {
+    if (std::optional<engine::ConfigApplyError> error = hooks->OnConfigChanged(before)) {
+      ctx.engine.config() = std::move(before);
+      ctx.engine.ApplyConfig();
+      hooks->OnConfigChanged(ctx.engine.config());
+      std::string_view argument = error->option_key;
+      for (const auto& [opt, arg] : named) {
+        if (opt->key == error->option_key) argument = arg;
+      }
+      return ctx.Error(SetFailed(argument, error->reason));
+    }
+  }
+  ctx.reply.Ok();
+}
+
+void ConfigRewrite(CommandContext& ctx) {
+  engine::ServerHooks* hooks = ctx.engine.hooks();
+  if (hooks == nullptr) return ctx.Error("ERR The server is running without a config file");
+  if (Status s = hooks->RewriteConfigFile(); !s.ok()) return ctx.Error("ERR " + s.message());
   ctx.reply.Ok();
 }
 
@@ -171,6 +188,8 @@ void ConfigHelp(CommandContext& ctx) {
       "    Names are the TOML keys (server.port) or the Redis names (port).",
       "SET <directive> <value> [<directive> <value> ...]",
       "    Set runtime-changeable parameters; all or none are applied.",
+      "REWRITE",
+      "    Rewrite the configuration file (--config) with the current values.",
       "RESETSTAT",
       "    Reset statistics reported by the INFO command."};
   ReplyHelp(ctx, kLines);
@@ -544,6 +563,14 @@ void RegisterServerCommands(CommandTable& table) {
                .summary = "Sets configuration parameters in-flight.",
                .complexity = "O(N) when N is the number of configuration parameters provided",
                .syntax = "parameter value [parameter value ...]"});
+  table.AddSubcommand(config, {.name = "rewrite",
+                               .arity = 2,
+                               .flags = F::kAdmin | F::kNoScript | F::kLoading | F::kStale,
+                               .handler = ConfigRewrite,
+                               .since = "2.8.0",
+                               .summary = "Persists the effective configuration to file.",
+                               .complexity = "O(1)",
+                               .syntax = ""});
   table.AddSubcommand(config, {.name = "resetstat",
                                .arity = 2,
                                .flags = F::kAdmin | F::kStale | F::kLoading,
@@ -574,6 +601,7 @@ void RegisterServerCommands(CommandTable& table) {
                                .first_key = 2,
                                .last_key = 2,
                                .key_step = 1,
+                               .key_flags = "RO",
                                .handler = MemoryUsage,
                                .since = "4.0.0",
                                .summary = "Estimates the memory usage of a key.",

@@ -569,6 +569,20 @@ void IncrByFloat(CommandContext& ctx) {
 // stats), which is the point of designated initializers here.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+namespace {
+
+// SET's key: only overwritten, unless GET reads the old value first (as Redis reports it).
+uint32_t SetKeyFlags(std::span<const std::string_view> argv, size_t /*position*/) {
+  for (size_t i = 3; i < argv.size(); i++) {
+    if (EqualsIgnoreCase(argv[i], "GET")) {
+      return key_flag::kRW | key_flag::kAccess | key_flag::kUpdate;
+    }
+  }
+  return key_flag::kOW | key_flag::kUpdate;
+}
+
+}  // namespace
+
 void RegisterStringCommands(CommandTable& table) {
   using enum CommandFlag;
   constexpr std::string_view kO1 = "O(1)";
@@ -589,6 +603,7 @@ void RegisterStringCommands(CommandTable& table) {
   row({.name = "get",
        .arity = 2,
        .flags = kReadOnly | kFast,
+       .key_flags = "RO access",
        .handler = Get,
        .since = "1.0.0",
        .summary = "Returns the string value of a key.",
@@ -597,16 +612,19 @@ void RegisterStringCommands(CommandTable& table) {
   row({.name = "set",
        .arity = -3,
        .flags = kWrite | kDenyOom,
+       .key_flags = "RW access update variable_flags",
        .handler = Set,
        .since = "1.0.0",
        .summary = "Sets the string value of a key, ignoring its type. The key is created if it "
                   "doesn't exist.",
        .complexity = kO1,
        .syntax = "key value [NX | XX] [GET] [EX seconds | PX milliseconds | "
-                 "EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]"});
+                 "EXAT unix-time-seconds | PXAT unix-time-milliseconds | KEEPTTL]",
+       .flags_for_args = SetKeyFlags});
   row({.name = "setnx",
        .arity = 3,
        .flags = kWrite | kDenyOom | kFast,
+       .key_flags = "OW insert",
        .handler = SetNx,
        .since = "1.0.0",
        .summary = "Set the string value of a key only when the key doesn't exist.",
@@ -615,6 +633,7 @@ void RegisterStringCommands(CommandTable& table) {
   row({.name = "setex",
        .arity = 4,
        .flags = kWrite | kDenyOom,
+       .key_flags = "OW update",
        .handler = SetEx,
        .since = "2.0.0",
        .summary = "Sets the string value and expiration time of a key. Creates the key if it "
@@ -624,6 +643,7 @@ void RegisterStringCommands(CommandTable& table) {
   row({.name = "psetex",
        .arity = 4,
        .flags = kWrite | kDenyOom,
+       .key_flags = "OW update",
        .handler = PSetEx,
        .since = "2.6.0",
        .summary = "Sets both string value and expiration time in milliseconds of a key. The key "
@@ -633,6 +653,7 @@ void RegisterStringCommands(CommandTable& table) {
   row({.name = "getset",
        .arity = 3,
        .flags = kWrite | kDenyOom | kFast,
+       .key_flags = "RW access update",
        .handler = GetSet,
        .since = "1.0.0",
        .summary = "Returns the previous string value of a key after setting it to a new value.",
@@ -641,6 +662,7 @@ void RegisterStringCommands(CommandTable& table) {
   row({.name = "getdel",
        .arity = 2,
        .flags = kWrite | kFast,
+       .key_flags = "RW access delete",
        .handler = GetDel,
        .since = "6.2.0",
        .summary = "Returns the string value of a key after deleting the key.",
@@ -649,6 +671,7 @@ void RegisterStringCommands(CommandTable& table) {
   row({.name = "getex",
        .arity = -2,
        .flags = kWrite | kFast,
+       .key_flags = "RW access update",
        .handler = GetEx,
        .since = "6.2.0",
        .summary = "Returns the string value of a key after setting its expiration time.",
@@ -661,6 +684,7 @@ void RegisterStringCommands(CommandTable& table) {
              .first_key = 1,
              .last_key = -1,
              .key_step = 1,
+             .key_flags = "RO access",
              .handler = MGet,
              .group = "string",
              .since = "1.0.0",
@@ -673,6 +697,7 @@ void RegisterStringCommands(CommandTable& table) {
              .first_key = 1,
              .last_key = -1,
              .key_step = 2,
+             .key_flags = "OW update",
              .handler = MSet,
              .group = "string",
              .since = "1.0.1",
@@ -685,6 +710,7 @@ void RegisterStringCommands(CommandTable& table) {
              .first_key = 1,
              .last_key = -1,
              .key_step = 2,
+             .key_flags = "OW insert",
              .handler = MSetNx,
              .group = "string",
              .since = "1.0.1",
@@ -695,6 +721,7 @@ void RegisterStringCommands(CommandTable& table) {
   row({.name = "append",
        .arity = 3,
        .flags = kWrite | kDenyOom | kFast,
+       .key_flags = "RW insert",
        .handler = Append,
        .since = "2.0.0",
        .summary = "Appends a string to the value of a key. Creates the key if it doesn't exist.",
@@ -706,6 +733,7 @@ void RegisterStringCommands(CommandTable& table) {
   row({.name = "strlen",
        .arity = 2,
        .flags = kReadOnly | kFast,
+       .key_flags = "RO",
        .handler = StrLen,
        .since = "2.2.0",
        .summary = "Returns the length of a string value.",
@@ -714,6 +742,7 @@ void RegisterStringCommands(CommandTable& table) {
   row({.name = "incr",
        .arity = 2,
        .flags = kWrite | kDenyOom | kFast,
+       .key_flags = "RW access update",
        .handler = Incr,
        .since = "1.0.0",
        .summary = "Increments the integer value of a key by one. Uses 0 as initial value if the "
@@ -723,6 +752,7 @@ void RegisterStringCommands(CommandTable& table) {
   row({.name = "decr",
        .arity = 2,
        .flags = kWrite | kDenyOom | kFast,
+       .key_flags = "RW access update",
        .handler = Decr,
        .since = "1.0.0",
        .summary = "Decrements the integer value of a key by one. Uses 0 as initial value if the "
@@ -732,6 +762,7 @@ void RegisterStringCommands(CommandTable& table) {
   row({.name = "incrby",
        .arity = 3,
        .flags = kWrite | kDenyOom | kFast,
+       .key_flags = "RW access update",
        .handler = IncrBy,
        .since = "1.0.0",
        .summary = "Increments the integer value of a key by a number. Uses 0 as initial value if "
@@ -741,6 +772,7 @@ void RegisterStringCommands(CommandTable& table) {
   row({.name = "decrby",
        .arity = 3,
        .flags = kWrite | kDenyOom | kFast,
+       .key_flags = "RW access update",
        .handler = DecrBy,
        .since = "1.0.0",
        .summary = "Decrements a number from the integer value of a key. Uses 0 as initial value "
@@ -750,6 +782,7 @@ void RegisterStringCommands(CommandTable& table) {
   row({.name = "incrbyfloat",
        .arity = 3,
        .flags = kWrite | kDenyOom | kFast,
+       .key_flags = "RW access update",
        .handler = IncrByFloat,
        .since = "2.6.0",
        .summary = "Increment the floating point value of a key by a number. Uses 0 as initial "
@@ -759,6 +792,7 @@ void RegisterStringCommands(CommandTable& table) {
   row({.name = "getrange",
        .arity = 4,
        .flags = kReadOnly,
+       .key_flags = "RO access",
        .handler = GetRange,
        .since = "2.4.0",
        .summary = "Returns a substring of the string stored at a key.",
@@ -767,6 +801,7 @@ void RegisterStringCommands(CommandTable& table) {
   row({.name = "substr",
        .arity = 4,
        .flags = kReadOnly,
+       .key_flags = "RO access",
        .handler = GetRange,
        .since = "1.0.0",
        .summary = "Returns a substring from a string value.",
@@ -775,6 +810,7 @@ void RegisterStringCommands(CommandTable& table) {
   row({.name = "setrange",
        .arity = 4,
        .flags = kWrite | kDenyOom,
+       .key_flags = "RW update",
        .handler = SetRange,
        .since = "2.2.0",
        .summary = "Overwrites a part of a string value with another by an offset. Creates the "

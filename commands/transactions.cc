@@ -148,6 +148,7 @@ void RegisterTransactionCommands(CommandTable& table) {
              .first_key = 1,
              .last_key = -1,
              .key_step = 1,
+             .key_flags = "RO",
              .handler = Watch,
              .group = "transactions",
              .since = "2.2.0",

@@ -168,6 +168,7 @@ void RegisterZSetPopCommands(CommandTable& table) {
   row({.name = "zpopmin",
        .arity = -2,
        .flags = kWrite | kFast,
+       .key_flags = "RW access delete",
        .handler = ZPopMin,
        .since = "5.0.0",
        .summary = "Returns the lowest-scoring members from a sorted set after removing them. "
@@ -177,6 +178,7 @@ void RegisterZSetPopCommands(CommandTable& table) {
   row({.name = "zpopmax",
        .arity = -2,
        .flags = kWrite | kFast,
+       .key_flags = "RW access delete",
        .handler = ZPopMax,
        .since = "5.0.0",
        .summary = "Returns the highest-scoring members from a sorted set after removing them. "
@@ -187,6 +189,7 @@ void RegisterZSetPopCommands(CommandTable& table) {
              {.name = "zmpop",
               .arity = -4,
               .flags = kWrite,
+              .key_flags = "RW access delete",
               .handler = ZMPop,
               .since = "7.0.0",
               .summary = "Returns the highest- or lowest-scoring members from one or more sorted "
@@ -202,6 +205,7 @@ void RegisterZSetPopCommands(CommandTable& table) {
              {.name = "bzpopmin",
               .arity = -3,
               .flags = CommandFlag::kNoScript | kWrite,
+              .key_flags = "RW access delete",
               .handler = BZPopMin,
               .since = "5.0.0",
               .summary = "Removes and returns the member with the lowest score from one or more "
@@ -214,6 +218,7 @@ void RegisterZSetPopCommands(CommandTable& table) {
              {.name = "bzpopmax",
               .arity = -3,
               .flags = CommandFlag::kNoScript | kWrite,
+              .key_flags = "RW access delete",
               .handler = BZPopMax,
               .since = "5.0.0",
               .summary = "Removes and returns the member with the highest score from one or more "
@@ -226,6 +231,7 @@ void RegisterZSetPopCommands(CommandTable& table) {
              {.name = "bzmpop",
               .arity = -5,
               .flags = CommandFlag::kNoScript | kWrite,
+              .key_flags = "RW access delete",
               .handler = BZMPop,
               .since = "7.0.0",
               .summary = "Removes and returns a member by score from one or more sorted sets. "

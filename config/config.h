@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,6 +37,7 @@ struct Config {
   int64_t busy_reply_threshold_ms = 5000;  // a script running longer is busy (SCRIPT KILL)
   int64_t busy_poll_us = 50;           // event loop polling before it sleeps (server/event_loop.h)
   std::string notify_keyspace_events;  // Redis's flag letters, canonical order; "" = off
+  std::string daemonize = "no";        // Redis's; tidekv never forks into the background
 
   // [limits]
   int64_t max_bulk_bytes = 512ll * 1024 * 1024;
@@ -47,6 +49,8 @@ struct Config {
   int64_t maxmemory = 0;                                    // bytes; 0 = no limit
   std::string maxmemory_policy = "noeviction";
   int64_t tracking_table_max_keys = 1'000'000;  // CLIENT TRACKING's table; 0 = no limit
+  int64_t maxmemory_samples = 5;                // Redis's; no effect with noeviction
+  std::string maxmemory_clients = "0";          // Redis's: bytes or "N%" of maxmemory; no effect
 
   // [security]
   std::string password;  // empty = no AUTH required, protected mode applies
@@ -78,6 +82,10 @@ struct Config {
   int64_t seal_dirty_bytes = 64ll * 1024 * 1024;
   int64_t compaction_max_inflight = 1;
   int64_t compaction_threads = 2;
+  // Redis's save rules, "seconds changes" pairs: in logstore.mode spill, a seal starts
+  // when that many seconds passed since the last one and at least that many changes were
+  // made (as Redis's BGSAVE); "" = only SAVE/BGSAVE seal. No effect in wal mode.
+  std::string save;
 
   // [encoding]: when small collections convert to their full structure (Redis's names)
   int64_t hash_max_listpack_entries = 128;
@@ -97,6 +105,11 @@ struct Config {
   std::string trace_on_full = "rotate";
   std::string trace_sample;  // empty = every command
   int64_t trace_queue_bytes = 64ll * 1024 * 1024;
+
+  // [debug]: Redis's hidden test hooks (CONFIG GET only by exact name); no effect here
+  int64_t key_load_delay = 0;
+  int64_t rdb_key_save_delay = 0;
+  int64_t loading_process_events_interval_bytes = 2ll * 1024 * 1024;
 
   // [log]
   std::string log_level = "info";
@@ -142,6 +155,11 @@ struct OptionSpec {
   // The Config field this option reads and writes; its alternative matches the type
   // (kBool: bool, kInt/kBytes: int64_t, kString/kEnum: std::string).
   std::variant<std::monostate, bool Config::*, int64_t Config::*, std::string Config::*> field = {};
+  // Redis's hidden configs: CONFIG GET answers them only when asked by their exact name.
+  bool hidden = false;
+  // The value as CONFIG GET shows it under the Redis name, when Redis writes it in another
+  // form than the TOML key does (replicaof: "host port" rather than "host:port").
+  std::string (*redis_form)(std::string_view stored) = nullptr;
 };
 
 // Every option, in file order (grouped by section).
@@ -149,6 +167,16 @@ const std::vector<OptionSpec>& Options();
 
 // Finds an option by "section.name" or by its Redis name, case-insensitively.
 const OptionSpec* FindOption(std::string_view name);
+
+// The names CONFIG GET answers for pattern: an exact name (no glob characters) matches a
+// TOML key, a Redis name or alias, hidden options included; a glob with a dot matches TOML
+// keys ("compaction.*"), one without matches Redis names and aliases ("*", "maxmemory*"),
+// hidden options never. Calls fn(name to show, option) for each, in table order.
+void MatchOptionNames(std::string_view pattern,
+                      const std::function<void(std::string_view, const OptionSpec&)>& fn);
+
+// The value CONFIG GET shows under name (an option's key or one of its Redis names).
+std::string GetOptionAs(const Config& config, const OptionSpec& option, std::string_view name);
 
 // The option's current value as text (CONFIG GET, --dump-config): bytes and ints in decimal,
 // bools as "yes"/"no".
@@ -196,6 +224,16 @@ std::optional<bool> ParseBool(std::string_view text);
 Result<Config> LoadTomlString(std::string_view toml, std::string_view source_name,
                               Config base = {});
 Result<Config> LoadTomlFile(const std::string& path, Config base = {});
+
+// CONFIG REWRITE: text (a TOML file LoadTomlString accepts) updated to hold config. Lines
+// of options whose value changed get the new value in place (their key, comments after it
+// and every other line stay); options missing from the text are added to their section
+// (created at the end when missing) only when they differ from the default. The result is
+// checked to load as config.
+Result<std::string> RewriteTomlText(std::string_view text, const Config& config);
+// RewriteTomlText on the file at path (a missing file counts as empty), replaced atomically
+// (temporary file, fsync, rename) and only when something changed.
+Status RewriteTomlFile(const std::string& path, const Config& config);
 
 // The effective configuration as a TOML document that LoadTomlString accepts.
 // With docs, every option is preceded by comment lines: its doc, default and runtime flag.

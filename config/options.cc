@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -34,6 +35,50 @@ std::string_view ValidHostPort(std::string_view value) {
   const std::optional<int64_t> port = ParseInt64(value.substr(colon + 1));
   if (!port || *port < 1 || *port > 65535) return "must be host:port with a port in 1..65535";
   return "";
+}
+
+// Redis's save rules: "seconds changes" pairs separated by single spaces (seconds >= 1,
+// changes >= 0), or empty.
+std::string_view ValidSaveRules(std::string_view value) {
+  if (value.empty()) return "";
+  size_t count = 0;
+  size_t pos = 0;
+  while (true) {
+    const size_t end = std::min(value.find(' ', pos), value.size());
+    const std::optional<int64_t> n = ParseInt64(value.substr(pos, end - pos));
+    if (!n || *n < (count % 2 == 0 ? 1 : 0)) return "Invalid save parameters";
+    ++count;
+    if (end == value.size()) break;
+    pos = end + 1;
+  }
+  return count % 2 == 0 ? "" : "Invalid save parameters";
+}
+
+// Redis's maxmemory-clients: a byte size or a percentage of maxmemory ("5%").
+std::string_view ValidMemoryOrPercent(std::string_view value) {
+  if (!value.empty() && value.back() == '%') {
+    const std::optional<int64_t> percent = ParseInt64(value.substr(0, value.size() - 1));
+    if (!percent || *percent < 0) return "argument must be a memory or percent value";
+    return *percent > 100 ? "percentage argument must be less or equal to 100" : "";
+  }
+  const std::optional<int64_t> bytes = ParseBytes(value);
+  return bytes && *bytes >= 0 ? "" : "argument must be a memory or percent value";
+}
+
+// As Redis shows it: bytes in decimal, a percentage with its sign, 0% as 0.
+std::string CanonicalMemoryOrPercent(std::string_view value) {
+  if (!value.empty() && value.back() == '%') {
+    const int64_t percent = ParseInt64(value.substr(0, value.size() - 1)).value_or(0);
+    return percent == 0 ? "0" : fmt::format("{}%", percent);
+  }
+  return std::to_string(ParseBytes(value).value_or(0));
+}
+
+// "host:port" as Redis's replicaof shows it: "host port".
+std::string HostSpacePort(std::string_view stored) {
+  std::string out(stored);
+  if (const size_t colon = out.rfind(':'); colon != std::string::npos) out[colon] = ' ';
+  return out;
 }
 
 std::string_view ValidKeyspaceEvents(std::string_view value) {
@@ -74,8 +119,10 @@ std::vector<OptionSpec> BuildOptions() {
       {.key = "server.bind",
        .redis_name = "bind",
        .type = T::kString,
-       .runtime = false,
-       .doc = "Address to listen on: an IPv4 or IPv6 address; 0.0.0.0 means every IPv4 interface.",
+       .runtime = true,
+       .doc = "Addresses to listen on, space-separated IPv4 or IPv6 addresses; 0.0.0.0 means "
+              "every IPv4 interface. CONFIG SET listens on the new ones before it closes the "
+              "old (connected clients stay).",
        .validate = NotEmpty,
        .field = &Config::bind},
       {.key = "server.port",
@@ -83,8 +130,10 @@ std::vector<OptionSpec> BuildOptions() {
        .type = T::kInt,
        .min = 0,
        .max = 65535,
-       .runtime = false,
-       .doc = "TCP port to listen on; 0 lets the kernel pick a free port (tests use this).",
+       .runtime = true,
+       .doc = "TCP port to listen on; 0 lets the kernel pick a free port (tests use this). "
+              "CONFIG SET listens on the new port before it closes the old one and fails with "
+              "'Unable to listen on this port' when the port is taken.",
        .field = &Config::port},
       {.key = "server.dir",
        .redis_name = "dir",
@@ -165,6 +214,14 @@ std::vector<OptionSpec> BuildOptions() {
        .validate = ValidKeyspaceEvents,
        .canonical = CanonicalKeyspaceEvents,
        .field = &Config::notify_keyspace_events},
+      {.key = "server.daemonize",
+       .redis_name = "daemonize",
+       .type = T::kEnum,
+       .choices = {"no"},
+       .runtime = false,
+       .doc = "Redis's; always no: tidekv stays in the foreground (a service manager runs it "
+              "in the background).",
+       .field = &Config::daemonize},
 
       // [limits]
       {.key = "limits.max_bulk_bytes",
@@ -238,6 +295,25 @@ std::vector<OptionSpec> BuildOptions() {
               "server invalidates keys (clients drop them from their caches) until it is back "
               "under. 0 = no limit.",
        .field = &Config::tracking_table_max_keys},
+      {.key = "limits.maxmemory_samples",
+       .redis_name = "maxmemory-samples",
+       .type = T::kInt,
+       .min = 1,
+       .max = 64,
+       .runtime = true,
+       .doc = "Redis's sample size for approximated eviction; accepted and reported, no effect "
+              "(noeviction is the only policy).",
+       .field = &Config::maxmemory_samples},
+      {.key = "limits.maxmemory_clients",
+       .redis_name = "maxmemory-clients",
+       .type = T::kString,
+       .runtime = true,
+       .doc = "Redis's limit on the memory of all clients together, bytes or a percentage of "
+              "maxmemory (\"5%\"); accepted, validated and reported, no effect: "
+              "client_output_bytes and max_query_buffer_bytes bound each client.",
+       .validate = ValidMemoryOrPercent,
+       .canonical = CanonicalMemoryOrPercent,
+       .field = &Config::maxmemory_clients},
 
       // [security]
       {.key = "security.password",
@@ -270,12 +346,15 @@ std::vector<OptionSpec> BuildOptions() {
 
       // [replication]
       {.key = "replication.replicaof",
+       .redis_name = "replicaof",
        .type = T::kString,
        .runtime = false,
        .doc = "host:port of the primary to replicate from; empty = this node is a primary. "
-              "REPLICAOF changes it at runtime.",
+              "REPLICAOF changes it at runtime (CONFIG GET replicaof shows \"host port\").",
        .validate = ValidHostPort,
-       .field = &Config::replicaof},
+       .redis_alias = "slaveof",
+       .field = &Config::replicaof,
+       .redis_form = HostSpacePort},
       {.key = "replication.primary_auth",
        .redis_name = "masterauth",
        .type = T::kString,
@@ -356,7 +435,7 @@ std::vector<OptionSpec> BuildOptions() {
        .redis_name = "appendfsync",
        .type = T::kEnum,
        .choices = {"always", "everysec", "no"},
-       .runtime = false,
+       .runtime = true,
        .doc = "always: reply only after the log chunk holding the write is fsynced (one fsync "
               "per group of writes); everysec: fsync once a second (a power loss can lose about "
               "a second of writes, a process crash none); no: leave flushing to the OS.",
@@ -399,6 +478,16 @@ std::vector<OptionSpec> BuildOptions() {
        .runtime = false,
        .doc = "Threads of the compaction pool (sealed batch writing, merges, loading at start-up).",
        .field = &Config::compaction_threads},
+      {.key = "compaction.save",
+       .redis_name = "save",
+       .type = T::kString,
+       .runtime = true,
+       .doc = "Redis's save rules, \"seconds changes\" pairs (\"3600 1 300 100\"): in "
+              "logstore.mode spill a seal starts when that many seconds passed since the last "
+              "seal and at least that many changes were made, as Redis's BGSAVE. Empty = only "
+              "SAVE and BGSAVE seal. No effect in wal mode, which seals on its own schedule.",
+       .validate = ValidSaveRules,
+       .field = &Config::save},
       // [encoding]
       {.key = "encoding.hash_max_listpack_entries",
        .redis_name = "hash-max-listpack-entries",
@@ -527,6 +616,36 @@ std::vector<OptionSpec> BuildOptions() {
               "dropped and counted (INFO trace), never waited for.",
        .field = &Config::trace_queue_bytes},
 
+      // [debug]
+      {.key = "debug.key_load_delay",
+       .redis_name = "key-load-delay",
+       .type = T::kInt,
+       .min = std::numeric_limits<int32_t>::min(),
+       .max = std::numeric_limits<int32_t>::max(),
+       .runtime = true,
+       .doc = "Redis's hidden test hook (a delay per key loaded); accepted, no effect.",
+       .field = &Config::key_load_delay,
+       .hidden = true},
+      {.key = "debug.rdb_key_save_delay",
+       .redis_name = "rdb-key-save-delay",
+       .type = T::kInt,
+       .min = std::numeric_limits<int32_t>::min(),
+       .max = std::numeric_limits<int32_t>::max(),
+       .runtime = true,
+       .doc = "Redis's hidden test hook (a delay per key saved); accepted, no effect.",
+       .field = &Config::rdb_key_save_delay,
+       .hidden = true},
+      {.key = "debug.loading_process_events_interval_bytes",
+       .redis_name = "loading-process-events-interval-bytes",
+       .type = T::kInt,
+       .min = 1024,
+       .max = std::numeric_limits<int32_t>::max(),
+       .runtime = true,
+       .doc = "Redis's hidden test hook (how often loading serves events); accepted, no "
+              "effect.",
+       .field = &Config::loading_process_events_interval_bytes,
+       .hidden = true},
+
       // [log]
       {.key = "log.level",
        .redis_name = "loglevel",
@@ -601,6 +720,41 @@ const OptionSpec* FindOption(std::string_view name) {
     }
   }
   return nullptr;
+}
+
+void MatchOptionNames(std::string_view pattern,
+                      const std::function<void(std::string_view, const OptionSpec&)>& fn) {
+  const bool plain = pattern.find_first_of("*?[\\") == std::string_view::npos;
+  const bool dotted = pattern.find('.') != std::string_view::npos;
+  for (const OptionSpec& option : Options()) {
+    if (plain) {
+      if (EqualsIgnoreCase(option.key, pattern) ||
+          (!option.redis_name.empty() && EqualsIgnoreCase(option.redis_name, pattern)) ||
+          (!option.redis_alias.empty() && EqualsIgnoreCase(option.redis_alias, pattern))) {
+        fn(pattern, option);
+      }
+      continue;
+    }
+    if (option.hidden) continue;
+    if (dotted) {
+      if (GlobMatch(pattern, option.key, true)) fn(option.key, option);
+      continue;
+    }
+    if (!option.redis_name.empty() && GlobMatch(pattern, option.redis_name, true)) {
+      fn(option.redis_name, option);
+    }
+    if (!option.redis_alias.empty() && GlobMatch(pattern, option.redis_alias, true)) {
+      fn(option.redis_alias, option);
+    }
+  }
+}
+
+std::string GetOptionAs(const Config& config, const OptionSpec& option, std::string_view name) {
+  std::string value = GetOption(config, option);
+  if (option.redis_form != nullptr && !EqualsIgnoreCase(name, option.key)) {
+    return option.redis_form(value);
+  }
+  return value;
 }
 
 std::string GetOption(const Config& config, const OptionSpec& option) {
@@ -713,6 +867,7 @@ const std::vector<Section>& Sections() {
       {"encoding", false, "When small hashes and sets convert to their full structure."},
       {"scripting", false, "Lua scripts and functions (EVAL, FCALL): how long one may run."},
       {"trace", false, "The op trace recorder (docs/trace.md)."},
+      {"debug", false, "Redis's hidden test hooks, accepted so Redis's tools and tests run."},
       {"log", false, "Server log output."},
   };
   return sections;

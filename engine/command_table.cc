@@ -20,7 +20,65 @@ std::string_view LowerInto(std::string_view name, char* buf, size_t cap) {
   return {buf, name.size()};
 }
 
+constexpr std::pair<std::string_view, uint32_t> kKeyFlagNames[] = {
+    {"RW", key_flag::kRW},
+    {"RO", key_flag::kRO},
+    {"OW", key_flag::kOW},
+    {"RM", key_flag::kRM},
+    {"access", key_flag::kAccess},
+    {"update", key_flag::kUpdate},
+    {"insert", key_flag::kInsert},
+    {"delete", key_flag::kDelete},
+    {"not_key", key_flag::kNotKey},
+    {"incomplete", key_flag::kIncomplete},
+    {"variable_flags", key_flag::kVariableFlags},
+};
+
+// "RW access delete; RW insert" -> {RW|access|delete, RW|insert}. A misspelt flag is a bug
+// in the table: start-up stops.
+void ParseKeyFlags(CommandSpec& spec) {
+  TIDEKV_CHECK(!spec.has_keys() || !spec.key_flags.empty());
+  std::string_view text = spec.key_flags;
+  uint32_t current = 0;
+  while (!text.empty()) {
+    const size_t end = std::min(text.find_first_of(" ;"), text.size());
+    const std::string_view word = text.substr(0, end);
+    if (!word.empty()) {
+      uint32_t bit = 0;
+      for (const auto& [name, value] : kKeyFlagNames) {
+        if (name == word) bit = value;
+      }
+      TIDEKV_CHECK(bit != 0);
+      current |= bit;
+    }
+    if (end < text.size() && text[end] == ';') {
+      spec.key_flag_sets.push_back(current);
+      current = 0;
+    }
+    text.remove_prefix(std::min(end + 1, text.size()));
+  }
+  if (current != 0) spec.key_flag_sets.push_back(current);
+}
+
 }  // namespace
+
+std::vector<std::string_view> KeyFlagNames(uint32_t flags) {
+  std::vector<std::string_view> names;
+  for (const auto& [name, value] : kKeyFlagNames) {
+    if ((flags & value) != 0) names.push_back(name);
+  }
+  return names;
+}
+
+uint32_t CommandSpec::KeyFlagsAt(std::span<const std::string_view> argv, size_t index,
+                                 size_t position) const {
+  if (key_flag_sets.empty()) return 0;
+  const uint32_t flags = key_flag_sets[std::min(index, key_flag_sets.size() - 1)];
+  if ((flags & key_flag::kVariableFlags) != 0 && flags_for_args != nullptr) {
+    return flags_for_args(argv, position);
+  }
+  return flags;
+}
 
 std::vector<size_t> CommandSpec::KeyPositions(std::span<const std::string_view> argv) const {
   std::vector<size_t> out;
@@ -54,6 +112,7 @@ CommandSpec& CommandTable::Add(CommandSpec spec) {
   std::string key = spec.name;
   auto owned = std::make_unique<CommandSpec>(std::move(spec));
   CommandSpec* raw = owned.get();
+  ParseKeyFlags(*raw);
   auto [it, inserted] = by_name_.emplace(key, std::move(owned));
   TIDEKV_CHECK(inserted);
   // Internal commands (replication frames' own) are found by name but listed nowhere.
@@ -66,6 +125,7 @@ CommandSpec& CommandTable::AddSubcommand(CommandSpec& container, CommandSpec spe
   if (spec.group.empty()) spec.group = container.group;
   if (spec.since.empty()) spec.since = container.since;
   container.subcommands.push_back(std::make_unique<CommandSpec>(std::move(spec)));
+  ParseKeyFlags(*container.subcommands.back());
   return *container.subcommands.back();
 }
 

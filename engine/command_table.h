@@ -71,6 +71,25 @@ constexpr CommandFlag Without(CommandFlag set, CommandFlag f) {
   return static_cast<CommandFlag>(static_cast<uint32_t>(set) & ~static_cast<uint32_t>(f));
 }
 
+// Redis 7's key-spec flags: how a command uses each key it names (COMMAND GETKEYSANDFLAGS,
+// COMMAND INFO). Written in a row as Redis spells them, one group per key spec separated by
+// ';' ("RW access delete; RW insert"), and parsed when the row is added.
+namespace key_flag {
+inline constexpr uint32_t kRW = 1u << 0;      // reads and writes the value
+inline constexpr uint32_t kRO = 1u << 1;      // reads only
+inline constexpr uint32_t kOW = 1u << 2;      // overwrites without reading
+inline constexpr uint32_t kRM = 1u << 3;      // deletes without reading
+inline constexpr uint32_t kAccess = 1u << 4;  // returns or copies user data
+inline constexpr uint32_t kUpdate = 1u << 5;  // changes existing data
+inline constexpr uint32_t kInsert = 1u << 6;  // only adds data
+inline constexpr uint32_t kDelete = 1u << 7;  // only removes data
+inline constexpr uint32_t kNotKey = 1u << 8;
+inline constexpr uint32_t kIncomplete = 1u << 9;
+inline constexpr uint32_t kVariableFlags = 1u << 10;  // the flags depend on the arguments
+}  // namespace key_flag
+// Redis's names of the set bits, in Redis's order.
+std::vector<std::string_view> KeyFlagNames(uint32_t flags);
+
 // Per-command counters for INFO commandstats.
 struct CommandStats {
   uint64_t calls = 0;
@@ -86,6 +105,10 @@ struct CommandSpec {
   int first_key = 0;  // position of the first key (0: none)
   int last_key = 0;   // position of the last key (-1: last argument, -2: second last...)
   int key_step = 0;
+  // Key-spec flags, required on every row that names keys: the i-th key the command names
+  // gets group i, each key after the last group the last group ("OW update; RO access" for
+  // ZUNIONSTORE's destination and sources). Parsed into key_flag_sets by CommandTable.
+  std::string_view key_flags = {};
   CommandHandler handler = nullptr;  // null only for containers (CLIENT, CONFIG, ...)
   // Documentation (COMMAND DOCS, docs/commands.md).
   std::string_view group;  // "string", "generic", "connection", "server"
@@ -101,6 +124,13 @@ struct CommandSpec {
   // numkeys, later EVAL, ZUNIONSTORE, LMPOP): appends argv's key positions. Null when
   // first_key/last_key/key_step describe them.
   void (*find_keys)(std::span<const std::string_view> argv, std::vector<size_t>* out) = nullptr;
+  // With variable_flags: the flags of the key at argv[position] for these arguments
+  // (SET without GET only overwrites: OW update).
+  uint32_t (*flags_for_args)(std::span<const std::string_view> argv, size_t position) = nullptr;
+  std::vector<uint32_t> key_flag_sets;  // key_flags, parsed
+
+  // The key-spec flags of the index-th key argv names (KeyPositions order).
+  uint32_t KeyFlagsAt(std::span<const std::string_view> argv, size_t index, size_t position) const;
 
   std::vector<std::unique_ptr<CommandSpec>> subcommands;
   mutable CommandStats stats;

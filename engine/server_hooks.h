@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "common/status.h"
+#include "config/config.h"
 #include "engine/session.h"
 #include "proto/reply.h"
 
@@ -52,6 +53,12 @@ class ReplicationControl {
                     proto::ReplyBuilder& reply) = 0;
 };
 
+// Why a CONFIG SET that validated could not take effect (a port already taken).
+struct ConfigApplyError {
+  std::string_view option_key;  // "server.port"
+  std::string reason;           // Redis's text: "Unable to listen on this port"
+};
+
 class ServerHooks {
  public:
   virtual ~ServerHooks() = default;
@@ -86,8 +93,13 @@ class ServerHooks {
   // batches only, no log to replay), kSave seals in any mode, kNoSave never does.
   enum class ShutdownSave { kDefault, kSave, kNoSave };
   virtual void RequestShutdown(std::string_view reason, ShutdownSave save) = 0;
-  // After CONFIG SET: applies runtime options (log level, tracing, ...).
-  virtual void OnConfigChanged() = 0;
+  // After CONFIG SET replaced before with the engine's config: applies runtime options
+  // (listeners, log level, tracing, ...). On an error nothing it changed stays changed; the
+  // caller then restores before and calls it again.
+  virtual std::optional<ConfigApplyError> OnConfigChanged(const config::Config& before) = 0;
+  // CONFIG REWRITE: writes the effective configuration into the file the server was started
+  // with (--config). NotFound when it was started without one.
+  virtual Status RewriteConfigFile() = 0;
   // CONFIG RESETSTAT: the server's own counters (network).
   virtual void ResetStats() = 0;
   // INFO text for the requested sections.

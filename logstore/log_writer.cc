@@ -100,6 +100,12 @@ LogWriterStats LogWriter::stats() const {
   return stats_;
 }
 
+void LogWriter::set_policy(FsyncPolicy policy) {
+  std::lock_guard lock(mu_);
+  policy_.store(policy);
+  cv_.notify_all();
+}
+
 bool LogWriter::failing() const {
   std::lock_guard lock(mu_);
   return failing_;
@@ -123,6 +129,8 @@ void LogWriter::Run() {
   uint64_t reported_next = written_next;
   bool unsynced = false;  // something was written since the last successful sync
   Clock::time_point last_sync = Clock::now();
+  // set_policy may change it: read once per pass, so one pass follows one policy.
+  FsyncPolicy policy = policy_.load();
   // Meta commits already written whose done() waits for the next sync.
   std::vector<std::unique_ptr<Item>> awaiting_sync;
   std::vector<Item*> group;
@@ -131,17 +139,18 @@ void LogWriter::Run() {
   // A sync that cannot wait for the next item: kAlways data, or a meta commit's done().
   // Normally done in the same pass as the write; left over only after a failed sync.
   auto sync_owed = [&] {
-    return unsynced && (policy_ == FsyncPolicy::kAlways || !awaiting_sync.empty());
+    return unsynced && (policy == FsyncPolicy::kAlways || !awaiting_sync.empty());
   };
   auto timer_due = [&] {
-    return policy_ == FsyncPolicy::kEverySec && unsynced &&
+    return policy == FsyncPolicy::kEverySec && unsynced &&
            Clock::now() >= last_sync + kEverySecInterval;
   };
 
   std::unique_lock lock(mu_);
   for (;;) {
+    policy = policy_.load();
     if (queue_.empty() && !stopping_ && !sync_owed() && !timer_due()) {
-      if (policy_ == FsyncPolicy::kEverySec && unsynced) {
+      if (policy == FsyncPolicy::kEverySec && unsynced) {
         cv_.wait_until(lock, last_sync + kEverySecInterval);
       } else {
         cv_.wait(lock);
@@ -203,7 +212,7 @@ void LogWriter::Run() {
     finished.clear();  // frees chunk bytes outside the lock
 
     // kEverySec / kNo: written is as durable as these policies promise.
-    if (policy_ != FsyncPolicy::kAlways && written_next != reported_next) {
+    if (policy != FsyncPolicy::kAlways && written_next != reported_next) {
       reported_next = written_next;
       if (callbacks_.on_durable) callbacks_.on_durable(written_next);
     }
@@ -218,7 +227,7 @@ void LogWriter::Run() {
         stats_.fsyncs++;
         stats_.last_fsync_unix_ms = UnixMs();
         lock.unlock();
-        if (policy_ == FsyncPolicy::kAlways && written_next != reported_next) {
+        if (policy == FsyncPolicy::kAlways && written_next != reported_next) {
           reported_next = written_next;
           if (callbacks_.on_durable) callbacks_.on_durable(written_next);
         }

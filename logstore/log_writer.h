@@ -26,6 +26,7 @@
 // thread between Start and Stop.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -85,6 +86,9 @@ class LogWriter {
   uint64_t queued_bytes() const;
   LogWriterStats stats() const;
   bool failing() const;
+  // CONFIG SET appendfsync: later passes follow the new policy (a chunk written under
+  // always and not yet synced is reported durable as everysec / no would report it).
+  void set_policy(FsyncPolicy policy);
 
  private:
   struct Item;
@@ -92,7 +96,7 @@ class LogWriter {
   // Waits up to retry_interval_ms after a failure. False when Stop's deadline has passed.
   bool WaitToRetry(std::unique_lock<std::mutex>& lock);
   LogStore* store_;
-  FsyncPolicy policy_;
+  std::atomic<FsyncPolicy> policy_;
   LogWriterCallbacks callbacks_;
   int64_t retry_interval_ms_;
   mutable std::mutex mu_;

@@ -121,6 +121,7 @@ Persistence::Persistence(Engine& engine, asio::io_context& io, const config::Con
       batch_dir_(config.dir + "/batches"),
       dirty_(static_cast<size_t>(config.databases)) {
   spill_ = config.logstore_mode == "spill";
+  created_ms_ = engine_.clock().NowMs();
   engine_.AddKeyListener(this);
 }
 
@@ -436,6 +437,41 @@ void Persistence::Cron(int64_t now_ms) {
   if (due && !spill_ && !seal_running_ && next_offset_ > spine_.upper() && writer_ != nullptr) {
     Seal(nullptr);
   }
+  if (spill_ && !seal_running_ && writer_ != nullptr && SaveRuleDue(cfg.save, now_ms)) {
+    Seal(nullptr);
+  }
+}
+
+bool Persistence::SaveRuleDue(std::string_view rules, int64_t now_ms) const {
+  if (rules.empty()) return false;
+  // As Redis after a failed BGSAVE: wait a little before the next try.
+  constexpr int64_t kRetryDelayMs = 5000;
+  if (stats_.last_seal_unix_ms < last_seal_attempt_ms_ &&
+      now_ms - last_seal_attempt_ms_ < kRetryDelayMs) {
+    return false;
+  }
+  const int64_t since_ms = now_ms - std::max(stats_.last_seal_unix_ms, created_ms_);
+  const uint64_t changes = engine_.stats().dirty;
+  // "seconds changes seconds changes ...", validated by the option table.
+  std::vector<int64_t> numbers;
+  for (size_t pos = 0; pos <= rules.size();) {
+    const size_t end = std::min(rules.find(' ', pos), rules.size());
+    numbers.push_back(ParseInt64(rules.substr(pos, end - pos)).value_or(0));
+    pos = end + 1;
+  }
+  for (size_t i = 0; i + 1 < numbers.size(); i += 2) {
+    if (changes >= static_cast<uint64_t>(numbers[i + 1]) && since_ms >= numbers[i] * 1000) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void Persistence::OnConfigChanged() {
+  const std::string& fsync = engine_.config().fsync;
+  if (fsync == config_.fsync) return;
+  config_.fsync = fsync;
+  if (writer_ != nullptr) writer_->set_policy(PolicyOf(fsync));
 }
 
 bool Persistence::SaveInBackground() {

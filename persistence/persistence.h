@@ -125,6 +125,8 @@ class Persistence final : public EffectSink,
 
   // Called from the server's cron.
   void Cron(int64_t now_ms);
+  // After CONFIG SET: takes logstore.fsync (appendfsync) from the engine's config.
+  void OnConfigChanged();
 
   // Seals now; done(status) runs on the loop once the batch is committed (SAVE replies
   // then). BGSAVE: starts a seal and returns false when one is already running.
@@ -324,6 +326,9 @@ class Persistence final : public EffectSink,
   void AppendMetaRows(bool full, std::vector<std::pair<std::string, std::string>>* entries);
   Status LoadMetaRow(std::string_view key, std::string_view encoded);
   int64_t last_seal_attempt_ms_ = 0;
+  int64_t created_ms_ = 0;  // save rules count from here until the first seal
+  // spill: compaction.save (Redis's save rules) asks for a seal now.
+  bool SaveRuleDue(std::string_view rules, int64_t now_ms) const;
   size_t merges_running_ = 0;
   size_t manifest_commits_ = 0;  // submitted, their done not run yet
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

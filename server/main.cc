@@ -63,6 +63,7 @@ int main(int argc, char** argv) {
   config::Config effective = cl.config;
   server::FitClientsToFileLimit(&effective);
   server::Server server(effective, SystemClock::Instance());
+  server.set_config_path(cl.config_path);
   if (Status s = server.Recover(cl.accept_data_loss); !s.ok()) {
     log->critical("cannot load the data directory: {}", s.message());
     std::fprintf(stderr, "tidekv-server: %s\n", s.message().c_str());

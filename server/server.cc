@@ -131,16 +131,17 @@ Server::~Server() {
   persistence_.reset();
 }
 
-Status Server::Listen() {
-  std::istringstream addresses(config_.bind);
+Result<Server::Acceptors> Server::OpenListeners(const std::string& bind, uint16_t port,
+                                                uint16_t* bound_port) {
+  std::istringstream addresses(bind);
   std::string text;
-  uint16_t port = static_cast<uint16_t>(config_.port);
+  Acceptors acceptors;
   while (addresses >> text) {
     boost::system::error_code ec;
     auto address = asio::ip::make_address(text, ec);
     if (ec)
       return Status::InvalidArgument(fmt::format("server.bind: '{}' is not an IP address", text));
-    auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io_);
+    auto acceptor = std::make_shared<asio::ip::tcp::acceptor>(io_);
     asio::ip::tcp::endpoint endpoint(address, port);
     acceptor->open(endpoint.protocol(), ec);
     if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
@@ -152,18 +153,68 @@ Status Server::Listen() {
     }
     // With port 0 the first listener picks the port and the others use the same one.
     port = acceptor->local_endpoint().port();
-    acceptors_.push_back(std::move(acceptor));
+    acceptors.push_back(std::move(acceptor));
   }
-  if (acceptors_.empty()) return Status::InvalidArgument("server.bind: no address to listen on");
+  if (acceptors.empty()) return Status::InvalidArgument("server.bind: no address to listen on");
+  *bound_port = port;
+  return acceptors;
+}
+
+Status Server::Listen() {
+  uint16_t port = 0;
+  Result<Acceptors> acceptors =
+      OpenListeners(config_.bind, static_cast<uint16_t>(config_.port), &port);
+  if (!acceptors.ok()) return acceptors.status();
+  acceptors_ = std::move(acceptors).value();
   port_ = port;
   // The effective value: CONFIG GET port and INFO report the port actually bound.
   config_.port = port;
   return Status::Ok();
 }
 
+Status Server::Relisten(const std::string& old_bind) {
+  // A new port is opened before the old listeners close, so a port already taken leaves
+  // them serving. The same port on other addresses may overlap the old ones (0.0.0.0 and
+  // 127.0.0.1): those close first and come back when the new addresses fail.
+  const bool same_port = static_cast<uint16_t>(config_.port) == port_;
+  boost::system::error_code ec;
+  if (same_port) {
+    for (auto& acceptor : acceptors_) acceptor->close(ec);  // their accept loops end
+    acceptors_.clear();
+  }
+  uint16_t port = 0;
+  Result<Acceptors> opened =
+      OpenListeners(config_.bind, static_cast<uint16_t>(config_.port), &port);
+  if (!opened.ok()) {
+    if (same_port) {
+      uint16_t again = 0;
+      Result<Acceptors> old = OpenListeners(old_bind, port_, &again);
+      if (old.ok()) {
+        acceptors_ = std::move(old).value();
+        for (auto& acceptor : acceptors_) {
+          asio::co_spawn(io_, Accept(acceptor), LogFailure("accept loop"));
+        }
+      } else {
+        ModuleLogger("net")->error("cannot listen on {} port {} again: {}", old_bind, port_,
+                                   old.status().message());
+      }
+    }
+    return opened.status();
+  }
+  for (auto& acceptor : acceptors_) acceptor->close(ec);
+  acceptors_ = std::move(opened).value();
+  for (auto& acceptor : acceptors_) {
+    asio::co_spawn(io_, Accept(acceptor), LogFailure("accept loop"));
+  }
+  ModuleLogger("net")->info("listening on {} port {} (CONFIG SET)", config_.bind, port);
+  port_ = port;
+  config_.port = port;
+  return Status::Ok();
+}
+
 int Server::Run() {
   for (auto& acceptor : acceptors_) {
-    asio::co_spawn(io_, Accept(*acceptor), LogFailure("accept loop"));
+    asio::co_spawn(io_, Accept(acceptor), LogFailure("accept loop"));
   }
   asio::co_spawn(io_, Cron(), LogFailure("cron"));
   replication_->Start();
@@ -232,13 +283,13 @@ void Server::SealBeforeExit(bool seal) {
   });
 }
 
-asio::awaitable<void> Server::Accept(asio::ip::tcp::acceptor& acceptor) {
+asio::awaitable<void> Server::Accept(std::shared_ptr<asio::ip::tcp::acceptor> acceptor) {
   auto log = ModuleLogger("net");
   while (!stopping_) {
     boost::system::error_code ec;
     asio::ip::tcp::socket socket =
-        co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
-    if (stopping_ || ec == asio::error::operation_aborted) co_return;
+        co_await acceptor->async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (stopping_ || ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
     if (ec) {
       // Out of file descriptors and similar: say so (at most once a second), back off
       // briefly, keep serving.
@@ -425,9 +476,31 @@ void Server::SendToClient(uint64_t id, std::string_view bytes) {
   if (Connection* c = FindClient(id)) c->Send(bytes);
 }
 
-void Server::OnConfigChanged() {
+std::optional<engine::ConfigApplyError> Server::OnConfigChanged(const config::Config& before) {
+  if (config_.port != before.port || config_.bind != before.bind) {
+    if (Status s = Relisten(before.bind); !s.ok()) {
+      ModuleLogger("net")->warn("CONFIG SET: {}", s.message());
+      // Redis's words for each option.
+      if (config_.port != before.port) {
+        return engine::ConfigApplyError{"server.port", "Unable to listen on this port"};
+      }
+      return engine::ConfigApplyError{"server.bind", "Failed to bind to specified addresses."};
+    }
+  }
   SetLogLevel(config_.log_level);
   UpdateTracing();
+  persistence_->OnConfigChanged();
+  return std::nullopt;
+}
+
+Status Server::RewriteConfigFile() {
+  if (config_path_.empty()) return Status::NotFound("The server is running without a config file");
+  if (Status s = config::RewriteTomlFile(config_path_, config_); !s.ok()) {
+    ModuleLogger("server")->warn("CONFIG REWRITE of {} failed: {}", config_path_, s.message());
+    return Status::IOError("Rewriting config file: " + s.message());
+  }
+  ModuleLogger("server")->info("CONFIG REWRITE executed with success: {}", config_path_);
+  return Status::Ok();
 }
 
 void Server::UpdateTracing() {

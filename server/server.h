@@ -84,8 +84,11 @@ class Server final : public engine::ServerHooks, public engine::InfoSource {
   // Completes the blocked command of client `id` (if it is still connected).
   void Unblock(uint64_t id, const std::function<void(proto::ReplyBuilder&)>& write_reply) override;
   void WakeBlockedAt(int64_t deadline_ms) override;
-  void OnConfigChanged() override;
+  std::optional<engine::ConfigApplyError> OnConfigChanged(const config::Config& before) override;
   void ResetStats() override { net_stats_ = NetStats{}; }
+  Status RewriteConfigFile() override;
+  // The --config file CONFIG REWRITE writes; empty = none.
+  void set_config_path(std::string path) { config_path_ = std::move(path); }
   std::string Info(std::span<const std::string_view> sections) override;
   void ProcessEventsWhileBusy() override;
   engine::SnapshotControl* snapshots() override;
@@ -119,7 +122,14 @@ class Server final : public engine::ServerHooks, public engine::InfoSource {
   void UpdateTracing();
 
  private:
-  asio::awaitable<void> Accept(asio::ip::tcp::acceptor& acceptor);
+  using Acceptors = std::vector<std::shared_ptr<asio::ip::tcp::acceptor>>;
+  // Opens a listener on every address of bind (space-separated) at port; *bound_port is
+  // the port they share (the kernel's pick for port 0). Nothing stays open on an error.
+  Result<Acceptors> OpenListeners(const std::string& bind, uint16_t port, uint16_t* bound_port);
+  // CONFIG SET port / bind: listens on the new addresses, then closes the old listeners
+  // (connected clients stay). On an error the old listeners (on old_bind) keep serving.
+  Status Relisten(const std::string& old_bind);
+  asio::awaitable<void> Accept(std::shared_ptr<asio::ip::tcp::acceptor> acceptor);
   asio::awaitable<void> Cron();
   // On a primary, deletes (as DEL effects) the keys whose time passed while it was down.
   void ExpireAfterRecovery();
@@ -127,6 +137,7 @@ class Server final : public engine::ServerHooks, public engine::InfoSource {
   bool AdmitPeer(asio::ip::tcp::socket& socket);
 
   config::Config config_;
+  std::string config_path_;
   const Clock& clock_;
   asio::io_context io_{1};
   Engine engine_;
@@ -136,7 +147,7 @@ class Server final : public engine::ServerHooks, public engine::InfoSource {
   trace::Sample trace_sample_;
   trace::RecorderStats trace_stats_;  // of the last recorder, once it is gone
   std::string trace_file_;
-  std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
+  Acceptors acceptors_;
   StopSignals signals_;
   asio::steady_timer cron_timer_;
   // Wakes clients blocked on keys whose timeout passed (WakeBlockedAt).

@@ -169,6 +169,46 @@ TEST_CASE("COMMAND INFO, DOCS, LIST and GETKEYS", "[command_table]") {
   CHECK(f.Run({"COMMAND", "LIST", "FILTERBY", "PATTERN", "getr*"}) == "*1\r\n$8\r\ngetrange\r\n");
 }
 
+TEST_CASE("COMMAND GETKEYSANDFLAGS reports Redis 7's key-spec flags", "[command_table]") {
+  EngineFixture f;
+  auto keys = [&](std::vector<std::string> argv) {
+    argv.insert(argv.begin(), {"COMMAND", "GETKEYSANDFLAGS"});
+    return f.Run(argv);
+  };
+  CHECK(keys({"SET", "k1", "v1"}) == "*1\r\n*2\r\n$2\r\nk1\r\n*2\r\n+OW\r\n+update\r\n");
+  // SET ... GET reads the old value first.
+  CHECK(keys({"SET", "k1", "v1", "GET"}) ==
+        "*1\r\n*2\r\n$2\r\nk1\r\n*3\r\n+RW\r\n+access\r\n+update\r\n");
+  CHECK(keys({"LMOVE", "k1", "k2", "left", "right"}) ==
+        "*2\r\n*2\r\n$2\r\nk1\r\n*3\r\n+RW\r\n+access\r\n+delete\r\n"
+        "*2\r\n$2\r\nk2\r\n*2\r\n+RW\r\n+insert\r\n");
+  CHECK(keys({"SORT", "k1", "BY", "w*", "STORE", "k2"}) ==
+        "*2\r\n*2\r\n$2\r\nk1\r\n*2\r\n+RO\r\n+access\r\n"
+        "*2\r\n$2\r\nk2\r\n*2\r\n+OW\r\n+update\r\n");
+  // The destination, then every source: the last group covers the rest.
+  CHECK(keys({"ZUNIONSTORE", "d", "2", "a", "b"}) ==
+        "*3\r\n*2\r\n$1\r\nd\r\n*2\r\n+OW\r\n+update\r\n"
+        "*2\r\n$1\r\na\r\n*2\r\n+RO\r\n+access\r\n"
+        "*2\r\n$1\r\nb\r\n*2\r\n+RO\r\n+access\r\n");
+  CHECK(keys({"BITFIELD", "k", "GET", "u8", "0"}) ==
+        "*1\r\n*2\r\n$1\r\nk\r\n*2\r\n+RO\r\n+access\r\n");
+  CHECK(keys({"DEL", "a"}) == "*1\r\n*2\r\n$1\r\na\r\n*2\r\n+RM\r\n+delete\r\n");
+  CHECK(keys({"PING", "a"}) == "-ERR The command has no key arguments\r\n");
+  // COMMAND INFO shows one key spec per group with its flags.
+  const std::string info = f.Run({"COMMAND", "INFO", "lmove"});
+  CHECK(info.find("+RW\r\n+insert\r\n") != std::string::npos);
+
+  // Every row that names keys says how it uses them.
+  for (const engine::CommandSpec* c : f.engine().commands().all()) {
+    INFO(c->name);
+    CHECK((!c->has_keys() || !c->key_flag_sets.empty()));
+    for (const auto& sub : c->subcommands) {
+      INFO(sub->name);
+      CHECK((!sub->has_keys() || !sub->key_flag_sets.empty()));
+    }
+  }
+}
+
 TEST_CASE("replay's reply checks come from the table: volatile, unordered, exact",
           "[command_table]") {
   const CommandTable table = BuildCommandTable();

@@ -313,7 +313,7 @@ TEST_CASE("RenderToml layout", "[config][toml]") {
   CHECK_THAT(plain, Catch::Contains("\nbind = \"0.0.0.0\"\n"));
 
   const std::string docs = RenderToml(Config{}, true);
-  CHECK_THAT(docs, Catch::Contains("# default: 6379\n# range: [0, 65535]\n# runtime: no\n"
+  CHECK_THAT(docs, Catch::Contains("# default: 6379\n# range: [0, 65535]\n# runtime: yes\n"
                                    "port = 6379\n"));
   CHECK_THAT(docs, Catch::Contains("# default: 536870912 (512mb)\n"));
   CHECK_THAT(docs, Catch::Contains("# one of: trace | debug | info | warn | error | critical | off"

@@ -46,6 +46,10 @@ struct Config {
   int64_t client_output_pubsub_bytes = 32ll * 1024 * 1024;  // clients with subscriptions
   int64_t maxmemory = 0;                                    // bytes; 0 = no limit
   std::string maxmemory_policy = "noeviction";
+  int64_t maxmemory_samples = 5;
+  int64_t maxmemory_eviction_tenacity = 10;
+  int64_t lfu_log_factor = 10;
+  int64_t lfu_decay_time = 1;  // minutes
 
   // [security]
   std::string password;  // empty = no AUTH required, protected mode applies

@@ -61,7 +61,6 @@ Entry* StringForBitWrite(CommandContext& ctx, uint64_t max_bit, bool* grew) {
   *grew = false;
   if (e == nullptr) {
     e = ctx.db.Insert(key, ctx.now_ms);
-    e->Touch(ctx.engine.lru_clock());
     *grew = true;
   }
   const size_t needed = static_cast<size_t>(max_bit >> 3) + 1;
@@ -334,7 +333,6 @@ void BitOpCommand(CommandContext& ctx) {
     // The result replaces the destination whatever it held, TTL included (Redis's setKey).
     if (e != nullptr) ctx.db.Erase(e);
     e = ctx.db.Insert(dest, ctx.now_ms);
-    e->Touch(ctx.engine.lru_clock());
     e->SetString(std::move(result));
     e->MarkRaw();
     ctx.Changed();

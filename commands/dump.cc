@@ -51,21 +51,22 @@ void Restore(CommandContext& ctx) {
   if (!ttl) return;
   bool replace = false, absolute = false;
   int64_t idle = -1;
+  int64_t freq = -1;
   for (size_t i = 4; i < ctx.argc(); i++) {
     if (ctx.ArgIs(i, "replace")) {
       replace = true;
     } else if (ctx.ArgIs(i, "absttl")) {
       absolute = true;
-    } else if (ctx.ArgIs(i, "idletime") && i + 1 < ctx.argc() && idle < 0) {
+    } else if (ctx.ArgIs(i, "idletime") && i + 1 < ctx.argc() && freq < 0) {
       std::optional<int64_t> v = ctx.IntArg(++i);
       if (!v) return;
       if (*v < 0) return ctx.Error("ERR Invalid IDLETIME value, must be >= 0");
       idle = *v;
-    } else if (ctx.ArgIs(i, "freq") && i + 1 < ctx.argc()) {
+    } else if (ctx.ArgIs(i, "freq") && i + 1 < ctx.argc() && idle < 0) {
       std::optional<int64_t> v = ctx.IntArg(++i);
       if (!v) return;
       if (*v < 0 || *v > 255) return ctx.Error("ERR Invalid FREQ value, must be >= 0 and <= 255");
-      // Kept for compatibility: tidekv has no LFU eviction, so there is nothing to set.
+      freq = *v;
     } else {
       return ctx.SyntaxError();
     }
@@ -106,8 +107,15 @@ void Restore(CommandContext& ctx) {
     e->SetString(bytes);
   }
   if (at != 0) ctx.db.SetExpire(e, at);
-  const uint32_t now_s = ctx.engine.lru_clock();
-  e->Touch(idle >= 0 && idle < now_s ? now_s - static_cast<uint32_t>(idle) : now_s);
+  // IDLETIME sets the LRU time under an LRU (or no) policy, FREQ the counter under an LFU
+  // one; otherwise the key starts fresh (Redis's objectSetLRUOrLFU).
+  if (ctx.engine.evictor().lfu()) {
+    if (freq >= 0)
+      e->Touch(keyspace::LfuWord(ctx.engine.lfu_minutes(), static_cast<uint32_t>(freq)));
+  } else if (idle >= 0) {
+    const uint32_t now_s = ctx.engine.lru_clock();
+    e->Touch(idle < now_s ? now_s - static_cast<uint32_t>(idle) : now_s);
+  }
   ctx.Changed();
   // Deterministic for replicas and the log: the absolute time, and REPLACE (checked here).
   const std::string at_text = std::to_string(at);

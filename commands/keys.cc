@@ -232,9 +232,8 @@ void Copy(CommandContext& ctx) {
     }
     dst_db.Erase(old);
   }
-  // A copy is a new object: its access time starts now.
-  Entry* dst = PlaceValue(dst_db, to, *src, /*take=*/false, ctx.now_ms);
-  dst->Touch(ctx.engine.lru_clock());
+  // A copy is a new object: its access time starts now (Database::Insert).
+  PlaceValue(dst_db, to, *src, /*take=*/false, ctx.now_ms);
   ctx.Changed();
   ctx.reply.Integer(1);
 }
@@ -406,7 +405,9 @@ void ObjectRefcount(CommandContext& ctx) {
     ctx.reply.Null();
     return;
   }
-  ctx.reply.Integer(e->SharedInteger() ? INT_MAX : 1);
+  // Redis shares them only while no LRU/LFU policy with a limit needs per-key access words.
+  const bool shared = e->SharedInteger() && !ctx.engine.evictor().per_key_access();
+  ctx.reply.Integer(shared ? INT_MAX : 1);
 }
 
 void ObjectIdletime(CommandContext& ctx) {
@@ -415,20 +416,32 @@ void ObjectIdletime(CommandContext& ctx) {
     ctx.reply.Null();
     return;
   }
+  // Under an LFU policy the access word holds a counter, not a time.
+  if (ctx.engine.evictor().lfu()) {
+    return ctx.Error(
+        "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
+        "switching between policies at runtime LRU and LFU data will take some time to "
+        "adjust.");
+  }
   // A clock set backwards (tests, replay) reports 0, not a huge unsigned idle time.
   ctx.reply.Integer(e->IdleSeconds(ctx.engine.lru_clock()));
 }
 
 void ObjectFreq(CommandContext& ctx) {
-  // tidekv tracks LRU, never LFU: reply like Redis does under a non-LFU maxmemory policy.
-  if (LookupNoTouch(ctx, ctx.arg(2)) == nullptr) {
+  Entry* e = LookupNoTouch(ctx, ctx.arg(2));
+  if (e == nullptr) {
     ctx.reply.Null();
     return;
   }
-  ctx.Error(
-      "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please "
-      "note that when switching between policies at runtime LRU and LFU data will take some "
-      "time to adjust.");
+  if (!ctx.engine.evictor().lfu()) {
+    return ctx.Error(
+        "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please "
+        "note that when switching between policies at runtime LRU and LFU data will take some "
+        "time to adjust.");
+  }
+  // The counter as decayed now (not written back: only accesses update it).
+  ctx.reply.Integer(keyspace::LfuDecayedCounter(e->lru(), ctx.engine.lfu_minutes(),
+                                                ctx.engine.evictor().lfu_decay_time()));
 }
 
 void ObjectHelp(CommandContext& ctx) {

@@ -2,9 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "commands/commands.h"
+#include "common/logging.h"
 #include "common/sha1.h"
 #include "common/strings.h"
 #include "config/config.h"
@@ -158,6 +160,20 @@ void ConfigSet(CommandContext& ctx) {
       return ctx.Error(SetFailed(argument, error->reason));
     }
   }
+  // A new maxmemory below the usage evicts at once (Redis's updateMaxmemory).
+  const auto sets = [&](std::string_view key) {
+    return std::any_of(seen.begin(), seen.end(), [&](const auto* o) { return o->key == key; });
+  };
+  if (sets("limits.maxmemory") && ctx.engine.config().maxmemory > 0) {
+    const size_t over = ctx.engine.evictor().BytesOverLimit();
+    if (over > 0) {
+      ModuleLogger("engine")->warn(
+          "the new maxmemory ({} bytes) is below the memory in use ({} bytes over): keys are "
+          "evicted or writes refused, as maxmemory-policy says",
+          ctx.engine.config().maxmemory, over);
+    }
+    ctx.engine.evictor().Perform();
+  }
   ctx.reply.Ok();
 }
 
@@ -176,6 +192,7 @@ void ConfigResetStat(CommandContext& ctx) {
   EngineStats& es = ctx.engine.stats();
   es.total_commands = es.total_errors = es.rejected_unknown = 0;
   es.errors_by_code.clear();
+  ctx.engine.evictor().ResetStats();
   if (engine::ServerHooks* hooks = ctx.engine.hooks()) hooks->ResetStats();
   ctx.reply.Ok();
 }

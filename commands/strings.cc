@@ -31,13 +31,11 @@ namespace {
 constexpr std::string_view kFloatWouldOverflow = "ERR increment would produce NaN or Infinity";
 constexpr std::string_view kDecrementOverflow = "ERR decrement would overflow";
 
-// Creates key (which must be absent) with an empty string. New keys start with a fresh LRU
-// stamp, as Redis's createObject does, so OBJECT IDLETIME of a new key is 0.
-// value_capacity sizes the inline room for the value about to be stored.
+// Creates key (which must be absent) with an empty string. New keys start with a fresh
+// access word (Database::Insert), as Redis's createObject does, so OBJECT IDLETIME of a new
+// key is 0. value_capacity sizes the inline room for the value about to be stored.
 Entry* CreateKey(CommandContext& ctx, std::string_view key, size_t value_capacity = 0) {
-  Entry* e = ctx.db.Insert(key, ctx.now_ms, value_capacity);
-  e->Touch(ctx.engine.lru_clock());
-  return e;
+  return ctx.db.Insert(key, ctx.now_ms, value_capacity);
 }
 
 // Stores value under key the way Redis's setKey does: a value of another type is replaced

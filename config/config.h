@@ -49,8 +49,11 @@ struct Config {
   int64_t maxmemory = 0;                                    // bytes; 0 = no limit
   std::string maxmemory_policy = "noeviction";
   int64_t tracking_table_max_keys = 1'000'000;  // CLIENT TRACKING's table; 0 = no limit
-  int64_t maxmemory_samples = 5;                // Redis's; no effect with noeviction
-  std::string maxmemory_clients = "0";          // Redis's: bytes or "N%" of maxmemory; no effect
+  int64_t maxmemory_samples = 5;
+  std::string maxmemory_clients = "0";  // Redis's: bytes or "N%" of maxmemory; no effect
+  int64_t maxmemory_eviction_tenacity = 10;
+  int64_t lfu_log_factor = 10;
+  int64_t lfu_decay_time = 1;  // minutes
 
   // [security]
   std::string password;  // empty = no AUTH required, protected mode applies

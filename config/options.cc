@@ -281,9 +281,12 @@ std::vector<OptionSpec> BuildOptions() {
       {.key = "limits.maxmemory_policy",
        .redis_name = "maxmemory-policy",
        .type = T::kEnum,
-       .choices = {"noeviction"},
+       .choices = {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru",
+                   "allkeys-lfu", "allkeys-random", "noeviction"},
        .runtime = true,
-       .doc = "What happens past maxmemory: noeviction refuses writes with -OOM.",
+       .doc = "What happens past maxmemory: noeviction refuses writes with -OOM; the others "
+              "evict keys first (all keys or only those with a TTL, by approximated LRU, LFU, "
+              "at random, or nearest expiry first). See docs/eviction.md.",
        .field = &Config::maxmemory_policy},
       {.key = "limits.tracking_table_max_keys",
        .redis_name = "tracking-table-max-keys",
@@ -301,8 +304,8 @@ std::vector<OptionSpec> BuildOptions() {
        .min = 1,
        .max = 64,
        .runtime = true,
-       .doc = "Redis's sample size for approximated eviction; accepted and reported, no effect "
-              "(noeviction is the only policy).",
+       .doc = "Keys sampled per database for each eviction (LRU, LFU, TTL policies): more is "
+              "closer to the exact policy and costs more CPU.",
        .field = &Config::maxmemory_samples},
       {.key = "limits.maxmemory_clients",
        .redis_name = "maxmemory-clients",
@@ -314,6 +317,32 @@ std::vector<OptionSpec> BuildOptions() {
        .validate = ValidMemoryOrPercent,
        .canonical = CanonicalMemoryOrPercent,
        .field = &Config::maxmemory_clients},
+      {.key = "limits.maxmemory_eviction_tenacity",
+       .redis_name = "maxmemory-eviction-tenacity",
+       .type = T::kInt,
+       .min = 0,
+       .max = 100,
+       .runtime = true,
+       .doc = "How long one eviction pass may run before the command proceeds and the cron "
+              "continues it: 10 is 500 us, each step above adds 15%, 100 is no limit.",
+       .field = &Config::maxmemory_eviction_tenacity},
+      {.key = "limits.lfu_log_factor",
+       .redis_name = "lfu-log-factor",
+       .type = T::kInt,
+       .min = 0,
+       .max = std::numeric_limits<int32_t>::max(),
+       .runtime = true,
+       .doc = "LFU counter growth: an access increments a counter c with probability "
+              "1 / ((c - 5) * factor + 1); larger factors need more hits to saturate.",
+       .field = &Config::lfu_log_factor},
+      {.key = "limits.lfu_decay_time",
+       .redis_name = "lfu-decay-time",
+       .type = T::kInt,
+       .min = 0,
+       .max = std::numeric_limits<int32_t>::max(),
+       .runtime = true,
+       .doc = "Minutes after which an idle key's LFU counter loses one (0 = never decays).",
+       .field = &Config::lfu_decay_time},
 
       // [security]
       {.key = "security.password",

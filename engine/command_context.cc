@@ -21,14 +21,14 @@ Entry* CommandContext::LookupRead(std::string_view key) {
     return nullptr;
   }
   stats.keyspace_hits++;
-  e->Touch(engine.lru_clock());
+  engine.TouchKey(e);
   return e;
 }
 
 Entry* CommandContext::LookupWrite(std::string_view key) {
   Entry* e = db.Find(key, now_ms);
   if (e != nullptr) {
-    e->Touch(engine.lru_clock());
+    engine.TouchKey(e);
     engine.keyspace().NoteKey(db.index(), key);
   }
   return e;

@@ -36,7 +36,8 @@ struct CommandContext {
   // True when argv[i] equals word, ignoring case (option keywords).
   bool ArgIs(size_t i, std::string_view word) const;
 
-  // Key lookups. Read lookups count keyspace hits/misses and touch the LRU clock.
+  // Key lookups. Read lookups count keyspace hits/misses; both touch the key's access word
+  // (LRU time, or LFU counter: Engine::TouchKey).
   Entry* LookupRead(std::string_view key);
   Entry* LookupWrite(std::string_view key);
 

@@ -65,6 +65,14 @@ void Engine::ApplyConfig() {
   lim.list_max_listpack_size = config_.list_max_listpack_size;
   lim.list_compress_depth = config_.list_compress_depth;
   notifier_->Configure(config_.notify_keyspace_events);
+  evictor_.Configure(config_);
+  lfu_ = evictor_.lfu();
+  SetAccessClock(clock_.NowUs());
+}
+
+void Engine::SetAccessClock(int64_t now_us) {
+  lru_clock_ = static_cast<uint32_t>(now_us / 1'000'000);
+  keyspace_.set_new_key_access(NewKeyAccess());
 }
 
 namespace {
@@ -209,8 +217,11 @@ std::string Engine::AccessError(const Session& session, CommandFlag flags, bool 
 }
 
 bool Engine::OverMaxmemory() const {
-  return config_.maxmemory > 0 &&
-         UsedMemory() > static_cast<size_t>(config_.maxmemory) + storage_memory_;
+  // As Redis: refused only when the pass before this command failed (noeviction, nothing
+  // left to evict), not when it ran out of time (the cron goes on evicting) nor because the
+  // memory its own DEL effects took keeps the total a little over the limit. A replica never
+  // evicts and never refuses for memory: it follows its primary.
+  return config_.maxmemory > 0 && !keyspace_.replica_mode() && evictor_.failed();
 }
 
 Engine::Prepared Engine::Prepare(const Session& session,
@@ -321,7 +332,7 @@ void Engine::Dispatch(Session& session, std::span<const std::string_view> argv,
   // than a GET does.
   const int64_t start_ticks = CycleClock::Now();
   if (now_us < 0 || session.applies_frames) now_us = clock_.NowUs();
-  lru_clock_ = static_cast<uint32_t>(now_us / 1'000'000);
+  if (static_cast<uint32_t>(now_us / 1'000'000) != lru_clock_) SetAccessClock(now_us);
   session.last_interaction_ms = now_us / 1000;
   const int64_t now_ms = session.applies_frames ? 0 : now_us / 1000;
   stats_.total_commands++;
@@ -384,6 +395,9 @@ void Engine::Dispatch(Session& session, std::span<const std::string_view> argv,
   }
   // Inside a group (EXEC) the group's checks ran once for all its commands.
   if (group_depth_ == 0) {
+    // maxmemory-policy: make room before a client's command (Redis's performEvictions);
+    // OverMaxmemory below then refuses a deny-oom command only if that failed.
+    if (config_.maxmemory > 0 && !session.internal) evictor_.Perform();
     const bool exec = session.in_multi && HasFlag(spec->flags, CommandFlag::kQueuedReplies);
     // EXEC is checked as the commands it will run (Redis: a write refused now aborts it).
     const CommandFlag flags =

@@ -18,6 +18,7 @@
 #include "common/clock.h"
 #include "config/config.h"
 #include "engine/command_table.h"
+#include "engine/eviction.h"
 #include "engine/server_hooks.h"
 #include "engine/session.h"
 #include "engine/tracking.h"
@@ -211,8 +212,15 @@ class Engine : private KeyspaceObserver {
   // The checks before a command runs (AUTH, DEBUG access, OOM, write refusal, stale data),
   // by its flags: the error reply's text, or "" when it may run.
   std::string AccessError(const Session& session, CommandFlag flags, bool stale_ok) const;
-  // Used memory is past maxmemory (when one is set): deny-oom commands are refused.
+  // Used memory is past maxmemory (when one is set) and eviction could not help (noeviction,
+  // nothing left to evict): deny-oom commands are refused.
   bool OverMaxmemory() const;
+  // maxmemory-policy (engine/eviction.h): Dispatch runs it before each client command.
+  Evictor& evictor() { return evictor_; }
+  const Evictor& evictor() const { return evictor_; }
+  // Memory maxmemory does not count (INFO mem_not_counted_for_evict): the log store's RocksDB
+  // memory and the nodes of deleted keys that wait for the next seal.
+  size_t memory_not_counted_for_evict() const { return storage_memory_ + Entry::DeadBytes(); }
 
   // Transactions (engine/transaction.h): WATCH's registry; EXEC runs a client's queue.
   WatchRegistry& watches() { return *watches_; }
@@ -266,6 +274,20 @@ class Engine : private KeyspaceObserver {
 
   // Seconds clock for OBJECT IDLETIME, refreshed per command.
   uint32_t lru_clock() const { return lru_clock_; }
+  // Unix minutes mod 2^16 at the same instant: the LFU counters' decay clock.
+  uint32_t lfu_minutes() const { return keyspace::LfuMinutes(int64_t{lru_clock_} * 1000); }
+  // A command accessed the key (lookups): its LRU time, or under an LFU policy its counter.
+  void TouchKey(Entry* entry) {
+    if (lfu_) [[unlikely]] {
+      entry->Touch(evictor_.LfuAccess(entry->lru(), lfu_minutes()));
+    } else {
+      entry->Touch(lru_clock_);
+    }
+  }
+  // The access word of a key created now (what Database::Insert gives it).
+  uint32_t NewKeyAccess() const {
+    return lfu_ ? keyspace::LfuWord(lfu_minutes(), keyspace::kLfuInitVal) : lru_clock_;
+  }
 
   // Used memory as the allocator reports it (bytes), for maxmemory and INFO.
   static size_t UsedMemory();
@@ -285,6 +307,13 @@ class Engine : private KeyspaceObserver {
  private:
   void Dispatch(Session& session, std::span<const std::string_view> argv,
                 proto::ReplyBuilder& reply, const CommandSpec* spec, int64_t now_us);
+  // Sets the LRU clock (and the new-key access word) to now_us's second.
+  void SetAccessClock(int64_t now_us);
+  // Deletes an entry the evictor chose (engine/eviction.cc): DEL effect, key event,
+  // `evicted` notification, trace record. Returns the counted bytes it freed.
+  friend class Evictor;
+  size_t EvictKey(int db, Entry* entry, std::string_view key);
+  size_t CountedMemory() const;
   void Record(const Session& session, int db, std::span<const std::string_view> argv,
               std::string_view reply, int64_t now_us, bool nested = false);
   // Execute for a command a group runs for its client while tracing or observed: the
@@ -325,6 +354,8 @@ class Engine : private KeyspaceObserver {
   std::vector<std::string_view> trace_argv_;
   std::function<void(const NestedExecution&)> nested_observer_;
   uint32_t lru_clock_ = 0;
+  bool lfu_ = false;  // an LFU policy: TouchKey counts instead of stamping the time
+  Evictor evictor_{*this};
   size_t startup_memory_ = 0;
   size_t storage_memory_ = 0;
   uint64_t last_session_id_ = 0;

@@ -115,6 +115,7 @@ void MemorySection(Engine& engine, const InfoSource* src, std::string& out) {
   Line(out, "maxmemory", engine.config().maxmemory);
   Line(out, "maxmemory_human", HumanBytes(static_cast<double>(engine.config().maxmemory)));
   Line(out, "maxmemory_policy", engine.config().maxmemory_policy);
+  Line(out, "mem_not_counted_for_evict", engine.memory_not_counted_for_evict());
   Line(out, "mem_fragmentation_ratio",
        fmt::format("{:.2f}",
                    used == 0 ? 0.0 : static_cast<double>(rss) / static_cast<double>(used)));
@@ -138,7 +139,7 @@ void StatsSection(Engine& engine, const InfoSource* src, std::string& out) {
   Line(out, "expired_keys", ks.expired_keys);
   Line(out, "expired_subkeys", ks.expired_subkeys);
   Line(out, "expire_cycle_cpu_milliseconds", ks.expire_cycle_time_us / 1000);
-  Line(out, "evicted_keys", 0);
+  Line(out, "evicted_keys", engine.evictor().evicted_keys());
   Line(out, "keyspace_hits", ks.keyspace_hits);
   Line(out, "keyspace_misses", ks.keyspace_misses);
   const PubSubRegistry& pubsub = engine.pubsub();

@@ -88,6 +88,10 @@ void KeyspaceNotifier::Expired(int db, std::string_view key) {
   Notify(notify::kExpired, "expired", db, key);
 }
 
+void KeyspaceNotifier::Evicted(int db, std::string_view key) {
+  Notify(notify::kEvicted, "evicted", db, key);
+}
+
 void KeyspaceNotifier::Notify(uint32_t event_class, std::string_view event, int db,
                               std::string_view key) {
   if ((flags_ & event_class) == 0) return;

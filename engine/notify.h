@@ -6,10 +6,11 @@
 // key events report gets the command's event, which is its name unless EventOf's small map
 // says otherwise (HMSET raises "hset", INCR "incrby", EXPIRE/PEXPIREAT "expire"...), in the
 // class of the command's group (g $ l s h z); a key the command removed without being a
-// deletion also raises "del" (LPOP of the last element). Expiry raises "expired" (class x).
+// deletion also raises "del" (LPOP of the last element). Expiry raises "expired" (class x),
+// eviction "evicted" (class e).
 // What this does not reproduce of Redis: commands that raise different events on different
 // keys (RENAME's rename_from/rename_to, LMOVE's pop and push, SMOVE) raise their own name on
-// each; SET with EX raises "set" only; no "keymiss" (m) or "evicted" (e) events. A key
+// each; SET with EX raises "set" only; no "keymiss" (m) events. A key
 // the command created raises "new" (n) first.
 // Each node raises its own: nothing here is replicated. Loop thread only.
 #pragma once
@@ -40,6 +41,8 @@ class KeyspaceNotifier {
   void Publish(const CommandSpec& spec);
   // The key expired (lazily or by the active cycle).
   void Expired(int db, std::string_view key);
+  // The key was evicted (maxmemory-policy; engine/eviction.h).
+  void Evicted(int db, std::string_view key);
 
   // The event a write raises on its keys, and its class (config::notify flags): exposed for
   // the tests that walk the command table.

@@ -3,6 +3,7 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstring>
 #include <new>
@@ -30,7 +31,20 @@ size_t Entry::val_cap() const {
   return std::min(usable - offsetof(Entry, data_) - key_len_, kMaxInline);
 }
 
+namespace {
+std::atomic<size_t> g_dead_bytes{0};
+}  // namespace
+
+size_t Entry::DeadBytes() { return g_dead_bytes.load(std::memory_order_relaxed); }
+
+void Entry::MarkDead() {
+  dead_ = true;
+  FreeValue();
+  g_dead_bytes.fetch_add(malloc_usable_size(this), std::memory_order_relaxed);
+}
+
 void Entry::Destroy(Entry* entry) {
+  if (entry->dead_) g_dead_bytes.fetch_sub(malloc_usable_size(entry), std::memory_order_relaxed);
   entry->~Entry();
   ::operator delete(static_cast<void*>(entry));
 }

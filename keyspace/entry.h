@@ -107,6 +107,9 @@ class Entry {
   bool dirty() const { return dirty_; }
   void set_dirty(bool on) { dirty_ = on; }
   bool dead() const { return dead_; }
+  // Heap bytes of all dead entries (deleted keys whose node waits for the seal): memory a
+  // deletion already gave up, which maxmemory eviction does not count (engine/eviction.h).
+  static size_t DeadBytes();
 
   // Cache hint: the entry's first two lines (header, key, start of an inline value).
   void Prefetch() const {
@@ -120,6 +123,8 @@ class Entry {
   Entry() = default;
   ~Entry() { FreeValue(); }
   void FreeValue();
+  // Frees the value and marks the entry dead (Database::Release of a dirty entry).
+  void MarkDead();
   // Inline room for a value after the key (the allocation's usable size, so whatever the
   // size class gives beyond the request counts too).
   size_t val_cap() const;

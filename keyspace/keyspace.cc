@@ -48,6 +48,7 @@ Entry* Database::Insert(std::string_view key, int64_t now_ms, size_t value_capac
 
 Entry* Database::InsertAbsent(std::string_view key, uint64_t hash, size_t value_capacity) {
   Entry* e = Entry::Create(key, value_capacity);
+  e->Touch(owner_->new_key_access_);
   dict_.Insert(e, hash);
   last_touched_ = e;
   owner_->NoteKey(index_, key, /*created=*/true);
@@ -90,8 +91,7 @@ void Database::Release(Entry* entry) {
   if (entry == last_touched_) last_touched_ = nullptr;
   if (entry->dirty_) {
     // Persistence's dirty list still points here (see Entry::dirty): only the key must stay.
-    entry->dead_ = true;
-    entry->FreeValue();
+    entry->MarkDead();
   } else {
     Entry::Destroy(entry);
   }

@@ -75,6 +75,23 @@ class Database {
   // A random live key (RANDOMKEY), or nullptr when the database holds none.
   Entry* RandomEntry(int64_t now_ms);
 
+  // Eviction sampling (engine/eviction.cc): calls f(Entry*) for `count` keys drawn at random
+  // (a key may come twice; expired keys still in place count), from every key or only from
+  // those with a TTL. Draws from `rng`, never from the commands' source.
+  template <typename Rng, typename F>
+  void SampleKeys(bool volatile_only, size_t count, Rng& rng, F&& f) const {
+    for (size_t i = 0; i < count; i++) {
+      if (volatile_only) {
+        if (volatile_.empty()) return;
+        f(volatile_[rng() % volatile_.size()]);
+      } else {
+        Entry* e = dict_.FairRandom(rng);
+        if (e == nullptr) return;
+        f(e);
+      }
+    }
+  }
+
   // Deletes every key and hash field expired at now_ms (after recovery, which applies
   // frames at time 0).
   size_t ExpireAll(int64_t now_ms);
@@ -167,6 +184,11 @@ class Keyspace {
   bool active_expire_enabled() const { return active_expire_enabled_; }
   void set_active_expire_enabled(bool on) { active_expire_enabled_ = on; }
 
+  // The access word a new key starts with (Entry::lru): the LRU clock's seconds, or under
+  // an LFU policy a fresh counter (keyspace/eviction.h). The engine keeps it current.
+  void set_new_key_access(uint32_t word) { new_key_access_ = word; }
+  uint32_t new_key_access() const { return new_key_access_; }
+
   // On a replica, keys expire only by the primary's DEL frames: lookups report an expired
   // key as absent without deleting it, and the active cycle does nothing (as in Redis).
   bool replica_mode() const { return replica_mode_; }
@@ -221,6 +243,7 @@ class Keyspace {
   KeyspaceStats stats_;
   bool active_expire_enabled_ = true;
   bool replica_mode_ = false;
+  uint32_t new_key_access_ = 0;
   KeyspaceObserver* observer_ = nullptr;
   // Active expiry's samples: its own source, so the background cycle never moves the
   // sequence commands draw from (trace replay reproduces those, not the cron).

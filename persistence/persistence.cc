@@ -322,6 +322,10 @@ void Persistence::OnEffect(Session* session, int db, std::span<const std::string
   const size_t start = chunk_.size();
   proto::EncodeFrame(offset, db, argv, &chunk_);
   chunk_count_++;
+  // The frame will sit in the log store's memtable: not the dataset, so not counted against
+  // maxmemory. Estimated here until the next cron tick samples the real figure (else a burst
+  // of writes would evict about as many bytes of keys as it wrote).
+  engine_.set_storage_memory(engine_.storage_memory() + (chunk_.size() - start));
   if (backlog_ != nullptr) PushToBacklog(std::string_view(chunk_).substr(start));
   ChunkGrew();
 }

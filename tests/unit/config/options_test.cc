@@ -86,8 +86,7 @@ TEST_CASE("the option table is consistent", "[config][options]") {
     CHECK(SetOption(&copy, option, GetOption(defaults, option)).ok());
     CHECK(copy == defaults);
   }
-
-  CHECK(Options().size() == 65);
+  CHECK(Options().size() == 68);
 }
 
 TEST_CASE("options carry the Redis names CONFIG GET/SET use", "[config][options]") {
@@ -283,7 +282,9 @@ TEST_CASE("SetOption rejects bad text and leaves the config unchanged", "[config
       {"protected-mode", "maybe", "'maybe' is not a boolean (use yes/no or true/false)"},
       {"loglevel", "loud", "'loud' is not one of: trace, debug, info, warn, error, critical, off"},
       {"loglevel", "debgu", "(did you mean debug?)"},
-      {"maxmemory-policy", "allkeys-lru", "'allkeys-lru' is not one of: noeviction"},
+      {"maxmemory-policy", "allkeys-lfru",
+       "'allkeys-lfru' is not one of: volatile-lru, volatile-lfu, volatile-random, volatile-ttl, "
+       "allkeys-lru, allkeys-lfu, allkeys-random, noeviction"},
       {"bind", "", "must not be empty"},
       {"dir", "", "must not be empty"},
       {"port", "1\n2", "'1\\x0a2' is not an integer"},

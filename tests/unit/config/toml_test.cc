@@ -195,8 +195,9 @@ TEST_CASE("out-of-range and invalid values name the file and line and key", "[co
   CHECK(LoadError("[limits]\nmaxmemory = \"12xb\"\n") ==
         "x.toml:2: limits.maxmemory: '12xb' is not a byte size (an integer with an optional "
         "unit: b, k, kb, m, mb, g, gb)");
-  CHECK(LoadError("[limits]\nmaxmemory_policy = \"allkeys-lru\"\n") ==
-        "x.toml:2: limits.maxmemory_policy: 'allkeys-lru' is not one of: noeviction");
+  CHECK(LoadError("[limits]\nmaxmemory_policy = \"lru\"\n") ==
+        "x.toml:2: limits.maxmemory_policy: 'lru' is not one of: volatile-lru, volatile-lfu, "
+        "volatile-random, volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction");
   CHECK(LoadError("[log]\nlevel = \"loud\"\n") ==
         "x.toml:2: log.level: 'loud' is not one of: trace, debug, info, warn, error, critical, "
         "off");

@@ -8,6 +8,7 @@
 #include "common/sha1.h"
 #include "common/strings.h"
 #include "config/config.h"
+#include "engine/blocking.h"
 #include "engine/command_context.h"
 #include "engine/engine.h"
 #include "engine/info.h"
@@ -40,6 +41,7 @@ void FlushDb(CommandContext& ctx) {
   if (!FlushModeOk(ctx)) return;
   ctx.Changed(ctx.db.size());
   ctx.db.Clear();
+  ctx.engine.blocking().RecheckAll();  // a blocked XREADGROUP's stream is gone
   ctx.reply.Ok();
 }
 
@@ -47,6 +49,7 @@ void FlushAll(CommandContext& ctx) {
   if (!FlushModeOk(ctx)) return;
   ctx.Changed(ctx.engine.keyspace().TotalKeys());
   ctx.engine.keyspace().ClearAll();
+  ctx.engine.blocking().RecheckAll();  // a blocked XREADGROUP's stream is gone
   ctx.reply.Ok();
 }
 

@@ -136,6 +136,7 @@ class Engine : private KeyspaceObserver {
   EngineStats& stats() { return stats_; }
   // Clients blocked on keys (BLPOP...): engine/blocking.h.
   BlockingRegistry& blocking() { return *blocking_; }
+  KeyspaceNotifier& notifier() { return *notifier_; }
   // Pub/sub subscriptions (SUBSCRIBE...): engine/pubsub.h.
   PubSubRegistry& pubsub() { return *pubsub_; }
 

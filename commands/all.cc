@@ -48,6 +48,10 @@ CommandTable BuildCommandTable() {
   RegisterListPopCommands(table);
   RegisterZSetCommands(table);
   RegisterGeoCommands(table);
+  RegisterStreamCommands(table);
+  RegisterStreamReadCommands(table);
+  RegisterStreamGroupCommands(table);
+  RegisterStreamInfoCommands(table);
   RegisterReplicationCommands(table);
   RegisterClusterCommands(table);
   RegisterTransactionCommands(table);

@@ -52,6 +52,10 @@ void RegisterListCommands(CommandTable& table);
 void RegisterListPopCommands(CommandTable& table);  // the list group's pops and moves
 void RegisterZSetCommands(CommandTable& table);
 void RegisterGeoCommands(CommandTable& table);
+void RegisterStreamCommands(CommandTable& table);
+void RegisterStreamReadCommands(CommandTable& table);   // XREAD, XREADGROUP
+void RegisterStreamGroupCommands(CommandTable& table);  // XGROUP, XACK, XPENDING, XCLAIM...
+void RegisterStreamInfoCommands(CommandTable& table);   // XINFO
 void RegisterReplicationCommands(CommandTable& table);
 void RegisterClusterCommands(CommandTable& table);  // all "cluster support disabled"
 void RegisterTransactionCommands(CommandTable& table);

@@ -10,6 +10,7 @@
 #include "common/sha1.h"
 #include "common/strings.h"
 #include "config/config.h"
+#include "engine/blocking.h"
 #include "engine/command_context.h"
 #include "engine/engine.h"
 #include "engine/info.h"
@@ -43,6 +44,7 @@ void FlushDb(CommandContext& ctx) {
   ctx.Changed(ctx.db.size());
   ctx.db.Clear();
   ctx.engine.DatabasesFlushed();
+  ctx.engine.blocking().RecheckAll();  // a blocked XREADGROUP's stream is gone
   ctx.reply.Ok();
 }
 
@@ -51,6 +53,7 @@ void FlushAll(CommandContext& ctx) {
   ctx.Changed(ctx.engine.keyspace().TotalKeys());
   ctx.engine.keyspace().ClearAll();
   ctx.engine.DatabasesFlushed();
+  ctx.engine.blocking().RecheckAll();  // a blocked XREADGROUP's stream is gone
   ctx.reply.Ok();
 }
 

@@ -14,13 +14,15 @@ struct BlockingRegistry::Waiter {
   int64_t deadline_ms = 0;        // 0: none
   keyspace::ValueType wait_for = keyspace::ValueType::kList;
   bool null_bulk = false;  // the timeout reply: a null bulk string instead of a null array
+  std::string gone_error;  // ends the wait when a key goes or changes type (XREADGROUP)
 };
 
 BlockingRegistry::BlockingRegistry(Engine& engine) : engine_(engine) {}
 BlockingRegistry::~BlockingRegistry() = default;
 
 void BlockingRegistry::Block(CommandContext& ctx, std::span<const std::string_view> keys,
-                             int64_t timeout_ms, keyspace::ValueType wait_for, bool null_bulk) {
+                             int64_t timeout_ms, keyspace::ValueType wait_for, bool null_bulk,
+                             std::span<const std::string> rerun, std::string_view gone_error) {
   Session& session = ctx.session;
   ServerHooks* hooks = engine_.hooks();
   // Only a client of the network server can wait: not log replay, a replica's link, an
@@ -39,7 +41,12 @@ void BlockingRegistry::Block(CommandContext& ctx, std::span<const std::string_vi
   w->db = session.db;
   w->wait_for = wait_for;
   w->null_bulk = null_bulk;
-  w->argv.assign(ctx.argv.begin(), ctx.argv.end());
+  if (rerun.empty()) {
+    w->argv.assign(ctx.argv.begin(), ctx.argv.end());
+  } else {
+    w->argv.assign(rerun.begin(), rerun.end());
+  }
+  w->gone_error = gone_error;
   for (std::string_view k : keys) {
     if (std::find(w->keys.begin(), w->keys.end(), k) == w->keys.end()) w->keys.emplace_back(k);
   }
@@ -60,11 +67,23 @@ void BlockingRegistry::Block(CommandContext& ctx, std::span<const std::string_vi
 
 void BlockingRegistry::OnKeyModified(int db, Entry* entry) {
   if (queues_.empty()) return;  // the common case: nobody waits
-  KeyRef ref{db, std::string(entry->key())};
+  const keyspace::ValueType type = entry->type();
+  MarkIfWanted(db, entry->key(), &type);
+}
+
+void BlockingRegistry::OnKeyDeleted(int db, std::string_view key) {
+  if (queues_.empty()) return;
+  MarkIfWanted(db, key, nullptr);
+}
+
+void BlockingRegistry::MarkIfWanted(int db, std::string_view key, const keyspace::ValueType* type) {
+  KeyRef ref{db, std::string(key)};
   auto it = queues_.find(ref);
   if (it == queues_.end()) return;
   const bool wanted = std::any_of(it->second.begin(), it->second.end(), [&](uint64_t id) {
-    return waiters_.at(id)->wait_for == entry->type();
+    const Waiter& w = *waiters_.at(id);
+    const bool holds = type != nullptr && w.wait_for == *type;
+    return holds || !w.gone_error.empty();
   });
   if (wanted && std::find(ready_.begin(), ready_.end(), ref) == ready_.end()) {
     ready_.push_back(std::move(ref));
@@ -78,7 +97,11 @@ void BlockingRegistry::ServeAll() {
     const int64_t now_ms = engine_.clock().NowMs();
     for (const auto& [key, ids] : queues_) {
       Entry* e = engine_.keyspace().db(key.first).Peek(key.second, now_ms);
-      if (e != nullptr) OnKeyModified(key.first, e);
+      if (e != nullptr) {
+        OnKeyModified(key.first, e);
+      } else {
+        OnKeyDeleted(key.first, key.second);
+      }
     }
   }
   // Woken commands may make more keys ready (BLMOVE's destination): serve until none is.
@@ -100,9 +123,19 @@ void BlockingRegistry::ServeKey(const KeyRef& key) {
   for (uint64_t id : order) {
     const int64_t now_ms = engine_.clock().NowMs();
     Entry* e = db.Peek(key.second, now_ms);
-    if (e == nullptr) return;  // served until the key ran out
     auto w = waiters_.find(id);
-    if (w == waiters_.end() || w->second->wait_for != e->type()) continue;
+    if (w == waiters_.end()) continue;
+    if (e == nullptr || w->second->wait_for != e->type()) {
+      // The key went or changed type: a waiter that cannot outlive it ends with its error.
+      if (!w->second->gone_error.empty()) {
+        std::unique_ptr<Waiter> gone = Detach(id);
+        const std::string error = gone->gone_error;
+        Finish(std::move(gone), error);
+        continue;
+      }
+      if (e == nullptr) return;  // served until the key ran out
+      continue;
+    }
     std::unique_ptr<Waiter> waiter = Detach(id);
     rerun_id_ = id;
     rerun_deadline_ = waiter->deadline_ms;
@@ -154,6 +187,14 @@ void BlockingRegistry::Finish(std::unique_ptr<Waiter> w, std::string_view error)
     // The trace holds the command where it completed, with its reply: replayed there, it
     // finds its keys empty and (unable to wait in process) replies the same null.
     std::vector<std::string_view> argv(w->argv.begin(), w->argv.end());
+    // Its one call (the dispatcher did not count the run that blocked).
+    if (const CommandSpec* spec = engine_.commands().Resolve(argv)) {
+      spec->stats.calls++;
+      if (!error.empty()) {
+        spec->stats.failed_calls++;
+        engine_.stats().CountError(error);
+      }
+    }
     engine_.RecordCompleted(session, w->db, argv, std::string_view(*reply.buffer()).substr(start));
   });
 }

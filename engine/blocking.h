@@ -38,8 +38,12 @@ class BlockingRegistry final : public KeyEventListener {
 
   // CommandContext::Block. Replies the timeout reply (a null array, or a null bulk string
   // when null_bulk) now when the session cannot block.
+  // rerun: the argv to run again when woken (empty: the command's own; XREAD's "$" becomes
+  // the ID it stood for). gone_error: when not empty, the waiter also ends with this error
+  // once a key it waits on is deleted or holds another type (XREADGROUP).
   void Block(CommandContext& ctx, std::span<const std::string_view> keys, int64_t timeout_ms,
-             keyspace::ValueType wait_for, bool null_bulk);
+             keyspace::ValueType wait_for, bool null_bulk, std::span<const std::string> rerun = {},
+             std::string_view gone_error = {});
 
   // Runs the waiters of the keys that became ready, until none is left (a woken BLMOVE may
   // make its destination ready). The engine calls it after each command it was given.
@@ -71,7 +75,9 @@ class BlockingRegistry final : public KeyEventListener {
 
   // KeyEventListener: a key that now holds its waiters' type becomes ready.
   void OnKeyModified(int db, Entry* entry) override;
-  void OnKeyDeleted(int db, std::string_view key) override {}
+  void OnKeyDeleted(int db, std::string_view key) override;
+  // Marks key ready when one of its waiters wants it (type: what it holds now, or none).
+  void MarkIfWanted(int db, std::string_view key, const keyspace::ValueType* type);
 
   // Takes w out of every queue and the deadline index (w stays owned by the caller).
   std::unique_ptr<Waiter> Detach(uint64_t id);

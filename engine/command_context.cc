@@ -105,4 +105,10 @@ void CommandContext::Block(std::span<const std::string_view> keys, int64_t timeo
   engine.blocking().Block(*this, keys, timeout_ms, wait_for, on_timeout == TimeoutReply::kNullBulk);
 }
 
+void CommandContext::BlockStream(std::span<const std::string_view> keys, int64_t timeout_ms,
+                                 std::span<const std::string> rerun, std::string_view gone_error) {
+  engine.blocking().Block(*this, keys, timeout_ms, keyspace::ValueType::kStream, false, rerun,
+                          gone_error);
+}
+
 }  // namespace tidekv::engine

@@ -96,6 +96,11 @@ struct CommandContext {
   enum class TimeoutReply : uint8_t { kNullArray, kNullBulk };
   void Block(std::span<const std::string_view> keys, int64_t timeout_ms,
              keyspace::ValueType wait_for, TimeoutReply on_timeout = TimeoutReply::kNullArray);
+  // The stream commands' form: `rerun` is the argv to run when woken (XREAD's "$" resolved
+  // to an ID), and a non-empty gone_error ends the wait with that error when a key is
+  // deleted or changes type (blocking XREADGROUP).
+  void BlockStream(std::span<const std::string_view> keys, int64_t timeout_ms,
+                   std::span<const std::string> rerun, std::string_view gone_error);
 
   void Error(std::string_view message) { reply.Error(message); }
   void SyntaxError() { reply.Error(err::kSyntax); }

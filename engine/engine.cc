@@ -15,6 +15,7 @@
 #include "engine/script_host.h"
 #include "engine/transaction.h"
 #include "trace/recorder.h"
+#include "types/stream.h"
 #include "types/value.h"
 
 namespace tidekv::engine {
@@ -64,6 +65,8 @@ void Engine::ApplyConfig() {
   lim.zset_max_listpack_value = config_.zset_max_listpack_value;
   lim.list_max_listpack_size = config_.list_max_listpack_size;
   lim.list_compress_depth = config_.list_compress_depth;
+  types::StreamLimits() = {.max_entries = config_.stream_node_max_entries,
+                           .max_bytes = config_.stream_node_max_bytes};
   notifier_->Configure(config_.notify_keyspace_events);
   evictor_.Configure(config_);
   lfu_ = evictor_.lfu();
@@ -108,7 +111,11 @@ void Engine::ReportKeyEvents(const CommandSpec& spec, bool changed) {
     NotifyKey(index, key, e);
     if (notify) notifier_->Note(index, key, created, e != nullptr);
   });
-  if (notify) notifier_->Publish(spec);
+  if (notify) {
+    notifier_->Publish(spec);
+  } else {
+    notifier_->Forget();
+  }
 }
 
 void Engine::NotifyKey(int db, std::string_view key, Entry* entry, bool by_expiry) {
@@ -437,7 +444,8 @@ void Engine::Dispatch(Session& session, std::span<const std::string_view> argv,
   if (ctx.dirty > 0 && !ctx.propagated && HasFlag(spec->flags, CommandFlag::kWrite)) {
     EmitEffect(&session, session.db, argv, spec);
   }
-  spec->stats.calls++;
+  // A command that blocked counts as one call when it completes (woken or timed out).
+  if (!session.blocked_on_keys) spec->stats.calls++;
   if (out->size() > reply_start && (*out)[reply_start] == '-') {
     spec->stats.failed_calls++;
     if (!error_counted_) {

@@ -138,6 +138,7 @@ class Engine : private KeyspaceObserver {
   EngineStats& stats() { return stats_; }
   // Clients blocked on keys (BLPOP...): engine/blocking.h.
   BlockingRegistry& blocking() { return *blocking_; }
+  KeyspaceNotifier& notifier() { return *notifier_; }
   // Pub/sub subscriptions (SUBSCRIBE...): engine/pubsub.h.
   PubSubRegistry& pubsub() { return *pubsub_; }
   // Client-side caching (CLIENT TRACKING): engine/tracking.h.

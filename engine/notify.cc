@@ -21,19 +21,55 @@ void KeyspaceNotifier::Configure(std::string_view letters) {
 std::string_view KeyspaceNotifier::EventOf(const CommandSpec& spec) {
   // Commands whose event is not their own name (Redis's notifyKeyspaceEvent calls).
   static constexpr std::pair<std::string_view, std::string_view> kEvents[] = {
-      {"setnx", "set"},         {"setex", "set"},          {"psetex", "set"},
-      {"mset", "set"},          {"msetnx", "set"},         {"getset", "set"},
-      {"incr", "incrby"},       {"decr", "incrby"},        {"decrby", "incrby"},
-      {"getdel", "del"},        {"unlink", "del"},         {"bitop", "set"},
-      {"bitfield", "setbit"},   {"hmset", "hset"},         {"hsetnx", "hset"},
-      {"lpushx", "lpush"},      {"rpushx", "rpush"},       {"blpop", "lpop"},
-      {"brpop", "rpop"},        {"lmpop", "lpop"},         {"blmpop", "lpop"},
-      {"brpoplpush", "rpop"},   {"rpoplpush", "rpop"},     {"blmove", "lmove"},
-      {"zincrby", "zincr"},     {"bzpopmin", "zpopmin"},   {"bzpopmax", "zpopmax"},
-      {"zmpop", "zpopmin"},     {"bzmpop", "zpopmin"},     {"pexpire", "expire"},
-      {"expireat", "expire"},   {"pexpireat", "expire"},   {"renamenx", "rename"},
-      {"move", "move_from"},    {"copy", "copy_to"},       {"hpexpire", "hexpire"},
-      {"hexpireat", "hexpire"}, {"hpexpireat", "hexpire"}, {"sort", "sortstore"}};
+      {"setnx", "set"},
+      {"setex", "set"},
+      {"psetex", "set"},
+      {"mset", "set"},
+      {"msetnx", "set"},
+      {"getset", "set"},
+      {"incr", "incrby"},
+      {"decr", "incrby"},
+      {"decrby", "incrby"},
+      {"getdel", "del"},
+      {"unlink", "del"},
+      {"bitop", "set"},
+      {"bitfield", "setbit"},
+      {"hmset", "hset"},
+      {"hsetnx", "hset"},
+      {"lpushx", "lpush"},
+      {"rpushx", "rpush"},
+      {"blpop", "lpop"},
+      {"brpop", "rpop"},
+      {"lmpop", "lpop"},
+      {"blmpop", "lpop"},
+      {"brpoplpush", "rpop"},
+      {"rpoplpush", "rpop"},
+      {"blmove", "lmove"},
+      {"zincrby", "zincr"},
+      {"bzpopmin", "zpopmin"},
+      {"bzpopmax", "zpopmax"},
+      {"zmpop", "zpopmin"},
+      {"bzmpop", "zpopmin"},
+      {"pexpire", "expire"},
+      {"expireat", "expire"},
+      {"pexpireat", "expire"},
+      {"renamenx", "rename"},
+      {"move", "move_from"},
+      {"copy", "copy_to"},
+      {"hpexpire", "hexpire"},
+      {"hexpireat", "hexpire"},
+      {"hpexpireat", "hexpire"},
+      {"sort", "sortstore"},
+      {"xgroup|create", "xgroup-create"},
+      {"xgroup|setid", "xgroup-setid"},
+      {"xgroup|destroy", "xgroup-destroy"},
+      {"xgroup|createconsumer", "xgroup-createconsumer"},
+      {"xgroup|delconsumer", "xgroup-delconsumer"},
+      // Commands that raise only the events they Raise (a consumer they create).
+      {"xreadgroup", ""},
+      {"xclaim", ""},
+      {"xautoclaim", ""},
+      {"xack", ""}};
   // GEOADD runs a ZADD; GEORADIUS and GEORADIUSBYMEMBER store under one event.
   static constexpr std::pair<std::string_view, std::string_view> kGeoEvents[] = {
       {"geoadd", "zadd"}, {"georadius", "georadiusstore"}, {"georadiusbymember", "georadiusstore"}};
@@ -51,7 +87,7 @@ uint32_t KeyspaceNotifier::ClassOf(const CommandSpec& spec) {
   static constexpr std::pair<std::string_view, uint32_t> kClasses[] = {
       {"string", notify::kString}, {"bitmap", notify::kString}, {"list", notify::kList},
       {"set", notify::kSet},       {"hash", notify::kHash},     {"sorted_set", notify::kZSet},
-      {"geo", notify::kZSet}};
+      {"geo", notify::kZSet},      {"stream", notify::kStream}};
   for (const auto& [group, flag] : kClasses) {
     if (spec.group == group) return flag;
   }
@@ -79,9 +115,20 @@ void KeyspaceNotifier::Publish(const CommandSpec& spec) {
   for (const Changed& c : changed) {
     if (c.created) Notify(notify::kNew, "new", c.db, c.key);
     // A STORE form whose result is empty deletes its destination: Redis reports only "del".
-    if (c.exists || !event.ends_with("store")) Notify(event_class, event, c.db, c.key);
+    if (!event.empty() && (c.exists || !event.ends_with("store"))) {
+      Notify(event_class, event, c.db, c.key);
+    }
     if (!c.exists && event != "del") Notify(notify::kGeneric, "del", c.db, c.key);
   }
+  std::vector<Raised> raised = std::move(raised_);
+  raised_.clear();
+  for (const Raised& r : raised) Notify(r.event_class, r.event, r.db, r.key);
+}
+
+void KeyspaceNotifier::Raise(uint32_t event_class, std::string_view event, int db,
+                             std::string_view key) {
+  if ((flags_ & event_class) == 0) return;
+  raised_.push_back({event_class, std::string(event), db, std::string(key)});
 }
 
 void KeyspaceNotifier::Expired(int db, std::string_view key) {

@@ -37,8 +37,16 @@ class KeyspaceNotifier {
   // A key event of the write just run: `created` whether this step made the key, `exists`
   // whether the key is there afterwards. Consecutive notes of one key are one notification.
   void Note(int db, std::string_view key, bool created, bool exists);
+  // An event the command raises on a key beyond its own (XADD's "xtrim", the stream
+  // commands' "xgroup-createconsumer"), published after the command's own events.
+  void Raise(uint32_t event_class, std::string_view event, int db, std::string_view key);
   // Publishes the notes of the write `spec` just run and forgets them.
   void Publish(const CommandSpec& spec);
+  // Forgets the notes of a command that changed nothing.
+  void Forget() {
+    changed_.clear();
+    raised_.clear();
+  }
   // The key expired (lazily or by the active cycle).
   void Expired(int db, std::string_view key);
   // The key was evicted (maxmemory-policy; engine/eviction.h).
@@ -61,6 +69,13 @@ class KeyspaceNotifier {
   Engine& engine_;
   uint32_t flags_ = 0;
   std::vector<Changed> changed_;
+  struct Raised {
+    uint32_t event_class;
+    std::string event;
+    int db;
+    std::string key;
+  };
+  std::vector<Raised> raised_;
   std::string channel_;
 };
 

@@ -3,6 +3,7 @@
 #include "types/hash.h"
 #include "types/list.h"
 #include "types/set.h"
+#include "types/stream.h"
 #include "types/zset.h"
 
 namespace tidekv::types {
@@ -38,12 +39,17 @@ const TypeOps* OpsFor(ValueType type) {
       return &ListValue::Ops();
     case ValueType::kZSet:
       return &ZSetValue::Ops();
+    case ValueType::kStream:
+      return &StreamValue::Ops();
   }
   return nullptr;
 }
 
 const TypeOps* OpsFor(uint8_t stored_type) {
-  if (stored_type > static_cast<uint8_t>(ValueType::kHash)) return nullptr;
+  if (stored_type > static_cast<uint8_t>(ValueType::kHash) &&
+      stored_type != static_cast<uint8_t>(ValueType::kStream)) {
+    return nullptr;
+  }
   return OpsFor(static_cast<ValueType>(stored_type));
 }
 

@@ -25,6 +25,7 @@ enum class ValueType : uint8_t {
   kSet = 2,
   kZSet = 3,
   kHash = 4,
+  kStream = 6,  // Redis's OBJ_STREAM (5 is OBJ_MODULE)
 };
 
 // Base of the collection values (strings live inline in the key's Entry). Not polymorphic:

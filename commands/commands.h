@@ -35,6 +35,7 @@ using types::StringValue;
 namespace err = engine::err;
 
 void RegisterConnectionCommands(CommandTable& table);
+void RegisterAclCommands(CommandTable& table);
 void RegisterServerCommands(CommandTable& table);
 void RegisterKeyCommands(CommandTable& table);
 void RegisterDumpCommands(CommandTable& table);  // the generic group's DUMP and RESTORE

@@ -52,6 +52,7 @@ const CommandSpec* CommandSpec::FindSubcommand(std::string_view sub) const {
 
 CommandSpec& CommandTable::Add(CommandSpec spec) {
   std::string key = spec.name;
+  spec.id = next_id_++;
   auto owned = std::make_unique<CommandSpec>(std::move(spec));
   CommandSpec* raw = owned.get();
   auto [it, inserted] = by_name_.emplace(key, std::move(owned));
@@ -63,6 +64,7 @@ CommandSpec& CommandTable::Add(CommandSpec spec) {
 
 CommandSpec& CommandTable::AddSubcommand(CommandSpec& container, CommandSpec spec) {
   spec.name = container.name + "|" + spec.name;
+  spec.id = next_id_++;
   if (spec.group.empty()) spec.group = container.group;
   if (spec.since.empty()) spec.since = container.since;
   container.subcommands.push_back(std::make_unique<CommandSpec>(std::move(spec)));

@@ -35,6 +35,7 @@ CommandTable BuildCommandTable() {
   CommandTable table;
   RegisterConnectionCommands(table);
   RegisterServerCommands(table);
+  RegisterAclCommands(table);
   RegisterKeyCommands(table);
   RegisterDumpCommands(table);
   RegisterSortCommands(table);

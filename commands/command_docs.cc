@@ -7,6 +7,7 @@
 
 #include "commands/commands.h"
 #include "common/strings.h"
+#include "engine/acl.h"
 #include "engine/command_context.h"
 #include "engine/engine.h"
 
@@ -14,6 +15,7 @@ namespace tidekv::commands {
 
 namespace {
 
+using engine::AclCategories;
 using F = CommandFlag;
 
 // ---- syntax parsing ------------------------------------------------------------------
@@ -222,35 +224,6 @@ void ReplyDocs(proto::ReplyBuilder& r, const CommandSpec& c) {
       ReplyDocs(r, *sub);
     }
   }
-}
-
-std::vector<std::string_view> AclCategories(const CommandSpec& c) {
-  std::vector<std::string_view> cats;
-  if (HasFlag(c.flags, F::kWrite)) cats.push_back("@write");
-  if (HasFlag(c.flags, F::kReadOnly)) cats.push_back("@read");
-  // The data-type and feature categories follow the command's group.
-  static constexpr std::pair<std::string_view, std::string_view> kGroupCategories[] = {
-      {"string", "@string"},
-      {"bitmap", "@bitmap"},
-      {"hash", "@hash"},
-      {"list", "@list"},
-      {"set", "@set"},
-      {"sorted_set", "@sortedset"},
-      {"geo", "@geo"},
-      {"pubsub", "@pubsub"},
-      {"scripting", "@scripting"},
-      {"transactions", "@transaction"}};
-  for (const auto& [group, category] : kGroupCategories) {
-    if (c.group == group) cats.push_back(category);
-  }
-  if (c.group == "generic" || c.first_key > 0) cats.push_back("@keyspace");
-  if (c.group == "connection") cats.push_back("@connection");
-  if (HasFlag(c.flags, F::kAdmin)) {
-    cats.push_back("@admin");
-    cats.push_back("@dangerous");
-  }
-  cats.push_back(HasFlag(c.flags, F::kFast) ? "@fast" : "@slow");
-  return cats;
 }
 
 void ReplyInfo(proto::ReplyBuilder& r, const CommandSpec& c) {

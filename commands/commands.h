@@ -38,6 +38,7 @@ namespace err = engine::err;
 void RegisterConnectionCommands(CommandTable& table);
 // CLIENT TRACKING / CACHING / GETREDIR / TRACKINGINFO, under the CLIENT container.
 void RegisterClientTrackingCommands(CommandTable& table, CommandSpec& client);
+void RegisterAclCommands(CommandTable& table);
 void RegisterServerCommands(CommandTable& table);
 void RegisterKeyCommands(CommandTable& table);
 void RegisterDumpCommands(CommandTable& table);  // the generic group's DUMP and RESTORE

@@ -7,7 +7,9 @@
 #include "commands/commands.h"
 #include "common/strings.h"
 #include "common/version.h"
+#include "engine/acl.h"
 #include "engine/blocking.h"
+#include "engine/client_info.h"
 #include "engine/command_context.h"
 #include "engine/engine.h"
 #include "engine/pubsub.h"
@@ -19,33 +21,22 @@ namespace {
 
 using F = CommandFlag;
 
-// Compares without an early exit, so response timing does not reveal how much of a guessed
-// password was right.
-bool SecretEquals(std::string_view given, std::string_view secret) {
-  if (secret.empty()) return false;
-  size_t diff = given.size() ^ secret.size();
-  const size_t n = std::max(given.size(), secret.size());
-  for (size_t i = 0; i < n; i++) {
-    const unsigned char g = i < given.size() ? static_cast<unsigned char>(given[i]) : 0;
-    const unsigned char s = i < secret.size() ? static_cast<unsigned char>(secret[i]) : 0;
-    diff |= static_cast<size_t>(g ^ s);
-  }
-  return diff == 0;
-}
-
 constexpr std::string_view kWrongPass =
     "WRONGPASS invalid username-password pair or user is disabled.";
 
-// Checks a username/password pair against security.password. Replies the error itself.
-// Without a password the default user is Redis's "nopass" user: any password is accepted
-// for it (AUTH default x, HELLO 3 AUTH default x), while other user names are refused.
+// Checks a username/password pair against the ACL users (security.password is the default
+// user's password; without one the default user is "nopass" and takes any password). On
+// success the session runs as that user; otherwise replies the error itself and records it
+// in ACL LOG.
 bool Authenticate(CommandContext& ctx, std::string_view user, std::string_view password) {
-  const std::string& configured = ctx.engine.config().password;
-  const bool nopass = configured.empty() && user == "default";
-  if (!nopass && (user != "default" || !SecretEquals(password, configured))) {
+  std::shared_ptr<engine::AclUser> u = ctx.engine.acl().Find(user);
+  if (u == nullptr || !u->enabled || !u->CheckPassword(password)) {
+    ctx.engine.LogAclDenial(ctx.session, engine::AclDenial::kAuth, engine::AclContext::kTopLevel,
+                            ctx.arg(0), user);
     ctx.Error(kWrongPass);
     return false;
   }
+  ctx.session.user = std::move(u);
   ctx.session.authenticated = true;
   return true;
 }
@@ -71,7 +62,7 @@ void Auth(CommandContext& ctx) {
   if (ctx.argc() > 3) return ctx.SyntaxError();
   // Only the one-argument form is refused without a password; AUTH <user> <password>
   // checks the pair (the default user then accepts any password, as in Redis 7).
-  if (ctx.argc() == 2 && ctx.engine.config().password.empty()) {
+  if (ctx.argc() == 2 && ctx.engine.acl().default_user()->nopass) {
     return ctx.Error(
         "ERR AUTH <password> called without any password configured for the default user. "
         "Are you sure your configuration is correct?");
@@ -113,7 +104,7 @@ void Hello(CommandContext& ctx) {
       return ctx.Error(fmt::format("ERR Syntax error in HELLO option '{}'", ctx.arg(i)));
     }
   }
-  if (!ctx.engine.config().password.empty() && !ctx.session.authenticated) {
+  if (!ctx.session.authenticated && ctx.engine.acl().default_needs_auth()) {
     return ctx.Error(
         "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
         "HELLO AUTH <user> <pass> option can be used to authenticate the client and "
@@ -169,32 +160,12 @@ void Reset(CommandContext& ctx) {
   ctx.session.db = 0;
   ctx.session.resp = 2;
   ctx.session.name.clear();
-  ctx.session.authenticated = false;
+  ctx.engine.AttachDefaultUser(ctx.session);
   ctx.reply.set_resp3(false);
   ctx.reply.Simple("RESET");
 }
 
 // ---- CLIENT ----------------------------------------------------------------------------
-
-// One CLIENT LIST / CLIENT INFO line with Redis 7.2's fields in its order (7.0 lacks only
-// lib-name and lib-ver), so parsers that index fields by position keep working. redir is the
-// tracking redirect (0 none), -1 when not tracking.
-// CLIENT LIST flags, in Redis's order: O monitor, P pub/sub subscriber, x in MULTI, b blocked
-// (on keys, WAIT, SAVE), t tracking, R its tracking redirect is broken, B tracking in BCAST
-// mode, d a WATCHed key changed, N none.
-std::string Flags(const Session& s) {
-  std::string flags;
-  if (s.monitor) flags += 'O';
-  if (s.subscribed()) flags += 'P';
-  if (s.in_multi) flags += 'x';
-  if (s.blocked) flags += 'b';
-  if ((s.tracking & engine::kTrackingOn) != 0) flags += 't';
-  if ((s.tracking & engine::kTrackingBrokenRedir) != 0) flags += 'R';
-  if ((s.tracking & engine::kTrackingBcast) != 0) flags += 'B';
-  if (s.watch_dirty) flags += 'd';
-  if (flags.empty()) flags = "N";
-  return flags;
-}
 
 // CLIENT LIST TYPE / CLIENT KILL TYPE: whether `type` is one of Redis's client types, and
 // whether a session is of it. Clients of the replication stream are not listed here, so
@@ -208,25 +179,6 @@ bool KnownClientType(std::string_view type) {
 bool IsOfType(const Session& s, std::string_view type) {
   if (EqualsIgnoreCase(type, "pubsub")) return s.subscribed();
   return EqualsIgnoreCase(type, "normal") && !s.subscribed();
-}
-
-std::string ClientLine(const engine::ClientView& c, int64_t now_ms) {
-  const Session& s = *c.session;
-  const size_t qbuf = c.query_buffer_bytes;
-  const size_t qbuf_cap = c.query_buffer_capacity;
-  const size_t omem = c.output_bytes;
-  return fmt::format(
-      "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} "
-      "multi={} qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs={} rbp={} obl=0 oll=0 omem={} "
-      "tot-mem={} events={} cmd={} user=default redir={} resp={} lib-name={} lib-ver={}\n",
-      s.id, s.addr, s.laddr, c.fd, s.name, (now_ms - s.created_ms) / 1000,
-      (now_ms - s.last_interaction_ms) / 1000, Flags(s), s.db, s.subscribed_channels,
-      s.subscribed_patterns, s.subscribed_shard_channels,
-      s.in_multi ? static_cast<int64_t>(s.queued.size()) : -1, qbuf, qbuf_cap - qbuf, qbuf_cap,
-      qbuf_cap, omem, qbuf_cap + omem, omem > 0 ? "rw" : "r",
-      s.last_command.empty() ? std::string_view("NULL") : s.last_command,
-      (s.tracking & engine::kTrackingOn) != 0 ? static_cast<int64_t>(s.tracking_redirect) : -1,
-      s.resp, s.lib_name, s.lib_ver);
 }
 
 void ClientReply(CommandContext& ctx) {
@@ -312,7 +264,7 @@ void ClientList(CommandContext& ctx) {
   ForEachClient(ctx, [&](const engine::ClientView& c) {
     if (any_id && std::find(ids.begin(), ids.end(), c.session->id) == ids.end()) return;
     if (type && !IsOfType(*c.session, *type)) return;
-    out += ClientLine(c, ctx.now_ms);
+    out += engine::ClientInfoLine(c, ctx.now_ms);
   });
   ctx.reply.Verbatim(out);
 }
@@ -321,7 +273,8 @@ void ClientInfo(CommandContext& ctx) {
   engine::ServerHooks* hooks = ctx.engine.hooks();
   std::optional<engine::ClientView> c;
   if (hooks != nullptr) c = hooks->Client(ctx.session.id);
-  ctx.reply.Verbatim(ClientLine(c.value_or(engine::ClientView{&ctx.session}), ctx.now_ms));
+  ctx.reply.Verbatim(
+      engine::ClientInfoLine(c.value_or(engine::ClientView{&ctx.session}), ctx.now_ms));
 }
 
 void ClientKill(CommandContext& ctx) {
@@ -384,8 +337,10 @@ void ClientKill(CommandContext& ctx) {
       return ctx.SyntaxError();
     }
   }
-  if (!user.empty() && user != "default") {
-    return ctx.Error(fmt::format("ERR No such user '{}'", user));
+  const engine::AclUser* user_filter = nullptr;
+  if (!user.empty()) {
+    user_filter = ctx.engine.acl().Find(user).get();
+    if (user_filter == nullptr) return ctx.Error(fmt::format("ERR No such user '{}'", user));
   }
   std::vector<uint64_t> victims;
   hooks->ForEachClient([&](const engine::ClientView& c) {
@@ -395,6 +350,7 @@ void ClientKill(CommandContext& ctx) {
     if (!laddr.empty() && s.laddr != laddr) return;
     if (maxage && (ctx.now_ms - s.created_ms) / 1000 < *maxage) return;
     if (type && !IsOfType(s, *type)) return;
+    if (user_filter != nullptr && s.user.get() != user_filter) return;
     if (skipme && s.id == ctx.session.id) return;
     victims.push_back(s.id);
   });

@@ -10,6 +10,7 @@
 #include "common/sha1.h"
 #include "common/strings.h"
 #include "config/config.h"
+#include "engine/acl.h"
 #include "engine/blocking.h"
 #include "engine/command_context.h"
 #include "engine/engine.h"
@@ -189,6 +190,7 @@ void ConfigRewrite(CommandContext& ctx) {
 
 void ConfigResetStat(CommandContext& ctx) {
   ctx.engine.commands().ResetStats();
+  ctx.engine.acl().stats() = {};
   KeyspaceStats& ks = ctx.engine.keyspace().stats();
   ks.keyspace_hits = ks.keyspace_misses = ks.expired_keys = 0;
   ks.expire_cycles = ks.expire_cycle_time_us = 0;

@@ -110,6 +110,7 @@ const CommandSpec* CommandSpec::FindSubcommand(std::string_view sub) const {
 
 CommandSpec& CommandTable::Add(CommandSpec spec) {
   std::string key = spec.name;
+  spec.id = next_id_++;
   auto owned = std::make_unique<CommandSpec>(std::move(spec));
   CommandSpec* raw = owned.get();
   ParseKeyFlags(*raw);
@@ -122,6 +123,7 @@ CommandSpec& CommandTable::Add(CommandSpec spec) {
 
 CommandSpec& CommandTable::AddSubcommand(CommandSpec& container, CommandSpec spec) {
   spec.name = container.name + "|" + spec.name;
+  spec.id = next_id_++;
   if (spec.group.empty()) spec.group = container.group;
   if (spec.since.empty()) spec.since = container.since;
   container.subcommands.push_back(std::make_unique<CommandSpec>(std::move(spec)));

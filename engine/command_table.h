@@ -100,6 +100,7 @@ struct CommandStats {
 
 struct CommandSpec {
   std::string name;  // lower case; subcommands are "container|sub", e.g. "client|list"
+  uint32_t id = 0;   // the row's index among all rows, subcommands included (ACL bitmaps)
   int arity = 0;     // >0: exact argc; <0: at least -arity (argv[0] included, as Redis)
   CommandFlag flags = CommandFlag::kNone;
   int first_key = 0;  // position of the first key (0: none)
@@ -162,12 +163,15 @@ class CommandTable {
   // Every command clients can call, in registration order (not the kInternal ones).
   const std::vector<const CommandSpec*>& all() const { return ordered_; }
   size_t size() const { return ordered_.size(); }
+  // Rows ever added, subcommands included: every CommandSpec::id is below it.
+  uint32_t row_count() const { return next_id_; }
 
   void ResetStats() const;
 
  private:
   absl::flat_hash_map<std::string, std::unique_ptr<CommandSpec>> by_name_;
   std::vector<const CommandSpec*> ordered_;
+  uint32_t next_id_ = 0;
 };
 
 }  // namespace tidekv::engine

@@ -7,7 +7,9 @@
 #include "common/cycle_clock.h"
 #include "common/logging.h"
 #include "common/strings.h"
+#include "engine/acl.h"
 #include "engine/blocking.h"
+#include "engine/client_info.h"
 #include "engine/command_context.h"
 #include "engine/errors.h"
 #include "engine/notify.h"
@@ -39,6 +41,8 @@ Engine::Engine(config::Config& config, const Clock& clock, CommandTable table)
       commands_(std::move(table)) {
   keyspace_.set_observer(this);
   notifier_ = std::make_unique<KeyspaceNotifier>(*this);
+  acl_ = std::make_unique<Acl>(commands_);
+  synced_password_ = "\n";  // differs from any password: ApplyConfig takes the configured one
   ApplyConfig();
   stats_.start_ms = clock_.NowMs();
   startup_memory_ = UsedMemory();
@@ -71,11 +75,41 @@ void Engine::ApplyConfig() {
   evictor_.Configure(config_);
   lfu_ = evictor_.lfu();
   SetAccessClock(clock_.NowUs());
+  // requirepass is the default user's password, as in Redis.
+  if (config_.password != synced_password_) {
+    acl_->SyncDefaultPassword(config_.password);
+    synced_password_ = config_.password;
+  }
 }
 
 void Engine::SetAccessClock(int64_t now_us) {
   lru_clock_ = static_cast<uint32_t>(now_us / 1'000'000);
   keyspace_.set_new_key_access(NewKeyAccess());
+}
+
+void Engine::AttachDefaultUser(Session& session) const {
+  session.user = acl_->default_user();
+  session.authenticated = !acl_->default_needs_auth();
+}
+
+AclDenial Engine::CheckAcl(const Session& session, const CommandSpec& spec,
+                           std::span<const std::string_view> argv, AclContext context) {
+  size_t pos = 0;
+  const AclDenial why = acl_->Check(*session.user, spec, argv, &pos);
+  if (why != AclDenial::kNone) {
+    LogAclDenial(session, why, context, why == AclDenial::kCommand ? spec.name : argv[pos],
+                 session.user->name);
+  }
+  return why;
+}
+
+void Engine::LogAclDenial(const Session& session, AclDenial why, AclContext context,
+                          std::string_view object, std::string_view username) {
+  std::optional<ClientView> view;
+  if (hooks_ != nullptr) view = hooks_->Client(session.id);
+  const int64_t now_ms = clock_.NowMs();
+  acl_->Log(why, context, object, username, now_ms,
+            ClientInfoLine(view.value_or(ClientView{&session}), now_ms));
 }
 
 namespace {
@@ -200,8 +234,8 @@ void Engine::OnWholeDatabase(const Database& db, int other_index) {
 
 std::string Engine::AccessError(const Session& session, CommandFlag flags, bool stale_ok) const {
   if (session.internal) return {};
-  if (!config_.password.empty() && !session.authenticated &&
-      !HasFlag(flags, CommandFlag::kNoAuth)) {
+  if (!session.authenticated && !HasFlag(flags, CommandFlag::kNoAuth) &&
+      acl_->default_needs_auth()) {
     return std::string(err::kNoAuth);
   }
   if (HasFlag(flags, CommandFlag::kProtected) &&
@@ -417,6 +451,14 @@ void Engine::Dispatch(Session& session, std::span<const std::string_view> argv,
     if (std::string error = AccessError(session, flags, stale_ok); !error.empty()) {
       return refuse(spec, error);
     }
+    // A user with every permission (the default user, as configured by default) is
+    // checked no further: one branch on the hot path.
+    if (!session.user->unrestricted) [[unlikely]] {
+      const AclContext context = session.in_multi ? AclContext::kMulti : AclContext::kTopLevel;
+      if (const AclDenial why = CheckAcl(session, *spec, argv, context); why != AclDenial::kNone) {
+        return refuse(spec, Acl::DenialError(why, *spec));
+      }
+    }
   }
   if (session.in_multi && !HasFlag(spec->flags, CommandFlag::kTxControl)) {
     if (HasFlag(spec->flags, CommandFlag::kNoMulti)) {
@@ -559,6 +601,20 @@ void Engine::ExecQueued(Session& session, proto::ReplyBuilder& reply, int64_t no
   session.deny_blocking = true;
   BeginGroup(session.id);
   ForEachQueued(queued, [&](std::span<const std::string_view> argv, const CommandSpec& spec) {
+    // The user's rules may have changed since the command was queued (Redis checks again).
+    if (!session.user->unrestricted) [[unlikely]] {
+      const AclDenial why = CheckAcl(session, spec, argv, AclContext::kMulti);
+      if (why != AclDenial::kNone) {
+        stats_.CountError("NOPERM");
+        return reply.Error(fmt::format(
+            "NOPERM ACLs rules changed between the moment the transaction was accumulated and "
+            "the EXEC call. This command is no longer allowed for the following reason: {}",
+            why == AclDenial::kKey       ? "no permission to touch the specified keys"
+            : why == AclDenial::kChannel ? "no permission to access one of the channels used as "
+                                           "arguments"
+                                         : "no permission to execute the command or subcommand"));
+      }
+    }
     Execute(session, argv, reply, &spec, now_us);
   });
   EndGroup(&session);

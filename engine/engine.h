@@ -99,6 +99,9 @@ class WatchRegistry;
 class ScriptHost;
 class PubSubRegistry;
 class KeyspaceNotifier;
+class Acl;
+enum class AclDenial : uint8_t;
+enum class AclContext : uint8_t;
 
 class Engine : private KeyspaceObserver {
  public:
@@ -154,6 +157,18 @@ class Engine : private KeyspaceObserver {
   }
   // Once per cron tick: tracking's key limit and the BCAST messages of expired keys.
   void TrackingCron();
+  // Users and permissions (ACL, AUTH): engine/acl.h.
+  Acl& acl() { return *acl_; }
+  // A new client (or one RESET): it runs as the default user, authenticated when that user
+  // needs no password.
+  void AttachDefaultUser(Session& session) const;
+  // Checks a restricted user's command (argv, its resolved row spec) and, when refused,
+  // records it in ACL LOG: the refusal, or kNone.
+  AclDenial CheckAcl(const Session& session, const CommandSpec& spec,
+                     std::span<const std::string_view> argv, AclContext context);
+  // Records a refusal in ACL LOG (with the client's CLIENT LIST line).
+  void LogAclDenial(const Session& session, AclDenial why, AclContext context,
+                    std::string_view object, std::string_view username);
 
   // The network server's hooks, when there is one (nullptr in-process). Commands that need
   // it (CLIENT LIST, SHUTDOWN, MONITOR, SAVE, REPLICAOF...) say so when it is absent.
@@ -374,6 +389,8 @@ class Engine : private KeyspaceObserver {
   TrackingRegistry tracking_{*this};
   Session* executing_ = nullptr;  // the client of the outermost command running
   bool cron_paused_ = false;
+  std::unique_ptr<Acl> acl_;
+  std::string synced_password_;  // security.password as the default user last took it
 };
 
 }  // namespace tidekv::engine

@@ -11,6 +11,7 @@
 #include "common/cycle_clock.h"
 #include "common/strings.h"
 #include "common/version.h"
+#include "engine/acl.h"
 #include "engine/blocking.h"
 #include "engine/engine.h"
 #include "engine/pubsub.h"
@@ -149,6 +150,11 @@ void StatsSection(Engine& engine, const InfoSource* src, std::string& out) {
   Line(out, "tracking_total_keys", engine.tracking().total_keys());
   Line(out, "tracking_total_items", engine.tracking().total_items());
   Line(out, "tracking_total_prefixes", engine.tracking().total_prefixes());
+  const AclStats& acl = engine.acl().stats();
+  Line(out, "acl_access_denied_auth", acl.denied_auth);
+  Line(out, "acl_access_denied_cmd", acl.denied_cmd);
+  Line(out, "acl_access_denied_key", acl.denied_key);
+  Line(out, "acl_access_denied_channel", acl.denied_channel);
   Line(out, "total_error_replies", engine.stats().total_errors);
   Line(out, "unknown_commands", engine.stats().rejected_unknown);
   Line(out, "total_writes_processed", engine.stats().dirty);

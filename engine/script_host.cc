@@ -9,6 +9,7 @@
 #include "common/check.h"
 #include "common/logging.h"
 #include "common/strings.h"
+#include "engine/acl.h"
 #include "engine/engine.h"
 #include "engine/errors.h"
 #include "engine/script_convert.h"
@@ -217,6 +218,7 @@ void ScriptHost::Invoke(CommandContext& ctx, int ref, const ScriptFlags& flags,
   run.session.id = ctx.session.id;
   run.session.db = ctx.session.db;
   run.session.authenticated = true;
+  run.session.user = ctx.session.user;  // redis.call runs with the caller's permissions
   run.session.deny_blocking = true;
   run.session.addr = "lua";  // what MONITOR shows for a script's commands, as Redis
   run.session.internal = ctx.session.internal;
@@ -303,7 +305,7 @@ void ScriptHost::Invoke(CommandContext& ctx, int ref, const ScriptFlags& flags,
   lua_gc(L, LUA_GCSTEP, 1);
 }
 
-int ScriptHost::LuaCall(lua_State* L, bool raise) {
+int ScriptHost::LuaCall(lua_State* L, bool raise, bool acl_check_only) {
   Run* run = run_;
   const int argc = lua_gettop(L);
   // A refused call's error counts once, here (INFO errorstats), whether the script then
@@ -340,12 +342,35 @@ int ScriptHost::LuaCall(lua_State* L, bool raise) {
   }
   spec = engine_.commands().Resolve(run->argv);
   if (spec != nullptr && HasFlag(spec->flags, CommandFlag::kInternal)) spec = nullptr;
+  if (acl_check_only) {
+    if (spec == nullptr) return fail("ERR Invalid command passed to redis.acl_check_cmd()");
+    size_t pos = 0;
+    lua_pushboolean(
+        L, engine_.acl().Check(*run->session.user, *spec, run->argv, &pos) == AclDenial::kNone);
+    return 1;
+  }
   if (spec == nullptr) return fail("ERR Unknown Redis command called from script");
   const bool arity_ok = spec->arity > 0 ? run->argv.size() == static_cast<size_t>(spec->arity)
                                         : run->argv.size() >= static_cast<size_t>(-spec->arity);
   if (!arity_ok) return fail("ERR Wrong number of args calling Redis command from script");
   if (HasFlag(spec->flags, CommandFlag::kNoScript)) {
     return fail("ERR This Redis command is not allowed from script");
+  }
+  if (!run->session.user->unrestricted) {
+    switch (engine_.CheckAcl(run->session, *spec, run->argv, AclContext::kLua)) {
+      case AclDenial::kNone:
+        break;
+      case AclDenial::kKey:
+        return fail(
+            "ERR The user executing the script can't access at least one of the keys mentioned "
+            "in the command arguments");
+      case AclDenial::kChannel:
+        return fail(
+            "ERR The user executing the script can't publish to the channel mentioned in the "
+            "command");
+      default:
+        return fail("ERR The user executing the script can't run this command or subcommand");
+    }
   }
   if (run->read_only && (HasFlag(spec->flags, CommandFlag::kWrite) ||
                          HasFlag(spec->flags, CommandFlag::kMayReplicate))) {

@@ -127,7 +127,9 @@ class ScriptHost {
   // Used by the Lua side (redis.call and friends); public for the C callbacks only.
   struct Run;
   int LuaRegisterFunction(lua_State* L);
-  int LuaCall(lua_State* L, bool raise);
+  // redis.call (raise) and redis.pcall; with acl_check_only, redis.acl_check_cmd: whether
+  // the script's user may run the command, without running it.
+  int LuaCall(lua_State* L, bool raise, bool acl_check_only = false);
   int LuaSetResp(lua_State* L);
   int LuaSetRepl(lua_State* L);
   int LuaLog(lua_State* L);

@@ -26,6 +26,7 @@ ScriptHost* HostOf(lua_State* L) {
 
 int Call(lua_State* L) { return HostOf(L)->LuaCall(L, true); }
 int PCall(lua_State* L) { return HostOf(L)->LuaCall(L, false); }
+int AclCheckCmd(lua_State* L) { return HostOf(L)->LuaCall(L, true, /*acl_check_only=*/true); }
 int SetResp(lua_State* L) { return HostOf(L)->LuaSetResp(L); }
 int SetRepl(lua_State* L) { return HostOf(L)->LuaSetRepl(L); }
 int Log(lua_State* L) { return HostOf(L)->LuaLog(L); }
@@ -348,6 +349,7 @@ void ScriptHost::Open() {
   const std::pair<const char*, lua_CFunction> api[] = {
       {"call", Call},
       {"pcall", PCall},
+      {"acl_check_cmd", AclCheckCmd},
       {"setresp", SetResp},
       {"set_repl", SetRepl},
       {"log", Log},

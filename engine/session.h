@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +12,11 @@
 namespace tidekv::engine {
 
 struct CommandSpec;
+struct AclUser;
+
+// The user of a session no engine attached (Engine::AttachDefaultUser): named "default", with
+// every permission. Log replay and internal sessions run as it.
+const std::shared_ptr<AclUser>& UnattachedAclUser();
 
 // The commands a client queued after MULTI (DESIGN.md §11), copied out of the read buffer
 // (which moves on): every argument back to back in `bytes`, with their lengths, and per
@@ -30,9 +36,11 @@ struct Session {
   uint64_t id = 0;
   int db = 0;
   int resp = 2;                // 2 or 3 (HELLO)
-  bool authenticated = false;  // meaningful only when a password is set
-  std::string name;            // CLIENT SETNAME
-  std::string lib_name;        // CLIENT SETINFO / HELLO ... SETNAME
+  bool authenticated = false;  // meaningful only when the default user needs AUTH
+  // The ACL user its commands run as (engine/acl.h): the default user until AUTH.
+  std::shared_ptr<AclUser> user = UnattachedAclUser();
+  std::string name;      // CLIENT SETNAME
+  std::string lib_name;  // CLIENT SETINFO / HELLO ... SETNAME
   std::string lib_ver;
   std::string addr;       // "ip:port" of the peer ("" in-process)
   std::string laddr;      // "ip:port" of our side

@@ -7,6 +7,7 @@
 
 #include "common/logging.h"
 #include "common/strings.h"
+#include "engine/acl.h"
 #include "engine/blocking.h"
 #include "engine/engine.h"
 #include "engine/pubsub.h"
@@ -51,6 +52,7 @@ Connection::Connection(Server& server, asio::ip::tcp::socket socket, uint64_t id
       reply_(&out_),
       drained_(socket_.get_executor()) {
   session_.id = id;
+  server_.engine().AttachDefaultUser(session_);
   session_.created_ms = server_.engine().clock().NowMs();
   session_.last_interaction_ms = session_.created_ms;
   boost::system::error_code ec;
@@ -182,7 +184,7 @@ bool Connection::ProcessInput() {
     proto::ParseStatus status = proto::ParseStatus::kComplete;
     // Before AUTH the parser enforces Redis's small limits, and requests run one at a time
     // so that the request after a successful AUTH is parsed with the normal ones.
-    const bool unauthenticated = !server_.config().password.empty() && !session_.authenticated;
+    const bool unauthenticated = !session_.authenticated && engine.acl().default_needs_auth();
     parser_.set_unauthenticated(unauthenticated);
     const size_t batch = unauthenticated ? 1 : kBatch;
     while (n < batch && pos < in_end_) {

@@ -510,3 +510,46 @@ TEST_CASE("the trace never overwrites a file it did not create or follows a syml
 
 }  // namespace
 }  // namespace tidekv::integration
+
+namespace tidekv::integration {
+namespace {
+
+TEST_CASE("ACL users: AUTH, HELLO AUTH, NOPERM, CLIENT LIST and DELUSER", "[integration]") {
+  ServerProcess server({"--security.password", "secret"});
+  RedisConnection admin = server.Connect();
+  CHECK(Call(admin.get(), {"AUTH", "secret"}) == "OK");
+  CHECK(Call(admin.get(), {"ACL", "SETUSER", "alice", "on", ">pw", "+get", "+set", "+client|list",
+                           "~a*"}) == "OK");
+
+  RedisConnection alice = server.Connect();
+  CHECK(Call(alice.get(), {"AUTH", "alice", "nope"}).rfind("(error) WRONGPASS", 0) == 0);
+  CHECK(Call(alice.get(), {"AUTH", "alice", "pw"}) == "OK");
+  CHECK(Call(alice.get(), {"SET", "a1", "v"}) == "OK");
+  CHECK(Call(alice.get(), {"GET", "b1"}) ==
+        "(error) NOPERM this user has no permissions to access one of the keys used as arguments");
+  CHECK(Call(alice.get(), {"DEL", "a1"}) ==
+        "(error) NOPERM this user has no permissions to run the 'del' command");
+  CHECK(Call(alice.get(), {"CLIENT", "LIST"}).find("user=alice") != std::string::npos);
+
+  // HELLO AUTH logs in, even without the HELLO permission.
+  RedisConnection hello = server.Connect();
+  Reply r = Command(hello.get(), {"HELLO", "2", "AUTH", "alice", "pw"});
+  REQUIRE(r != nullptr);
+  CHECK(r->type == REDIS_REPLY_ARRAY);
+  CHECK(Call(hello.get(), {"GET", "a1"}) == "v");
+
+  // The refusals are in ACL LOG and INFO.
+  CHECK(Call(admin.get(), {"INFO", "stats"}).find("acl_access_denied_auth:1") != std::string::npos);
+  Reply log = Command(admin.get(), {"ACL", "LOG", "1"});
+  REQUIRE(log != nullptr);
+  REQUIRE(log->type == REDIS_REPLY_ARRAY);
+  CHECK(log->elements == 1);
+
+  // Deleting the user disconnects its clients.
+  CHECK(Call(admin.get(), {"ACL", "DELUSER", "alice"}) == "(integer) 1");
+  CHECK(Command(alice.get(), {"PING"}) == nullptr);
+  CHECK(Call(admin.get(), {"PING"}) == "PONG");
+}
+
+}  // namespace
+}  // namespace tidekv::integration

@@ -38,6 +38,7 @@ TEST_CASE("AUTH gates commands when a password is set", "[connection]") {
   EngineFixture f;
   CHECK(f.Run({"AUTH", "x"}).rfind("-ERR AUTH <password> called without any password", 0) == 0);
   f.config().password = "s3cret";
+  f.engine().ApplyConfig();  // the default user takes it (as CONFIG SET requirepass)
   CHECK(f.Run({"DBSIZE"}) == "-NOAUTH Authentication required.\r\n");
   CHECK(f.Run({"PING"}) == "-NOAUTH Authentication required.\r\n");
   CHECK(f.Run({"AUTH", "wrong"}) ==
@@ -69,6 +70,7 @@ TEST_CASE("HELLO negotiates the protocol", "[connection]") {
   CHECK(f.Run({"HELLO", "3", "bogus"}) == "-ERR Syntax error in HELLO option 'bogus'\r\n");
 
   f.config().password = "pw";
+  f.engine().ApplyConfig();
   f.Run({"RESET"});
   CHECK(f.Run({"HELLO", "3"}).rfind("-NOAUTH HELLO must be called", 0) == 0);
   CHECK(f.Run({"HELLO", "3", "AUTH", "default", "bad"}).rfind("-WRONGPASS", 0) == 0);

@@ -22,6 +22,7 @@ class EngineFixture {
   // DEBUG (DIGEST, SET-ACTIVE-EXPIRE) is how the unit tests look inside: allowed here.
   EngineFixture() : config_(DebugAllowed()), engine_(config_, clock_, BuildCommandTable()) {
     session_.id = engine_.NextSessionId();
+    engine_.AttachDefaultUser(session_);
   }
 
   // Runs one command; returns its RESP reply ("+OK\r\n", ":1\r\n", "$-1\r\n", ...).

@@ -39,6 +39,8 @@ TEST_CASE("AUTH gates commands when a password is set", "[connection]") {
   CHECK(f.Run({"AUTH", "x"}).rfind("-ERR AUTH <password> called without any password", 0) == 0);
   f.config().password = "s3cret";
   f.engine().ApplyConfig();  // the default user takes it (as CONFIG SET requirepass)
+  // A connection that logged in before keeps its login, as in Redis: start a new one.
+  CHECK(f.Run({"RESET"}) == "+RESET\r\n");
   CHECK(f.Run({"DBSIZE"}) == "-NOAUTH Authentication required.\r\n");
   CHECK(f.Run({"PING"}) == "-NOAUTH Authentication required.\r\n");
   CHECK(f.Run({"AUTH", "wrong"}) ==

@@ -523,13 +523,7 @@ void RegisterStreamGroupCommands(CommandTable& table) {
                                    .since = "5.0.0",
                                    .summary = "A container for consumer groups commands.",
                                    .complexity = "Depends on subcommand."});
-  auto sub = [&](CommandSpec spec) {
-    spec.first_key = 2;
-    spec.last_key = 2;
-    spec.key_step = 1;
-    spec.group = "stream";
-    table.AddSubcommand(xgroup, std::move(spec));
-  };
+  auto sub = [&](CommandSpec spec) { AddStreamKeySubcommand(table, xgroup, std::move(spec)); };
   sub({.name = "create",
        .arity = -5,
        .flags = kWrite | kDenyOom,

@@ -213,13 +213,7 @@ void RegisterStreamInfoCommands(CommandTable& table) {
                                   .since = "5.0.0",
                                   .summary = "A container for stream introspection commands.",
                                   .complexity = "Depends on subcommand."});
-  auto sub = [&](CommandSpec spec) {
-    spec.first_key = 2;
-    spec.last_key = 2;
-    spec.key_step = 1;
-    spec.group = "stream";
-    table.AddSubcommand(xinfo, std::move(spec));
-  };
+  auto sub = [&](CommandSpec spec) { AddStreamKeySubcommand(table, xinfo, std::move(spec)); };
   sub({.name = "consumers",
        .arity = 4,
        .flags = kReadOnly | kVolatileReply,

@@ -64,6 +64,15 @@ inline void AddStreamKeyRow(CommandTable& table, CommandSpec spec) {
   table.Add(std::move(spec));
 }
 
+// A subcommand of XGROUP or XINFO: its key is the argument after the subcommand's name.
+inline void AddStreamKeySubcommand(CommandTable& table, CommandSpec& container, CommandSpec spec) {
+  spec.first_key = 2;
+  spec.last_key = 2;
+  spec.key_step = 1;
+  spec.group = "stream";
+  table.AddSubcommand(container, std::move(spec));
+}
+
 // Raises a keyspace event of the stream class on key.
 void StreamEvent(CommandContext& ctx, std::string_view event, std::string_view key);
 

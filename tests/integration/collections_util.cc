@@ -1,6 +1,7 @@
 #include "tests/integration/collections_util.h"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <stdexcept>
 
@@ -249,6 +250,13 @@ std::string ShowCommand(const std::vector<std::string>& argv) {
     out += Printable(a);
   }
   return out;
+}
+
+void Ok(redisContext* c, const std::vector<std::string>& argv) {
+  const std::string reply = Call(c, argv);
+  INFO(argv[0] << " " << (argv.size() > 1 ? argv[1] : "") << " answered " << reply);
+  REQUIRE(reply.rfind("(error)", 0) != 0);
+  REQUIRE(reply.rfind("(connection error)", 0) != 0);
 }
 
 }  // namespace tidekv::integration

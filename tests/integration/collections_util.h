@@ -63,6 +63,10 @@ Snapshot WithoutEncodings(Snapshot s);
 // TTL. Also reports keys of `got` whose HLEN/SCARD disagrees with their contents.
 std::string Differences(const Snapshot& want, const Snapshot& got);
 
+// Runs one command and requires an answer that is not an error (naming the command when
+// it is one).
+void Ok(redisContext* c, const std::vector<std::string>& argv);
+
 // Sends commands pipelined; throws naming the first one that answered an error.
 void RunAllOk(redisContext* c, const std::vector<std::vector<std::string>>& commands);
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/integration/collections_util.h"
 #include "tests/integration/persistence_util.h"
 #include "tests/integration/replication_util.h"
 #include "tests/integration/server_process.h"
@@ -21,13 +22,6 @@ using Argv = std::vector<std::string>;
 // Every write durable before its reply, so kill -9 loses nothing acknowledged; seals often.
 const std::vector<std::string> kArgs = {"--logstore.fsync", "always",
                                         "--compaction.seal_interval_ms", "100"};
-
-void Ok(redisContext* c, const Argv& argv) {
-  const std::string reply = Call(c, argv);
-  INFO(argv[0] << " " << argv[1] << " answered " << reply);
-  REQUIRE(reply.rfind("(error)", 0) != 0);
-  REQUIRE(reply.rfind("(connection error)", 0) != 0);
-}
 
 // A seal of every write so far (SAVE), besides the timed ones.
 void WaitSeal(redisContext* c) { REQUIRE(Call(c, {"SAVE"}) == "OK"); }

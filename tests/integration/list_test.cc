@@ -28,13 +28,6 @@ using Strings = std::vector<std::string>;
 
 std::string Int(uint64_t i) { return std::to_string(i); }
 
-void Ok(redisContext* c, const Argv& argv) {
-  const std::string reply = Call(c, argv);
-  INFO(ShowCommand(argv) << " answered " << reply);
-  REQUIRE(reply.rfind("(error)", 0) != 0);
-  REQUIRE(reply.rfind("(connection error)", 0) != 0);
-}
-
 // A list as a client sees it: its encoding, TTL and elements in order.
 struct ListState {
   std::string encoding;

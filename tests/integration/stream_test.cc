@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/integration/collections_util.h"
 #include "tests/integration/persistence_util.h"
 #include "tests/integration/replication_util.h"
 #include "tests/integration/server_process.h"
@@ -21,13 +22,6 @@ namespace fs = std::filesystem;
 using Argv = std::vector<std::string>;
 
 std::string Int(int64_t i) { return std::to_string(i); }
-
-void Ok(redisContext* c, const Argv& argv) {
-  const std::string reply = Call(c, argv);
-  INFO(argv[0] << " " << (argv.size() > 1 ? argv[1] : "") << " answered " << reply);
-  REQUIRE(reply.rfind("(error)", 0) != 0);
-  REQUIRE(reply.rfind("(connection error)", 0) != 0);
-}
 
 // A stream load over a few keys with two groups each.
 std::vector<Argv> StreamLoad(uint64_t seed, size_t n, bool create_groups = true) {

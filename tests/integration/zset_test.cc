@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/integration/collections_util.h"
 #include "tests/integration/persistence_util.h"
 #include "tests/integration/replay_util.h"
 #include "tests/integration/replication_util.h"
@@ -22,13 +23,6 @@ namespace fs = std::filesystem;
 using Argv = std::vector<std::string>;
 
 std::string Int(int64_t i) { return std::to_string(i); }
-
-void Ok(redisContext* c, const Argv& argv) {
-  const std::string reply = Call(c, argv);
-  INFO(argv[0] << " " << (argv.size() > 1 ? argv[1] : "") << " answered " << reply);
-  REQUIRE(reply.rfind("(error)", 0) != 0);
-  REQUIRE(reply.rfind("(connection error)", 0) != 0);
-}
 
 // What a client sees of each key: OBJECT ENCODING, whether it has a TTL, and its members
 // with their scores in order.

@@ -81,7 +81,7 @@ void SleepUntil(int64_t unix_ms) {
   while (UnixMs() <= unix_ms) std::this_thread::sleep_for(20ms);
 }
 
-TEST_CASE("field times survive SAVE and kill -9; fields due while down are gone after start",
+TEST_CASE("field times survive SAVE and kill -9, fields due while down are gone after start",
           "[integration][hexpire][persistence]") {
   TempDir dir;
   const fs::path data = dir.path() / "d";

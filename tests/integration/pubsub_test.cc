@@ -124,7 +124,7 @@ TEST_CASE("RESP3 subscribers get pushes and may run any command", "[integration]
   CHECK(sub.Roundtrip(Resp({"SUNSUBSCRIBE"})) == ">3\r\n" + BulkOf("sunsubscribe") + "_\r\n:0\r\n");
 }
 
-TEST_CASE("PUBSUB, CLIENT LIST and INFO show subscriptions; a leaving client drops them",
+TEST_CASE("PUBSUB, CLIENT LIST and INFO show subscriptions, a leaving client drops them",
           "[integration][pubsub]") {
   ServerProcess server;
   RedisConnection admin = server.Connect();

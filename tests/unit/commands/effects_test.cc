@@ -18,7 +18,7 @@ struct Fixture {
 
 using V = std::vector<std::string>;
 
-TEST_CASE("plain writes are their own effect; reads and no-ops emit nothing", "[effects]") {
+TEST_CASE("plain writes are their own effect, reads and no-ops emit nothing", "[effects]") {
   Fixture x;
   x.f.Run({"SET", "k", "v"});
   x.f.Run({"GET", "k"});
@@ -99,7 +99,7 @@ TEST_CASE("FLUSHDB, FLUSHALL and SWAPDB tell the sink about whole databases", "[
   CHECK(x.Take().back() == "1: FLUSHALL");
 }
 
-TEST_CASE("a sink can refuse writes; reads still run", "[effects]") {
+TEST_CASE("a sink can refuse writes, reads still run", "[effects]") {
   Fixture x;
   x.f.Run({"SET", "k", "v"});
   x.sink.refuse = "MISCONF disk full";

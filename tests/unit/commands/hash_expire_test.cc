@@ -46,7 +46,7 @@ TEST_CASE("HEXPIRE family sets field times and answers per field", "[hash][hexpi
   CHECK(x.effects.Take().empty());
 }
 
-TEST_CASE("NX XX GT LT decide per field; no expiry counts as forever", "[hash][hexpire]") {
+TEST_CASE("NX XX GT LT decide per field, no expiry counts as forever", "[hash][hexpire]") {
   Fixture x;
   x.f.Run({"HEXPIRE", "h", "100", "FIELDS", "1", "a"});
   x.effects.Take();
@@ -99,7 +99,7 @@ TEST_CASE("HEXPIRE argument errors use Redis's texts", "[hash][hexpire]") {
   CHECK(x.effects.Take() == V{"SET s v"});
 }
 
-TEST_CASE("HPERSIST removes times; HSET drops a field's time, HINCRBY keeps it",
+TEST_CASE("HPERSIST removes times, HSET drops a field's time, HINCRBY keeps it",
           "[hash][hexpire]") {
   Fixture x;
   x.f.Run({"HEXPIRE", "h", "100", "FIELDS", "3", "a", "b", "c"});
@@ -112,15 +112,16 @@ TEST_CASE("HPERSIST removes times; HSET drops a field's time, HINCRBY keeps it",
   x.f.Run({"HINCRBY", "h", "c", "5"});
   CHECK(Elements(x.f.Run({"HTTL", "h", "FIELDS", "2", "b", "c"})) == V{"-1", "100"});
   x.effects.Take();
-  // HINCRBYFLOAT's effect is an HSET, so the kept time follows it.
+  // HINCRBYFLOAT's effect is an HSET, so the kept time follows it, in one atomic group.
   CHECK(x.f.Run({"HINCRBYFLOAT", "h", "c", "0.5"}) == Bulk("8.5"));
-  CHECK(x.effects.Take() == V{"HSET h c 8.5", "HPEXPIREAT h 1700000100000 FIELDS 1 c"});
+  CHECK(x.effects.Take() ==
+        V{"TIDEKV.GROUP 2 0 4 HSET h c 8.5 0 6 HPEXPIREAT h 1700000100000 FIELDS 1 c"});
   CHECK(x.f.Run({"OBJECT", "ENCODING", "h"}) == Bulk("listpackex"));
   x.f.Run({"HPERSIST", "h", "FIELDS", "1", "c"});
   CHECK(x.f.Run({"OBJECT", "ENCODING", "h"}) == Bulk("listpack"));
 }
 
-TEST_CASE("a lookup deletes due fields and propagates HDEL; the last one takes the key",
+TEST_CASE("a lookup deletes due fields and propagates HDEL, the last one takes the key",
           "[hash][hexpire]") {
   Fixture x;
   x.f.Run({"HPEXPIRE", "h", "100", "FIELDS", "2", "a", "b"});

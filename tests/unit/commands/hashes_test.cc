@@ -30,7 +30,7 @@ TEST_CASE("HSET adds and updates fields, HGET and HMGET read them", "[hash]") {
   CHECK(f.Run({"TYPE", "h"}) == "+hash\r\n");
 }
 
-TEST_CASE("HGETALL, HKEYS and HVALS list every field; RESP3 HGETALL is a map", "[hash]") {
+TEST_CASE("HGETALL, HKEYS and HVALS list every field, RESP3 HGETALL is a map", "[hash]") {
   EngineFixture f;
   f.Run({"HSET", "h", "a", "1", "b", "2"});
   CHECK(Sorted(f.Run({"HGETALL", "h"})) == std::vector<std::string>{"1", "2", "a", "b"});
@@ -53,7 +53,7 @@ TEST_CASE("HDEL removes fields and the key with the last one", "[hash]") {
   CHECK(f.Run({"HDEL", "h", "b"}) == Int(0));
 }
 
-TEST_CASE("HSETNX sets only new fields; HSTRLEN measures values", "[hash]") {
+TEST_CASE("HSETNX sets only new fields, HSTRLEN measures values", "[hash]") {
   EngineFixture f;
   CHECK(f.Run({"HSETNX", "h", "a", "hello"}) == Int(1));
   CHECK(f.Run({"HSETNX", "h", "a", "other"}) == Int(0));
@@ -188,7 +188,7 @@ TEST_CASE("string commands on a hash and hash commands on a string answer WRONGT
   CHECK(f.Run({"GET", "h"}) == Bulk("now-a-string"));
 }
 
-TEST_CASE("COPY, RENAME and MOVE carry a hash whole; DEBUG DIGEST ignores its encoding", "[hash]") {
+TEST_CASE("COPY, RENAME and MOVE carry a hash whole, DEBUG DIGEST ignores its encoding", "[hash]") {
   EngineFixture f;
   f.Run({"HSET", "h", "a", "1", "b", "2"});
   CHECK(f.Run({"COPY", "h", "h2"}) == Int(1));

@@ -40,7 +40,7 @@ struct Fixture {
 
 using V = std::vector<std::string>;
 
-TEST_CASE("writes report the keys they change; reads and no-ops report nothing", "[events]") {
+TEST_CASE("writes report the keys they change, reads and no-ops report nothing", "[events]") {
   Fixture x;
   CHECK(x.Run({"SET", "k", "v"}) == V{"M0:k"});
   CHECK(x.Run({"GET", "k"}).empty());

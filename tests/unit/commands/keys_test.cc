@@ -163,7 +163,7 @@ TEST_CASE("TYPE", "[keys]") {
   CHECK(f.Run({"TYPE", "s"}) == Simple("none"));
 }
 
-TEST_CASE("TOUCH updates access time; EXISTS and TYPE do not", "[keys]") {
+TEST_CASE("TOUCH updates access time, EXISTS and TYPE do not", "[keys]") {
   EngineFixture f;
   Put(f, "a", "1");
   Put(f, "b", "2");

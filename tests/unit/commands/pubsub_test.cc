@@ -231,7 +231,7 @@ TEST_CASE("PUBSUB introspection", "[pubsub]") {
   r.RemoveClient(other);
 }
 
-TEST_CASE("PUBLISH and SPUBLISH propagate themselves; subscribing does not", "[pubsub]") {
+TEST_CASE("PUBLISH and SPUBLISH propagate themselves, subscribing does not", "[pubsub]") {
   EngineFixture f;
   RecordingSink log(/*with_db=*/false);
   f.engine().set_effect_sink(&log);

@@ -159,7 +159,7 @@ TEST_CASE("EVALSHA, SCRIPT LOAD / EXISTS / FLUSH", "[script]") {
   CHECK(x.f.Run({"SCRIPT", "KILL"}) == Err("NOTBUSY No scripts in execution right now."));
 }
 
-TEST_CASE("a script's writes are one group; read-only scripts write nothing", "[script][effects]") {
+TEST_CASE("a script's writes are one group, read-only scripts write nothing", "[script][effects]") {
   Fixture x;
   x.Eval(
       "redis.call('SET', 'a', '1'); redis.call('GET', 'a'); redis.call('SELECT', '3'); "

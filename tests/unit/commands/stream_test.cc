@@ -169,7 +169,7 @@ TEST_CASE("consumer groups: XREADGROUP, XACK, XPENDING and their effects", "[str
         Err("NOGROUP No such consumer group 'g' for key name 's'"));
 }
 
-TEST_CASE("XREAD serves what is newer; $ and blocking inside MULTI", "[stream]") {
+TEST_CASE("XREAD serves what is newer, $ and blocking inside MULTI", "[stream]") {
   Fixture x;
   x.Run({"XADD", "a", "1", "f", "v"});
   x.Run({"XADD", "b", "2", "f", "v"});

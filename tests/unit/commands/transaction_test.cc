@@ -49,7 +49,7 @@ TEST_CASE("MULTI queues, EXEC runs the queue and replies each command's reply", 
   CHECK(x.f.Run({"EXEC"}) == "*0\r\n");
 }
 
-TEST_CASE("errors while queueing abort EXEC; errors while running do not", "[multi]") {
+TEST_CASE("errors while queueing abort EXEC, errors while running do not", "[multi]") {
   Fixture x;
   x.f.Run({"MULTI"});
   x.f.Run({"SET", "a", "1"});
@@ -128,7 +128,7 @@ TEST_CASE("blocking commands inside MULTI reply at once", "[multi][blocking]") {
   CHECK(x.f.Run({"EXEC"}) == "*3\r\n*-1\r\n$-1\r\n*-1\r\n");
 }
 
-TEST_CASE("WATCH: a change by anyone fails EXEC; none lets it run", "[multi][watch]") {
+TEST_CASE("WATCH: a change by anyone fails EXEC, none lets it run", "[multi][watch]") {
   Fixture x;
   x.f.Run({"SET", "x", "30"});
   x.f.Run({"WATCH", "a", "x", "z"});
@@ -339,7 +339,7 @@ TEST_CASE("EXEC checks the queued commands as a whole: OOM aborts only with a wr
   x.sink.refuse.clear();
 }
 
-TEST_CASE("EXEC's effects are one group; one effect alone needs none", "[multi][effects]") {
+TEST_CASE("EXEC's effects are one group, one effect alone needs none", "[multi][effects]") {
   Fixture x;
   x.f.Run({"MULTI"});
   x.f.Run({"SET", "a", "1"});

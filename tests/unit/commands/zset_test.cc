@@ -231,7 +231,7 @@ TEST_CASE("ZCOUNT, ZLEXCOUNT and ZREMRANGEBY{RANK,SCORE,LEX}", "[zset]") {
   }
 }
 
-TEST_CASE("ZRANGESTORE stores a range; a new destination's encoding follows its size", "[zset]") {
+TEST_CASE("ZRANGESTORE stores a range, a new destination's encoding follows its size", "[zset]") {
   EngineFixture f;
   f.Run({"ZADD", "src", "1", "a", "2", "b", "3", "c", "4", "d"});
   CHECK(f.Run({"ZRANGESTORE", "dst", "src", "1", "2"}) == Int(2));

@@ -137,7 +137,7 @@ TEST_CASE("the merged level rises only when the result is bigger than both input
   CHECK(shrinking.NextMerge(1).has_value());
 }
 
-TEST_CASE("holds block merges past them; releasing unblocks", "[spine]") {
+TEST_CASE("holds block merges past them, releasing unblocks", "[spine]") {
   Spine spine = Make({0, 0, 0, 0});  // uppers 10, 20, 30, 40
   CHECK(spine.since() == UINT64_MAX);
 

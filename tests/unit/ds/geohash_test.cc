@@ -144,7 +144,7 @@ TEST_CASE("random points round-trip through their cells", "[geohash]") {
   }
 }
 
-TEST_CASE("neighbours wrap around the grid; score spans cover a cell's points", "[geohash]") {
+TEST_CASE("neighbours wrap around the grid, score spans cover a cell's points", "[geohash]") {
   const Cell c = *Encode({.lon = 179.9, .lat = 0.1}, 4);
   const Cell east = Move(c, 1, 0);
   CHECK(Decode(east).lon.min == -180);  // wrapped

@@ -358,6 +358,34 @@ void ClientKill(CommandContext& ctx) {
   ctx.reply.Integer(static_cast<int64_t>(victims.size()));
 }
 
+// CLIENT PAUSE timeout [WRITE | ALL] (milliseconds): see engine/pause.h. A new pause
+// replaces the one in effect; 0 ends at once.
+void ClientPause(CommandContext& ctx) {
+  engine::PauseMode mode = engine::PauseMode::kAll;
+  if (ctx.argc() == 4) {
+    if (ctx.ArgIs(3, "WRITE")) {
+      mode = engine::PauseMode::kWrite;
+    } else if (!ctx.ArgIs(3, "ALL")) {
+      return ctx.Error("ERR CLIENT PAUSE mode must be WRITE or ALL");
+    }
+  } else if (ctx.argc() > 4) {
+    return ctx.Error(
+        "ERR unknown subcommand or wrong number of arguments for 'pause'. Try CLIENT HELP.");
+  }
+  const std::optional<int64_t> ms = ParseInt64(ctx.arg(2));
+  if (!ms || *ms > INT64_MAX - ctx.now_ms) {
+    return ctx.Error("ERR timeout is not an integer or out of range");
+  }
+  if (*ms < 0) return ctx.Error("ERR timeout is negative");
+  ctx.engine.pause().Start(mode, ctx.now_ms + *ms);
+  ctx.reply.Ok();
+}
+
+void ClientUnpause(CommandContext& ctx) {
+  ctx.engine.pause().End();
+  ctx.reply.Ok();
+}
+
 // CLIENT UNBLOCK id [TIMEOUT | ERROR]: ends a wait on keys (BLPOP...) as if it timed out,
 // or with an -UNBLOCKED error. 1 when that client was blocked on keys.
 void ClientUnblock(CommandContext& ctx) {
@@ -394,12 +422,16 @@ void ClientHelp(CommandContext& ctx) {
       "    TYPE normal|master|replica|pubsub, USER <username>, SKIPME yes|no, MAXAGE <secs>.",
       "LIST [TYPE normal|master|replica|pubsub] [ID <id> [<id> ...]]",
       "    Return information about client connections.",
+      "PAUSE <timeout> [WRITE|ALL]",
+      "    Suspend all, or just write, clients for <timeout> milliseconds.",
       "SETNAME <name>",
       "    Assign the name <name> to the current connection.",
       "SETINFO LIB-NAME|LIB-VER <value>",
       "    Record the client library's name or version for CLIENT LIST.",
       "UNBLOCK <clientid> [TIMEOUT|ERROR]",
       "    Unblock the specified blocked client.",
+      "UNPAUSE",
+      "    Stop the current client pause, resuming traffic.",
   };
   ReplyHelp(ctx, kLines);
 }
@@ -560,6 +592,22 @@ void RegisterConnectionCommands(CommandTable& table) {
                                           "different connection.",
                                .complexity = "O(log N) where N is the number of client connections",
                                .syntax = "client-id [TIMEOUT | ERROR]"});
+  table.AddSubcommand(client, {.name = "pause",
+                               .arity = -3,
+                               .flags = F::kAdmin | F::kStale | F::kLoading,
+                               .handler = ClientPause,
+                               .since = "3.0.0",
+                               .summary = "Suspends commands processing.",
+                               .complexity = "O(1)",
+                               .syntax = "timeout [WRITE | ALL]"});
+  table.AddSubcommand(client, {.name = "unpause",
+                               .arity = 2,
+                               .flags = F::kAdmin | F::kStale | F::kLoading,
+                               .handler = ClientUnpause,
+                               .since = "6.2.0",
+                               .summary = "Resumes processing commands from paused clients.",
+                               .complexity = "O(N) Where N is the number of paused clients",
+                               .syntax = ""});
   RegisterClientTrackingCommands(table, client);
   table.AddSubcommand(client, {.name = "help",
                                .arity = 2,

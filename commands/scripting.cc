@@ -211,11 +211,21 @@ void FunctionHelp(CommandContext& ctx) {
   ReplyHelp(ctx, kLines);
 }
 
+// CommandSpec::may_write of the script commands: what the script declares (Redis's
+// getCommandFlags). The *_RO forms never write.
+using Source = engine::ScriptHost::Source;
+template <Source source>
+bool MayWrite(Engine& engine, std::span<const std::string_view> argv) {
+  return argv.size() >= 2 && engine.scripts().MayWrite(source, argv[1]);
+}
+bool NeverWrites(Engine&, std::span<const std::string_view>) { return false; }
+
 }  // namespace
 
 void RegisterScriptingCommands(CommandTable& table) {
   auto eval = [&table](std::string name, engine::CommandHandler handler, CommandFlag extra,
-                       std::string_view summary, std::string_view syntax) {
+                       std::string_view summary, std::string_view syntax,
+                       bool (*may_write)(Engine&, std::span<const std::string_view>)) {
     const bool redis7 = extra != F::kNone || name == "fcall";
     table.Add({.name = std::move(name),
                .arity = -3,
@@ -228,22 +238,23 @@ void RegisterScriptingCommands(CommandTable& table) {
                .summary = summary,
                .complexity = "Depends on the script that is executed.",
                .syntax = syntax,
-               .find_keys = EvalKeys});
+               .find_keys = EvalKeys,
+               .may_write = may_write});
   };
   eval("eval", Eval, F::kNone, "Executes a server-side Lua script.",
-       "script numkeys [key [key ...]] [arg [arg ...]]");
+       "script numkeys [key [key ...]] [arg [arg ...]]", MayWrite<Source::kBody>);
   eval("evalsha", EvalSha, F::kNone, "Executes a server-side Lua script by SHA1 digest.",
-       "sha1 numkeys [key [key ...]] [arg [arg ...]]");
+       "sha1 numkeys [key [key ...]] [arg [arg ...]]", MayWrite<Source::kSha>);
   eval("eval_ro", EvalRo, F::kReadOnly, "Executes a read-only server-side Lua script.",
-       "script numkeys [key [key ...]] [arg [arg ...]]");
+       "script numkeys [key [key ...]] [arg [arg ...]]", NeverWrites);
   eval("evalsha_ro", EvalShaRo, F::kReadOnly,
        "Executes a read-only server-side Lua script by SHA1 digest.",
-       "sha1 numkeys [key [key ...]] [arg [arg ...]]");
+       "sha1 numkeys [key [key ...]] [arg [arg ...]]", NeverWrites);
 
   eval("fcall", Fcall, F::kNone, "Invokes a function.",
-       "function numkeys [key [key ...]] [arg [arg ...]]");
+       "function numkeys [key [key ...]] [arg [arg ...]]", MayWrite<Source::kFunction>);
   eval("fcall_ro", FcallRo, F::kReadOnly, "Invokes a read-only function.",
-       "function numkeys [key [key ...]] [arg [arg ...]]");
+       "function numkeys [key [key ...]] [arg [arg ...]]", NeverWrites);
 
   CommandSpec& function = table.Add({.name = "function",
                                      .arity = -2,

@@ -18,7 +18,7 @@ std::string ClientFlags(const Session& s) {
   if (s.monitor) flags += 'O';
   if (s.subscribed()) flags += 'P';
   if (s.in_multi) flags += 'x';
-  if (s.blocked) flags += 'b';
+  if (s.blocked || s.waits_for_pause) flags += 'b';
   if ((s.tracking & kTrackingOn) != 0) flags += 't';
   if ((s.tracking & kTrackingBrokenRedir) != 0) flags += 'R';
   if ((s.tracking & kTrackingBcast) != 0) flags += 'B';

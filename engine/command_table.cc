@@ -70,6 +70,11 @@ std::vector<std::string_view> KeyFlagNames(uint32_t flags) {
   return names;
 }
 
+bool CommandSpec::MayWrite(Engine& engine, std::span<const std::string_view> argv) const {
+  if (may_write != nullptr) return may_write(engine, argv);
+  return HasFlag(flags, CommandFlag::kWrite) || HasFlag(flags, CommandFlag::kMayReplicate);
+}
+
 uint32_t CommandSpec::KeyFlagsAt(std::span<const std::string_view> argv, size_t index,
                                  size_t position) const {
   if (key_flag_sets.empty()) return 0;

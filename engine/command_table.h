@@ -19,6 +19,7 @@
 namespace tidekv::engine {
 
 struct CommandContext;
+class Engine;
 using CommandHandler = void (*)(CommandContext& ctx);
 
 enum class CommandFlag : uint32_t {
@@ -129,6 +130,15 @@ struct CommandSpec {
   // (SET without GET only overwrites: OW update).
   uint32_t (*flags_for_args)(std::span<const std::string_view> argv, size_t position) = nullptr;
   std::vector<uint32_t> key_flag_sets;  // key_flags, parsed
+  // For commands whose effect depends on what they run (EVAL, EVALSHA, FCALL: Redis's
+  // getCommandFlags): whether these arguments may change the dataset or reach the log. Null:
+  // the kWrite and kMayReplicate flags say it (MayWrite).
+  bool (*may_write)(Engine& engine, std::span<const std::string_view> argv) = nullptr;
+  bool MayWrite(Engine& engine, std::span<const std::string_view> argv) const;
+  // Whether argc arguments (argv[0] included) fit the arity.
+  bool AcceptsArgc(size_t argc) const {
+    return arity > 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
+  }
 
   // The key-spec flags of the index-th key argv names (KeyPositions order).
   uint32_t KeyFlagsAt(std::span<const std::string_view> argv, size_t index, size_t position) const;

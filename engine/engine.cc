@@ -124,10 +124,6 @@ std::string UnknownCommandError(std::span<const std::string_view> argv) {
                      argv[0].substr(0, 128), args);
 }
 
-bool ArityOk(int arity, size_t argc) {
-  return arity > 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
-}
-
 }  // namespace
 
 void Engine::RemoveKeyListener(KeyEventListener* listener) { std::erase(key_listeners_, listener); }
@@ -375,6 +371,8 @@ void Engine::Dispatch(Session& session, std::span<const std::string_view> argv,
   if (now_us < 0 || session.applies_frames) now_us = clock_.NowUs();
   if (static_cast<uint32_t>(now_us / 1'000'000) != lru_clock_) SetAccessClock(now_us);
   session.last_interaction_ms = now_us / 1000;
+  if (pause_.active()) [[unlikely]]
+    pause_.EndIfDue(now_us / 1000);
   const int64_t now_ms = session.applies_frames ? 0 : now_us / 1000;
   stats_.total_commands++;
 
@@ -408,7 +406,7 @@ void Engine::Dispatch(Session& session, std::span<const std::string_view> argv,
                     fmt::format("ERR wrong number of arguments for '{}' command", spec->name));
     }
     const CommandSpec* sub = spec->FindSubcommand(argv[1]);
-    if (sub == nullptr || (spec->flat_in_redis && !ArityOk(sub->arity, argv.size()))) {
+    if (sub == nullptr || (spec->flat_in_redis && !sub->AcceptsArgc(argv.size()))) {
       std::string upper = spec->name;
       for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
       const std::string_view what = spec->flat_in_redis
@@ -424,7 +422,7 @@ void Engine::Dispatch(Session& session, std::span<const std::string_view> argv,
     return refuse(spec, scripts_->BusyError());
   }
   session.last_command = spec->name;
-  if (!ArityOk(spec->arity, argv.size())) {
+  if (!spec->AcceptsArgc(argv.size())) {
     return refuse(spec, fmt::format("ERR wrong number of arguments for '{}' command", spec->name));
   }
   if (session.resp == 2 && session.subscribed() && !session.internal &&
@@ -583,6 +581,7 @@ void Engine::DiscardTransaction(Session& session) {
 
 void Engine::SessionClosed(Session& session) {
   if (session.blocked_on_keys) blocking_->Remove(session.id);
+  if (session.waits_for_pause) pause_.Remove(session.id);
   if (session.subscribed()) pubsub_->RemoveClient(session);
   if (session.tracking != 0) tracking_.Disable(session);
   DiscardTransaction(session);

@@ -19,6 +19,7 @@
 #include "config/config.h"
 #include "engine/command_table.h"
 #include "engine/eviction.h"
+#include "engine/pause.h"
 #include "engine/server_hooks.h"
 #include "engine/session.h"
 #include "engine/tracking.h"
@@ -141,6 +142,9 @@ class Engine : private KeyspaceObserver {
   EngineStats& stats() { return stats_; }
   // Clients blocked on keys (BLPOP...): engine/blocking.h.
   BlockingRegistry& blocking() { return *blocking_; }
+  // CLIENT PAUSE (engine/pause.h): the connection asks Holds before running a request.
+  ClientPause& pause() { return pause_; }
+  const ClientPause& pause() const { return pause_; }
   KeyspaceNotifier& notifier() { return *notifier_; }
   // Pub/sub subscriptions (SUBSCRIBE...): engine/pubsub.h.
   PubSubRegistry& pubsub() { return *pubsub_; }
@@ -376,6 +380,7 @@ class Engine : private KeyspaceObserver {
   size_t storage_memory_ = 0;
   uint64_t last_session_id_ = 0;
   std::unique_ptr<BlockingRegistry> blocking_;
+  ClientPause pause_{*this};
   std::unique_ptr<WatchRegistry> watches_;
   std::unique_ptr<ScriptHost> scripts_;
   // The open atomic group: nesting depth, and its effects as (db, argc, args...) runs.

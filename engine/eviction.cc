@@ -149,8 +149,11 @@ EvictResult Evictor::Perform() {
 }
 
 EvictResult Evictor::Pass() {
-  // Replicas follow their primary's DELs; nothing may change under a running script.
-  if (engine_.keyspace().replica_mode() || engine_.script_running()) return EvictResult::kOk;
+  // Replicas follow their primary's DELs; nothing may change under a running script or
+  // while CLIENT PAUSE holds writes.
+  if (engine_.keyspace().replica_mode() || engine_.script_running() || engine_.pause().active()) {
+    return EvictResult::kOk;
+  }
   const size_t to_free = BytesOverLimit();
   if (to_free == 0) return EvictResult::kOk;
   if (policy_ == EvictionPolicy::kNoEviction) return EvictResult::kFail;

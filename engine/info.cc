@@ -84,7 +84,7 @@ void ClientsSection(Engine& engine, const InfoSource* src, std::string& out) {
   Line(out, "maxclients", engine.config().max_clients);
   Line(out, "client_recent_max_input_buffer", max_in);
   Line(out, "client_recent_max_output_buffer", max_out);
-  Line(out, "blocked_clients", engine.blocking().blocked_clients());
+  Line(out, "blocked_clients", engine.blocking().blocked_clients() + engine.pause().waiting());
   Line(out, "tracking_clients", engine.tracking().clients());
 }
 

@@ -152,6 +152,26 @@ bool ScriptHost::Load(std::string_view body, std::string* sha, std::string* erro
   return Compile(*sha, body, error);
 }
 
+bool ScriptHost::MayWrite(Source source, std::string_view script) const {
+  switch (source) {
+    case Source::kBody: {
+      ScriptFlags flags;
+      size_t start = 0;
+      std::string error;
+      return ParseScriptFlags(script, &flags, &start, &error) && !flags.no_writes;
+    }
+    case Source::kSha: {
+      auto it = scripts_.find(AsciiLower(script));
+      return it != scripts_.end() && !it->second.flags.no_writes;
+    }
+    case Source::kFunction: {
+      auto it = functions_.find(AsciiLower(script));
+      return it != functions_.end() && !it->second.flags.no_writes;
+    }
+  }
+  return false;
+}
+
 void ScriptHost::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
   if (run_ != nullptr) return ctx.Error("ERR This Redis command is not allowed from script");
   size_t numkeys = 0;

@@ -78,6 +78,13 @@ class ScriptHost {
   // its reply to ctx.reply.
   void Eval(CommandContext& ctx, bool by_sha, bool read_only);
 
+  // EVAL / EVALSHA / FCALL (CommandSpec::may_write): whether running the script given by
+  // its body, its SHA-1 or its function name may write, i.e. it does not declare no-writes.
+  // False for an unknown script or function, or a shebang that does not parse: those fail
+  // without running.
+  enum class Source { kBody, kSha, kFunction };
+  bool MayWrite(Source source, std::string_view script) const;
+
   // Whether a script is running now (a nested EVAL is refused), and whether it is an EVAL
   // rather than a function.
   bool running() const { return run_ != nullptr; }

@@ -87,6 +87,10 @@ class ServerHooks {
   // A client blocked on keys times out at deadline_ms (wall clock): call
   // Engine::blocking().ExpireTimeouts then (or a little later; earlier is harmless).
   virtual void WakeBlockedAt(int64_t deadline_ms) = 0;
+  // CLIENT PAUSE (engine/pause.h): call Engine::pause().EndIfDue at end_ms (wall clock),
+  // and let client id run the request it holds once the pause ended.
+  virtual void EndPauseAt(int64_t end_ms) = 0;
+  virtual void ResumePaused(uint64_t id) = 0;
 
   // Stops the server once the current command returned (SHUTDOWN). kDefault seals the
   // changes since the last seal first in logstore.mode wal (the next start then loads

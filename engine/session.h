@@ -60,6 +60,8 @@ struct Session {
   bool blocked = false;
   // ...by a blocking command waiting on keys (engine/blocking.h; CLIENT LIST flag b).
   bool blocked_on_keys = false;
+  // ...by CLIENT PAUSE (engine/pause.h): its next request waits, unrun, in the read buffer.
+  bool waits_for_pause = false;
   // MULTI/EXEC (engine/transaction.h). in_multi: between MULTI and EXEC/DISCARD, commands
   // are queued; multi_error: one was refused while queueing, so EXEC aborts; watch_dirty: a
   // WATCHed key changed, so EXEC fails; watching: keys this client WATCHes.

@@ -15,12 +15,13 @@ Entry* Database::Find(std::string_view key, int64_t now_ms) {
   Entry* e = dict_.Find(key, HashKey(key));
   if (e == nullptr) return nullptr;
   if (e->ExpiredAt(now_ms)) {
-    // A replica leaves expired keys in place: the primary's DEL frame removes them.
-    if (!owner_->replica_mode_) ExpireNow(e);
+    // A replica leaves expired keys in place: the primary's DEL frame removes them (and so
+    // does a server under CLIENT PAUSE, until it ends).
+    if (owner_->deletes_expired()) ExpireNow(e);
     return nullptr;
   }
   // Likewise a hash's expired fields (a replica shows them until the primary's HDEL).
-  if (e->type() == ValueType::kHash && !owner_->replica_mode_) {
+  if (e->type() == ValueType::kHash && owner_->deletes_expired()) {
     const types::HashValue* h = e->As<types::HashValue>();
     if (h->has_field_ttls() && h->NextFieldExpiry() <= now_ms && ExpireFields(e, now_ms)) {
       return nullptr;
@@ -138,7 +139,7 @@ Entry* Database::RandomEntry(int64_t now_ms) {
   for (int misses = 0; misses < 100 && dict_.size() > 0;) {
     Entry* e = dict_.SlotAfter(types::Rng()());
     if (!e->ExpiredAt(now_ms)) return e;
-    if (owner_->active_expire_enabled_ && !owner_->replica_mode_) {
+    if (owner_->active_expire_enabled_ && owner_->deletes_expired()) {
       ExpireNow(e);
     } else {
       misses++;
@@ -208,7 +209,7 @@ void Keyspace::Swap(int a, int b) {
 }
 
 size_t Keyspace::ActiveExpireCycle(int64_t now_ms, int64_t budget_us, const Clock& clock) {
-  if (!active_expire_enabled_ || replica_mode_) return 0;
+  if (!active_expire_enabled_ || !deletes_expired()) return 0;
   const int64_t start = clock.MonotonicNs();
   const int64_t deadline = start + budget_us * 1000;
   size_t deleted = 0;

@@ -193,6 +193,10 @@ class Keyspace {
   // key as absent without deleting it, and the active cycle does nothing (as in Redis).
   bool replica_mode() const { return replica_mode_; }
   void set_replica_mode(bool on) { replica_mode_ = on; }
+  // While CLIENT PAUSE (WRITE or ALL) is on, expired keys are likewise reported absent and
+  // left in place: a paused server changes nothing (engine/pause.h).
+  void set_expire_paused(bool on) { expire_paused_ = on; }
+  bool deletes_expired() const { return !replica_mode_ && !expire_paused_; }
 
   // One active-expiry cycle over all databases, bounded by budget_us of wall time.
   size_t ActiveExpireCycle(int64_t now_ms, int64_t budget_us, const Clock& clock);
@@ -243,6 +247,7 @@ class Keyspace {
   KeyspaceStats stats_;
   bool active_expire_enabled_ = true;
   bool replica_mode_ = false;
+  bool expire_paused_ = false;
   uint32_t new_key_access_ = 0;
   KeyspaceObserver* observer_ = nullptr;
   // Active expiry's samples: its own source, so the background cycle never moves the

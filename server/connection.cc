@@ -147,7 +147,7 @@ asio::awaitable<void> Connection::Run() {
     // blocked command or durability wait is over); then run what is already buffered.
     for (;;) {
       while (MustPause() && !closed_ && !session_.psync_requested) {
-        if (session_.blocked_on_keys) WatchHangup();
+        if (session_.blocked_on_keys || session_.waits_for_pause) WatchHangup();
         co_await drained_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       }
       if (closed_ || session_.psync_requested || in_start_ == in_end_ || parser_.bytes_needed() > 0)
@@ -219,6 +219,12 @@ bool Connection::ProcessInput() {
             session_.id, session_.addr, batch_[i].argv[0].substr(0, 16));
         Close("HTTP request");
         return false;
+      }
+      if (engine.pause().active() && engine.pause().Holds(session_, batch_[i].argv)) [[unlikely]] {
+        // CLIENT PAUSE: this request and the ones after it stay in the buffer, unrun.
+        engine.pause().Wait(session_);
+        parser_.Reset();
+        return true;
       }
       const size_t reply_start = out_.size();
       const uint64_t pushes_before = reply_.pushes();
@@ -326,6 +332,12 @@ void Connection::Unblock(const std::function<void(proto::ReplyBuilder&)>& write_
   if (!session_.blocked) drained_.cancel();
 }
 
+void Connection::ResumeAfterPause() {
+  if (closed_ || !session_.waits_for_pause) return;
+  session_.waits_for_pause = false;
+  if (!MustPause()) drained_.cancel();
+}
+
 void Connection::WatchHangup() {
   if (hangup_watch_) return;
   hangup_watch_ = true;
@@ -334,7 +346,10 @@ void Connection::WatchHangup() {
     auto self = weak.lock();
     if (!self) return;
     self->hangup_watch_ = false;
-    if (ec || self->closed_ || !self->session_.blocked_on_keys) return;
+    if (ec || self->closed_ ||
+        !(self->session_.blocked_on_keys || self->session_.waits_for_pause)) {
+      return;
+    }
     char c;
     const ssize_t n = ::recv(self->socket_.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {

@@ -51,6 +51,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Completes a blocked command (Session::blocked): writes its reply and lets the client's
   // next requests run.
   void Unblock(const std::function<void(proto::ReplyBuilder&)>& write_reply);
+  // CLIENT PAUSE ended: the request it held runs now (engine/pause.h).
+  void ResumeAfterPause();
 
   Session& session() { return session_; }
   // The socket, for replication to take over after PSYNC.
@@ -95,9 +97,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string sending_;  // the buffer the writer coroutine is writing
   proto::ReplyBuilder reply_;
   // Whether the reader must wait before handling more input.
-  bool MustPause() const { return writing_ || held_ || session_.blocked; }
-  // While blocked on keys the connection reads nothing; this notices the peer hanging up
-  // (it then leaves the blocking registry), as Redis does for its blocked clients.
+  bool MustPause() const {
+    return writing_ || held_ || session_.blocked || session_.waits_for_pause;
+  }
+  // While blocked on keys (or held by CLIENT PAUSE) the connection reads nothing; this notices the
+  // peer hanging up (it then leaves the blocking registry), as Redis does for its blocked clients.
   void WatchHangup();
   bool hangup_watch_ = false;
   // Holds the replies of a batch that wrote until persistence says those writes may be

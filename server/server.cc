@@ -71,7 +71,8 @@ Server::Server(config::Config config, const Clock& clock)
       engine_(config_, clock_, commands::BuildCommandTable()),
       signals_(io_),
       cron_timer_(io_),
-      blocked_timer_(io_) {
+      blocked_timer_(io_),
+      pause_timer_(io_) {
   engine_.set_hooks(this);
   start_ns_ = clock_.MonotonicNs();
   persistence_ = std::make_unique<Persistence>(engine_, io_, config_);
@@ -119,6 +120,23 @@ void Server::WakeBlockedAt(int64_t deadline_ms) {
     blocking.ExpireTimeouts(clock_.NowMs());
     if (const int64_t next = blocking.NextDeadline(); next != INT64_MAX) WakeBlockedAt(next);
   });
+}
+
+void Server::EndPauseAt(int64_t end_ms) {
+  // A new pause replaces the one in effect: its deadline replaces the timer's.
+  pause_timer_.expires_after(
+      std::chrono::milliseconds(std::max<int64_t>(0, end_ms - clock_.NowMs())));
+  pause_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    engine::ClientPause& pause = engine_.pause();
+    pause.EndIfDue(clock_.NowMs());
+    // The wall clock may lag the steady timer a little: look again shortly.
+    if (pause.active()) EndPauseAt(pause.end_ms());
+  });
+}
+
+void Server::ResumePaused(uint64_t id) {
+  if (Connection* c = FindClient(id)) c->ResumeAfterPause();
 }
 
 Server::~Server() {
@@ -243,6 +261,7 @@ void Server::Shutdown(std::string_view reason, ShutdownSave save) {
   for (auto& acceptor : acceptors_) acceptor->close(ec);
   cron_timer_.cancel();
   blocked_timer_.cancel();
+  pause_timer_.cancel();
   replication_->Stop();
   // Copy first: closing a connection can remove it from the map.
   std::vector<std::shared_ptr<Connection>> all;

@@ -84,6 +84,8 @@ class Server final : public engine::ServerHooks, public engine::InfoSource {
   // Completes the blocked command of client `id` (if it is still connected).
   void Unblock(uint64_t id, const std::function<void(proto::ReplyBuilder&)>& write_reply) override;
   void WakeBlockedAt(int64_t deadline_ms) override;
+  void EndPauseAt(int64_t end_ms) override;
+  void ResumePaused(uint64_t id) override;
   std::optional<engine::ConfigApplyError> OnConfigChanged(const config::Config& before) override;
   void ResetStats() override { net_stats_ = NetStats{}; }
   Status RewriteConfigFile() override;
@@ -153,6 +155,8 @@ class Server final : public engine::ServerHooks, public engine::InfoSource {
   // Wakes clients blocked on keys whose timeout passed (WakeBlockedAt).
   asio::steady_timer blocked_timer_;
   int64_t blocked_timer_at_ = INT64_MAX;  // wall-clock ms the timer is set for
+  // Ends CLIENT PAUSE at its deadline (EndPauseAt).
+  asio::steady_timer pause_timer_;
   std::map<uint64_t, std::shared_ptr<Connection>> connections_;
   std::vector<uint64_t> monitors_;  // client ids
   NetStats net_stats_;

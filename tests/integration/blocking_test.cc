@@ -18,29 +18,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-int64_t BlockedClients(redisContext* c) {
-  return std::stoll(InfoField(Describe(Command(c, {"INFO", "clients"})), "blocked_clients"));
-}
-
-// Waits (bounded) until the server counts `n` clients blocked on keys.
-void WaitBlocked(redisContext* c, int64_t n) {
-  const auto deadline = Clock::now() + kWaitTimeout;
-  while (BlockedClients(c) != n) {
-    if (Clock::now() > deadline) {
-      FAIL("blocked_clients never reached " << n << " (is " << BlockedClients(c) << ")");
-    }
-    std::this_thread::sleep_for(5ms);
-  }
-}
-
-// Sends a command on a connection without reading its reply (the client then blocks).
-void Send(redisContext* c, const std::vector<std::string>& argv) {
-  AppendCommand(c, argv);
-  int done = 0;
-  while (!done) {
-    REQUIRE(redisBufferWrite(c, &done) == REDIS_OK);
-  }
-}
+void WaitBlocked(redisContext* c, int64_t n) { WaitBlockedClients(c, n); }
+void Send(redisContext* c, const std::vector<std::string>& argv) { SendCommand(c, argv); }
 
 std::string Read(redisContext* c) { return Describe(GetReply(c)); }
 

@@ -227,6 +227,30 @@ void AppendCommand(redisContext* c, const std::vector<std::string>& argv) {
   }
 }
 
+void SendCommand(redisContext* c, const std::vector<std::string>& argv) {
+  AppendCommand(c, argv);
+  int done = 0;
+  while (!done) {
+    if (redisBufferWrite(c, &done) != REDIS_OK) {
+      throw std::runtime_error(std::string("hiredis: write failed: ") + c->errstr);
+    }
+  }
+}
+
+int64_t BlockedClients(redisContext* c) {
+  const std::string n = InfoField(Call(c, {"INFO", "clients"}), "blocked_clients");
+  if (n.empty()) throw std::runtime_error("INFO clients has no blocked_clients");
+  return std::stoll(n);
+}
+
+void WaitBlockedClients(redisContext* c, int64_t n) {
+  int64_t last = -1;
+  if (!WaitFor([&] { return (last = BlockedClients(c)) == n; }, kWaitTimeout)) {
+    throw std::runtime_error("blocked_clients never reached " + std::to_string(n) + " (is " +
+                             std::to_string(last) + ")");
+  }
+}
+
 Reply GetReply(redisContext* c) {
   void* reply = nullptr;
   if (redisGetReply(c, &reply) != REDIS_OK) return nullptr;

@@ -96,6 +96,8 @@ Reply Command(redisContext* c, const std::vector<std::string>& argv);
 // Queues one command without sending it (pipelining); GetReply reads the next reply.
 void AppendCommand(redisContext* c, const std::vector<std::string>& argv);
 Reply GetReply(redisContext* c);
+// Sends one command now without reading its reply (a client that will block or wait).
+void SendCommand(redisContext* c, const std::vector<std::string>& argv);
 
 // Short descriptions used in test assertions: "OK", "PONG", "(nil)", "(error) ERR ...",
 // "(integer) 3", "[a, b]" — so a failed CHECK prints what the server actually said.
@@ -106,6 +108,10 @@ std::string Call(redisContext* c, const std::vector<std::string>& argv);
 
 // The value of "field:" in an INFO reply text, or "" when absent.
 std::string InfoField(const std::string& info, const std::string& field);
+// INFO clients blocked_clients, and a bounded wait (kWaitTimeout) until it is n: throws
+// with the last value when it never is.
+int64_t BlockedClients(redisContext* c);
+void WaitBlockedClients(redisContext* c, int64_t n);
 
 // ---- the server ----------------------------------------------------------------------
 

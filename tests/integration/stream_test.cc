@@ -125,19 +125,8 @@ TEST_CASE("a replica converges with its primary under a stream load",
   }
 }
 
-void WaitBlocked(redisContext* c, int64_t n) {
-  const auto deadline = Clock::now() + kWaitTimeout;
-  while (InfoField(Call(c, {"INFO", "clients"}), "blocked_clients") != Int(n)) {
-    REQUIRE(Clock::now() < deadline);
-    std::this_thread::sleep_for(5ms);
-  }
-}
-
-void Send(redisContext* c, const Argv& argv) {
-  AppendCommand(c, argv);
-  int done = 0;
-  while (!done) REQUIRE(redisBufferWrite(c, &done) == REDIS_OK);
-}
+void WaitBlocked(redisContext* c, int64_t n) { WaitBlockedClients(c, n); }
+void Send(redisContext* c, const Argv& argv) { SendCommand(c, argv); }
 
 TEST_CASE("XREAD and XREADGROUP BLOCK are woken by XADD, in order",
           "[integration][stream][blocking]") {

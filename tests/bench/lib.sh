@@ -41,6 +41,46 @@ start_tidekv() {
   [ -n "$tidekv_port" ] || { cat "$work/$name.err" >&2; die "tidekv ($name) did not start"; }
 }
 
+drop_pid() {  # forget PID in $pids (it has exited; a reused pid must not be killed at exit)
+  local keep=() p
+  for p in "${pids[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+  pids=("${keep[@]}")
+}
+wait_exit() {  # PID: waits for an exit asked for elsewhere; SIGKILL after 120 s
+  for _ in $(seq 1200); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$1" 2>/dev/null; then
+    echo "$BENCH: pid $1 did not exit in 120 s; killing it" >&2
+    kill -9 "$1" 2>/dev/null || true
+  fi
+  wait "$1" 2>/dev/null || true
+  drop_pid "$1"
+}
+
+# start_redis NAME PORTS ARGS...: redis-server on $work/NAME, trying each port of PORTS (Redis
+# cannot take a kernel-chosen one); sets redis_pid and redis_port once PING answers PONG, which
+# with AOF is after the load (up to 600 s).
+start_redis() {
+  local name=$1 ports=$2 port p; shift 2
+  mkdir -p "$work/$name"
+  redis_port=""
+  for port in $ports; do
+    "$REDIS" --port "$port" --bind 127.0.0.1 --dir "$work/$name" --logfile "$work/$name.log" \
+      --daemonize no "$@" >/dev/null 2>&1 &
+    p=$!
+    pids+=("$p")
+    for _ in $(seq 30000); do
+      [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ] && break
+      kill -0 "$p" 2>/dev/null || break
+      sleep 0.02
+    done
+    if kill -0 "$p" 2>/dev/null && [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ]; then
+      redis_pid=$p; redis_port=$port; return
+    fi
+    kill "$p" 2>/dev/null || true
+    wait_exit "$p"
+  done
+  die "redis-server ($name) did not start"
+}
 # Server CPU: utime + stime ticks of a process, and ticks per second.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)

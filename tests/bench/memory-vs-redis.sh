@@ -150,41 +150,12 @@ units_of() {
   esac
 }
 
-drop_pid() {  # forget PID in $pids (it has exited; a reused pid must not be killed at exit)
-  local keep=() p
-  for p in "${pids[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
-  pids=("${keep[@]}")
-}
 stop_pid() {  # SIGTERM, bounded wait, then SIGKILL
   kill "$1" 2>/dev/null || true
   for _ in $(seq 300); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
   kill -9 "$1" 2>/dev/null || true
   wait "$1" 2>/dev/null || true
   drop_pid "$1"
-}
-
-# start_redis NAME: a redis-server without persistence on $work/NAME; sets redis_pid and
-# redis_port. Redis cannot be asked for a kernel-chosen port, so a few random ones are tried.
-start_redis() {
-  local name=$1 port p
-  mkdir -p "$work/$name"
-  redis_port=""
-  for port in $(shuf -i 20000-29999 -n 20); do
-    "$REDIS" --port "$port" --bind 127.0.0.1 --dir "$work/$name" --logfile "$work/$name.log" \
-      --daemonize no --save '' --appendonly no >/dev/null 2>&1 &
-    p=$!
-    pids+=("$p")
-    for _ in $(seq 1000); do
-      [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ] && break
-      kill -0 "$p" 2>/dev/null || break
-      sleep 0.01
-    done
-    if kill -0 "$p" 2>/dev/null && [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ]; then
-      redis_pid=$p; redis_port=$port; return
-    fi
-    stop_pid "$p"
-  done
-  die "redis-server ($name) did not start"
 }
 
 rss_bytes() { awk '/^VmRSS:/ {print $2 * 1024}' "/proc/$1/status"; }
@@ -317,7 +288,7 @@ run_pair() {
   units=$(units_of "$ds")
   rm -rf "$work/tidekv-$ds" "$work/redis-$ds"
   start_tidekv "tidekv-$ds" --logstore.mode spill
-  start_redis "redis-$ds"
+  start_redis "redis-$ds" "$(shuf -i 20000-29999 -n 20)" --save '' --appendonly no
   sleep "$SETTLE"
   t0r=$(rss_bytes "$tidekv_pid"); t0u=$(used_memory "$tidekv_port")
   r0r=$(rss_bytes "$redis_pid"); r0u=$(used_memory "$redis_port")

@@ -52,22 +52,8 @@ bench_init
 # shellcheck disable=SC2086
 start_tidekv tidekv --logstore.mode spill ${TIDEKV_ARGS:-}
 
-# redis-server: no RDB, no AOF, port picked by trying a few.
-redis_port=""
-for port in $(shuf -i 20000-29999 -n 20); do
-  "$REDIS" --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" \
-    --logfile "$work/redis.log" --daemonize no >/dev/null 2>&1 &
-  p=$!
-  for _ in $(seq 50); do
-    redis-cli -p "$port" ping >/dev/null 2>&1 && break
-    kill -0 "$p" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$p" 2>/dev/null && redis-cli -p "$port" ping >/dev/null 2>&1; then
-    redis_port=$port; redis_pid=$p; pids+=("$p"); break
-  fi
-done
-[ -n "$redis_port" ] || { echo "vs-redis: redis-server did not start"; exit 1; }
+# redis-server: no RDB, no AOF (Redis cannot take a kernel-chosen port: a few are tried).
+start_redis redis "$(shuf -i 20000-29999 -n 20)" --save '' --appendonly no
 
 
 # run_one PORT PID TEST PIPELINE -> "rps cpu_seconds_per_million"

@@ -60,6 +60,9 @@ struct Session {
   bool blocked = false;
   // ...by a blocking command waiting on keys (engine/blocking.h; CLIENT LIST flag b).
   bool blocked_on_keys = false;
+  // The duration of the run that blocked, when it reached the slow log's watch threshold
+  // (-1 otherwise): a timed-out command is logged with it.
+  int64_t blocked_run_us = -1;
   // MULTI/EXEC (engine/transaction.h). in_multi: between MULTI and EXEC/DISCARD, commands
   // are queued; multi_error: one was refused while queueing, so EXEC aborts; watch_dirty: a
   // WATCHed key changed, so EXEC fails; watching: keys this client WATCHes.

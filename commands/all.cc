@@ -35,6 +35,8 @@ CommandTable BuildCommandTable() {
   CommandTable table;
   RegisterConnectionCommands(table);
   RegisterServerCommands(table);
+  RegisterSlowlogCommands(table);
+  RegisterLatencyCommands(table);
   RegisterAclCommands(table);
   RegisterKeyCommands(table);
   RegisterDumpCommands(table);

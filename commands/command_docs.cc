@@ -13,6 +13,19 @@
 
 namespace tidekv::commands {
 
+// Finds a command clients can call (not an internal one) by name.
+const CommandSpec* FindListed(const CommandTable& table, std::string_view name) {
+  const CommandSpec* c = table.Find(name);
+  return c != nullptr && HasFlag(c->flags, CommandFlag::kInternal) ? nullptr : c;
+}
+
+const CommandSpec* FindAny(const CommandTable& table, std::string_view name) {
+  size_t bar = name.find('|');
+  if (bar == std::string_view::npos) return FindListed(table, name);
+  const CommandSpec* parent = FindListed(table, name.substr(0, bar));
+  return parent == nullptr ? nullptr : parent->FindSubcommand(name.substr(bar + 1));
+}
+
 namespace {
 
 using engine::AclCategories;
@@ -283,20 +296,6 @@ void ReplyInfo(proto::ReplyBuilder& r, const CommandSpec& c) {
   for (const auto& sub : c.subcommands) ReplyInfo(r, *sub);
 }
 
-// Finds a command clients can call (not an internal one) by name.
-const CommandSpec* FindListed(const CommandTable& table, std::string_view name) {
-  const CommandSpec* c = table.Find(name);
-  return c != nullptr && HasFlag(c->flags, CommandFlag::kInternal) ? nullptr : c;
-}
-
-// Finds a command or a "container|sub" name.
-const CommandSpec* FindAny(const CommandTable& table, std::string_view name) {
-  size_t bar = name.find('|');
-  if (bar == std::string_view::npos) return FindListed(table, name);
-  const CommandSpec* parent = FindListed(table, name.substr(0, bar));
-  return parent == nullptr ? nullptr : parent->FindSubcommand(name.substr(bar + 1));
-}
-
 void Command(CommandContext& ctx) {
   const auto& all = ctx.engine.commands().all();
   ctx.reply.Array(all.size());
@@ -469,6 +468,7 @@ std::vector<std::string_view> FlagNames(const CommandSpec& c) {
       {F::kProtected, "protected"},
       {F::kNoMulti, "no_multi"},
       {F::kNoScript, "noscript"},
+      {F::kSkipSlowlog, "skip_slowlog"},
       {F::kPubSub, "pubsub"},
       {F::kMayReplicate, "may_replicate"}};
   std::vector<std::string_view> out;

@@ -28,6 +28,11 @@ std::vector<DocArgument> ParseSyntax(std::string_view syntax);
 // docs/commands.md: every command and subcommand with syntax, summary, complexity, flags.
 std::string RenderCommandsMarkdown(const CommandTable& table);
 
+// Finds a command clients can call (not an internal one) by name.
+const CommandSpec* FindListed(const CommandTable& table, std::string_view name);
+// Finds a command or a "container|sub" name, as COMMAND INFO and LATENCY HISTOGRAM take them.
+const CommandSpec* FindAny(const CommandTable& table, std::string_view name);
+
 // The flag names COMMAND INFO reports for a command ("write", "readonly", "denyoom", ...,
 // and "movablekeys" when its key positions depend on its arguments).
 std::vector<std::string_view> FlagNames(const CommandSpec& c);

@@ -40,6 +40,8 @@ void RegisterConnectionCommands(CommandTable& table);
 void RegisterClientTrackingCommands(CommandTable& table, CommandSpec& client);
 void RegisterAclCommands(CommandTable& table);
 void RegisterServerCommands(CommandTable& table);
+void RegisterSlowlogCommands(CommandTable& table);  // SLOWLOG
+void RegisterLatencyCommands(CommandTable& table);  // LATENCY
 void RegisterKeyCommands(CommandTable& table);
 void RegisterDumpCommands(CommandTable& table);  // the generic group's DUMP and RESTORE
 void RegisterSortCommands(CommandTable& table);  // the generic group's SORT and SORT_RO

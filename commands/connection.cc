@@ -78,6 +78,19 @@ bool ValidClientName(std::string_view name) {
   return true;
 }
 
+// The slow log shows HELLO's AUTH username and password as "(redacted)" (as Redis).
+bool HelloSecretArg(std::span<const std::string_view> argv, size_t index) {
+  for (size_t i = 2; i < argv.size() && i < index; i++) {
+    if (EqualsIgnoreCase(argv[i], "AUTH") && i + 2 < argv.size()) {
+      if (index <= i + 2) return true;
+      i += 2;
+    } else if (EqualsIgnoreCase(argv[i], "SETNAME") && i + 1 < argv.size()) {
+      i++;
+    }
+  }
+  return false;
+}
+
 void Hello(CommandContext& ctx) {
   int64_t proto = ctx.session.resp;
   size_t i = 1;
@@ -457,16 +470,18 @@ void RegisterConnectionCommands(CommandTable& table) {
              .summary = "Returns the given string.",
              .complexity = "O(1)",
              .syntax = "message"});
-  table.Add({.name = "auth",
-             .arity = -2,
-             .flags = F::kNoScript | F::kNoAuth | F::kFast | F::kStale | F::kLoading |
-                      F::kNoMonitor | F::kVolatileReply,
-             .handler = Auth,
-             .group = "connection",
-             .since = "1.0.0",
-             .summary = "Authenticates the connection.",
-             .complexity = "O(N) where N is the number of passwords defined for the user",
-             .syntax = "[username] password"});
+  table.Add(
+      {.name = "auth",
+       .arity = -2,
+       .flags = F::kNoScript | F::kNoAuth | F::kFast | F::kStale | F::kLoading | F::kNoMonitor |
+                F::kVolatileReply,
+       .handler = Auth,
+       .group = "connection",
+       .since = "1.0.0",
+       .summary = "Authenticates the connection.",
+       .complexity = "O(N) where N is the number of passwords defined for the user",
+       .syntax = "[username] password",
+       .secret_arg = [](std::span<const std::string_view>, size_t index) { return index >= 1; }});
   table.Add({.name = "hello",
              .arity = -1,
              .flags = F::kNoScript | F::kNoAuth | F::kFast | F::kStale | F::kLoading |
@@ -476,7 +491,8 @@ void RegisterConnectionCommands(CommandTable& table) {
              .since = "6.0.0",
              .summary = "Handshakes with the server.",
              .complexity = "O(1)",
-             .syntax = "[protover [AUTH username password] [SETNAME clientname]]"});
+             .syntax = "[protover [AUTH username password] [SETNAME clientname]]",
+             .secret_arg = HelloSecretArg});
   table.Add({.name = "select",
              .arity = 2,
              .flags = F::kFast | F::kStale | F::kLoading,

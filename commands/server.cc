@@ -181,6 +181,13 @@ void ConfigSet(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
+// The slow log shows the values of sensitive options (passwords) as "(redacted)".
+bool ConfigSetSecretArg(std::span<const std::string_view> argv, size_t index) {
+  if (index < 3 || index % 2 == 0) return false;
+  const config::OptionSpec* option = config::FindOption(argv[index - 1]);
+  return option != nullptr && option->sensitive;
+}
+
 void ConfigRewrite(CommandContext& ctx) {
   engine::ServerHooks* hooks = ctx.engine.hooks();
   if (hooks == nullptr) return ctx.Error("ERR The server is running without a config file");
@@ -584,7 +591,8 @@ void RegisterServerCommands(CommandTable& table) {
                .since = "2.0.0",
                .summary = "Sets configuration parameters in-flight.",
                .complexity = "O(N) when N is the number of configuration parameters provided",
-               .syntax = "parameter value [parameter value ...]"});
+               .syntax = "parameter value [parameter value ...]",
+               .secret_arg = ConfigSetSecretArg});
   table.AddSubcommand(config, {.name = "rewrite",
                                .arity = 2,
                                .flags = F::kAdmin | F::kNoScript | F::kLoading | F::kStale,

@@ -124,7 +124,8 @@ void RegisterTransactionCommands(CommandTable& table) {
              .syntax = ""});
   table.Add({.name = "exec",
              .arity = 1,
-             .flags = F::kTxControl | F::kNoScript | F::kQueuedReplies | F::kStale | F::kLoading,
+             .flags = F::kTxControl | F::kNoScript | F::kQueuedReplies | F::kStale | F::kLoading |
+                      F::kSkipSlowlog,
              .handler = Exec,
              .group = "transactions",
              .since = "1.2.0",

@@ -27,6 +27,8 @@ class CycleClock {
   // value (measured between the process's first call and then); earlier calls return a
   // provisional measurement.
   static double TicksPerUs();
+  // Whether TicksPerUs has its final value (false during the process's first 50 ms).
+  static bool RateFixed();
 
   static int64_t ToMicros(int64_t ticks) {
     return static_cast<int64_t>(static_cast<double>(ticks) / TicksPerUs());

@@ -111,6 +111,13 @@ struct Config {
   std::string trace_sample;  // empty = every command
   int64_t trace_queue_bytes = 64ll * 1024 * 1024;
 
+  // [latency]: the slow log, the latency monitor and per-command latency histograms
+  int64_t slowlog_log_slower_than = 10'000;  // microseconds; -1 = off, 0 = every command
+  int64_t slowlog_max_len = 128;
+  int64_t latency_monitor_threshold = 0;  // milliseconds; 0 = off
+  bool latency_tracking = true;
+  std::string latency_tracking_percentiles = "50 99 99.9";  // INFO latencystats
+
   // [debug]: Redis's hidden test hooks (CONFIG GET only by exact name); no effect here
   int64_t key_load_delay = 0;
   int64_t rdb_key_save_delay = 0;
@@ -165,6 +172,9 @@ struct OptionSpec {
   // The value as CONFIG GET shows it under the Redis name, when Redis writes it in another
   // form than the TOML key does (replicaof: "host port" rather than "host:port").
   std::string (*redis_form)(std::string_view stored) = nullptr;
+  // A secret (a password): the slow log shows CONFIG SET's value for it as "(redacted)",
+  // as Redis does for its sensitive configs.
+  bool sensitive = false;
 };
 
 // Every option, in file order (grouped by section).
@@ -224,6 +234,13 @@ std::string KeyspaceEventsText(uint32_t flags);
 
 // yes/no/true/false, case-insensitive.
 std::optional<bool> ParseBool(std::string_view text);
+
+// latency-tracking-info-percentiles: numbers in [0, 100] separated by single spaces (none
+// is fine); nullopt when one is not. PercentilesError: why not, as Redis says it ("" = valid).
+std::optional<std::vector<double>> ParsePercentiles(std::string_view text);
+std::string_view PercentilesError(std::string_view text);
+// A percentile as Redis writes it ("%f" without trailing zeros: "50", "99.9").
+std::string PercentileText(double p);
 
 // Loads a TOML document on top of base. source_name is used in error messages (the path).
 Result<Config> LoadTomlString(std::string_view toml, std::string_view source_name,

@@ -112,6 +112,16 @@ std::string_view ValidSample(std::string_view value) {
   return "";
 }
 
+// "50.0  99.90" -> "50 99.9", as CONFIG GET shows them in Redis.
+std::string CanonicalPercentiles(std::string_view value) {
+  std::string out;
+  for (double p : ParsePercentiles(value).value_or(std::vector<double>{})) {
+    if (!out.empty()) out += ' ';
+    out += PercentileText(p);
+  }
+  return out;
+}
+
 std::vector<OptionSpec> BuildOptions() {
   using T = OptionType;
   return {
@@ -350,7 +360,8 @@ std::vector<OptionSpec> BuildOptions() {
        .type = T::kString,
        .runtime = true,
        .doc = "Password clients must send with AUTH; empty = no AUTH (protected mode applies).",
-       .field = &Config::password},
+       .field = &Config::password,
+       .sensitive = true},
       {.key = "security.protected_mode",
        .redis_name = "protected-mode",
        .type = T::kBool,
@@ -389,7 +400,8 @@ std::vector<OptionSpec> BuildOptions() {
        .type = T::kString,
        .runtime = true,
        .doc = "Password a replica sends with AUTH to its primary; empty = none.",
-       .field = &Config::primary_auth},
+       .field = &Config::primary_auth,
+       .sensitive = true},
       {.key = "replication.backlog_bytes",
        .redis_name = "repl-backlog-size",
        .type = T::kBytes,
@@ -663,6 +675,51 @@ std::vector<OptionSpec> BuildOptions() {
               "dropped and counted (INFO trace), never waited for.",
        .field = &Config::trace_queue_bytes},
 
+      // [latency]
+      {.key = "latency.slowlog_log_slower_than_us",
+       .redis_name = "slowlog-log-slower-than",
+       .type = T::kInt,
+       .min = -1,
+       .max = kNoMax,
+       .runtime = true,
+       .doc = "Commands that run at least this many microseconds go into the slow log "
+              "(SLOWLOG GET); -1 = none, 0 = every command.",
+       .field = &Config::slowlog_log_slower_than},
+      {.key = "latency.slowlog_max_len",
+       .redis_name = "slowlog-max-len",
+       .type = T::kInt,
+       .min = 0,
+       .max = kNoMax,
+       .runtime = true,
+       .doc = "Most entries the slow log keeps; the oldest go first (a smaller value takes "
+              "effect at the next entry, as in Redis). 0 = no slow log.",
+       .field = &Config::slowlog_max_len},
+      {.key = "latency.monitor_threshold_ms",
+       .redis_name = "latency-monitor-threshold",
+       .type = T::kInt,
+       .min = 0,
+       .max = kNoMax,
+       .runtime = true,
+       .doc = "The latency monitor (LATENCY LATEST, HISTORY, DOCTOR) samples events (commands, "
+              "expiry cycles, evictions, seals) that block the loop at least this many "
+              "milliseconds; 0 = off.",
+       .field = &Config::latency_monitor_threshold},
+      {.key = "latency.tracking",
+       .redis_name = "latency-tracking",
+       .type = T::kBool,
+       .runtime = true,
+       .doc = "Keeps a latency histogram per command (LATENCY HISTOGRAM).",
+       .field = &Config::latency_tracking},
+      {.key = "latency.tracking_info_percentiles",
+       .redis_name = "latency-tracking-info-percentiles",
+       .type = T::kString,
+       .runtime = true,
+       .doc = "The percentiles of each command's latency INFO latencystats reports, separated "
+              "by spaces.",
+       .validate = PercentilesError,
+       .canonical = CanonicalPercentiles,
+       .field = &Config::latency_tracking_percentiles},
+
       // [debug]
       {.key = "debug.key_load_delay",
        .redis_name = "key-load-delay",
@@ -914,6 +971,9 @@ const std::vector<Section>& Sections() {
       {"encoding", false, "When small hashes and sets convert to their full structure."},
       {"scripting", false, "Lua scripts and functions (EVAL, FCALL): how long one may run."},
       {"trace", false, "The op trace recorder (docs/trace.md)."},
+      {"latency", false,
+       "The slow log, the latency monitor and per-command latency histograms (SLOWLOG, "
+       "LATENCY)."},
       {"debug", false, "Redis's hidden test hooks, accepted so Redis's tools and tests run."},
       {"log", false, "Server log output."},
   };

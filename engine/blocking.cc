@@ -61,6 +61,7 @@ void BlockingRegistry::Block(CommandContext& ctx, std::span<const std::string_vi
     hooks->WakeBlockedAt(w->deadline_ms);
   }
   waiters_.emplace(session.id, std::move(w));
+  session.blocked_run_us = -1;  // the dispatcher sets it after this run, when it was slow
   session.blocked = true;
   session.blocked_on_keys = true;
 }
@@ -188,12 +189,20 @@ void BlockingRegistry::Finish(std::unique_ptr<Waiter> w, std::string_view error)
     // finds its keys empty and (unable to wait in process) replies the same null.
     std::vector<std::string_view> argv(w->argv.begin(), w->argv.end());
     // Its one call (the dispatcher did not count the run that blocked).
-    if (const CommandSpec* spec = engine_.commands().Resolve(argv)) {
+    const CommandSpec* spec = engine_.commands().Resolve(argv);
+    if (spec != nullptr) {
       spec->stats.calls++;
+      if (engine_.config().latency_tracking)
+        spec->stats.latency.Add(0);  // the short run that blocked
       if (!error.empty()) {
         spec->stats.failed_calls++;
         engine_.stats().CountError(error);
       }
+    }
+    // The slow log, with the duration of the run that blocked (as Redis).
+    if (session.blocked_run_us >= 0) {
+      engine_.LogSlowCommand(session, spec, argv, session.blocked_run_us);
+      session.blocked_run_us = -1;
     }
     engine_.RecordCompleted(session, w->db, argv, std::string_view(*reply.buffer()).substr(start));
   });

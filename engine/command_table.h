@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/latency_histogram.h"
+
 namespace tidekv::engine {
 
 struct CommandContext;
@@ -60,6 +62,7 @@ enum class CommandFlag : uint32_t {
   kMayReplicate = 1u << 21,       // not a write, yet its effect goes to the log and replicas
                                   // (PUBLISH, SPUBLISH): runs on read-only replicas, and a
                                   // replica applies it from its primary's frames
+  kSkipSlowlog = 1u << 23,        // never goes into the slow log (EXEC: the commands it ran do)
 };
 
 constexpr CommandFlag operator|(CommandFlag a, CommandFlag b) {
@@ -97,6 +100,7 @@ struct CommandStats {
   uint64_t ticks = 0;           // execution time in CycleClock ticks (INFO converts to usec)
   uint64_t rejected_calls = 0;  // refused before running (arity, auth, OOM, ...)
   uint64_t failed_calls = 0;    // ran and replied with an error
+  LatencyHistogram latency;     // each call's duration (LATENCY HISTOGRAM), when tracked
 };
 
 struct CommandSpec {
@@ -129,6 +133,10 @@ struct CommandSpec {
   // With variable_flags: the flags of the key at argv[position] for these arguments
   // (SET without GET only overwrites: OW update).
   uint32_t (*flags_for_args)(std::span<const std::string_view> argv, size_t position) = nullptr;
+  // The arguments the slow log shows as "(redacted)" (Redis's redactClientCommandArgument):
+  // whether argv[index] is a secret (AUTH's password, CONFIG SET requirepass's value). Null:
+  // none is.
+  bool (*secret_arg)(std::span<const std::string_view> argv, size_t index) = nullptr;
   std::vector<uint32_t> key_flag_sets;  // key_flags, parsed
   // For commands whose effect depends on what they run (EVAL, EVALSHA, FCALL: Redis's
   // getCommandFlags): whether these arguments may change the dataset or reach the log. Null:

@@ -74,6 +74,8 @@ void Engine::ApplyConfig() {
   notifier_->Configure(config_.notify_keyspace_events);
   evictor_.Configure(config_);
   lfu_ = evictor_.lfu();
+  latency_.set_threshold_ms(config_.latency_monitor_threshold);
+  latency_tracking_ = config_.latency_tracking;
   SetAccessClock(clock_.NowUs());
   // requirepass is the default user's password, as in Redis.
   if (config_.password != synced_password_) {
@@ -85,6 +87,28 @@ void Engine::ApplyConfig() {
 void Engine::SetAccessClock(int64_t now_us) {
   lru_clock_ = static_cast<uint32_t>(now_us / 1'000'000);
   keyspace_.set_new_key_access(NewKeyAccess());
+  SetTickConversions();
+}
+
+void Engine::SetTickConversions() {
+  const double ticks_per_us = CycleClock::TicksPerUs();
+  histogram_scale_ = 1000.0 / (ticks_per_us * 1032.0);
+  int64_t watch_us = INT64_MAX;
+  if (config_.slowlog_log_slower_than >= 0 && config_.slowlog_max_len > 0) {
+    watch_us = config_.slowlog_log_slower_than;
+  }
+  if (config_.latency_monitor_threshold > 0 &&
+      config_.latency_monitor_threshold < INT64_MAX / 1000) {
+    watch_us = std::min(watch_us, config_.latency_monitor_threshold * 1000);
+  }
+  // A tenth under the threshold; CommandTookLong compares microseconds exactly. Until the
+  // clock's rate is measured (the process's first 50 ms) every command is looked at, and
+  // each look recomputes this.
+  tick_rate_fixed_ = CycleClock::RateFixed();
+  const double ticks = static_cast<double>(watch_us) * ticks_per_us * 0.9;
+  watch_ticks_ = watch_us == INT64_MAX || ticks >= 9e18 ? INT64_MAX
+                 : !tick_rate_fixed_                    ? 0
+                                                        : static_cast<int64_t>(ticks);
 }
 
 void Engine::AttachDefaultUser(Session& session) const {
@@ -484,8 +508,6 @@ void Engine::Dispatch(Session& session, std::span<const std::string_view> argv,
   if (ctx.dirty > 0 && !ctx.propagated && HasFlag(spec->flags, CommandFlag::kWrite)) {
     EmitEffect(&session, session.db, argv, spec);
   }
-  // A command that blocked counts as one call when it completes (woken or timed out).
-  if (!session.blocked_on_keys) spec->stats.calls++;
   if (out->size() > reply_start && (*out)[reply_start] == '-') {
     spec->stats.failed_calls++;
     if (!error_counted_) {
@@ -493,7 +515,15 @@ void Engine::Dispatch(Session& session, std::span<const std::string_view> argv,
     }
   }
   error_counted_ = false;
-  spec->stats.ticks += static_cast<uint64_t>(std::max<int64_t>(0, CycleClock::Now() - start_ticks));
+  const int64_t ticks = std::max<int64_t>(0, CycleClock::Now() - start_ticks);
+  spec->stats.ticks += static_cast<uint64_t>(ticks);
+  // A command that blocked counts as one call when it completes (woken or timed out).
+  if (!session.blocked_on_keys) {
+    spec->stats.calls++;
+    if (latency_tracking_) spec->stats.latency.Add(static_cast<double>(ticks) * histogram_scale_);
+  }
+  if (ticks >= watch_ticks_) [[unlikely]]
+    CommandTookLong(session, *spec, argv, ticks);
 
   if (!HasFlag(spec->flags, CommandFlag::kNoMonitor) &&
       !HasFlag(spec->flags, CommandFlag::kAdmin)) {
@@ -501,6 +531,37 @@ void Engine::Dispatch(Session& session, std::span<const std::string_view> argv,
   }
   if (tracking_.active()) [[unlikely]]
     TrackCommand(session, *spec, argv, outer == nullptr);
+}
+
+void Engine::CommandTookLong(Session& session, const CommandSpec& spec,
+                             std::span<const std::string_view> argv, int64_t ticks) {
+  if (!tick_rate_fixed_) SetTickConversions();
+  const int64_t us = CycleClock::ToMicros(ticks);
+  // Every command's time on the loop, those EXEC and scripts ran included (as Redis).
+  ReportLatency(HasFlag(spec.flags, CommandFlag::kFast) ? "fast-command" : "command", us / 1000);
+  if (session.blocked_on_keys) {
+    // Logged when it completes: woken, as the run that completes it; timed out, with
+    // this run's duration (BlockingRegistry).
+    session.blocked_run_us = us;
+    return;
+  }
+  LogSlowCommand(session, &spec, argv, us);
+}
+
+void Engine::LogSlowCommand(const Session& session, const CommandSpec* spec,
+                            std::span<const std::string_view> argv, int64_t duration_us) {
+  // Log replay and frames from a primary are not the clients' commands; EXEC is logged as
+  // the commands it ran.
+  if (config_.slowlog_log_slower_than < 0 || duration_us < config_.slowlog_log_slower_than ||
+      session.internal || (spec != nullptr && HasFlag(spec->flags, CommandFlag::kSkipSlowlog))) {
+    return;
+  }
+  // A script's own client, like any client without a peer address, is "?:0" (as Redis).
+  const bool no_peer =
+      session.addr.empty() || (scripts_ != nullptr && scripts_->CallerOf(session) != nullptr);
+  slowlog_.Push(argv, spec, clock_.NowMs() / 1000, duration_us,
+                no_peer ? std::string_view("?:0") : std::string_view(session.addr), session.name,
+                static_cast<size_t>(config_.slowlog_max_len));
 }
 
 void EngineStats::CountError(std::string_view error) {

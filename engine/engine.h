@@ -19,9 +19,11 @@
 #include "config/config.h"
 #include "engine/command_table.h"
 #include "engine/eviction.h"
+#include "engine/latency.h"
 #include "engine/pause.h"
 #include "engine/server_hooks.h"
 #include "engine/session.h"
+#include "engine/slowlog.h"
 #include "engine/tracking.h"
 #include "keyspace/keyspace.h"
 #include "proto/reply.h"
@@ -161,6 +163,19 @@ class Engine : private KeyspaceObserver {
   }
   // Once per cron tick: tracking's key limit and the BCAST messages of expired keys.
   void TrackingCron();
+  // SLOWLOG (engine/slowlog.h) and LATENCY (engine/latency.h).
+  SlowLog& slowlog() { return slowlog_; }
+  LatencyMonitor& latency() { return latency_; }
+  // Reports a latency monitor event's duration (kept when it reaches the threshold).
+  void ReportLatency(std::string_view event, int64_t ms) {
+    if (latency_.threshold_ms() > 0) [[unlikely]]
+      latency_.Report(event, ms, clock_.NowMs() / 1000);
+  }
+  // Puts a command that completed into the slow log when it ran at least
+  // slowlog-log-slower-than (Dispatch does this for every command; a blocked command that
+  // timed out is logged here with the duration of the run that blocked).
+  void LogSlowCommand(const Session& session, const CommandSpec* spec,
+                      std::span<const std::string_view> argv, int64_t duration_us);
   // Users and permissions (ACL, AUTH): engine/acl.h.
   Acl& acl() { return *acl_; }
   // A new client (or one RESET): it runs as the default user, authenticated when that user
@@ -327,8 +342,13 @@ class Engine : private KeyspaceObserver {
  private:
   void Dispatch(Session& session, std::span<const std::string_view> argv,
                 proto::ReplyBuilder& reply, const CommandSpec* spec, int64_t now_us);
-  // Sets the LRU clock (and the new-key access word) to now_us's second.
+  // Sets the LRU clock (and the new-key access word) to now_us's second; also refreshes
+  // the tick conversions below (the cycle clock's rate is measured during the first 50 ms).
   void SetAccessClock(int64_t now_us);
+  // A command ran at least watch_ticks_: the slow log and the latency monitor look at it.
+  void CommandTookLong(Session& session, const CommandSpec& spec,
+                       std::span<const std::string_view> argv, int64_t ticks);
+  void SetTickConversions();
   // Deletes an entry the evictor chose (engine/eviction.cc): DEL effect, key event,
   // `evicted` notification, trace record. Returns the counted bytes it freed.
   friend class Evictor;
@@ -374,6 +394,16 @@ class Engine : private KeyspaceObserver {
   std::vector<std::string_view> trace_argv_;
   std::function<void(const NestedExecution&)> nested_observer_;
   uint32_t lru_clock_ = 0;
+  // The slow log and the latency monitor: a command that ran at least watch_ticks_ cycle
+  // clock ticks (the lower of both thresholds, a little under it; INT64_MAX when both are
+  // off) is looked at after it ran: one compare per command.
+  int64_t watch_ticks_ = INT64_MAX;
+  // LATENCY HISTOGRAM: ticks times this are a command's duration in the histogram's units.
+  double histogram_scale_ = 0;
+  bool latency_tracking_ = true;
+  bool tick_rate_fixed_ = false;  // the cycle clock's rate was final when they were computed
+  SlowLog slowlog_;
+  LatencyMonitor latency_;
   bool lfu_ = false;  // an LFU policy: TouchKey counts instead of stamping the time
   Evictor evictor_{*this};
   size_t startup_memory_ = 0;

@@ -62,6 +62,9 @@ struct Session {
   bool blocked_on_keys = false;
   // ...by CLIENT PAUSE (engine/pause.h): its next request waits, unrun, in the read buffer.
   bool waits_for_pause = false;
+  // The duration of the run that blocked, when it reached the slow log's watch threshold
+  // (-1 otherwise): a timed-out command is logged with it.
+  int64_t blocked_run_us = -1;
   // MULTI/EXEC (engine/transaction.h). in_multi: between MULTI and EXEC/DISCARD, commands
   // are queued; multi_error: one was refused while queueing, so EXEC aborts; watch_dirty: a
   // WATCHed key changed, so EXEC fails; watching: keys this client WATCHes.

@@ -527,7 +527,8 @@ void Persistence::Seal(std::function<void(const Status&)> done) {
                          : full                   ? spine_.lower()
                                                   : spine_.upper();
   // Capture the dirty keys' states now, on the loop: this is the cost of a seal, and it is
-  // proportional to what changed since the last one.
+  // proportional to what changed since the last one (the latency monitor's seal-capture).
+  const int64_t capture_start_ns = engine_.clock().MonotonicNs();
   std::vector<std::pair<std::string, std::string>> entries;
   Keyspace& ks = engine_.keyspace();
   for (size_t db = 0; db < dirty_.size(); db++) {
@@ -554,6 +555,8 @@ void Persistence::Seal(std::function<void(const Status&)> done) {
     }
   }
   AppendMetaRows(full, &entries);
+  engine_.ReportLatency("seal-capture",
+                        (engine_.clock().MonotonicNs() - capture_start_ns) / 1'000'000);
   dirty_bytes_ = 0;
   listed_ = 0;
   stats_.last_seal_keys = entries.size();

@@ -617,7 +617,9 @@ void Server::CronTick() {
   const int64_t now_ms = clock_.NowMs();
   // Active expiry gets at most a quarter of each cron period, like Redis's slow cycle.
   const int64_t budget_us = 250'000 / std::max<int64_t>(1, config_.hz);
+  const int64_t expire_start_ns = clock_.MonotonicNs();
   engine_.keyspace().ActiveExpireCycle(now_ms, budget_us, clock_);
+  engine_.ReportLatency("expire-cycle", (clock_.MonotonicNs() - expire_start_ns) / 1'000'000);
   engine_.TrackingCron();
   // An eviction pass that ran out of time goes on here (Redis's evictionTimeProc).
   if (engine_.evictor().running()) engine_.evictor().Perform();

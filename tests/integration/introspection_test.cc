@@ -171,5 +171,36 @@ TEST_CASE("HELLO 3 switches the connection to RESP3", "[integration]") {
   CHECK(raw.Roundtrip("HELLO 4\r\n").rfind("-NOPROTO", 0) == 0);
 }
 
+// SLOWLOG and LATENCY on the real server: the dispatcher's measurement through the real
+// clock, with the client's address and name as the server sees them.
+TEST_CASE("a slow command shows in SLOWLOG GET and LATENCY LATEST", "[integration]") {
+  ServerProcess server({"--security.enable_debug_command", "yes"});
+  RedisConnection c = server.Connect();
+  REQUIRE(Call(c.get(), {"CLIENT", "SETNAME", "sleeper"}) == "OK");
+  REQUIRE(Call(c.get(), {"CONFIG", "SET", "latency-monitor-threshold", "5"}) == "OK");
+  REQUIRE(Call(c.get(), {"SET", "k", "v"}) == "OK");  // well under the 10 ms default
+  REQUIRE(Call(c.get(), {"DEBUG", "SLEEP", "0.02"}) == "OK");
+
+  Reply log = Command(c.get(), {"SLOWLOG", "GET"});
+  REQUIRE(log != nullptr);
+  INFO(Describe(log));
+  REQUIRE(log->type == REDIS_REPLY_ARRAY);
+  REQUIRE(log->elements == 1);
+  const redisReply* e = log->element[0];
+  REQUIRE(e->elements == 6);
+  CHECK(e->element[2]->integer >= 20'000);  // microseconds
+  CHECK(Describe(e->element[3]) == "[DEBUG, SLEEP, 0.02]");
+  const std::string peer = Describe(e->element[4]);
+  CHECK(peer.rfind("127.0.0.1:", 0) == 0);
+  CHECK(Text(Command(c.get(), {"CLIENT", "INFO"})).find("addr=" + peer + " ") != std::string::npos);
+  CHECK(Describe(e->element[5]) == "sleeper");
+
+  const std::string latest = Call(c.get(), {"LATENCY", "LATEST"});
+  INFO(latest);
+  CHECK(latest.rfind("[[command, ", 0) == 0);
+  CHECK(Call(c.get(), {"SLOWLOG", "RESET"}) == "OK");
+  CHECK(Call(c.get(), {"SLOWLOG", "LEN"}) == "(integer) 0");
+}
+
 }  // namespace
 }  // namespace tidekv::integration

@@ -25,11 +25,12 @@ std::string OtherValue(const OptionSpec& option) {
       return current == max ? std::to_string(option.min) : max;
     }
     case OptionType::kString:
-      if (option.key == "replication.replicaof") return "127.0.0.1:6380";  // validated
-      if (option.key == "trace.sample") return "db=1";                     // validated
-      if (option.key == "server.notify_keyspace_events") return "AKE";     // canonical
-      if (option.key == "compaction.save") return "100 5";                 // validated
-      if (option.key == "limits.maxmemory_clients") return "5%";           // validated
+      if (option.key == "replication.replicaof") return "127.0.0.1:6380";       // validated
+      if (option.key == "trace.sample") return "db=1";                          // validated
+      if (option.key == "server.notify_keyspace_events") return "AKE";          // canonical
+      if (option.key == "compaction.save") return "100 5";                      // validated
+      if (option.key == "limits.maxmemory_clients") return "5%";                // validated
+      if (option.key == "latency.tracking_info_percentiles") return "0 99.99";  // validated
       return current + "-changed";
     case OptionType::kEnum: {
       for (std::string_view choice : option.choices) {
@@ -55,7 +56,7 @@ TEST_CASE("the option table is consistent", "[config][options]") {
     CHECK((section == "server" || section == "limits" || section == "security" ||
            section == "replication" || section == "logstore" || section == "compaction" ||
            section == "encoding" || section == "trace" || section == "log" ||
-           section == "scripting" || section == "debug"));
+           section == "scripting" || section == "latency" || section == "debug"));
     switch (option.type) {
       case OptionType::kBool:
         CHECK(std::holds_alternative<bool Config::*>(option.field));
@@ -86,7 +87,7 @@ TEST_CASE("the option table is consistent", "[config][options]") {
     CHECK(SetOption(&copy, option, GetOption(defaults, option)).ok());
     CHECK(copy == defaults);
   }
-  CHECK(Options().size() == 70);
+  CHECK(Options().size() == 75);
 }
 
 TEST_CASE("options carry the Redis names CONFIG GET/SET use", "[config][options]") {

@@ -38,6 +38,7 @@ CommandTable BuildCommandTable() {
   RegisterAclCommands(table);
   RegisterKeyCommands(table);
   RegisterDumpCommands(table);
+  RegisterMigrateCommand(table);
   RegisterSortCommands(table);
   RegisterStringCommands(table);
   RegisterLcsCommand(table);

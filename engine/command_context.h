@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "engine/command_table.h"
 #include "engine/errors.h"
@@ -133,6 +134,10 @@ struct CommandContext {
   void Propagate(std::initializer_list<std::string_view> effect);
   void Propagate(std::span<const std::string_view> effect);
   bool propagated = false;
+
+  // Positions of arguments MONITOR shows as "(redacted)" (MIGRATE's AUTH password), as
+  // Redis's redactClientCommandArgument.
+  std::vector<size_t> redacted;
 };
 
 }  // namespace tidekv::engine

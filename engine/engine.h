@@ -19,6 +19,7 @@
 #include "config/config.h"
 #include "engine/command_table.h"
 #include "engine/eviction.h"
+#include "engine/migrate_targets.h"
 #include "engine/server_hooks.h"
 #include "engine/session.h"
 #include "engine/tracking.h"
@@ -157,6 +158,9 @@ class Engine : private KeyspaceObserver {
   }
   // Once per cron tick: tracking's key limit and the BCAST messages of expired keys.
   void TrackingCron();
+  // MIGRATE's cached connections to target servers (engine/migrate_targets.h). The server's
+  // cron closes the idle ones.
+  MigrateTargets& migrate_targets() { return migrate_targets_; }
   // Users and permissions (ACL, AUTH): engine/acl.h.
   Acl& acl() { return *acl_; }
   // A new client (or one RESET): it runs as the default user, authenticated when that user
@@ -387,6 +391,7 @@ class Engine : private KeyspaceObserver {
   std::unique_ptr<PubSubRegistry> pubsub_;
   std::unique_ptr<KeyspaceNotifier> notifier_;
   TrackingRegistry tracking_{*this};
+  MigrateTargets migrate_targets_;
   Session* executing_ = nullptr;  // the client of the outermost command running
   bool cron_paused_ = false;
   std::unique_ptr<Acl> acl_;

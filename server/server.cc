@@ -600,6 +600,7 @@ void Server::CronTick() {
   const int64_t budget_us = 250'000 / std::max<int64_t>(1, config_.hz);
   engine_.keyspace().ActiveExpireCycle(now_ms, budget_us, clock_);
   engine_.TrackingCron();
+  engine_.migrate_targets().CloseIdle(now_ms);
   // An eviction pass that ran out of time goes on here (Redis's evictionTimeProc).
   if (engine_.evictor().running()) engine_.evictor().Perform();
   persistence_->Cron(now_ms);

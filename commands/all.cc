@@ -40,6 +40,7 @@ CommandTable BuildCommandTable() {
   RegisterAclCommands(table);
   RegisterKeyCommands(table);
   RegisterDumpCommands(table);
+  RegisterMigrateCommand(table);
   RegisterSortCommands(table);
   RegisterStringCommands(table);
   RegisterLcsCommand(table);

@@ -262,7 +262,10 @@ void ReplyInfo(proto::ReplyBuilder& r, const CommandSpec& c) {
     for (size_t g = 0; g < groups; g++) {
       const int index = c.first_key + static_cast<int>(g) * std::max(1, c.key_step);
       const bool last = g + 1 == groups;
-      const int lastkey = !last ? 0 : c.last_key < 0 ? c.last_key : c.last_key - index;
+      const bool keyword = last && g > 0 && !c.key_keyword.empty();
+      const int lastkey = !last                       ? 0
+                          : keyword || c.last_key < 0 ? std::min(c.last_key, -1)
+                                                      : c.last_key - index;
       const std::vector<std::string_view> names = engine::KeyFlagNames(c.key_flag_sets[g]);
       r.Map(3);
       r.Bulk("flags");
@@ -271,11 +274,21 @@ void ReplyInfo(proto::ReplyBuilder& r, const CommandSpec& c) {
       r.Bulk("begin_search");
       r.Map(2);
       r.Bulk("type");
-      r.Bulk("index");
-      r.Bulk("spec");
-      r.Map(1);
-      r.Bulk("index");
-      r.Integer(index);
+      if (keyword) {
+        r.Bulk("keyword");
+        r.Bulk("spec");
+        r.Map(2);
+        r.Bulk("keyword");
+        r.Bulk(c.key_keyword);
+        r.Bulk("startfrom");
+        r.Integer(-2);
+      } else {
+        r.Bulk("index");
+        r.Bulk("spec");
+        r.Map(1);
+        r.Bulk("index");
+        r.Integer(index);
+      }
       r.Bulk("find_keys");
       r.Map(2);
       r.Bulk("type");
@@ -368,6 +381,14 @@ void CommandList(CommandContext& ctx) {
   for (auto n : names) ctx.reply.Bulk(n);
 }
 
+// Redis's no_mandatory_keys commands: EVAL and FCALL in all their forms, whose numkeys may
+// be 0.
+bool NoMandatoryKeys(const CommandSpec& c) {
+  static constexpr std::string_view kNames[] = {"eval",       "evalsha", "eval_ro",
+                                                "evalsha_ro", "fcall",   "fcall_ro"};
+  return std::find(std::begin(kNames), std::end(kNames), c.name) != std::end(kNames);
+}
+
 // COMMAND GETKEYS / GETKEYSANDFLAGS: the row argv runs and the positions of its keys, or
 // nullptr after replying Redis's error.
 const CommandSpec* KeysOf(CommandContext& ctx, std::span<const std::string_view> args,
@@ -392,6 +413,12 @@ const CommandSpec* KeysOf(CommandContext& ctx, std::span<const std::string_view>
     return nullptr;
   }
   *keys = c->KeyPositions(args);
+  // Arguments that name no key are invalid (MIGRATE ... KEYS with a key, ZUNION 0), except
+  // for the commands that may name none.
+  if (keys->empty() && !NoMandatoryKeys(*c)) {
+    ctx.Error("ERR Invalid arguments specified for command");
+    return nullptr;
+  }
   return c;
 }
 
@@ -412,8 +439,11 @@ void CommandGetKeysAndFlags(CommandContext& ctx) {
   for (size_t i = 0; i < keys.size(); i++) {
     ctx.reply.Array(2);
     ctx.reply.Bulk(args[keys[i]]);
-    // The flags for these very arguments: "variable" is resolved, so not reported.
-    const uint32_t flags = c->KeyFlagsAt(args, i, keys[i]) & ~engine::key_flag::kVariableFlags;
+    // The flags for these very arguments: "variable" is resolved, and the keys of an
+    // "incomplete" spec were found by the command's own walk (find_keys), as Redis's getkeys
+    // procedures do, so neither is reported.
+    const uint32_t flags = c->KeyFlagsAt(args, i, keys[i]) &
+                           ~(engine::key_flag::kVariableFlags | engine::key_flag::kIncomplete);
     const std::vector<std::string_view> names = engine::KeyFlagNames(flags);
     ctx.reply.Set(names.size());
     for (std::string_view name : names) ctx.reply.Simple(name);
@@ -475,6 +505,7 @@ std::vector<std::string_view> FlagNames(const CommandSpec& c) {
   for (const auto& [flag, name] : kNames) {
     if (HasFlag(c.flags, flag)) out.push_back(name);
   }
+  if (NoMandatoryKeys(c)) out.push_back("no_mandatory_keys");
   if (c.find_keys != nullptr) out.push_back("movablekeys");
   return out;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -43,8 +44,9 @@ void RegisterServerCommands(CommandTable& table);
 void RegisterSlowlogCommands(CommandTable& table);  // SLOWLOG
 void RegisterLatencyCommands(CommandTable& table);  // LATENCY
 void RegisterKeyCommands(CommandTable& table);
-void RegisterDumpCommands(CommandTable& table);  // the generic group's DUMP and RESTORE
-void RegisterSortCommands(CommandTable& table);  // the generic group's SORT and SORT_RO
+void RegisterDumpCommands(CommandTable& table);    // the generic group's DUMP and RESTORE
+void RegisterMigrateCommand(CommandTable& table);  // the generic group's MIGRATE
+void RegisterSortCommands(CommandTable& table);    // the generic group's SORT and SORT_RO
 void RegisterStringCommands(CommandTable& table);
 void RegisterLcsCommand(CommandTable& table);  // the string group's LCS
 void RegisterBitCommands(CommandTable& table);
@@ -79,6 +81,9 @@ void ReplyHelp(CommandContext& ctx, std::span<const std::string_view> lines);
 // Redis's addReplySubcommandSyntaxError: "unknown subcommand or wrong number of arguments for
 // '<argv[1]>'. Try <ARGV[0]> HELP." (a subcommand's own argument count check).
 void ReplySubcommandSyntaxError(CommandContext& ctx);
+
+// DUMP's payload of the key's value (commands/dump.cc has the format); MIGRATE sends it.
+std::string DumpPayload(const Entry& e);
 
 // Every command, group by group, in one place.
 CommandTable BuildCommandTable();

@@ -23,16 +23,7 @@ constexpr size_t kTrailer = 2 + 4;
 void Dump(CommandContext& ctx) {
   Entry* e = ctx.LookupRead(ctx.arg(1));
   if (e == nullptr) return ctx.reply.Null();
-  std::string payload(1, static_cast<char>(e->type()));
-  if (e->IsString()) {
-    payload.append(e->str());
-  } else {
-    types::OpsFor(e->type())->encode(*e->object(), &payload);
-  }
-  payload.push_back(static_cast<char>(kDumpVersion & 0xFF));
-  payload.push_back(static_cast<char>(kDumpVersion >> 8));
-  PutFixed32(&payload, Crc32c(payload));
-  ctx.reply.Bulk(payload);
+  ctx.reply.Bulk(DumpPayload(*e));
 }
 
 // The payload's type and value bytes, or nullopt when the trailer does not check.
@@ -124,6 +115,19 @@ void Restore(CommandContext& ctx) {
 }
 
 }  // namespace
+
+std::string DumpPayload(const Entry& e) {
+  std::string payload(1, static_cast<char>(e.type()));
+  if (e.IsString()) {
+    payload.append(e.str());
+  } else {
+    types::OpsFor(e.type())->encode(*e.object(), &payload);
+  }
+  payload.push_back(static_cast<char>(kDumpVersion & 0xFF));
+  payload.push_back(static_cast<char>(kDumpVersion >> 8));
+  PutFixed32(&payload, Crc32c(payload));
+  return payload;
+}
 
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 void RegisterDumpCommands(CommandTable& table) {

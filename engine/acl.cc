@@ -81,8 +81,15 @@ std::vector<std::string_view> AclCategories(const CommandSpec& c) {
   }
   if (c.group == "generic" || c.first_key > 0) cats.push_back("@keyspace");
   if (c.group == "connection") cats.push_back("@connection");
+  // Redis marks these dangerous without the admin flag (their rows' acl_categories).
+  static constexpr std::string_view kDangerous[] = {"keys",    "flushdb",  "flushall", "sort",
+                                                    "sort_ro", "swapdb",   "restore",  "migrate",
+                                                    "info",    "lastsave", "role"};
   if (HasFlag(c.flags, F::kAdmin)) {
     cats.push_back("@admin");
+    cats.push_back("@dangerous");
+  } else if (std::find(std::begin(kDangerous), std::end(kDangerous), c.name) !=
+             std::end(kDangerous)) {
     cats.push_back("@dangerous");
   }
   cats.push_back(HasFlag(c.flags, F::kFast) ? "@fast" : "@slow");

@@ -133,10 +133,16 @@ struct CommandSpec {
   // With variable_flags: the flags of the key at argv[position] for these arguments
   // (SET without GET only overwrites: OW update).
   uint32_t (*flags_for_args)(std::span<const std::string_view> argv, size_t position) = nullptr;
-  // The arguments the slow log shows as "(redacted)" (Redis's redactClientCommandArgument):
+  // The arguments MONITOR and the slow log show as "(redacted)" (Redis's
+  // redactClientCommandArgument):
   // whether argv[index] is a secret (AUTH's password, CONFIG SET requirepass's value). Null:
   // none is.
   bool (*secret_arg)(std::span<const std::string_view> argv, size_t index) = nullptr;
+  // For a command whose last key-flag group names the keys after a keyword (MIGRATE's
+  // KEYS): the keyword. COMMAND INFO shows that group as Redis's keyword key spec (the
+  // keyword searched from the second-last argument back, its keys to the last argument);
+  // find_keys finds the keys.
+  std::string_view key_keyword = {};
   std::vector<uint32_t> key_flag_sets;  // key_flags, parsed
   // For commands whose effect depends on what they run (EVAL, EVALSHA, FCALL: Redis's
   // getCommandFlags): whether these arguments may change the dataset or reach the log. Null:

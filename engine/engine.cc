@@ -527,7 +527,15 @@ void Engine::Dispatch(Session& session, std::span<const std::string_view> argv,
 
   if (!HasFlag(spec->flags, CommandFlag::kNoMonitor) &&
       !HasFlag(spec->flags, CommandFlag::kAdmin)) {
-    FeedMonitors(session, argv);
+    if (spec->secret_arg != nullptr) [[unlikely]] {
+      std::vector<std::string_view> shown(argv.begin(), argv.end());
+      for (size_t i = 0; i < shown.size(); i++) {
+        if (spec->secret_arg(argv, i)) shown[i] = "(redacted)";
+      }
+      FeedMonitors(session, shown);
+    } else {
+      FeedMonitors(session, argv);
+    }
   }
   if (tracking_.active()) [[unlikely]]
     TrackCommand(session, *spec, argv, outer == nullptr);

@@ -20,6 +20,7 @@
 #include "engine/command_table.h"
 #include "engine/eviction.h"
 #include "engine/latency.h"
+#include "engine/migrate_targets.h"
 #include "engine/pause.h"
 #include "engine/server_hooks.h"
 #include "engine/session.h"
@@ -176,6 +177,9 @@ class Engine : private KeyspaceObserver {
   // timed out is logged here with the duration of the run that blocked).
   void LogSlowCommand(const Session& session, const CommandSpec* spec,
                       std::span<const std::string_view> argv, int64_t duration_us);
+  // MIGRATE's cached connections to target servers (engine/migrate_targets.h). The server's
+  // cron closes the idle ones.
+  MigrateTargets& migrate_targets() { return migrate_targets_; }
   // Users and permissions (ACL, AUTH): engine/acl.h.
   Acl& acl() { return *acl_; }
   // A new client (or one RESET): it runs as the default user, authenticated when that user
@@ -422,6 +426,7 @@ class Engine : private KeyspaceObserver {
   std::unique_ptr<PubSubRegistry> pubsub_;
   std::unique_ptr<KeyspaceNotifier> notifier_;
   TrackingRegistry tracking_{*this};
+  MigrateTargets migrate_targets_;
   Session* executing_ = nullptr;  // the client of the outermost command running
   bool cron_paused_ = false;
   std::unique_ptr<Acl> acl_;

@@ -151,6 +151,7 @@ void StatsSection(Engine& engine, const InfoSource* src, std::string& out) {
   Line(out, "pubsub_channels", pubsub.Count(PubSubRegistry::Kind::kChannel));
   Line(out, "pubsub_patterns", pubsub.Count(PubSubRegistry::Kind::kPattern));
   Line(out, "pubsubshard_channels", pubsub.Count(PubSubRegistry::Kind::kShardChannel));
+  Line(out, "migrate_cached_sockets", engine.migrate_targets().size());
   Line(out, "tracking_total_keys", engine.tracking().total_keys());
   Line(out, "tracking_total_items", engine.tracking().total_items());
   Line(out, "tracking_total_prefixes", engine.tracking().total_prefixes());

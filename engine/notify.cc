@@ -32,6 +32,7 @@ std::string_view KeyspaceNotifier::EventOf(const CommandSpec& spec) {
       {"decrby", "incrby"},
       {"getdel", "del"},
       {"unlink", "del"},
+      {"migrate", "del"},
       {"bitop", "set"},
       {"bitfield", "setbit"},
       {"hmset", "hset"},

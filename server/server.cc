@@ -621,6 +621,7 @@ void Server::CronTick() {
   engine_.keyspace().ActiveExpireCycle(now_ms, budget_us, clock_);
   engine_.ReportLatency("expire-cycle", (clock_.MonotonicNs() - expire_start_ns) / 1'000'000);
   engine_.TrackingCron();
+  engine_.migrate_targets().CloseIdle(now_ms);
   // An eviction pass that ran out of time goes on here (Redis's evictionTimeProc).
   if (engine_.evictor().running()) engine_.evictor().Perform();
   persistence_->Cron(now_ms);

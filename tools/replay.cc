@@ -212,6 +212,9 @@ Result<ReplayResult> ReplayInProcess(const ReplayOptions& options) {
   }
   ManualClock clock(header.start_unix_ms);
   Engine engine(config, clock, commands::BuildCommandTable());
+  // A traced MIGRATE is not sent again: its target may be a live server. It replies -IOERR
+  // and moves nothing, so the keys it moved stay in the replayed dataset.
+  engine.migrate_targets().Disable();
   std::unique_ptr<asio::io_context> io;
   std::unique_ptr<Persistence> persistence;
   if (!options.data_dir.empty()) {

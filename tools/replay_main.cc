@@ -169,8 +169,10 @@ int ReplayTarget(const std::string& path, const std::string& target, double spee
     }
     const std::string name = tidekv::AsciiLower(r.argv[0]);
     if (name == "shutdown" || name == "monitor" || name == "quit" || name == "select" ||
-        name == "psync" || name == "replconf" || name == "sync") {
-      continue;  // SELECT is replayed from each record's db
+        name == "psync" || name == "replconf" || name == "sync" || name == "migrate") {
+      // SELECT is replayed from each record's db; MIGRATE would make the server write to the
+      // traced target, which may be a live server.
+      continue;
     }
     if (speed > 0) {
       if (first_mono == 0) first_mono = r.mono_ns;

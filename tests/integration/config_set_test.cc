@@ -1,48 +1,16 @@
 // CONFIG SET that must reach the network side (port, bind: the listeners move, or nothing
 // changes when they cannot) and CONFIG REWRITE of the --config file.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <sstream>
 #include <string>
 
+#include "tests/integration/raw_socket.h"
 #include "tests/integration/server_process.h"
 
 namespace tidekv::integration {
 namespace {
-
-// A socket listening on 127.0.0.1 at a port the kernel picked; closed on destruction.
-class Listener {
- public:
-  Listener() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    REQUIRE(fd_ >= 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    REQUIRE(::listen(fd_, 1) == 0);
-    socklen_t len = sizeof addr;
-    REQUIRE(::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-    port_ = ntohs(addr.sin_port);
-  }
-  ~Listener() { Close(); }
-  Listener(const Listener&) = delete;
-  Listener& operator=(const Listener&) = delete;
-  uint16_t port() const { return port_; }
-  void Close() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-  uint16_t port_ = 0;
-};
 
 std::string ReadFile(const std::filesystem::path& path) {
   std::ifstream in(path);
@@ -57,7 +25,7 @@ TEST_CASE("CONFIG SET port moves the listener, or fails and changes nothing", "[
   const uint16_t old_port = server.port();
 
   // A port someone else listens on: Redis's error, and every value of the call rolls back.
-  Listener busy;
+  LoopbackListener busy;
   CHECK(Call(c.get(), {"CONFIG", "SET", "maxmemory", "10000001", "port",
                        std::to_string(busy.port()), "client-query-buffer-limit", "10m"}) ==
         "(error) ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen "
@@ -68,7 +36,7 @@ TEST_CASE("CONFIG SET port moves the listener, or fails and changes nothing", "[
 
   // A free port: the server listens there, stops listening on the old one, and the clients
   // already connected stay.
-  Listener probe;
+  LoopbackListener probe;
   const uint16_t new_port = probe.port();
   probe.Close();
   CHECK(Call(c.get(), {"CONFIG", "SET", "port", std::to_string(new_port)}) == "OK");

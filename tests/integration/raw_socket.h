@@ -31,6 +31,24 @@ inline std::string BulkOf(const std::string& s) {
   return "$" + std::to_string(s.size()) + "\r\n" + s + "\r\n";
 }
 
+// A socket listening on 127.0.0.1 at a port the kernel picked, that never accepts: a
+// connect to it succeeds (the kernel's backlog) and nothing is ever answered. For a port
+// that is taken, a peer that stays silent, or (after Close) a port nothing listens on.
+// Closed on destruction; throws when the kernel refuses.
+class LoopbackListener {
+ public:
+  LoopbackListener();
+  ~LoopbackListener() { Close(); }
+  LoopbackListener(const LoopbackListener&) = delete;
+  LoopbackListener& operator=(const LoopbackListener&) = delete;
+  uint16_t port() const { return port_; }
+  void Close();
+
+ private:
+  int fd_ = -1;
+  uint16_t port_ = 0;
+};
+
 class RawSocket {
  public:
   // Connects to 127.0.0.1:port; throws on failure.

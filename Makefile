@@ -48,7 +48,7 @@ test-asan: deps
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir $(BUILD_ASAN) --output-on-failure -j $(JOBS) -E "$(ASAN_EXCLUDE)"
 
-FUZZERS ?= resp_parser_fuzz frame_fuzz manifest_fuzz trace_fuzz listpack_fuzz intset_fuzz \
+FUZZERS ?= resp_parser_fuzz frame_fuzz manifest_fuzz trace_fuzz listpack_fuzz intset_fuzz hll_fuzz \
            value_codec_fuzz cmsgpack_fuzz struct_fuzz
 
 test-fuzz: deps

@@ -45,6 +45,7 @@ CommandTable BuildCommandTable() {
   RegisterStringCommands(table);
   RegisterLcsCommand(table);
   RegisterBitCommands(table);
+  RegisterHyperLogLogCommands(table);
   RegisterHashCommands(table);
   RegisterHashExpireCommands(table);
   RegisterSetCommands(table);

@@ -499,8 +499,7 @@ std::vector<std::string_view> FlagNames(const CommandSpec& c) {
       {F::kNoMulti, "no_multi"},
       {F::kNoScript, "noscript"},
       {F::kSkipSlowlog, "skip_slowlog"},
-      {F::kPubSub, "pubsub"},
-      {F::kMayReplicate, "may_replicate"}};
+      {F::kPubSub, "pubsub"}};  // Redis hides may_replicate from COMMAND INFO
   std::vector<std::string_view> out;
   for (const auto& [flag, name] : kNames) {
     if (HasFlag(c.flags, flag)) out.push_back(name);

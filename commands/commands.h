@@ -50,6 +50,7 @@ void RegisterSortCommands(CommandTable& table);    // the generic group's SORT a
 void RegisterStringCommands(CommandTable& table);
 void RegisterLcsCommand(CommandTable& table);  // the string group's LCS
 void RegisterBitCommands(CommandTable& table);
+void RegisterHyperLogLogCommands(CommandTable& table);
 void RegisterHashCommands(CommandTable& table);
 void RegisterHashExpireCommands(CommandTable& table);  // the hash group's field expiry
 void RegisterSetCommands(CommandTable& table);

@@ -102,6 +102,7 @@ struct Config {
   int64_t stream_node_max_bytes = 4096;
   int64_t list_max_listpack_size = -2;
   int64_t list_compress_depth = 0;
+  int64_t hll_sparse_max_bytes = 3000;
 
   // [trace]
   bool trace_enabled = false;

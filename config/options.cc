@@ -628,6 +628,15 @@ std::vector<OptionSpec> BuildOptions() {
        .runtime = true,
        .doc = "Quicklist nodes kept uncompressed at each end of a list; 0 compresses none.",
        .field = &Config::list_compress_depth},
+      {.key = "encoding.hll_sparse_max_bytes",
+       .redis_name = "hll-sparse-max-bytes",
+       .type = T::kBytes,
+       .min = 0,
+       .max = kNoMax,
+       .runtime = true,
+       .doc = "A HyperLogLog in the sparse encoding that would grow past this many bytes (its "
+              "16-byte header included) becomes dense (12304 bytes), as in Redis.",
+       .field = &Config::hll_sparse_max_bytes},
       // [trace]
       {.key = "trace.enabled",
        .type = T::kBool,
@@ -968,7 +977,9 @@ const std::vector<Section>& Sections() {
       {"replication", false, "Primary/replica settings (docs/replication.md)."},
       {"logstore", false, "The RocksDB frame log (<dir>/log): mode, fsync policy, retention."},
       {"compaction", false, "Sealing and merging of batches (<dir>/batches)."},
-      {"encoding", false, "When small hashes and sets convert to their full structure."},
+      {"encoding", false,
+       "When compact encodings (small collections, sparse HyperLogLogs) convert to their full "
+       "structure."},
       {"scripting", false, "Lua scripts and functions (EVAL, FCALL): how long one may run."},
       {"trace", false, "The op trace recorder (docs/trace.md)."},
       {"latency", false,

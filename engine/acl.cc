@@ -79,7 +79,8 @@ std::vector<std::string_view> AclCategories(const CommandSpec& c) {
   for (const auto& [group, category] : kGroupCategories) {
     if (c.group == group) cats.push_back(category);
   }
-  if (c.group == "generic" || c.first_key > 0) cats.push_back("@keyspace");
+  // Only the generic key commands: a data type's commands name keys without being @keyspace.
+  if (c.group == "generic") cats.push_back("@keyspace");
   if (c.group == "connection") cats.push_back("@connection");
   // Redis marks these dangerous without the admin flag (their rows' acl_categories).
   static constexpr std::string_view kDangerous[] = {"keys",    "flushdb",  "flushall", "sort",

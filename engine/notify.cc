@@ -35,6 +35,8 @@ std::string_view KeyspaceNotifier::EventOf(const CommandSpec& spec) {
       {"migrate", "del"},
       {"bitop", "set"},
       {"bitfield", "setbit"},
+      {"pfmerge", "pfadd"},  // Redis 7.0: a merge is a mass add
+      {"pfdebug", ""},       // its conversions change the value without an event
       {"hmset", "hset"},
       {"hsetnx", "hset"},
       {"lpushx", "lpush"},
@@ -86,9 +88,9 @@ std::string_view KeyspaceNotifier::EventOf(const CommandSpec& spec) {
 uint32_t KeyspaceNotifier::ClassOf(const CommandSpec& spec) {
   if (spec.name == "sort") return notify::kList;  // sortstore: a list is written
   static constexpr std::pair<std::string_view, uint32_t> kClasses[] = {
-      {"string", notify::kString}, {"bitmap", notify::kString}, {"list", notify::kList},
-      {"set", notify::kSet},       {"hash", notify::kHash},     {"sorted_set", notify::kZSet},
-      {"geo", notify::kZSet},      {"stream", notify::kStream}};
+      {"string", notify::kString},   {"bitmap", notify::kString}, {"hyperloglog", notify::kString},
+      {"list", notify::kList},       {"set", notify::kSet},       {"hash", notify::kHash},
+      {"sorted_set", notify::kZSet}, {"geo", notify::kZSet},      {"stream", notify::kStream}};
   for (const auto& [group, flag] : kClasses) {
     if (spec.group == group) return flag;
   }

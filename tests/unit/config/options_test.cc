@@ -87,7 +87,7 @@ TEST_CASE("the option table is consistent", "[config][options]") {
     CHECK(SetOption(&copy, option, GetOption(defaults, option)).ok());
     CHECK(copy == defaults);
   }
-  CHECK(Options().size() == 75);
+  CHECK(Options().size() == 76);
 }
 
 TEST_CASE("options carry the Redis names CONFIG GET/SET use", "[config][options]") {

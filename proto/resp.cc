@@ -206,10 +206,10 @@ ParseStatus RequestParser::ParseMultibulk(std::string_view buf, std::vector<std:
     if (unauthenticated_ && n > static_cast<int64_t>(kUnauthenticatedArgs)) {
       return Fail("Protocol error: unauthenticated multibulk length");
     }
-    if (n < -1 || (n > 0 && static_cast<uint64_t>(n) > limits_.max_multibulk_len)) {
+    if (n > 0 && static_cast<uint64_t>(n) > limits_.max_multibulk_len) {
       return Fail(kInvalidMultibulkLength);
     }
-    if (n <= 0) {  // "*0" and "*-1": nothing to run
+    if (n <= 0) {  // "*0", "*-1" and any other negative count: nothing to run, as Redis
       *consumed = next;
       return ParseStatus::kComplete;
     }

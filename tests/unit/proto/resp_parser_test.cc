@@ -162,8 +162,8 @@ TEST_CASE("empty multibulk requests are skipped", "[resp]") {
   std::vector<std::string_view> argv;
   size_t consumed = 0;
 
-  SECTION("*0 and *-1 before a command are consumed with it") {
-    const std::string buf = "*0\r\n*-1\r\n*1\r\n$4\r\nPING\r\n";
+  SECTION("*0 and negative counts before a command are consumed with it, as Redis") {
+    const std::string buf = "*0\r\n*-1\r\n*-2\r\n*-100\r\n*1\r\n$4\r\nPING\r\n";
     REQUIRE(parser.Parse(buf, &argv, &consumed) == ParseStatus::kComplete);
     REQUIRE(consumed == buf.size());
     REQUIRE(argv == std::vector<std::string_view>{"PING"});
@@ -188,8 +188,8 @@ TEST_CASE("empty multibulk requests are skipped", "[resp]") {
 TEST_CASE("multibulk length errors", "[resp][errors]") {
   const std::string invalid = "Protocol error: invalid multibulk length";
   for (const char* input :
-       {"*abc\r\n", "*-2\r\n", "*-100\r\n", "*\r\n", "*01\r\n", "*+1\r\n", "* 1\r\n", "*1 \r\n",
-        "*1.0\r\n", "*-0\r\n", "*0x10\r\n", "*99999999999999999999\r\n", "*9223372036854775808\r\n",
+       {"*abc\r\n", "*\r\n", "*01\r\n", "*+1\r\n", "* 1\r\n", "*1 \r\n", "*1.0\r\n", "*-0\r\n",
+        "*0x10\r\n", "*99999999999999999999\r\n", "*9223372036854775808\r\n",
         "*-9223372036854775809\r\n", "*16777217\r\n", "*1\rX", "*1\r\r\n", "*1\n$1\r\n"}) {
     INFO(input);
     REQUIRE(ErrorOf(input) == invalid);
@@ -544,7 +544,7 @@ TEST_CASE("errors are the same however reads split them", "[resp][split][errors]
   small.max_multibulk_len = 3;
   const std::string ok = Multibulk({"GET", "k"});
   for (const std::string& bad :
-       {"*x\r\n"s, "*-2\r\n"s, "*1\r\n$-1\r\n"s, "*1\r\nfoo\r\n"s, "*1\r\n$3\r\nfooXY"s,
+       {"*x\r\n"s, "*-0\r\n"s, "*1\r\n$-1\r\n"s, "*1\r\nfoo\r\n"s, "*1\r\n$3\r\nfooXY"s,
         "*1\r\n$3\r\nfoo\rX"s, "*99999999999999999999\r\n"s, "*1\r\n$99999999999999999999\r\n"s,
         "SET \"a\n"s, "SET 'a'b\n"s, "*1\rX"s, "*4\r\n"s, "*1\r\n$5\r\n"s, "*1234567\r\n"s,
         "*1\r\n$1234567\r\n"s, "ECHO 123\n"s, "ECHO \"\\x41\"b\n"s}) {

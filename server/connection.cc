@@ -20,8 +20,15 @@ namespace tidekv::server {
 
 namespace {
 
-constexpr size_t kReadChunk = 16 * 1024;      // free space wanted before each read
-constexpr size_t kShrinkAbove = 1024 * 1024;  // buffers larger than this shrink when idle
+constexpr size_t kReadChunk = 16 * 1024;    // free space wanted before each read
+constexpr size_t kFreeAbove = 1024 * 1024;  // empty buffers larger than this are freed at once
+// The query buffer's trimming (QueryBufferCron), by Redis's rules: a buffer wasting more than
+// kResizeSlack is released after kIdleReleaseMs without a request, and one over
+// kResizeThreshold that is more than twice the largest input buffered during the last cron
+// period shrinks to that peak.
+constexpr size_t kResizeSlack = 4 * 1024;
+constexpr size_t kResizeThreshold = 32 * 1024;
+constexpr int64_t kIdleReleaseMs = 2000;
 
 std::string EndpointText(const asio::ip::tcp::endpoint& ep) {
   auto addr = ep.address();
@@ -93,10 +100,8 @@ asio::awaitable<void> Connection::Run() {
     // Make room for the next read: drop consumed bytes, then grow for a large argument.
     if (in_start_ == in_end_) {
       in_start_ = in_end_ = 0;
-      if (in_.size() > kShrinkAbove) {
-        in_.resize(kReadChunk);
-        in_.shrink_to_fit();
-      }
+      // A very large buffer goes at once; smaller excess waits for QueryBufferCron.
+      if (in_.size() > kFreeAbove) ResizeInputBuffer(kReadChunk);
     }
     // A declared bulk length is a promise, not bytes: room for it is reserved only as its
     // bytes arrive (at most twice what is buffered, plus a read), so a client cannot make
@@ -114,11 +119,26 @@ asio::awaitable<void> Connection::Run() {
     }
 
     boost::system::error_code ec;
+    reading_ = true;
     size_t n =
         co_await socket_.async_read_drain(asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
                                           asio::redirect_error(asio::use_awaitable, ec));
+    reading_ = false;
+    const bool resize = std::exchange(resize_requested_, false);
+    if (ec == asio::error::operation_aborted && resize && !closed_) {
+      // QueryBufferCron cancelled the read to resize the idle, empty buffer (nothing was read).
+      ResizeInputBuffer(resize_to_);
+      if (in_.empty()) {
+        // Released: wait for the next request without a buffer.
+        co_await socket_.async_wait(asio::socket_base::wait_read,
+                                    asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) break;
+      }
+      continue;
+    }
     if (ec || n == 0) break;
     in_end_ += n;
+    in_peak_ = std::max(in_peak_, in_end_ - in_start_);
     server_.net_stats().input_bytes += n;
     // A client still sending (a large value, slowly) is not idle (server.timeout).
     session_.last_interaction_ms = server_.engine().clock().NowMs();
@@ -370,7 +390,7 @@ void Connection::Flush() {
   server_.net_stats().output_bytes += n;
   if (n == out_.size()) {
     out_.clear();
-    if (out_.capacity() > kShrinkAbove) std::string().swap(out_);
+    if (out_.capacity() > kFreeAbove) std::string().swap(out_);
     return;
   }
   out_.erase(0, n);
@@ -395,7 +415,7 @@ asio::awaitable<void> Connection::WriteLoop() {
                                           asio::redirect_error(asio::use_awaitable, ec));
     server_.net_stats().output_bytes += n;
     sending_.clear();
-    if (sending_.capacity() > kShrinkAbove) std::string().swap(sending_);
+    if (sending_.capacity() > kFreeAbove) std::string().swap(sending_);
     if (ec) {
       Close("write error");
       break;
@@ -403,6 +423,38 @@ asio::awaitable<void> Connection::WriteLoop() {
   }
   writing_ = false;
   drained_.cancel();
+}
+
+void Connection::QueryBufferCron(int64_t now_ms) {
+  const size_t buffered = in_end_ - in_start_;
+  const size_t capacity = in_.size();
+  // Only a buffer wasting a few KiB, and only while the reader waits on an empty one: the
+  // pending read is cancelled and Run resizes before reading again.
+  if (reading_ && buffered == 0 && !closed_ && !writing_ && capacity > kResizeSlack) {
+    if (now_ms - session_.last_interaction_ms > kIdleReleaseMs) {
+      resize_to_ = 0;  // idle: no buffer until the next request arrives
+    } else if (capacity > kResizeThreshold && capacity / 2 > in_peak_) {
+      resize_to_ = std::max(in_peak_, kReadChunk);  // larger than recent requests need
+    } else {
+      resize_to_ = capacity;
+    }
+    if (resize_to_ != capacity) {
+      resize_requested_ = true;
+      boost::system::error_code ec;
+      socket_.cancel(ec);
+    }
+  }
+  in_peak_ = buffered;  // the next period's peak starts from what is buffered now
+}
+
+void Connection::ResizeInputBuffer(size_t size) {
+  in_start_ = in_end_ = 0;  // only called with an empty buffer
+  if (size == 0) {
+    std::vector<char>().swap(in_);
+  } else {
+    in_.resize(size);
+    in_.shrink_to_fit();
+  }
 }
 
 void Connection::Close(std::string_view reason) {

@@ -58,6 +58,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // The socket, for replication to take over after PSYNC.
   asio::ip::tcp::socket& socket() { return socket_; }
   const Session& session() const { return session_; }
+  // Server cron: releases an idle client's empty query buffer and trims one much larger than
+  // its recent requests (Redis's clientsCronResizeQueryBuffer).
+  void QueryBufferCron(int64_t now_ms);
   size_t query_buffer_bytes() const { return in_end_ - in_start_; }
   size_t query_buffer_capacity() const { return in_.size(); }
   size_t output_bytes() const { return out_.size() + sending_.size(); }
@@ -88,6 +91,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::vector<char> in_;  // bytes [in_start_, in_end_) are unparsed input
   size_t in_start_ = 0;
   size_t in_end_ = 0;
+  size_t in_peak_ = 0;             // most bytes buffered since the last QueryBufferCron
+  bool reading_ = false;           // Run waits in a read into in_
+  bool resize_requested_ = false;  // QueryBufferCron cancelled that read: resize to resize_to_
+  size_t resize_to_ = 0;
+  void ResizeInputBuffer(size_t size);
 
   std::string out_;  // replies not yet handed to the socket
   // While one of this client's commands runs: the ranges of out_ that Send appended (pub/sub

@@ -629,6 +629,7 @@ void Server::CronTick() {
   if (recorder_ != nullptr) recorder_->Flush();
   if (recorder_ != nullptr && recorder_->stopped()) UpdateTracing();
 
+  for (auto& [id, c] : connections_) c->QueryBufferCron(now_ms);
   if (config_.timeout > 0) {
     std::vector<std::shared_ptr<Connection>> idle;
     for (auto& [id, c] : connections_) {

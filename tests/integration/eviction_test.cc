@@ -39,14 +39,14 @@ TEST_CASE("allkeys-lru: idle keys go first, notified, and replicas and restarts 
   AppendCommand(sub.get(), {"SUBSCRIBE", "__keyevent@0__:evicted"});
   REQUIRE(Describe(GetReply(sub.get())) == "[subscribe, __keyevent@0__:evicted, (integer) 1]");
 
-  // 2000 keys idle for 1000 s (RESTORE IDLETIME), then 500 keys used just now.
+  // 3000 keys idle for 1000 s (RESTORE IDLETIME), then 500 keys used just now.
   const std::string value(1000, 'x');
   REQUIRE(Call(c.get(), {"SET", "template", value}) == "OK");
   Reply dump = Command(c.get(), {"DUMP", "template"});
   REQUIRE(dump->type == REDIS_REPLY_STRING);
   const std::string payload(dump->str, dump->len);
   std::vector<std::vector<std::string>> cmds;
-  for (int i = 0; i < 2000; i++) {
+  for (int i = 0; i < 3000; i++) {
     cmds.push_back({"RESTORE", "old:" + std::to_string(i), "0", payload, "IDLETIME", "1000"});
   }
   Pipeline(c.get(), cmds, "OK");
@@ -54,9 +54,11 @@ TEST_CASE("allkeys-lru: idle keys go first, notified, and replicas and restarts 
   for (int i = 0; i < 500; i++) cmds.push_back({"SET", "hot:" + std::to_string(i), value});
   Pipeline(c.get(), cmds, "OK");
 
-  // A limit 1 MiB below the usage: about 900 of the idle keys must go at once.
+  // A limit 1.5 MiB below the usage: about 1300 of the idle keys must go at once. (What else
+  // the server holds, such as a client's query buffer after the pipelines, moves the count by
+  // a few hundred keys either way; idle keys remain to be evicted in every case.)
   const int64_t counted = Counted(c.get());
-  REQUIRE(Call(c.get(), {"CONFIG", "SET", "maxmemory", std::to_string(counted - (1 << 20))}) ==
+  REQUIRE(Call(c.get(), {"CONFIG", "SET", "maxmemory", std::to_string(counted - (3 << 19))}) ==
           "OK");
   // More writes keep the cache at its limit, each making room first.
   cmds.clear();
@@ -64,7 +66,7 @@ TEST_CASE("allkeys-lru: idle keys go first, notified, and replicas and restarts 
   Pipeline(c.get(), cmds, "OK");
 
   const int64_t evicted = InfoInt(c.get(), "evicted_keys", "stats");
-  CHECK(evicted >= 900);
+  CHECK(evicted >= 1000);
   // Counted without touching the idle keys (a lookup would make them recent).
   int hot_left = 0, new_left = 0;
   for (int i = 0; i < 500; i++) {
@@ -74,11 +76,12 @@ TEST_CASE("allkeys-lru: idle keys go first, notified, and replicas and restarts 
   const int old_left = static_cast<int>(Command(c.get(), {"DBSIZE"})->integer -
                                         Command(c.get(), {"EXISTS", "template"})->integer) -
                        hot_left - new_left;
-  // Recently used keys survive far more often than the idle ones.
+  // The evicted keys are the idle ones; the recently used ones survive.
   INFO("old left " << old_left << ", hot left " << hot_left << ", new left " << new_left);
-  CHECK(old_left <= 2000 - 850);
-  CHECK(hot_left * 2000 > 2 * old_left * 500);
-  CHECK(2000 - old_left + 500 - hot_left + 500 - new_left <= evicted);  // + template
+  CHECK((3000 - old_left) * 10 >= evicted * 9);
+  CHECK(hot_left >= 450);
+  CHECK(new_left >= 450);
+  CHECK(3000 - old_left + 500 - hot_left + 500 - new_left <= evicted);  // + template
   CHECK(Counted(c.get()) < counted);
 
   // The subscriber heard of evictions (the first ones: idle keys).

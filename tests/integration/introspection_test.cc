@@ -1,6 +1,7 @@
 // What clients and tools ask the server about itself: CONFIG, INFO, COMMAND, and the RESP3
 // reply shapes after HELLO 3.
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <string>
 
 #include "tests/integration/raw_socket.h"
@@ -200,6 +201,47 @@ TEST_CASE("a slow command shows in SLOWLOG GET and LATENCY LATEST", "[integratio
   CHECK(latest.rfind("[[command, ", 0) == 0);
   CHECK(Call(c.get(), {"SLOWLOG", "RESET"}) == "OK");
   CHECK(Call(c.get(), {"SLOWLOG", "LEN"}) == "(integer) 0");
+}
+
+// The query buffer's size (qbuf + qbuf-free) of the client named `name`, from CLIENT LIST.
+size_t QueryBufferOf(redisContext* admin, const std::string& name) {
+  const std::string list = Call(admin, {"CLIENT", "LIST"});
+  const size_t at = list.find("name=" + name + " ");
+  REQUIRE(at != std::string::npos);
+  const std::string line = list.substr(at, list.find('\n', at) - at);
+  const auto field = [&](const std::string& key) {
+    const size_t pos = line.find(" " + key + "=");
+    REQUIRE(pos != std::string::npos);
+    return std::strtoull(line.c_str() + pos + key.size() + 2, nullptr, 10);
+  };
+  return field("qbuf") + field("qbuf-free");
+}
+
+TEST_CASE("an idle client's query buffer is released, an oversized one shrinks",
+          "[integration][clients]") {
+  ServerProcess server;
+  RedisConnection admin = server.Connect();
+  RedisConnection idle = server.Connect();
+  RedisConnection busy = server.Connect();
+  REQUIRE(Call(idle.get(), {"CLIENT", "SETNAME", "idle"}) == "OK");
+  REQUIRE(Call(busy.get(), {"CLIENT", "SETNAME", "busy"}) == "OK");
+  CHECK(QueryBufferOf(admin.get(), "idle") == 16 * 1024);
+
+  // A 400 KB argument grows the buffer; once requests are small again it shrinks, not to 0.
+  REQUIRE(Call(busy.get(), {"SET", "x", std::string(400'000, 'a')}) == "OK");
+  const size_t grown = QueryBufferOf(admin.get(), "busy");
+  CHECK(grown > 400'000);
+  CHECK(WaitFor([&] {
+    Call(busy.get(), {"SET", "x", "small"});
+    const size_t now = QueryBufferOf(admin.get(), "busy");
+    return now > 0 && now < grown;
+  }));
+
+  // After 2 s without a request the buffer is gone; the next request still works.
+  CHECK(WaitFor([&] { return QueryBufferOf(admin.get(), "idle") == 0; }, 5s));
+  CHECK(Call(idle.get(), {"SET", "k", std::string(50'000, 'b')}) == "OK");
+  CHECK(Call(idle.get(), {"STRLEN", "k"}) == "(integer) 50000");
+  CHECK(Call(idle.get(), {"PING"}) == "PONG");
 }
 
 }  // namespace

@@ -54,16 +54,20 @@ Entry* PlaceValue(Database& db, std::string_view key, Entry& src, bool take, int
 // ---- deletion and existence -------------------------------------------------------------
 
 // DEL and UNLINK: values are freed inline either way (tidekv has no lazy-free thread yet).
-void Del(CommandContext& ctx) {
+// DEL and UNLINK; UNLINK leaves large values to the lazy-free thread.
+void DeleteKeys(CommandContext& ctx, bool lazy) {
   int64_t deleted = 0;
   for (size_t i = 1; i < ctx.argc(); i++) {
     // An expired key counts as expired, not deleted, exactly as Redis's expireIfNeeded
     // before dbSyncDelete.
-    if (ctx.db.Erase(ctx.arg(i), ctx.now_ms)) deleted++;
+    if (ctx.db.Erase(ctx.arg(i), ctx.now_ms, lazy)) deleted++;
   }
   ctx.Changed(static_cast<uint64_t>(deleted));
   ctx.reply.Integer(deleted);
 }
+
+void Del(CommandContext& ctx) { DeleteKeys(ctx, /*lazy=*/false); }
+void Unlink(CommandContext& ctx) { DeleteKeys(ctx, /*lazy=*/true); }
 
 void Exists(CommandContext& ctx) {
   // Duplicated keys are counted each time (EXISTS k k -> 2), like Redis.
@@ -493,7 +497,7 @@ void RegisterKeyCommands(CommandTable& table) {
              .last_key = -1,
              .key_step = 1,
              .key_flags = "RM delete",
-             .handler = Del,
+             .handler = Unlink,
              .group = "generic",
              .since = "4.0.0",
              .summary = "Asynchronously deletes one or more keys.",

@@ -205,6 +205,7 @@ void ConfigResetStat(CommandContext& ctx) {
   es.total_commands = es.total_errors = es.rejected_unknown = 0;
   es.errors_by_code.clear();
   ctx.engine.evictor().ResetStats();
+  ctx.engine.keyspace().lazy_free().ResetStats();
   if (engine::ServerHooks* hooks = ctx.engine.hooks()) hooks->ResetStats();
   ctx.reply.Ok();
 }

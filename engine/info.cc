@@ -121,9 +121,8 @@ void MemorySection(Engine& engine, const InfoSource* src, std::string& out) {
        fmt::format("{:.2f}",
                    used == 0 ? 0.0 : static_cast<double>(rss) / static_cast<double>(used)));
   Line(out, "mem_allocator", kAllocatorName);
-  // Values are freed on the loop thread when their key goes (UNLINK and FLUSHALL ASYNC too:
-  // there is no lazy-free thread), so nothing ever waits to be freed.
-  Line(out, "lazyfree_pending_objects", 0);
+  // UNLINK's large values wait here for the lazy-free thread (keyspace/lazy_free.h).
+  Line(out, "lazyfree_pending_objects", engine.keyspace().lazy_free().pending());
 }
 
 void StatsSection(Engine& engine, const InfoSource* src, std::string& out) {
@@ -144,7 +143,7 @@ void StatsSection(Engine& engine, const InfoSource* src, std::string& out) {
   Line(out, "expired_subkeys", ks.expired_subkeys);
   Line(out, "expire_cycle_cpu_milliseconds", ks.expire_cycle_time_us / 1000);
   Line(out, "evicted_keys", engine.evictor().evicted_keys());
-  Line(out, "lazyfreed_objects", 0);  // no lazy-free thread (INFO memory)
+  Line(out, "lazyfreed_objects", engine.keyspace().lazy_free().freed());
   Line(out, "keyspace_hits", ks.keyspace_hits);
   Line(out, "keyspace_misses", ks.keyspace_misses);
   const PubSubRegistry& pubsub = engine.pubsub();

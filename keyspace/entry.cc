@@ -60,6 +60,14 @@ void Entry::FreeValue() {
   val_len_ = 0;
 }
 
+types::Value* Entry::DetachObject() {
+  types::Value* value = obj();
+  out_ = false;
+  set_type(ValueType::kString);
+  val_len_ = 0;
+  return value;
+}
+
 void Entry::SetObject(ValueType type, types::Value* value) {
   FreeValue();
   set_type(type);

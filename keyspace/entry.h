@@ -123,6 +123,9 @@ class Entry {
   Entry() = default;
   ~Entry() { FreeValue(); }
   void FreeValue();
+  // Hands the collection object over to the caller, leaving an empty string value
+  // (Database::Erase with lazy freeing).
+  types::Value* DetachObject();
   // Frees the value and marks the entry dead (Database::Release of a dirty entry).
   void MarkDead();
   // Inline room for a value after the key (the allocation's usable size, so whatever the

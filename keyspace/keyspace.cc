@@ -64,11 +64,16 @@ Entry* Database::FindOrInsert(std::string_view key, int64_t now_ms, bool* create
   return e;
 }
 
-bool Database::Erase(std::string_view key, int64_t now_ms) {
+bool Database::Erase(std::string_view key, int64_t now_ms, bool lazy) {
   Entry* e = dict_.Find(key, HashKey(key));
   if (e == nullptr) return false;
   bool live = !e->ExpiredAt(now_ms);
   if (live) {
+    const types::Value* value = e->object();
+    const ValueType type = e->type();
+    if (lazy && value != nullptr && LazyFree::Effort(type, *value) > LazyFree::kEffortThreshold) {
+      owner_->lazy_free_.Submit(type, e->DetachObject());
+    }
     Erase(e);
   } else {
     ExpireNow(e);

@@ -17,6 +17,7 @@
 
 #include "keyspace/dict.h"
 #include "keyspace/entry.h"
+#include "keyspace/lazy_free.h"
 
 namespace tidekv {
 class Clock;
@@ -62,8 +63,9 @@ class Database {
   void PrefetchSlot(uint64_t hash) const { dict_.PrefetchSlot(hash); }
   void Reserve(size_t keys) { dict_.Reserve(keys); }
 
-  // Deletes the key if it exists (expired or not). Returns whether it was live.
-  bool Erase(std::string_view key, int64_t now_ms);
+  // Deletes the key if it exists (expired or not). Returns whether it was live. With `lazy`
+  // (UNLINK), a live value that is costly to free goes to the LazyFree thread.
+  bool Erase(std::string_view key, int64_t now_ms, bool lazy = false);
   void Erase(Entry* entry);
 
   // Sets the absolute expiry in Unix ms (0 removes it).
@@ -174,6 +176,7 @@ class Keyspace {
   void Swap(int a, int b);
 
   KeyspaceStats& stats() { return stats_; }
+  LazyFree& lazy_free() { return lazy_free_; }
   void set_observer(KeyspaceObserver* observer) { observer_ = observer; }
   KeyspaceObserver* observer() const { return observer_; }
   // The engine's seeded random source (types::Rng), which commands draw from (RANDOMKEY).
@@ -245,6 +248,7 @@ class Keyspace {
   friend class Database;
   std::vector<std::unique_ptr<Database>> dbs_;
   KeyspaceStats stats_;
+  LazyFree lazy_free_;  // UNLINK's large values, freed on its thread
   bool active_expire_enabled_ = true;
   bool replica_mode_ = false;
   bool expire_paused_ = false;

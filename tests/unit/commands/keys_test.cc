@@ -2,11 +2,13 @@
 // error texts as Redis 7 gives them, TTL boundaries on a manual clock.
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "common/strings.h"
@@ -814,6 +816,43 @@ TEST_CASE("key command rows carry Redis's flags and key positions", "[keys]") {
   REQUIRE(object->FindSubcommand("ENCODING") != nullptr);
   CHECK(object->FindSubcommand("encoding")->first_key == 2);
   CHECK(object->FindSubcommand("help") != nullptr);
+}
+
+TEST_CASE("UNLINK frees a large value on the lazy-free thread, a small one at once",
+          "[keys][lazyfree]") {
+  EngineFixture f;
+  keyspace::LazyFree& lazy = f.engine().keyspace().lazy_free();
+  const auto wait_idle = [&] {
+    for (int i = 0; i < 5000 && lazy.pending() > 0; i++) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return lazy.pending() == 0;
+  };
+  std::vector<std::string> sadd = {"SADD", "big"};
+  for (int i = 0; i < 1000; i++) sadd.push_back("member:" + std::to_string(i));
+  f.Run(sadd);
+  REQUIRE(f.Run({"OBJECT", "ENCODING", "big"}) == Bulk("hashtable"));
+  f.Run({"SADD", "small", "a", "b"});  // a listpack: one allocation, freed at once
+  f.Run({"RPUSH", "list", "x"});
+
+  CHECK(f.Run({"UNLINK", "big", "small", "missing"}) == Int(2));
+  CHECK(f.Run({"EXISTS", "big", "small"}) == Int(0));  // gone at once, freed or not
+  REQUIRE(wait_idle());
+  CHECK(lazy.freed() == 1);
+  CHECK(f.Run({"INFO", "memory"}).find("lazyfree_pending_objects:0\r\n") != std::string::npos);
+  CHECK(f.Run({"INFO", "stats"}).find("lazyfreed_objects:1\r\n") != std::string::npos);
+
+  // DEL frees on the loop thread; a new value under the key is unaffected.
+  f.Run(sadd);
+  CHECK(f.Run({"DEL", "big"}) == Int(1));
+  f.Run(sadd);
+  CHECK(f.Run({"UNLINK", "big"}) == Int(1));
+  REQUIRE(wait_idle());
+  CHECK(lazy.freed() == 2);
+  f.Run(sadd);
+  CHECK(f.Run({"SCARD", "big"}) == Int(1000));
+  CHECK(f.Run({"CONFIG", "RESETSTAT"}) == kOk);
+  CHECK(lazy.freed() == 0);
 }
 
 }  // namespace

@@ -10,7 +10,9 @@
 // Redis. Nothing else changes the dataset meanwhile: expired keys are reported absent but
 // not deleted (no DEL reaches the log) and eviction waits. The pause ends at its deadline
 // (the server's timer, or the first command run after it: trace replay has no timer) or
-// with CLIENT UNPAUSE. Loop thread only.
+// with CLIENT UNPAUSE. A replica applies none of its primary's frames while paused (the link
+// checks active(), server/replica_link.cc), as Redis pauses its master client. Loop thread
+// only.
 #pragma once
 
 #include <cstdint>

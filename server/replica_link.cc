@@ -515,6 +515,10 @@ bool ReplicaLink::ApplyBuffered(std::string* why, bool* progressed) {
     // A busy script on this replica serves events from inside itself: the primary's frames
     // wait until it ends (they must not interleave with its reads).
     if (replication_.server().engine().script_running()) break;
+    // CLIENT PAUSE (WRITE or ALL) on this replica holds the primary's writes too, as Redis
+    // holds its master client: they apply after the pause, when the next bytes (at the
+    // latest the primary's heartbeat) arrive.
+    if (replication_.server().engine().pause().active()) break;
     // Only writes are replicated: a frame carrying anything else (SHUTDOWN, CONFIG SET,
     // DEBUG, REPLICAOF...) is not run and not logged, so no restart can replay it.
     const persistence::FrameVerdict verdict = applier_.Apply(frame, persistence.next_offset());

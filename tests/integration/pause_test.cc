@@ -1,12 +1,15 @@
 // CLIENT PAUSE against the real server ([pause]): held requests wait unrun in their
 // connection (counted as blocked clients, flag b) and run in the order they began to wait
 // when CLIENT UNPAUSE or the deadline ends the pause; reads and declared read-only scripts
-// go on under a WRITE pause; nothing expires meanwhile; a held client may hang up.
+// go on under a WRITE pause; nothing expires meanwhile; a held client may hang up; a paused
+// replica applies its primary's writes only after the pause.
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <string>
 #include <vector>
 
+#include "tests/integration/persistence_util.h"
+#include "tests/integration/replication_util.h"
 #include "tests/integration/server_process.h"
 
 namespace tidekv::integration {
@@ -99,6 +102,31 @@ TEST_CASE("nothing expires during a WRITE pause, and MULTI, EXEC and scripts wai
   CHECK(Call(admin.get(), {"DBSIZE"}) == "(integer) 1");  // n; short is gone now
   CHECK(InfoField(Call(admin.get(), {"INFO", "stats"}), "expired_keys") ==
         std::to_string(std::stoll(expired_before) + 1));
+}
+
+TEST_CASE("a paused replica holds its primary's writes until the pause ends",
+          "[integration][pause][replication]") {
+  TempDir data;
+  std::unique_ptr<ServerProcess> primary =
+      StartServerOn(data.path() / "p", {"--replication.heartbeat_ms", "100"});
+  std::unique_ptr<ServerProcess> replica = StartReplicaOn(data.path() / "r", primary->port());
+  RedisConnection p = primary->Connect();
+  RedisConnection r = replica->Connect();
+  REQUIRE(Call(p.get(), {"SET", "k", "before"}) == "OK");
+  WaitCaughtUp(*primary, *replica);
+  const int64_t offset = ReplInt(r.get(), "master_repl_offset");
+
+  REQUIRE(Call(r.get(), {"CLIENT", "PAUSE", "60000", "WRITE"}) == "OK");
+  REQUIRE(Call(p.get(), {"SET", "k", "after"}) == "OK");
+  // Several heartbeats later the write still waits (reads run on the replica meanwhile).
+  std::this_thread::sleep_for(600ms);
+  CHECK(Call(r.get(), {"GET", "k"}) == "before");
+  CHECK(ReplInt(r.get(), "master_repl_offset") == offset);
+  CHECK(ReplField(r.get(), "master_link_status") == "up");
+
+  REQUIRE(Call(r.get(), {"CLIENT", "UNPAUSE"}) == "OK");
+  CHECK(WaitFor([&] { return Call(r.get(), {"GET", "k"}) == "after"; }));
+  WaitCaughtUp(*primary, *replica);
 }
 
 }  // namespace tidekv::integration

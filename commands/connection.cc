@@ -371,8 +371,8 @@ void ClientKill(CommandContext& ctx) {
   ctx.reply.Integer(static_cast<int64_t>(victims.size()));
 }
 
-// CLIENT PAUSE timeout [WRITE | ALL] (milliseconds): see engine/pause.h. A new pause
-// replaces the one in effect; 0 ends at once.
+// CLIENT PAUSE timeout [WRITE | ALL] (milliseconds): see engine/pause.h. During a pause the
+// later deadline and the stricter mode win; CLIENT UNPAUSE ends it.
 void ClientPause(CommandContext& ctx) {
   engine::PauseMode mode = engine::PauseMode::kAll;
   if (ctx.argc() == 4) {
@@ -610,7 +610,7 @@ void RegisterConnectionCommands(CommandTable& table) {
                                .syntax = "client-id [TIMEOUT | ERROR]"});
   table.AddSubcommand(client, {.name = "pause",
                                .arity = -3,
-                               .flags = F::kAdmin | F::kStale | F::kLoading,
+                               .flags = F::kAdmin | F::kNoScript | F::kStale | F::kLoading,
                                .handler = ClientPause,
                                .since = "3.0.0",
                                .summary = "Suspends commands processing.",
@@ -618,7 +618,7 @@ void RegisterConnectionCommands(CommandTable& table) {
                                .syntax = "timeout [WRITE | ALL]"});
   table.AddSubcommand(client, {.name = "unpause",
                                .arity = 2,
-                               .flags = F::kAdmin | F::kStale | F::kLoading,
+                               .flags = F::kAdmin | F::kNoScript | F::kStale | F::kLoading,
                                .handler = ClientUnpause,
                                .since = "6.2.0",
                                .summary = "Resumes processing commands from paused clients.",

@@ -1,17 +1,24 @@
 #include "engine/pause.h"
 
+#include <algorithm>
+
 #include "engine/acl.h"
 #include "engine/engine.h"
 
 namespace tidekv::engine {
 
 void ClientPause::Start(PauseMode mode, int64_t end_ms) {
+  if (mode == PauseMode::kNone) return;
+  // A pause already in effect is never shortened or relaxed (as Redis): the later end and
+  // the stricter mode win, so a second CLIENT PAUSE cannot cut a failover's pause short.
+  if (active()) {
+    mode = std::max(mode, mode_);
+    end_ms = std::max(end_ms, end_ms_);
+  }
   mode_ = mode;
   end_ms_ = end_ms;
-  engine_.keyspace().set_expire_paused(mode != PauseMode::kNone);
-  if (ServerHooks* hooks = engine_.hooks(); hooks != nullptr && mode != PauseMode::kNone) {
-    hooks->EndPauseAt(end_ms);
-  }
+  engine_.keyspace().set_expire_paused(true);
+  if (ServerHooks* hooks = engine_.hooks(); hooks != nullptr) hooks->EndPauseAt(end_ms);
 }
 
 void ClientPause::End() {

@@ -31,7 +31,8 @@ class ClientPause {
  public:
   explicit ClientPause(Engine& engine) : engine_(engine) {}
 
-  // CLIENT PAUSE: replaces the pause in effect (mode and deadline, wall-clock ms).
+  // CLIENT PAUSE (deadline in wall-clock ms): during a pause, the later deadline and the
+  // stricter mode (kAll over kWrite) win.
   void Start(PauseMode mode, int64_t end_ms);
   // CLIENT UNPAUSE, or the deadline passed: the waiting clients go on (ServerHooks).
   void End();

@@ -536,11 +536,19 @@ bool ReplicaLink::ApplyBuffered(std::string* why, bool* progressed) {
 
 asio::awaitable<bool> ReplicaLink::Stream(std::string* why) {
   Persistence& persistence = replication_.persistence();
+  int64_t last_ack_ms = 0;
   for (;;) {
     bool progressed = false;
     const uint64_t from = persistence.next_offset();
     const bool ok = ApplyBuffered(why, &progressed);
     Engine& engine = replication_.server().engine();
+    // Held by CLIENT PAUSE, the frames (and the heartbeats behind them) wait; the primary
+    // still hears the unchanged offset once per heartbeat, as Redis's replica keeps acking,
+    // so its min-replicas check and lag stay right.
+    if (!progressed && engine.pause().active() &&
+        engine.clock().NowMs() - last_ack_ms >= replication_.server().config().heartbeat_ms) {
+      progressed = true;
+    }
     if (engine.recorder() != nullptr && persistence.next_offset() > from) {
       engine.TraceEvent(trace::RecordType::kReplicated, 0,
                         fmt::format("from={} to={}", from, persistence.next_offset()));
@@ -552,6 +560,7 @@ asio::awaitable<bool> ReplicaLink::Stream(std::string* why) {
       const std::string durable = std::to_string(
           persistence.spill() ? persistence.next_offset() : persistence.durable_offset());
       std::string ack = Encode({"REPLCONF", "ACK", next, "FACK", durable});
+      last_ack_ms = engine.clock().NowMs();
       if (!co_await Send(std::move(ack))) {
         *why = "connection lost sending an ack";
         co_return false;

@@ -634,7 +634,9 @@ void Server::CronTick() {
     std::vector<std::shared_ptr<Connection>> idle;
     for (auto& [id, c] : connections_) {
       const Session& s = c->session();
-      if (!s.monitor && now_ms - s.last_interaction_ms > config_.timeout * 1000) {
+      // As Redis: blocked and paused clients wait on purpose, subscribers only listen.
+      const bool exempt = s.monitor || s.blocked || s.waits_for_pause || s.subscribed();
+      if (!exempt && now_ms - s.last_interaction_ms > config_.timeout * 1000) {
         idle.push_back(c);
       }
     }

@@ -100,6 +100,28 @@ TEST_CASE("an ALL pause holds every request that would run", "[pause]") {
   CHECK_FALSE(Holds(f, {"GET"}));
 }
 
+TEST_CASE("a second CLIENT PAUSE never shortens or relaxes the pause, scripts cannot pause",
+          "[pause]") {
+  EngineFixture f;
+  engine::ClientPause& pause = f.engine().pause();
+  REQUIRE(f.Run({"CLIENT", "PAUSE", "100000", "ALL"}) == "+OK\r\n");
+  const int64_t end = pause.end_ms();
+  REQUIRE(f.Run({"CLIENT", "PAUSE", "10", "WRITE"}) == "+OK\r\n");
+  CHECK(pause.mode() == engine::PauseMode::kAll);
+  CHECK(pause.end_ms() == end);
+  REQUIRE(f.Run({"CLIENT", "PAUSE", "200000", "WRITE"}) == "+OK\r\n");
+  CHECK(pause.mode() == engine::PauseMode::kAll);
+  CHECK(pause.end_ms() == end + 100000);
+  REQUIRE(f.Run({"CLIENT", "UNPAUSE"}) == "+OK\r\n");
+  CHECK_FALSE(pause.active());
+  REQUIRE(f.Run({"CLIENT", "PAUSE", "100", "WRITE"}) == "+OK\r\n");
+  CHECK(pause.mode() == engine::PauseMode::kWrite);
+  pause.End();
+  const std::string refused = f.Run({"EVAL", "return redis.call('CLIENT', 'PAUSE', '100')", "0"});
+  CHECK(refused.find("not allowed from script") != std::string::npos);
+  CHECK_FALSE(pause.active());
+}
+
 TEST_CASE("while paused, expired keys read as absent and stay until the pause ends", "[pause]") {
   EngineFixture f;
   REQUIRE(f.Run({"SET", "k", "v", "PX", "10"}) == "+OK\r\n");

@@ -38,10 +38,10 @@ TEST_CASE("CLIENT PAUSE checks its arguments as Redis does", "[pause]") {
   CHECK_FALSE(f.engine().pause().active());
   CHECK(f.Run({"CLIENT", "PAUSE", "100"}) == "+OK\r\n");
   CHECK(f.engine().pause().mode() == engine::PauseMode::kAll);
-  CHECK(f.Run({"CLIENT", "PAUSE", "100", "write"}) == "+OK\r\n");
-  CHECK(f.engine().pause().mode() == engine::PauseMode::kWrite);
   CHECK(f.Run({"CLIENT", "UNPAUSE"}) == "+OK\r\n");
   CHECK_FALSE(f.engine().pause().active());
+  CHECK(f.Run({"CLIENT", "PAUSE", "100", "write"}) == "+OK\r\n");
+  CHECK(f.engine().pause().mode() == engine::PauseMode::kWrite);
 }
 
 TEST_CASE("a WRITE pause holds what could change the data or reach the log", "[pause]") {

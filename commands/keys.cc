@@ -53,7 +53,6 @@ Entry* PlaceValue(Database& db, std::string_view key, Entry& src, bool take, int
 
 // ---- deletion and existence -------------------------------------------------------------
 
-// DEL and UNLINK: values are freed inline either way (tidekv has no lazy-free thread yet).
 // DEL and UNLINK; UNLINK leaves large values to the lazy-free thread.
 void DeleteKeys(CommandContext& ctx, bool lazy) {
   int64_t deleted = 0;

@@ -545,16 +545,15 @@ asio::awaitable<bool> ReplicaLink::Stream(std::string* why) {
     // Held by CLIENT PAUSE, the frames (and the heartbeats behind them) wait; the primary
     // still hears the unchanged offset once per heartbeat, as Redis's replica keeps acking,
     // so its min-replicas check and lag stay right.
-    if (!progressed && engine.pause().active() &&
-        engine.clock().NowMs() - last_ack_ms >= replication_.server().config().heartbeat_ms) {
-      progressed = true;
-    }
+    const bool ack_held =
+        engine.pause().active() &&
+        engine.clock().NowMs() - last_ack_ms >= replication_.server().config().heartbeat_ms;
     if (engine.recorder() != nullptr && persistence.next_offset() > from) {
       engine.TraceEvent(trace::RecordType::kReplicated, 0,
                         fmt::format("from={} to={}", from, persistence.next_offset()));
     }
     if (!ok) co_return false;
-    if (progressed) {
+    if (progressed || ack_held) {
       // Applied (for WAIT) and on disk (the primary keeps its log from there for us).
       const std::string next = std::to_string(persistence.next_offset());
       const std::string durable = std::to_string(

@@ -257,9 +257,9 @@ class Engine : private KeyspaceObserver {
   // maxmemory-policy (engine/eviction.h): Dispatch runs it before each client command.
   Evictor& evictor() { return evictor_; }
   const Evictor& evictor() const { return evictor_; }
-  // Memory maxmemory does not count (INFO mem_not_counted_for_evict): the log store's RocksDB
-  // memory and the nodes of deleted keys that wait for the next seal.
-  size_t memory_not_counted_for_evict() const { return storage_memory_ + Entry::DeadBytes(); }
+  // Memory maxmemory does not count (INFO mem_not_counted_for_evict): storage_memory() and
+  // the nodes of deleted keys that wait for the next seal.
+  size_t memory_not_counted_for_evict() const { return storage_memory() + Entry::DeadBytes(); }
 
   // Transactions (engine/transaction.h): WATCH's registry; EXEC runs a client's queue.
   WatchRegistry& watches() { return *watches_; }
@@ -334,10 +334,14 @@ class Engine : private KeyspaceObserver {
   // glibc: malloc_trim) instead of whenever that thread next allocates: after a seal or a
   // merge freed its buffers, so RSS falls back to the data set's size (docs/performance.md).
   static void ReleaseFreeMemory();
-  // Memory that is not the dataset's and does not count against maxmemory: the log
-  // store's RocksDB memtables (sampled by persistence every cron tick).
-  void set_storage_memory(size_t bytes) { storage_memory_ = bytes; }
-  size_t storage_memory() const { return storage_memory_; }
+  // Memory that is not the dataset's and does not count against maxmemory (INFO
+  // used_memory_storage): the log store's memtables, the log's write buffers and the
+  // replication backlog, as Redis counts neither its AOF buffer nor its replicas' output.
+  // Persistence provides it (nullptr: none); it is read before every write under maxmemory.
+  void set_storage_memory_source(std::function<size_t()> source) {
+    storage_source_ = std::move(source);
+  }
+  size_t storage_memory() const { return storage_source_ ? storage_source_() : 0; }
   size_t startup_memory() const { return startup_memory_; }
 
   // Allocates the next session id (CLIENT ID).
@@ -411,7 +415,7 @@ class Engine : private KeyspaceObserver {
   bool lfu_ = false;  // an LFU policy: TouchKey counts instead of stamping the time
   Evictor evictor_{*this};
   size_t startup_memory_ = 0;
-  size_t storage_memory_ = 0;
+  std::function<size_t()> storage_source_;
   uint64_t last_session_id_ = 0;
   std::unique_ptr<BlockingRegistry> blocking_;
   ClientPause pause_{*this};

@@ -158,6 +158,10 @@ class LogStore {
   const std::string& path() const { return path_; }
   // Memory RocksDB holds for the log (memtables, table readers), in bytes. Thread-safe.
   uint64_t MemoryUsage() const;
+  // Its parts: the memtables' arenas, exact and lock-free (a WriteBufferManager counts them
+  // as they grow and as they are freed), and the table readers (a property, sampled).
+  uint64_t MemtableBytes() const;
+  uint64_t TableReaderBytes() const;
   // Memtable flushes not yet finished: immutable memtables waiting plus flushes running
   // (0 once every flush that was started has written its SST file). Thread-safe.
   uint64_t FlushesPending() const;

@@ -90,10 +90,7 @@ void LogWriter::SubmitMeta(std::vector<std::pair<std::string, std::string>> meta
   cv_.notify_one();
 }
 
-uint64_t LogWriter::queued_bytes() const {
-  std::lock_guard lock(mu_);
-  return queued_bytes_;
-}
+uint64_t LogWriter::queued_bytes() const { return queued_bytes_.load(std::memory_order_relaxed); }
 
 LogWriterStats LogWriter::stats() const {
   std::lock_guard lock(mu_);

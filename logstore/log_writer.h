@@ -102,7 +102,7 @@ class LogWriter {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::unique_ptr<Item>> queue_;
-  uint64_t queued_bytes_ = 0;
+  std::atomic<uint64_t> queued_bytes_{0};  // written under mu_, read without it
   bool stopping_ = false;
   std::chrono::steady_clock::time_point stop_deadline_;
   bool failing_ = false;

@@ -34,6 +34,10 @@ using internal::kMaxChunkBytes;
 
 namespace {
 
+// The bytes a string holds on the heap (none while its characters fit in libstdc++'s
+// 15-character inline buffer).
+size_t HeapBytes(const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; }
+
 logstore::FsyncPolicy PolicyOf(std::string_view fsync) {
   if (fsync == "always") return logstore::FsyncPolicy::kAlways;
   if (fsync == "no") return logstore::FsyncPolicy::kNo;
@@ -123,10 +127,12 @@ Persistence::Persistence(Engine& engine, asio::io_context& io, const config::Con
   spill_ = config.logstore_mode == "spill";
   created_ms_ = engine_.clock().NowMs();
   engine_.AddKeyListener(this);
+  engine_.set_storage_memory_source([this] { return StorageMemory(); });
 }
 
 Persistence::~Persistence() {
   engine_.RemoveKeyListener(this);
+  engine_.set_storage_memory_source(nullptr);
   *alive_ = false;
   Stop();
   DropDirty();
@@ -258,6 +264,16 @@ void Persistence::StopTracking() {
           "half of all keys; they are no longer listed, and the next SAVE writes every key");
 }
 
+size_t Persistence::StorageMemory() const {
+  // Exact at every call but for the table readers (sampled each cron tick; they change only
+  // when RocksDB flushes or compacts). A frame is counted in chunk_, then in the writer's
+  // queue or the memtables, so a burst of writes evicts no keys for the log's sake.
+  return (store_ != nullptr ? store_->MemtableBytes() : 0) + table_reader_bytes_ +
+         chunk_.capacity() + seal_capture_bytes_.load(std::memory_order_relaxed) +
+         (writer_ != nullptr ? writer_->queued_bytes() : 0) +
+         (backlog_ != nullptr ? backlog_->memory_bytes() : 0);
+}
+
 void Persistence::ChunkGrew() {
   if (chunk_.size() >= kMaxChunkBytes) {
     FlushChunk();
@@ -322,10 +338,6 @@ void Persistence::OnEffect(Session* session, int db, std::span<const std::string
   const size_t start = chunk_.size();
   proto::EncodeFrame(offset, db, argv, &chunk_);
   chunk_count_++;
-  // The frame will sit in the log store's memtable: not the dataset, so not counted against
-  // maxmemory. Estimated here until the next cron tick samples the real figure (else a burst
-  // of writes would evict about as many bytes of keys as it wrote).
-  engine_.set_storage_memory(engine_.storage_memory() + (chunk_.size() - start));
   if (backlog_ != nullptr) PushToBacklog(std::string_view(chunk_).substr(start));
   ChunkGrew();
 }
@@ -363,6 +375,8 @@ void Persistence::FlushChunk() {
     const uint64_t next = chunk_first_ + chunk_count_;
     if (store_->Append(chunk_first_, chunk_count_, chunk_, {}, false).ok()) {
       chunk_.clear();
+      // One huge frame (a large value) leaves no lasting buffer behind it.
+      if (chunk_.capacity() > 2 * kMaxChunkBytes) std::string().swap(chunk_);
       chunk_count_ = 0;
       if (backlog_ != nullptr) backlog_->SetDurable(next);
       unsynced_ = true;
@@ -375,7 +389,7 @@ void Persistence::FlushChunk() {
     }
   }
   std::string frames;
-  frames.reserve(std::min<size_t>(chunk_.capacity(), kMaxChunkBytes));
+  frames.reserve(std::min<size_t>(chunk_.capacity(), kMaxChunkBytes));  // chunk_'s next buffer
   frames.swap(chunk_);
   writer_->Submit(chunk_first_, chunk_count_, std::move(frames));
   chunk_count_ = 0;
@@ -425,7 +439,7 @@ std::string Persistence::BatchPath(const compaction::BatchMeta& meta) const {
 
 void Persistence::Cron(int64_t now_ms) {
   const config::Config& cfg = engine_.config();
-  if (store_ != nullptr) engine_.set_storage_memory(store_->MemoryUsage());
+  if (store_ != nullptr) table_reader_bytes_ = store_->TableReaderBytes();
   // everysec: chunks the loop wrote itself are fsynced once a second from here.
   if (unsynced_ && config_.fsync == "everysec" && writer_ != nullptr &&
       now_ms - last_sync_request_ms_ >= 1000) {
@@ -560,6 +574,11 @@ void Persistence::Seal(std::function<void(const Status&)> done) {
   dirty_bytes_ = 0;
   listed_ = 0;
   stats_.last_seal_keys = entries.size();
+  // The captured states are persistence's, as a forked child's copy is Redis's: until the
+  // batch is written they count in storage_memory(), not against maxmemory.
+  size_t captured = entries.capacity() * sizeof(entries[0]);
+  for (const auto& [key, state] : entries) captured += HeapBytes(key) + HeapBytes(state);
+  seal_capture_bytes_.store(captured, std::memory_order_relaxed);
 
   compaction::BatchMeta meta;
   meta.id = next_batch_id_++;
@@ -594,8 +613,12 @@ void Persistence::Seal(std::function<void(const Status&)> done) {
         if (status.ok()) status = SyncDirectory(fs::path(path).parent_path().string());
       }
     }
+    if (status.ok()) {  // only a failed seal needs the states back
+      std::vector<std::pair<std::string, std::string>>().swap(entries);
+      seal_capture_bytes_.store(0, std::memory_order_relaxed);
+    }
     engine::Engine::ReleaseFreeMemory();  // the batch writer's buffers, on this thread
-    asio::post(io_, [this, alive, written, status, full, entries = std::move(entries)] {
+    asio::post(io_, [this, alive, written, status, full, entries = std::move(entries)]() mutable {
       if (!alive.lock() || !*alive.lock()) return;
       if (!status.ok()) {
         if (full) untracked_ = true;  // the next seal is a full snapshot again
@@ -613,6 +636,8 @@ void Persistence::Seal(std::function<void(const Status&)> done) {
           if (e != nullptr && !e->IsString())
             types::OpsFor(e->type())->swap_element_log(*e->object(), nullptr);
         }
+        std::vector<std::pair<std::string, std::string>>().swap(entries);
+        seal_capture_bytes_.store(0, std::memory_order_relaxed);
         next_batch_id_ = std::max(next_batch_id_, written.id + 1);
         FinishSeal(status);
         return;

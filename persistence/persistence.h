@@ -273,6 +273,8 @@ class Persistence final : public EffectSink,
   uint64_t chunk_first_ = 0;
   uint32_t chunk_count_ = 0;
   std::string chunk_;
+  size_t table_reader_bytes_ = 0;              // the log store's, sampled each cron tick
+  std::atomic<size_t> seal_capture_bytes_{0};  // the running seal's states (freed on the pool)
   bool flush_posted_ = false;
   uint64_t durable_next_ = 0;  // every offset below this is durable
   std::deque<std::pair<uint64_t, std::function<void()>>> durable_waiters_;
@@ -307,6 +309,9 @@ class Persistence final : public EffectSink,
   // After a frame went into chunk_: hand a full chunk to the log now, else at the end of
   // this loop iteration.
   void ChunkGrew();
+  // Engine::storage_memory(): memtables, chunk_, the writer's queue, the running seal's
+  // captured states and the replication backlog.
+  size_t StorageMemory() const;
   std::vector<DirtySet> dirty_;
   uint64_t dirty_bytes_ = 0;
   uint64_t listed_ = 0;  // entries and names listed since the last seal

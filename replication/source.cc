@@ -31,10 +31,13 @@ uint64_t Source::Push(std::string_view frame) {
     block.first_offset = next_offset_;
     // One allocation for the block's lifetime: appends below never reallocate.
     block.data.reserve(std::max(kBlockBytes, frame.size()));
+    memory_bytes_ += BlockMemory(block);
   }
   Block& block = blocks_.back();
+  const uint64_t before = BlockMemory(block);
   block.data.append(frame);
   block.ends.push_back(static_cast<uint32_t>(block.data.size()));
+  memory_bytes_ += BlockMemory(block) - before;
   bytes_ += frame.size();
   const uint64_t offset = next_offset_++;
   EvictWhile(durable_next_, budget_);
@@ -43,6 +46,7 @@ uint64_t Source::Push(std::string_view frame) {
 
 void Source::Reset(uint64_t next_offset) {
   blocks_.clear();
+  memory_bytes_ = 0;
   first_offset_ = next_offset;
   next_offset_ = next_offset;
   durable_next_ = next_offset;
@@ -103,7 +107,10 @@ void Source::EvictOne() {
   block.dropped++;
   first_offset_++;
   // The block's memory goes as soon as none of its frames is held any more.
-  if (block.dropped == block.ends.size()) blocks_.pop_front();
+  if (block.dropped == block.ends.size()) {
+    memory_bytes_ -= BlockMemory(block);
+    blocks_.pop_front();
+  }
 }
 
 void Source::EvictWhile(uint64_t limit_offset, uint64_t keep_bytes) {

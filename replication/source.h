@@ -61,6 +61,8 @@ class Source {
   uint64_t next_offset() const { return next_offset_; }    // offset the next Push gets
   uint64_t frames() const { return next_offset_ - first_offset_; }
   uint64_t bytes() const { return bytes_; }  // frame bytes held
+  // Heap bytes the blocks hold (their reserved data and frame-end arrays).
+  uint64_t memory_bytes() const { return memory_bytes_; }
   uint64_t budget() const { return budget_; }
   uint64_t durable_next() const { return durable_next_; }
 
@@ -71,6 +73,9 @@ class Source {
     std::string data;            // frames back to back
     std::vector<uint32_t> ends;  // end position of each frame in data
   };
+  static uint64_t BlockMemory(const Block& block) {
+    return block.data.capacity() + block.ends.capacity() * sizeof(uint32_t);
+  }
   // Evicts the oldest frame; the caller checked it may go.
   void EvictOne();
   // Evicts oldest first while the oldest is below limit_offset and bytes() > keep_bytes,
@@ -84,6 +89,7 @@ class Source {
   uint64_t next_offset_;
   uint64_t durable_next_ = 0;
   uint64_t bytes_ = 0;
+  uint64_t memory_bytes_ = 0;
 };
 
 }  // namespace tidekv::replication

@@ -448,6 +448,25 @@ TEST_CASE("source: SetBudget", "[source]") {
   h.Check();
 }
 
+TEST_CASE("source: memory_bytes follows the blocks held", "[source]") {
+  // maxmemory leaves this memory out of the dataset (Engine::storage_memory), so it must
+  // track every block allocated and every block freed.
+  Harness h(kBlock);
+  CHECK(h.source.memory_bytes() == 0);
+  h.Push(100);
+  CHECK(h.source.memory_bytes() >= kBlock);
+  CHECK(h.source.memory_bytes() < kBlock + 1024);
+  // Three blocks' worth of frames, all durable: the budget keeps about one block.
+  for (int i = 0; i < 600; i++) h.Push(300);
+  CHECK(h.source.memory_bytes() >= 2 * kBlock);
+  h.source.SetDurable(h.source.next_offset());
+  h.source.DropUpTo(h.source.next_offset());
+  CHECK(h.source.memory_bytes() >= kBlock);  // the newest frame's block stays
+  CHECK(h.source.memory_bytes() < 2 * kBlock + 2048);
+  h.source.Reset(h.source.next_offset());
+  CHECK(h.source.memory_bytes() == 0);
+}
+
 TEST_CASE("source: Reset forgets everything", "[source]") {
   Harness h(1000);
   for (int i = 0; i < 100; i++) h.Push(40);

@@ -211,8 +211,8 @@ std::vector<OptionSpec> BuildOptions() {
        .runtime = true,
        .doc = "Microseconds the event loop keeps polling for requests before it sleeps, so "
               "that clients under load need not wake it (more throughput with one request in "
-              "flight, for CPU time); adapts down to 0 when requests come farther apart. "
-              "0 = sleep at once.",
+              "flight, for CPU time); adapts down to 0 when requests come farther apart, and "
+              "spends at most a quarter of the time the loop worked. 0 = sleep at once.",
        .field = &Config::busy_poll_us},
       {.key = "server.notify_keyspace_events",
        .redis_name = "notify-keyspace-events",

@@ -14,6 +14,11 @@
 // therefore costs no polling, and a busy server spends on polling only the gaps it would have
 // slept through. busy_poll_us = 0 sleeps at once, as io_context::run() does. The value is
 // read on every sleep, so CONFIG SET takes effect at once.
+//
+// Polling is also paid for by work: it may spend at most a quarter of the time the loop spent
+// running handlers (SpinBudget). When the client, not the server, is the bottleneck, every
+// gap is short and the window alone would keep the loop spinning all the time, at one core's
+// CPU for any request rate; the budget bounds that cost at 1.25x the work.
 #pragma once
 
 #include <cstdint>
@@ -35,5 +40,10 @@ void RunEventLoop(asio::io_context& io, const int64_t& busy_poll_us, EventLoopSt
 // configured maximum (halves after a long sleep, down to 0; doubles after a short one, from
 // a small first step, up to max).
 int64_t NextPollWindow(int64_t window, int64_t slept_us, int64_t max);
+
+// The polling budget: polling may spend a share of the time the loop spent working, carried
+// over between idle moments and capped at max_us. Returns the budget (ns) after worked_ns of
+// work and spun_ns of polling.
+int64_t SpinBudget(int64_t budget_ns, int64_t worked_ns, int64_t spun_ns, int64_t max_us);
 
 }  // namespace tidekv::server

@@ -32,7 +32,8 @@ void Info(CommandContext& ctx) {
 
 void DbSize(CommandContext& ctx) { ctx.reply.Integer(static_cast<int64_t>(ctx.db.size())); }
 
-// FLUSHDB / FLUSHALL accept ASYNC or SYNC; both free memory right away here.
+// FLUSHDB / FLUSHALL accept ASYNC (the keys go at once, their memory is freed on the lazy-free
+// thread) or SYNC (the default: freed before the reply).
 bool FlushModeOk(CommandContext& ctx) {
   if (ctx.argc() == 1) return true;
   if (ctx.argc() == 2 && (ctx.ArgIs(1, "ASYNC") || ctx.ArgIs(1, "SYNC"))) return true;
@@ -40,10 +41,12 @@ bool FlushModeOk(CommandContext& ctx) {
   return false;
 }
 
+bool FlushIsAsync(CommandContext& ctx) { return ctx.argc() == 2 && ctx.ArgIs(1, "ASYNC"); }
+
 void FlushDb(CommandContext& ctx) {
   if (!FlushModeOk(ctx)) return;
   ctx.Changed(ctx.db.size());
-  ctx.db.Clear();
+  ctx.db.Clear(FlushIsAsync(ctx));
   ctx.engine.DatabasesFlushed();
   ctx.engine.blocking().RecheckAll();  // a blocked XREADGROUP's stream is gone
   ctx.reply.Ok();
@@ -52,7 +55,7 @@ void FlushDb(CommandContext& ctx) {
 void FlushAll(CommandContext& ctx) {
   if (!FlushModeOk(ctx)) return;
   ctx.Changed(ctx.engine.keyspace().TotalKeys());
-  ctx.engine.keyspace().ClearAll();
+  ctx.engine.keyspace().ClearAll(FlushIsAsync(ctx));
   ctx.engine.DatabasesFlushed();
   ctx.engine.blocking().RecheckAll();  // a blocked XREADGROUP's stream is gone
   ctx.reply.Ok();

@@ -69,6 +69,11 @@ class ScanTable {
   Node* Remove(std::string_view key, uint64_t hash);
   // Forgets all nodes (does not free them) and releases the slots.
   void Clear();
+  // Exchanges the contents with `other` (FLUSHALL ASYNC hands the whole table away at once).
+  void Swap(ScanTable& other) noexcept {
+    slots_.swap(other.slots_);
+    std::swap(size_, other.size_);
+  }
 
   // Calls fn(Node*) for the nodes whose home bucket is the cursor's, advancing until at
   // least `count` buckets were visited or the scan wrapped. Returns the next cursor (0 when

@@ -1,5 +1,7 @@
 #include "keyspace/keyspace.h"
 
+#include <memory>
+
 #include "common/check.h"
 #include "common/clock.h"
 #include "types/hash.h"
@@ -127,13 +129,23 @@ void Database::SetExpire(Entry* entry, int64_t at_ms) {
   }
 }
 
-void Database::Clear() {
+void Database::Clear(bool lazy) {
+  // After this no entry is on persistence's dirty list: each may be freed, here or there.
   if (owner_->observer_ != nullptr && dict_.size() > 0) owner_->observer_->OnWholeDatabase(*this);
   field_keys_.clear();
   field_key_set_.clear();
   field_cursor_ = 0;
-  dict_.ForEach([this](Entry* e) { Release(e); });
-  dict_.Clear();
+  if (lazy && dict_.size() > LazyFree::kEffortThreshold) {
+    last_touched_ = nullptr;
+    auto old = std::make_shared<Dict>();
+    old->Swap(dict_);
+    const size_t keys = old->size();
+    owner_->lazy_free_.SubmitTask([old] { old->ForEach([](Entry* e) { Entry::Destroy(e); }); },
+                                  keys);
+  } else {
+    dict_.ForEach([this](Entry* e) { Release(e); });
+    dict_.Clear();
+  }
   std::vector<Entry*>().swap(volatile_);
 }
 
@@ -199,8 +211,8 @@ size_t Keyspace::TotalKeys() const {
   return n;
 }
 
-void Keyspace::ClearAll() {
-  for (auto& db : dbs_) db->Clear();
+void Keyspace::ClearAll(bool lazy) {
+  for (auto& db : dbs_) db->Clear(lazy);
 }
 
 void Keyspace::Swap(int a, int b) {

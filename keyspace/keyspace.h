@@ -71,8 +71,10 @@ class Database {
   // Sets the absolute expiry in Unix ms (0 removes it).
   void SetExpire(Entry* entry, int64_t at_ms);
 
-  // Removes every key.
-  void Clear();
+  // Removes every key. With `lazy` (FLUSHDB / FLUSHALL ASYNC), a database of more than
+  // LazyFree::kEffortThreshold keys is handed whole to the LazyFree thread: the keys are
+  // gone at once and their memory is freed there.
+  void Clear(bool lazy = false);
 
   // A random live key (RANDOMKEY), or nullptr when the database holds none.
   Entry* RandomEntry(int64_t now_ms);
@@ -170,7 +172,7 @@ class Keyspace {
   const Database& db(int index) const { return *dbs_[static_cast<size_t>(index)]; }
 
   size_t TotalKeys() const;
-  void ClearAll();
+  void ClearAll(bool lazy = false);
 
   // Swaps the contents of two databases (SWAPDB).
   void Swap(int a, int b);

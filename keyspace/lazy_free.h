@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -38,6 +39,9 @@ class LazyFree {
 
   // Takes ownership of `value` and destroys it on the worker thread.
   void Submit(types::ValueType type, types::Value* value);
+  // Runs `free` on the worker thread: it frees `objects` objects the loop no longer reaches
+  // (FLUSHDB / FLUSHALL ASYNC: a whole database's keys), counted as pending until done.
+  void SubmitTask(std::function<void()> free, size_t objects);
 
   // INFO: lazyfree_pending_objects, lazyfreed_objects (CONFIG RESETSTAT clears the latter).
   size_t pending() const { return pending_.load(std::memory_order_relaxed); }
@@ -50,6 +54,7 @@ class LazyFree {
   std::mutex mu_;
   std::condition_variable wake_;
   std::vector<std::pair<types::ValueType, types::Value*>> queue_;  // guarded by mu_
+  std::vector<std::pair<std::function<void()>, size_t>> tasks_;    // guarded by mu_
   bool stopping_ = false;                                          // guarded by mu_
   std::thread worker_;                                             // loop thread only
   std::atomic<size_t> pending_{0};

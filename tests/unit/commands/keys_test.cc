@@ -855,5 +855,49 @@ TEST_CASE("UNLINK frees a large value on the lazy-free thread, a small one at on
   CHECK(lazy.freed() == 0);
 }
 
+TEST_CASE("FLUSHDB and FLUSHALL ASYNC hand the keys to the lazy-free thread", "[keys][lazyfree]") {
+  EngineFixture f;
+  keyspace::LazyFree& lazy = f.engine().keyspace().lazy_free();
+  const auto wait_idle = [&] {
+    for (int i = 0; i < 5000 && lazy.pending() > 0; i++) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return lazy.pending() == 0;
+  };
+  const auto fill = [&](int db, int keys) {
+    f.Run({"SELECT", std::to_string(db)});
+    for (int i = 0; i < keys; i++) {
+      f.Run({"SET", "k:" + std::to_string(i), std::string(100, 'v')});
+      if (i % 10 == 0) f.Run({"SADD", "s:" + std::to_string(i), "a", "b"});
+    }
+  };
+  fill(0, 5000);
+  const size_t before = engine::Engine::UsedMemory();
+  CHECK(f.Run({"FLUSHDB", "ASYNC"}) == kOk);
+  CHECK(f.Run({"DBSIZE"}) == Int(0));  // gone at once, freed or not
+  CHECK(f.Run({"SET", "k:1", "new"}) == kOk);
+  REQUIRE(wait_idle());
+  CHECK(lazy.freed() == 5500);
+  CHECK(engine::Engine::UsedMemory() < before - 5000 * 100);
+  CHECK(f.Run({"GET", "k:1"}) == Bulk("new"));
+
+  // FLUSHALL ASYNC: every database; a database of a few keys is freed at once.
+  fill(0, 3000);
+  fill(1, 10);
+  CHECK(f.Run({"FLUSHALL", "ASYNC"}) == kOk);
+  CHECK(f.Run({"DBSIZE"}) == Int(0));
+  f.Run({"SELECT", "0"});
+  CHECK(f.Run({"DBSIZE"}) == Int(0));
+  REQUIRE(wait_idle());
+  CHECK(lazy.freed() == 5500 + 3300);
+  // SYNC and no argument free on the loop thread.
+  fill(0, 1000);
+  CHECK(f.Run({"FLUSHALL", "SYNC"}) == kOk);
+  fill(0, 1000);
+  CHECK(f.Run({"FLUSHDB"}) == kOk);
+  CHECK(lazy.freed() == 5500 + 3300);
+  CHECK(f.Run({"FLUSHALL", "LAZY"}).rfind("-ERR syntax error", 0) == 0);
+}
+
 }  // namespace
 }  // namespace tidekv::commands

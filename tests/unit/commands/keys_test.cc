@@ -818,16 +818,18 @@ TEST_CASE("key command rows carry Redis's flags and key positions", "[keys]") {
   CHECK(object->FindSubcommand("help") != nullptr);
 }
 
+// Waits (bounded) until the lazy-free thread has freed everything handed to it.
+bool WaitLazyFreeIdle(const keyspace::LazyFree& lazy) {
+  for (int i = 0; i < 5000 && lazy.pending() > 0; i++) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return lazy.pending() == 0;
+}
+
 TEST_CASE("UNLINK frees a large value on the lazy-free thread, a small one at once",
           "[keys][lazyfree]") {
   EngineFixture f;
   keyspace::LazyFree& lazy = f.engine().keyspace().lazy_free();
-  const auto wait_idle = [&] {
-    for (int i = 0; i < 5000 && lazy.pending() > 0; i++) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    return lazy.pending() == 0;
-  };
   std::vector<std::string> sadd = {"SADD", "big"};
   for (int i = 0; i < 1000; i++) sadd.push_back("member:" + std::to_string(i));
   f.Run(sadd);
@@ -837,7 +839,7 @@ TEST_CASE("UNLINK frees a large value on the lazy-free thread, a small one at on
 
   CHECK(f.Run({"UNLINK", "big", "small", "missing"}) == Int(2));
   CHECK(f.Run({"EXISTS", "big", "small"}) == Int(0));  // gone at once, freed or not
-  REQUIRE(wait_idle());
+  REQUIRE(WaitLazyFreeIdle(lazy));
   CHECK(lazy.freed() == 1);
   CHECK(f.Run({"INFO", "memory"}).find("lazyfree_pending_objects:0\r\n") != std::string::npos);
   CHECK(f.Run({"INFO", "stats"}).find("lazyfreed_objects:1\r\n") != std::string::npos);
@@ -847,7 +849,7 @@ TEST_CASE("UNLINK frees a large value on the lazy-free thread, a small one at on
   CHECK(f.Run({"DEL", "big"}) == Int(1));
   f.Run(sadd);
   CHECK(f.Run({"UNLINK", "big"}) == Int(1));
-  REQUIRE(wait_idle());
+  REQUIRE(WaitLazyFreeIdle(lazy));
   CHECK(lazy.freed() == 2);
   f.Run(sadd);
   CHECK(f.Run({"SCARD", "big"}) == Int(1000));
@@ -858,12 +860,6 @@ TEST_CASE("UNLINK frees a large value on the lazy-free thread, a small one at on
 TEST_CASE("FLUSHDB and FLUSHALL ASYNC hand the keys to the lazy-free thread", "[keys][lazyfree]") {
   EngineFixture f;
   keyspace::LazyFree& lazy = f.engine().keyspace().lazy_free();
-  const auto wait_idle = [&] {
-    for (int i = 0; i < 5000 && lazy.pending() > 0; i++) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    return lazy.pending() == 0;
-  };
   const auto fill = [&](int db, int keys) {
     f.Run({"SELECT", std::to_string(db)});
     for (int i = 0; i < keys; i++) {
@@ -876,7 +872,7 @@ TEST_CASE("FLUSHDB and FLUSHALL ASYNC hand the keys to the lazy-free thread", "[
   CHECK(f.Run({"FLUSHDB", "ASYNC"}) == kOk);
   CHECK(f.Run({"DBSIZE"}) == Int(0));  // gone at once, freed or not
   CHECK(f.Run({"SET", "k:1", "new"}) == kOk);
-  REQUIRE(wait_idle());
+  REQUIRE(WaitLazyFreeIdle(lazy));
   CHECK(lazy.freed() == 5500);
   CHECK(engine::Engine::UsedMemory() < before - 5000 * 100);
   CHECK(f.Run({"GET", "k:1"}) == Bulk("new"));
@@ -888,7 +884,7 @@ TEST_CASE("FLUSHDB and FLUSHALL ASYNC hand the keys to the lazy-free thread", "[
   CHECK(f.Run({"DBSIZE"}) == Int(0));
   f.Run({"SELECT", "0"});
   CHECK(f.Run({"DBSIZE"}) == Int(0));
-  REQUIRE(wait_idle());
+  REQUIRE(WaitLazyFreeIdle(lazy));
   CHECK(lazy.freed() == 5500 + 3300);
   // SYNC and no argument free on the loop thread.
   fill(0, 1000);

@@ -511,6 +511,47 @@ Status LogStore::Append(uint64_t first_offset, uint32_t count, std::string_view 
 Status LogStore::CommitMeta(const std::vector<std::pair<std::string, std::string>>& meta,
                             uint64_t truncate_below, bool sync) {
   std::lock_guard lock(write_mu_);
+  const uint64_t first_before = first_offset_;
+  if (Status st = CommitMetaLocked(meta, truncate_below, sync); !st.ok()) return st;
+  if (first_offset_ != first_before && first_offset_ == next_offset_) {
+    return ReleaseIdleMemtable(meta, sync);
+  }
+  return Status::Ok();
+}
+
+// A truncation that emptied the log leaves the frames' memtable holding only chunks the
+// truncation hid. Past a few hundred KiB it is flushed in the background, which frees its
+// arena (a flush drops what the range tombstone covers): an idle server's memory falls back
+// to its dataset, as Redis frees its AOF buffer once written.
+//
+// The flush starts a new WAL file, and the meta just committed (the directory id and the
+// manifest, at a seal) is written again as its first record: every WAL the store starts
+// carries the directory's identity, so a WAL file swapped in from another server's
+// directory is refused at start-up (persistence's evidence check), as it is when the seal's
+// own commit shares its WAL. Under write_mu_, so no chunk goes into the new WAL before it.
+Status LogStore::ReleaseIdleMemtable(const std::vector<std::pair<std::string, std::string>>& meta,
+                                     bool sync) {
+  uint64_t bytes = 0;
+  if (!impl_->db->GetIntProperty(impl_->frames, "rocksdb.cur-size-active-mem-table", &bytes) ||
+      bytes < kIdleMemtableReleaseBytes) {
+    return Status::Ok();
+  }
+  rocksdb::FlushOptions fo;
+  fo.wait = false;
+  fo.allow_write_stall = true;
+  if (!impl_->db->Flush(fo, impl_->frames).ok()) return Status::Ok();  // memory only
+  if (meta.empty()) return Status::Ok();
+  rocksdb::WriteBatch batch;
+  for (const auto& [name, value] : meta) {
+    if (rocksdb::Status s = batch.Put(impl_->meta, name, value); !s.ok()) {
+      return Convert(s, path_, "commit meta");
+    }
+  }
+  return impl_->Write(path_, &batch, sync, "commit meta");
+}
+
+Status LogStore::CommitMetaLocked(const std::vector<std::pair<std::string, std::string>>& meta,
+                                  uint64_t truncate_below, bool sync) {
   if (Status st = InjectedError("commit meta"); !st.ok()) return st;
   rocksdb::WriteBatch batch;
   rocksdb::Status s;

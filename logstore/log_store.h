@@ -114,6 +114,10 @@ class LogStore {
   // NextOffset() removes every chunk (FirstOffset() == NextOffset() then).
   Status CommitMeta(const std::vector<std::pair<std::string, std::string>>& meta,
                     uint64_t truncate_below, bool sync);
+  // A truncation that empties the log flushes a frames memtable of at least this many bytes
+  // in the background, freeing its memory; the new WAL starts with `meta` again (see
+  // ReleaseIdleMemtable).
+  static constexpr uint64_t kIdleMemtableReleaseBytes = 256 << 10;
 
   // Removes every chunk and makes next_offset the offset the next Append must have, with
   // `meta` in the same batch (a replica that loaded a full sync continues from the primary's
@@ -174,6 +178,10 @@ class LogStore {
   LogStore();
   Status Recover(const LogStoreOptions& options, OpenReport* report);
   Status InjectedError(const char* what);
+  Status CommitMetaLocked(const std::vector<std::pair<std::string, std::string>>& meta,
+                          uint64_t truncate_below, bool sync);
+  Status ReleaseIdleMemtable(const std::vector<std::pair<std::string, std::string>>& meta,
+                             bool sync);
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::string path_;

@@ -29,6 +29,7 @@ namespace tidekv::persistence {
 
 namespace fs = std::filesystem;
 
+using internal::kKeepChunkBytes;
 using internal::kManifestKey;
 using internal::kMaxChunkBytes;
 
@@ -374,9 +375,12 @@ void Persistence::FlushChunk() {
   if (!write_error_ && store_->NextOffset() == chunk_first_) {
     const uint64_t next = chunk_first_ + chunk_count_;
     if (store_->Append(chunk_first_, chunk_count_, chunk_, {}, false).ok()) {
+      const size_t used = chunk_.size();
       chunk_.clear();
-      // One huge frame (a large value) leaves no lasting buffer behind it.
-      if (chunk_.capacity() > 2 * kMaxChunkBytes) std::string().swap(chunk_);
+      // A buffer grown by a huge frame or a burst is not kept once chunks are small again.
+      if (chunk_.capacity() > kKeepChunkBytes && used < chunk_.capacity() / 4) {
+        std::string().swap(chunk_);
+      }
       chunk_count_ = 0;
       if (backlog_ != nullptr) backlog_->SetDurable(next);
       unsynced_ = true;

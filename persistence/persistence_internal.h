@@ -14,6 +14,7 @@ inline constexpr std::string_view kCleanStopKey = "clean_stop";
 inline constexpr std::string_view kDirIdKey = "dir_id";
 // ReplicaSlots::Encode of a primary's replicas.
 inline constexpr std::string_view kReplicaSlotsKey = "replica_slots";
-inline constexpr size_t kMaxChunkBytes = 1 << 20;  // a chunk goes to the writer at this size
+inline constexpr size_t kMaxChunkBytes = 1 << 20;    // a chunk goes to the writer at this size
+inline constexpr size_t kKeepChunkBytes = 64 << 10;  // a larger, mostly idle buffer is freed
 
 }  // namespace tidekv::persistence::internal

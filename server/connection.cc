@@ -274,6 +274,9 @@ bool Connection::ProcessInput() {
         parser_.Reset();
         return true;
       }
+      // A request with thousands of arguments leaves no lasting argument array behind.
+      if (batch_[i].argv.capacity() > kKeepArgs)
+        std::vector<std::string_view>().swap(batch_[i].argv);
       reply_.set_resp3(session_.resp == 3);
       if (session_.close_after_reply || closed_) return false;
       if (!CheckOutputLimit()) return false;

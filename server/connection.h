@@ -81,6 +81,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Requests parsed ahead of execution (see ProcessInput).
   static constexpr size_t kBatch = 16;
+  static constexpr size_t kKeepArgs = 4096;  // a larger argv is freed once its request ran
   struct Pending {
     std::vector<std::string_view> argv;
     size_t end = 0;  // input offset just past this request

@@ -172,6 +172,32 @@ TEST_CASE("server.timeout closes idle clients only", "[integration]") {
   CHECK(idle->err == REDIS_ERR_EOF);
 }
 
+TEST_CASE("memory falls back once a large request's value is unlinked", "[integration]") {
+  // A 100,000-argument SADD grows the connection's argument array, the log's chunk buffer,
+  // the log's memtable and the keyspace. Once the set is unlinked (freed on the lazy-free
+  // thread) and a seal made the log obsolete, none of it is kept: used_memory returns near
+  // where it started while the same client keeps asking, as Redis's lazyfree test expects.
+  ServerProcess server;
+  RedisConnection c = server.Connect();
+  auto used = [&] {
+    return std::stoll(InfoField(Text(Command(c.get(), {"INFO", "memory"})), "used_memory"));
+  };
+  const int64_t before = used();
+  std::vector<std::string> sadd = {"SADD", "big"};
+  for (int i = 0; i < 100000; i++) sadd.push_back(std::to_string(i));
+  REQUIRE(Call(c.get(), sadd) == "(integer) 100000");
+  const int64_t peak = used();
+  CHECK(peak > before + 4'000'000);
+  REQUIRE(Call(c.get(), {"UNLINK", "big"}) == "(integer) 1");
+  int64_t now = peak;
+  CHECK(WaitFor([&] {
+    now = used();
+    return now < before + 256 * 1024;
+  }));
+  INFO("used_memory " << before << " -> " << peak << " -> " << now);
+  CHECK(Call(c.get(), {"SCARD", "big"}) == "(integer) 0");
+}
+
 TEST_CASE("MONITOR streams the commands of other clients", "[integration]") {
   ServerProcess server;
   RedisConnection monitor = server.Connect();

@@ -572,8 +572,11 @@ void RunMatrix(const Shape& shape) {
       INFO(kind);
       CHECK(kinds.find(std::string(kind) + " ") != std::string::npos);
     }
-    const bool flushed = shape.restarted || shape.ending == Ending::kShutdown;
-    CHECK((kinds.find("log/#.sst ") != std::string::npos) == flushed);
+    // A start and a clean stop flush the log's memtables to tables. A server never restarted
+    // may have flushed only the frames an idle seal made obsolete (a range tombstone), or not.
+    if (shape.restarted || shape.ending == Ending::kShutdown) {
+      CHECK(kinds.find("log/#.sst ") != std::string::npos);
+    }
   }
 
   const fs::path data = dir.path() / "case";
@@ -614,7 +617,8 @@ TEST_CASE("every damaged file of a killed server's data directory: all data or a
   RunMatrix({Ending::kKill, true, "after kill -9"});
 }
 
-// Killed and never restarted, no log/*.sst holds anything: a log without its WAL is empty.
+// Killed and never restarted, no log/*.sst holds a frame or the meta: a log without its WAL
+// is empty.
 TEST_CASE("every damaged file of a never restarted data directory: all data or a refusal",
           "[integration][persistence][damaged]") {
   RunMatrix({Ending::kKill, false, "after kill -9, never restarted"});

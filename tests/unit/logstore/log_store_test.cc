@@ -92,6 +92,41 @@ TEST_CASE("logstore: MemtableBytes follows appends and flushes", "[logstore]") {
   CHECK(testing::WaitFor([&] { return store->MemtableBytes() < full; }, std::chrono::seconds(10)));
 }
 
+TEST_CASE("logstore: a truncation that empties the log frees the memtable", "[logstore]") {
+  // An idle server's memory falls back to its dataset: once a seal made every chunk
+  // obsolete, the memtable that held them is flushed and freed. A truncation that keeps
+  // chunks keeps the memtable (it still serves reads).
+  TempDir dir;
+  auto store = OpenStore(dir.path());
+  while (store->MemtableBytes() < 2 * LogStore::kIdleMemtableReleaseBytes) {
+    AppendChunks(*store, {200});
+  }
+  const uint64_t full = store->MemtableBytes();
+  const uint64_t end = store->NextOffset();
+  REQUIRE(store->CommitMeta({{"manifest", "a"}}, end - 100, false).ok());
+  CHECK(store->FirstOffset() < end);
+  CHECK(store->FlushesPending() == 0);
+  CHECK(store->MemtableBytes() >= full);
+
+  REQUIRE(store->CommitMeta({{"manifest", "b"}}, end, false).ok());
+  CHECK(store->FirstOffset() == end);
+  CHECK(testing::WaitFor(
+      [&] {
+        return store->FlushesPending() == 0 &&
+               store->MemtableBytes() < LogStore::kIdleMemtableReleaseBytes;
+      },
+      std::chrono::seconds(10)));
+  // Nothing comes back, and the log goes on from where it was, across a reopen too.
+  CHECK(ReadOffsets(*store, 0).empty());
+  AppendChunks(*store, {3});
+  CHECK(ReadOffsets(*store, end) == Range(end, end + 3));
+  store.reset();
+  store = OpenStore(dir.path());
+  CHECK(store->FirstOffset() == end);
+  CHECK(ReadOffsets(*store, end) == Range(end, end + 3));
+  CHECK(store->GetMeta("manifest") == "b");
+}
+
 TEST_CASE("logstore: reads from every offset across chunk boundaries", "[logstore]") {
   TempDir dir;
   auto store = OpenStore(dir.path());

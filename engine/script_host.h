@@ -177,6 +177,8 @@ class ScriptHost {
 
   Engine& engine_;
   lua_State* L_ = nullptr;
+  static constexpr int kGcPeriod = 50;
+  int runs_since_gc_ = 0;  // script and function runs since the last extra GC steps
   std::unordered_map<std::string, Script> scripts_;
   std::map<std::string, Library> libraries_;
   std::unordered_map<std::string, Function> functions_;

@@ -28,6 +28,7 @@ struct ScriptHost::Run {
   std::string name;  // the script's SHA-1, or the function's name
   bool function = false;
   bool wrote = false;  // a write command ran: SCRIPT KILL may no longer stop it
+  size_t calls = 0;    // commands redis.call / redis.pcall ran (each leaves a nested record)
   // OOM inside a script (Redis 7): allow-oom lets every command run; otherwise deny-oom
   // commands are refused when memory was past maxmemory as the script started, until its
   // first write (a script is never stopped half-way through its writes).
@@ -415,6 +416,7 @@ int ScriptHost::LuaCall(lua_State* L, bool raise, bool acl_check_only) {
   run->scratch.clear();
   proto::ReplyBuilder reply(&run->scratch);
   reply.set_resp3(run->session.resp == 3);
+  run->calls++;
   engine_.Execute(run->session, run->argv, reply, spec, run->ctx->now_ms * 1000);
   // The arguments (up to Lua's C stack limit of them) are done with: their room is the
   // reply's (whose conversion checks the stack).
@@ -478,6 +480,11 @@ void ScriptHost::OnHook(lua_State* L) {
   }
   Run* run = run_;
   if (run == nullptr) return;
+  if (replay_kill_after_ && run->calls >= *replay_kill_after_) {
+    // A script that wrote was ended by SHUTDOWN NOSAVE, which dropped its effects.
+    kill_requested_ = true;
+    force_killed_ = run->wrote;
+  }
   if (!busy_ &&
       engine_.clock().NowMs() - run->start_ms >= engine_.config().busy_reply_threshold_ms) {
     busy_ = true;

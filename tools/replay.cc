@@ -6,6 +6,8 @@
 #include <array>
 #include <chrono>
 #include <memory>
+#include <optional>
+#include <string_view>
 #include <unordered_map>
 
 #include "commands/commands.h"
@@ -15,6 +17,7 @@
 #include "config/config.h"
 #include "ds/hash.h"
 #include "engine/engine.h"
+#include "engine/script_host.h"
 #include "persistence/persistence.h"
 #include "types/value.h"
 
@@ -27,6 +30,9 @@ using persistence::Persistence;
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
+
+// The reply of a script that SCRIPT KILL or FUNCTION KILL ended.
+constexpr std::string_view kKilledReply = "-ERR Script killed by user with ";
 
 uint64_t NanosSince(SteadyClock::time_point start) {
   return static_cast<uint64_t>(
@@ -282,9 +288,10 @@ Result<ReplayResult> ReplayInProcess(const ReplayOptions& options) {
       nested[record.connection].push_back(std::move(record));
       continue;
     }
-    if (record.type == trace::RecordType::kConnect ||
-        record.type == trace::RecordType::kDisconnect) {
-      // Nested records whose command never made it into the trace are not compared.
+    if (record.type == trace::RecordType::kConnect) {
+      // Nested records whose command never made it into the trace are not compared. They
+      // are kept past a disconnect: a script that SHUTDOWN NOSAVE ended is recorded after
+      // its connection's disconnect, and connection ids are not reused within a run.
       nested.erase(record.connection);
     }
     if (record.type == trace::RecordType::kConnect) {
@@ -319,9 +326,18 @@ Result<ReplayResult> ReplayInProcess(const ReplayOptions& options) {
     out.clear();
     reply.set_resp3(session->resp == 3);
     ran.clear();
+    // A script that SCRIPT KILL / FUNCTION KILL ended when recorded: the kill came from
+    // another client while it was busy, which a replay has no clock or client for.
+    const auto recorded_nested = nested.find(record.connection);
+    const bool killed = std::string_view(record.reply).starts_with(kKilledReply);
+    if (killed) {
+      engine.scripts().set_replay_kill(
+          recorded_nested != nested.end() ? recorded_nested->second.size() : 0);
+    }
     const auto t0 = SteadyClock::now();
     engine.Execute(*session, argv, reply, nullptr, record.wall_us);
     const uint64_t ns = NanosSince(t0);
+    if (killed) engine.scripts().set_replay_kill(std::nullopt);
     if (options.stats) result.latencies[AsciiLower(record.argv[0])].push_back(ns);
     if (auto it = nested.find(record.connection); it != nested.end() || !ran.empty()) {
       static const std::vector<trace::Record> kNone;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/integration/persistence_util.h"
 #include "tests/integration/replay_summary.h"
 #include "tests/integration/replay_util.h"
 #include "tests/integration/server_process.h"
@@ -303,6 +304,72 @@ TEST_CASE("EXEC and scripts record their commands as nested records, which repla
     CHECK(damaged.exit_code == 2);
     CHECK(damaged.err.find("record type 8 (nested) does not exist in format version 1") !=
           std::string::npos);
+  }
+}
+
+// Sends `script` as an EVAL on `runner` without waiting, then waits (bounded) until `other`
+// gets -BUSY: the script runs past the busy threshold.
+void StartBusyScript(redisContext* runner, redisContext* other, const std::string& script) {
+  AppendCommand(runner, {"EVAL", script, "1", "k"});
+  int done = 0;
+  while (done == 0) REQUIRE(redisBufferWrite(runner, &done) == REDIS_OK);
+  CHECK(WaitFor([&] { return Call(other, {"PING"}).rfind("(error) BUSY", 0) == 0; }, 20s));
+}
+
+TEST_CASE("scripts ended by SCRIPT KILL or SHUTDOWN NOSAVE replay the same way",
+          "[integration][trace]") {
+  // The kill came from another client while the script was busy; replay has neither that
+  // client nor the clock, so it ends the script after the calls the trace holds for it.
+  // Without that, the replayed script would loop forever.
+  TempDir dir;
+  const std::string reads = "while true do redis.call('GET', KEYS[1]) end";
+  const std::string writes = "while true do redis.call('INCR', KEYS[1]) end";
+  const std::vector<std::string> busy = {"--scripting.busy_reply_threshold_ms", "100"};
+
+  SECTION("SCRIPT KILL of a script that only read") {
+    const fs::path path = dir.path() / "killed.trace";
+    ServerProcess server({"--trace-file", path.string(), busy[0], busy[1]});
+    RedisConnection runner = server.Connect();
+    RedisConnection other = server.Connect();
+    REQUIRE(Call(other.get(), {"SET", "k", "v"}) == "OK");
+    StartBusyScript(runner.get(), other.get(), reads);
+    CHECK(Call(other.get(), {"SCRIPT", "KILL"}) == "OK");
+    Reply killed = GetReply(runner.get());
+    REQUIRE(killed != nullptr);
+    CHECK(std::string(killed->str, killed->len).rfind("ERR Script killed by user", 0) == 0);
+    CHECK(Call(runner.get(), {"SET", "after", "1"}) == "OK");
+    const std::string digest = Digest(other.get());
+    runner.reset();
+    other.reset();
+    ShutdownClean(server);
+
+    const ProcessResult r = RunReplay({path.string()});
+    INFO(Output(r));
+    const Summary s = ParseSummary(r.out);
+    REQUIRE(s.found);
+    CHECK(s.mismatches == 0);
+    CHECK(s.nested_compared > 100);  // the GETs it ran before the kill, each compared
+    CHECK(r.out.find("digest " + digest) != std::string::npos);
+  }
+
+  SECTION("SHUTDOWN NOSAVE of a script that wrote") {
+    const fs::path path = dir.path() / "shutdown.trace";
+    ServerProcess server({"--trace-file", path.string(), busy[0], busy[1]});
+    RedisConnection runner = server.Connect();
+    RedisConnection other = server.Connect();
+    REQUIRE(Call(other.get(), {"SET", "before", "1"}) == "OK");
+    StartBusyScript(runner.get(), other.get(), writes);
+    CHECK(Call(other.get(), {"SCRIPT", "KILL"}).rfind("(error) UNKILLABLE", 0) == 0);
+    Command(other.get(), {"SHUTDOWN", "NOSAVE"});
+    REQUIRE(server.WaitExit().has_value());
+
+    const ProcessResult r = RunReplay({path.string()});
+    INFO(Output(r));
+    const Summary s = ParseSummary(r.out);
+    REQUIRE(s.found);
+    CHECK(r.exit_code == 0);
+    CHECK(s.mismatches == 0);
+    CHECK(s.nested_compared > 100);  // the INCRs it ran before the shutdown, each compared
   }
 }
 

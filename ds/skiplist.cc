@@ -11,13 +11,6 @@ namespace tidekv::ds {
 
 static_assert(sizeof(SkipList::Node) == 24, "a skiplist node's header grew");
 
-bool LexRange::Empty() const {
-  if (min_kind == Bound::kPosInf || max_kind == Bound::kNegInf) return true;
-  if (min_kind == Bound::kNegInf || max_kind == Bound::kPosInf) return false;
-  const int cmp = min.compare(max);
-  return cmp > 0 || (cmp == 0 && (minex || maxex));
-}
-
 namespace {
 
 // Whether node n sorts before (score, member).

@@ -19,43 +19,9 @@
 #include <string_view>
 
 #include "ds/hash.h"
+#include "ds/zrange.h"
 
 namespace tidekv::ds {
-
-// A score interval; min and max are included unless minex/maxex.
-struct ScoreRange {
-  double min = 0;
-  double max = 0;
-  bool minex = false;
-  bool maxex = false;
-
-  bool AboveMin(double v) const { return minex ? v > min : v >= min; }
-  bool BelowMax(double v) const { return maxex ? v < max : v <= max; }
-  bool Contains(double v) const { return AboveMin(v) && BelowMax(v); }
-  bool Empty() const { return min > max || (min == max && (minex || maxex)); }
-};
-
-// A member interval in bytewise order; a bound is a value (excluded when *ex) or -inf/+inf.
-struct LexRange {
-  enum class Bound : uint8_t { kValue, kNegInf, kPosInf };
-  Bound min_kind = Bound::kNegInf;
-  Bound max_kind = Bound::kPosInf;
-  std::string_view min;  // the bounds' bytes (the caller keeps them alive)
-  std::string_view max;
-  bool minex = false;
-  bool maxex = false;
-
-  bool AboveMin(std::string_view v) const {
-    if (min_kind != Bound::kValue) return min_kind == Bound::kNegInf;
-    return minex ? v > min : v >= min;
-  }
-  bool BelowMax(std::string_view v) const {
-    if (max_kind != Bound::kValue) return max_kind == Bound::kPosInf;
-    return maxex ? v < max : v <= max;
-  }
-  bool Contains(std::string_view v) const { return AboveMin(v) && BelowMax(v); }
-  bool Empty() const;
-};
 
 class SkipList {
  public:

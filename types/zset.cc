@@ -65,13 +65,13 @@ std::unique_ptr<ElementLog> ZSetValue::SwapElementLog(std::unique_ptr<ElementLog
   if (!x_ && !log) return nullptr;
   if (!x_) x_ = std::make_unique<Extra>();
   x_->log.swap(log);
-  if (x_->list == nullptr && x_->log == nullptr) x_.reset();
+  if (x_->tree == nullptr && x_->log == nullptr) x_.reset();
   return log;
 }
 
 void ZSetValue::Convert() {
   if (!x_) x_ = std::make_unique<Extra>();
-  x_->list = std::make_unique<ds::SkipList>();
+  x_->tree = std::make_unique<ds::OrderTree>();
   ds::Listpack old = std::move(lp_);
   lp_ = ds::Listpack();
   if (!old.empty()) x_->index.Reserve(old.size() / 2);
@@ -79,7 +79,7 @@ void ZSetValue::Convert() {
   for (uint32_t p = old.First(); p != ds::Listpack::kEnd;) {
     const uint32_t s = old.Next(p);
     const std::string_view member = old.Get(p, buf);
-    x_->index.Insert(x_->list->Insert(ListpackScore(old, s), member), ds::HashBytes(member));
+    x_->index.Insert(x_->tree->Insert(ListpackScore(old, s), member), ds::HashBytes(member));
     p = old.Next(s);
   }
 }
@@ -121,7 +121,7 @@ void ZSetValue::InsertNew(std::string_view member, double score) {
     }
     Convert();
   }
-  x_->index.Insert(x_->list->Insert(score, member), ds::HashBytes(member));
+  x_->index.Insert(x_->tree->Insert(score, member), ds::HashBytes(member));
 }
 
 ZAddResult ZSetValue::Add(std::string_view member, double score, const ZAddOptions& opt,
@@ -154,7 +154,7 @@ ZAddResult ZSetValue::Add(std::string_view member, double score, const ZAddOptio
   *newscore = score;
   if (score == *current) return ZAddResult::kUnchanged;
   if (node != nullptr) {
-    x_->list->UpdateScore(node, score);
+    x_->tree->UpdateScore(node, score);
   } else {
     lp_.Erase(pos, 2);
     ListpackInsert(member, score);
@@ -166,7 +166,7 @@ ZAddResult ZSetValue::Add(std::string_view member, double score, const ZAddOptio
 void ZSetValue::AppendLast(std::string_view member, double score) {
   Note(member);
   if (large()) {
-    x_->index.Insert(x_->list->Insert(score, member), ds::HashBytes(member));
+    x_->index.Insert(x_->tree->Insert(score, member), ds::HashBytes(member));
     return;
   }
   if (!FitsListpack(size() + 1, member.size())) {
@@ -188,7 +188,7 @@ bool ZSetValue::Remove(std::string_view member) {
     Node* n = x_->index.Remove(member, ds::HashBytes(member));
     if (n == nullptr) return false;
     Note(member);
-    x_->list->Erase(n);
+    x_->tree->Erase(n);
     return true;
   }
   const uint32_t p = lp_.Find(member, lp_.First(), 1);
@@ -202,7 +202,7 @@ std::optional<size_t> ZSetValue::Rank(std::string_view member) const {
   if (large()) {
     const Node* n = FindNode(member);
     if (n == nullptr) return std::nullopt;
-    return x_->list->Rank(n) - 1;
+    return x_->tree->Rank(n) - 1;
   }
   const uint32_t p = lp_.Find(member, lp_.First(), 1);
   if (p == ds::Listpack::kEnd) return std::nullopt;
@@ -214,10 +214,10 @@ std::optional<size_t> ZSetValue::Rank(std::string_view member) const {
 std::pair<size_t, size_t> ZSetValue::RanksIn(const ds::ScoreRange& range) const {
   if (range.Empty()) return {0, 0};
   if (large()) {
-    const Node* first = x_->list->FirstInRange(range);
+    const Node* first = x_->tree->FirstInRange(range);
     if (first == nullptr) return {0, 0};
-    const Node* last = x_->list->LastInRange(range);
-    return {x_->list->Rank(first) - 1, x_->list->Rank(last)};
+    const Node* last = x_->tree->LastInRange(range);
+    return {x_->tree->Rank(first) - 1, x_->tree->Rank(last)};
   }
   size_t begin = 0, end = 0, rank = 0;
   bool found = false;
@@ -237,11 +237,11 @@ std::pair<size_t, size_t> ZSetValue::RanksIn(const ds::ScoreRange& range) const 
 std::pair<size_t, size_t> ZSetValue::RanksIn(const ds::LexRange& range) const {
   if (range.Empty()) return {0, 0};
   if (large()) {
-    const Node* first = x_->list->FirstInRange(range);
+    const Node* first = x_->tree->FirstInRange(range);
     if (first == nullptr) return {0, 0};
-    const Node* last = x_->list->LastInRange(range);
-    const size_t begin = x_->list->Rank(first) - 1;
-    const size_t end = last == nullptr ? begin : x_->list->Rank(last);
+    const Node* last = x_->tree->LastInRange(range);
+    const size_t begin = x_->tree->Rank(first) - 1;
+    const size_t end = last == nullptr ? begin : x_->tree->Rank(last);
     return {begin, std::max(begin, end)};
   }
   size_t begin = 0, end = 0, rank = 0;
@@ -264,15 +264,10 @@ size_t ZSetValue::RemoveRanks(size_t begin, size_t end) {
   end = std::min(end, size());
   if (begin >= end) return 0;
   if (large()) {
-    Node* n = x_->list->AtRank(begin + 1);
-    for (size_t k = begin; k < end; k++) {
-      Node* next = n->next();
+    return x_->tree->EraseRanks(begin + 1, end, [&](Node* n) {
       Note(n->member());
       x_->index.Remove(n->member(), ds::HashBytes(n->member()));
-      x_->list->Erase(n);
-      n = next;
-    }
-    return end - begin;
+    });
   }
   if (element_log() != nullptr) {
     ForRanks(begin, end, false, [&](std::string_view member, double) { Note(member); });
@@ -299,7 +294,7 @@ size_t ZSetValue::MemoryBytes() const {
   size_t n = sizeof(ZSetValue) + lp_.bytes();
   if (!x_) return n;
   n += sizeof(Extra);
-  if (x_->list) n += sizeof(ds::SkipList) + x_->list->MemoryBytes() + x_->index.SlotBytes();
+  if (x_->tree) n += sizeof(ds::OrderTree) + x_->tree->MemoryBytes() + x_->index.SlotBytes();
   return n;
 }
 
@@ -313,7 +308,7 @@ ZSetValue* ZSetValue::Clone() const {
   copy->x_->index.Reserve(size());
   // Highest first: each insert then stops at the list's head.
   ForRanks(0, size(), true, [&](std::string_view member, double score) {
-    copy->x_->index.Insert(copy->x_->list->Insert(score, member), ds::HashBytes(member));
+    copy->x_->index.Insert(copy->x_->tree->Insert(score, member), ds::HashBytes(member));
   });
   return copy;
 }

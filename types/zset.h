@@ -1,8 +1,9 @@
 // ZSetValue: a Redis sorted set, ordered by score, then by member bytewise. Small sets are
 // one listpack of member, score, member, score... in that order (OBJECT ENCODING
 // "listpack"); past zset-max-listpack-entries members, or a member longer than
-// zset-max-listpack-value bytes, it converts for good to a ds::SkipList with a member index
-// (a ScanTable keyed on the list's nodes, so each member is stored once): "skiplist".
+// zset-max-listpack-value bytes, it converts for good to a ds::OrderTree (a B+tree with
+// counts) with a member index (a ScanTable keyed on the tree's elements, so each member is
+// stored once): OBJECT ENCODING "skiplist", Redis's name for the large form.
 //
 // In the listpack a score is stored as an integer element when it is integral and fits an
 // int64 (what most scores are: one to nine bytes), else as its 8 IEEE bytes (a 9th byte is
@@ -22,8 +23,8 @@
 #include <vector>
 
 #include "ds/listpack.h"
+#include "ds/order_tree.h"
 #include "ds/scan_table.h"
-#include "ds/skiplist.h"
 #include "types/value.h"
 
 namespace tidekv::types {
@@ -49,7 +50,7 @@ class ZSetValue : public Value {
  public:
   static constexpr ValueType kType = ValueType::kZSet;
   static const TypeOps& Ops();
-  using Node = ds::SkipList::Node;
+  using Node = ds::OrderTree::Elem;
 
   // An empty sorted set in the encoding Redis gives one about to hold `count` members, the
   // longest `max_len` bytes (ZADD's new key: its first member; a STORE's new destination: the
@@ -61,7 +62,7 @@ class ZSetValue : public Value {
 
   bool listpack() const { return !large(); }
   std::string_view EncodingName() const { return large() ? "skiplist" : "listpack"; }
-  size_t size() const { return large() ? x_->list->size() : lp_.size() / 2; }
+  size_t size() const { return large() ? x_->tree->size() : lp_.size() / 2; }
   bool empty() const { return size() == 0; }
 
   std::optional<double> Score(std::string_view member) const;
@@ -72,7 +73,7 @@ class ZSetValue : public Value {
   bool Set(std::string_view member, double score);
   bool Remove(std::string_view member);
   // Adds a member known to be absent and to sort after every member (bulk loads: a listpack
-  // appends, a skiplist needs no index lookup first).
+  // appends, the tree needs no index lookup first).
   void AppendLast(std::string_view member, double score);
   // The member's 0-based rank from the lowest score, nullopt when absent.
   std::optional<size_t> Rank(std::string_view member) const;
@@ -107,15 +108,15 @@ class ZSetValue : public Value {
   static double ListpackScore(const ds::Listpack& lp, uint32_t pos);
 
  private:
-  // The skiplist with its member index (only a converted set has it), and the element log
+  // The tree with its member index (only a converted set has it), and the element log
   // (a set of any encoding whose rows are in the batches): apart, so that a small sorted set
   // is 16 bytes (its listpack and this pointer).
   struct Extra {
-    std::unique_ptr<ds::SkipList> list;
+    std::unique_ptr<ds::OrderTree> tree;
     ds::ScanTable<Node> index;
     std::unique_ptr<ElementLog> log;
   };
-  bool large() const { return x_ != nullptr && x_->list != nullptr; }
+  bool large() const { return x_ != nullptr && x_->tree != nullptr; }
   Node* FindNode(std::string_view member) const {
     return x_->index.Find(member, ds::HashBytes(member));
   }
@@ -134,13 +135,13 @@ template <typename Fn>
 void ZSetValue::ForRanks(size_t begin, size_t end, bool reverse, Fn&& fn) const {
   if (begin >= end) return;
   if (large()) {
-    const ds::SkipList& list = *x_->list;
+    const ds::OrderTree& tree = *x_->tree;
     if (!reverse) {
-      Node* n = begin == 0 ? list.First() : list.AtRank(begin + 1);
-      for (size_t k = begin; k < end; k++, n = n->next()) fn(n->member(), n->score());
+      auto it = tree.IterAtRank(begin + 1);
+      for (size_t k = begin; k < end; k++, it.Next()) fn(it.elem()->member(), it.elem()->score());
     } else {
-      Node* n = end == list.size() ? list.Last() : list.AtRank(end);
-      for (size_t k = end; k > begin; k--, n = n->prev()) fn(n->member(), n->score());
+      auto it = tree.IterAtRank(end);
+      for (size_t k = end; k > begin; k--, it.Prev()) fn(it.elem()->member(), it.elem()->score());
     }
     return;
   }

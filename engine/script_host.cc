@@ -480,10 +480,10 @@ void ScriptHost::OnHook(lua_State* L) {
   }
   Run* run = run_;
   if (run == nullptr) return;
-  if (replay_kill_after_ && run->calls >= *replay_kill_after_) {
-    // A script that wrote was ended by SHUTDOWN NOSAVE, which dropped its effects.
+  if (replay_kill_ && run->calls >= replay_kill_->calls &&
+      (!run->wrote || replay_kill_->shutdown)) {
     kill_requested_ = true;
-    force_killed_ = run->wrote;
+    force_killed_ = run->wrote;  // SHUTDOWN NOSAVE dropped its effects
   }
   if (!busy_ &&
       engine_.clock().NowMs() - run->start_ms >= engine_.config().busy_reply_threshold_ms) {

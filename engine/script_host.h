@@ -110,11 +110,16 @@ class ScriptHost {
   bool kill_requested() const { return kill_requested_; }
   // Trace replay (tools/replay.cc): a script that SCRIPT KILL, FUNCTION KILL or SHUTDOWN
   // NOSAVE ended when it was recorded ends the same way when replayed, at its first check
-  // after it ran `calls` commands (the nested records the trace holds for it); one that
-  // wrote had its effects dropped (only SHUTDOWN NOSAVE ends those). The kill came at a check
-  // after that many calls and before the next one, so the replay runs exactly the same
-  // commands. nullopt: none (the replayer clears it after each command).
-  void set_replay_kill(std::optional<size_t> calls) { replay_kill_after_ = calls; }
+  // after it ran `calls` commands (the nested records the trace holds for it). The kill came
+  // at a check after that many calls and before the next one, so the replay runs exactly
+  // the same commands. Only a shutdown ends a script that wrote (dropping its effects), so
+  // without `shutdown` a script that wrote is not ended. nullopt: none (the replayer clears
+  // it after each command).
+  struct ReplayKill {
+    size_t calls = 0;
+    bool shutdown = false;
+  };
+  void set_replay_kill(std::optional<ReplayKill> kill) { replay_kill_ = kill; }
 
   // ---- Functions (engine/script_functions.cc): libraries of named Lua functions ----
   // FUNCTION LOAD [REPLACE]: the library's name, or false with *error (Redis's wording).
@@ -194,7 +199,7 @@ class ScriptHost {
   Run* run_ = nullptr;
   bool busy_ = false;
   bool kill_requested_ = false;
-  std::optional<size_t> replay_kill_after_;
+  std::optional<ReplayKill> replay_kill_;
   bool force_killed_ = false;
   int64_t load_started_ms_ = 0;  // when the running FUNCTION LOAD began
 };

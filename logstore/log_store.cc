@@ -532,8 +532,15 @@ Status LogStore::CommitMeta(const std::vector<std::pair<std::string, std::string
 Status LogStore::ReleaseIdleMemtable(const std::vector<std::pair<std::string, std::string>>& meta,
                                      bool sync) {
   uint64_t bytes = 0;
+  uint64_t immutable = 0;
   if (!impl_->db->GetIntProperty(impl_->frames, "rocksdb.cur-size-active-mem-table", &bytes) ||
       bytes < kIdleMemtableReleaseBytes) {
+    return Status::Ok();
+  }
+  // A flush already waiting or running: a second immutable memtable could stall writes
+  // (max_write_buffer_number), and this one goes at the next emptying seal.
+  if (!impl_->db->GetIntProperty(impl_->frames, "rocksdb.num-immutable-mem-table", &immutable) ||
+      immutable > 0) {
     return Status::Ok();
   }
   rocksdb::FlushOptions fo;

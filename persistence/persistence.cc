@@ -377,8 +377,10 @@ void Persistence::FlushChunk() {
     if (store_->Append(chunk_first_, chunk_count_, chunk_, {}, false).ok()) {
       const size_t used = chunk_.size();
       chunk_.clear();
-      // A buffer grown by a huge frame or a burst is not kept once chunks are small again.
-      if (chunk_.capacity() > kKeepChunkBytes && used < chunk_.capacity() / 4) {
+      // One huge frame (a large value) leaves no lasting buffer behind it, and a buffer
+      // grown by a burst is not kept once chunks are small again.
+      const size_t capacity = chunk_.capacity();
+      if (capacity > 2 * kMaxChunkBytes || (capacity > kKeepChunkBytes && used < capacity / 4)) {
         std::string().swap(chunk_);
       }
       chunk_count_ = 0;

@@ -6,9 +6,9 @@
 #include <array>
 #include <chrono>
 #include <memory>
-#include <optional>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "commands/commands.h"
 #include "common/asio.h"
@@ -31,8 +31,11 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-// The reply of a script that SCRIPT KILL or FUNCTION KILL ended.
-constexpr std::string_view kKilledReply = "-ERR Script killed by user with ";
+// The reply of a script that SCRIPT KILL, FUNCTION KILL or SHUTDOWN NOSAVE ended.
+bool KilledReply(std::string_view reply) {
+  return reply.starts_with("-ERR Script killed by user with SCRIPT KILL...") ||
+         reply.starts_with("-ERR Script killed by user with FUNCTION KILL...");
+}
 
 uint64_t NanosSince(SteadyClock::time_point start) {
   return static_cast<uint64_t>(
@@ -259,6 +262,7 @@ Result<ReplayResult> ReplayInProcess(const ReplayOptions& options) {
   // script that ran them, recorded after them), and what that command ran in replay.
   // Format 1 has no nested records: what its EXECs and scripts ran is not checked.
   std::unordered_map<uint64_t, std::vector<trace::Record>> nested;
+  std::unordered_set<uint64_t> disconnected;  // connections whose disconnect was read
   std::vector<NestedRun> ran;
   if (header.version >= 2) {
     engine.set_nested_observer([&](const Engine::NestedExecution& n) {
@@ -293,7 +297,9 @@ Result<ReplayResult> ReplayInProcess(const ReplayOptions& options) {
       // are kept past a disconnect: a script that SHUTDOWN NOSAVE ended is recorded after
       // its connection's disconnect, and connection ids are not reused within a run.
       nested.erase(record.connection);
+      disconnected.erase(record.connection);
     }
+    if (record.type == trace::RecordType::kDisconnect) disconnected.insert(record.connection);
     if (record.type == trace::RecordType::kConnect) {
       Session& s = sessions[record.connection];
       engine.SessionClosed(s);  // an id seen again is a new client
@@ -328,11 +334,14 @@ Result<ReplayResult> ReplayInProcess(const ReplayOptions& options) {
     ran.clear();
     // A script that SCRIPT KILL / FUNCTION KILL ended when recorded: the kill came from
     // another client while it was busy, which a replay has no clock or client for.
+    // A command recorded after its connection's disconnect is the script SHUTDOWN NOSAVE
+    // ended (the server closed the connections first).
     const auto recorded_nested = nested.find(record.connection);
-    const bool killed = std::string_view(record.reply).starts_with(kKilledReply);
+    const bool killed = KilledReply(record.reply);
     if (killed) {
-      engine.scripts().set_replay_kill(
-          recorded_nested != nested.end() ? recorded_nested->second.size() : 0);
+      engine.scripts().set_replay_kill(engine::ScriptHost::ReplayKill{
+          recorded_nested != nested.end() ? recorded_nested->second.size() : 0,
+          disconnected.contains(record.connection)});
     }
     const auto t0 = SteadyClock::now();
     engine.Execute(*session, argv, reply, nullptr, record.wall_us);

@@ -306,8 +306,8 @@ ZSetValue* ZSetValue::Clone() const {
   }
   copy->Convert();
   copy->x_->index.Reserve(size());
-  // Highest first: each insert then stops at the list's head.
-  ForRanks(0, size(), true, [&](std::string_view member, double score) {
+  // In order: each insert appends to the last leaf, which fills leaves best.
+  ForRanks(0, size(), false, [&](std::string_view member, double score) {
     copy->x_->index.Insert(copy->x_->tree->Insert(score, member), ds::HashBytes(member));
   });
   return copy;

@@ -352,6 +352,27 @@ TEST_CASE("scripts ended by SCRIPT KILL or SHUTDOWN NOSAVE replay the same way",
     CHECK(r.out.find("digest " + digest) != std::string::npos);
   }
 
+  SECTION("a script that only says it was killed runs to its end") {
+    // Its reply reads like a kill, but it wrote, and only a shutdown ends such a script.
+    const fs::path path = dir.path() / "spoof.trace";
+    const std::string digest = Record(path, [](ServerProcess& server) {
+      RedisConnection c = server.Connect();
+      CHECK(Call(c.get(), {"EVAL",
+                           "for i = 1, 50000 do redis.call('INCR', KEYS[1]) end "
+                           "return redis.error_reply('ERR Script killed by user with SCRIPT "
+                           "KILL... (not really)')",
+                           "1", "k"})
+                .rfind("(error) ERR Script killed", 0) == 0);
+      CHECK(Call(c.get(), {"GET", "k"}) == "50000");
+    });
+    const ProcessResult r = RunReplay({path.string()});
+    INFO(Output(r));
+    const Summary s = ParseSummary(r.out);
+    REQUIRE(s.found);
+    CHECK(s.mismatches == 0);
+    CHECK(r.out.find("digest " + digest) != std::string::npos);
+  }
+
   SECTION("SHUTDOWN NOSAVE of a script that wrote") {
     const fs::path path = dir.path() / "shutdown.trace";
     ServerProcess server({"--trace-file", path.string(), busy[0], busy[1]});

@@ -317,14 +317,12 @@ void Connection::Send(std::string_view bytes) {
   if (closed_) return;
   if (executing_) sent_during_.emplace_back(out_.size(), out_.size() + bytes.size());
   out_.append(bytes);
-  if (!CheckOutputLimit() || send_flush_posted_) return;
-  // Written once per loop turn, not once per message: a PUBLISH burst (or a MONITOR feed)
-  // to this client becomes one write.
-  send_flush_posted_ = true;
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
-    self->send_flush_posted_ = false;
-    self->Flush();
-  });
+  if (!CheckOutputLimit() || send_flush_queued_) return;
+  // Written once per loop turn, when the loop has nothing else ready (as Redis writes in
+  // beforeSleep), not once per message: a PUBLISH burst (or a MONITOR feed) to this client
+  // becomes one write.
+  send_flush_queued_ = true;
+  server_.QueueSendFlush(session_.id);
 }
 
 void Connection::HoldUntilDurable() {

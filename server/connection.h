@@ -44,9 +44,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Close(std::string_view reason);
   bool closed() const { return closed_; }
 
-  // Queues bytes for the client from outside its own request handling (MONITOR feed) and
-  // starts writing them.
+  // Queues bytes for the client from outside its own request handling (pub/sub messages,
+  // MONITOR feed); the server writes them once per loop turn (Server::FlushPendingSends).
   void Send(std::string_view bytes);
+  // Writes what Send queued (Server::FlushPendingSends, once per loop turn).
+  void FlushSent() {
+    send_flush_queued_ = false;
+    Flush();
+  }
 
   // Completes a blocked command (Session::blocked): writes its reply and lets the client's
   // next requests run.
@@ -118,7 +123,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void HoldUntilDurable();
 
   bool writing_ = false;
-  bool send_flush_posted_ = false;  // a Flush of Send's bytes is queued on the loop
+  bool send_flush_queued_ = false;  // the server will flush Send's bytes (QueueSendFlush)
   bool held_ = false;               // replies held until durable
   bool closed_ = false;
   asio::steady_timer drained_;  // cancelled when whatever the reader waits for is done

@@ -47,13 +47,24 @@ int64_t SpinBudget(int64_t budget_ns, int64_t worked_ns, int64_t spun_ns, int64_
   return std::clamp<int64_t>(budget_ns, 0, max_us * 1000);
 }
 
-void RunEventLoop(asio::io_context& io, const int64_t& busy_poll_us, EventLoopStats* stats) {
+size_t PollReady(asio::io_context& io, const std::function<void()>& before_idle) {
+  // poll_one returns 0 only when nothing is queued and a non-blocking wait found no event.
+  size_t n = 0;
+  while (io.poll_one() > 0) {
+    if (++n % kHandlersPerIdleCall == 0) before_idle();
+  }
+  before_idle();
+  return n;
+}
+
+void RunEventLoop(asio::io_context& io, const int64_t& busy_poll_us, EventLoopStats* stats,
+                  const std::function<void()>& before_idle) {
   int64_t window = busy_poll_us;
   int64_t budget_ns = 0;
   Clock::time_point work_start = Clock::now();
   while (!io.stopped()) {
     // Everything ready now (handlers queued by handlers, then a non-blocking epoll_wait).
-    if (io.poll() > 0) continue;
+    if (PollReady(io, before_idle) > 0) continue;
     const int64_t max = std::max<int64_t>(0, busy_poll_us);
     window = std::min(window, max);
     stats->window_us = window;
@@ -65,7 +76,7 @@ void RunEventLoop(asio::io_context& io, const int64_t& busy_poll_us, EventLoopSt
       bool hit = false;
       Clock::time_point now = idle_start;
       while (!io.stopped() && (now = Clock::now()) < deadline) {
-        if (io.poll() > 0) {
+        if (PollReady(io, before_idle) > 0) {
           hit = true;
           break;
         }

@@ -19,9 +19,17 @@
 // running handlers (SpinBudget). When the client, not the server, is the bottleneck, every
 // gap is short and the window alone would keep the loop spinning all the time, at one core's
 // CPU for any request rate; the budget bounds that cost at 1.25x the work.
+//
+// before_idle runs each time the loop ran every ready handler, before it polls or sleeps
+// again (Redis's beforeSleep): the server writes there the output queued for other clients
+// (pub/sub messages), one write per client for everything that turn produced. A loop that is
+// never idle still calls it after every kHandlersPerIdleCall handlers, so that output waits
+// a bounded time.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 
 #include "common/asio.h"
 
@@ -33,8 +41,15 @@ struct EventLoopStats {
   int64_t window_us = 0;   // current polling window
 };
 
+inline constexpr size_t kHandlersPerIdleCall = 64;
+
 // Runs `io` until it stops (no work left, or stop()).
-void RunEventLoop(asio::io_context& io, const int64_t& busy_poll_us, EventLoopStats* stats);
+void RunEventLoop(asio::io_context& io, const int64_t& busy_poll_us, EventLoopStats* stats,
+                  const std::function<void()>& before_idle);
+
+// Runs every handler ready now (as io.poll()), then before_idle; also after every
+// kHandlersPerIdleCall handlers. Returns the number of handlers run.
+size_t PollReady(asio::io_context& io, const std::function<void()>& before_idle);
 
 // The adaptation rule: the window after a sleep of slept_us with the current window and the
 // configured maximum (halves after a long sleep, down to 0; doubles after a short one, from

@@ -239,7 +239,7 @@ int Server::Run() {
   ExpireAfterRecovery();
   UpdateTracing();
   signals_.Start([this](int signo) { Shutdown(signo == SIGINT ? "SIGINT" : "SIGTERM"); });
-  RunEventLoop(io_, config_.busy_poll_us, &loop_stats_);
+  RunEventLoop(io_, config_.busy_poll_us, &loop_stats_, [this] { FlushPendingSends(); });
   signals_.Stop();
   // Every client is gone: write out the last chunk and wait for the log writer.
   persistence_->Stop();
@@ -495,6 +495,17 @@ void Server::SendToClient(uint64_t id, std::string_view bytes) {
   if (Connection* c = FindClient(id)) c->Send(bytes);
 }
 
+void Server::FlushPendingSends() {
+  // Swapped out first: a write that fails closes its client, which may Send to others.
+  while (!send_flushes_.empty()) {
+    flushing_sends_.swap(send_flushes_);
+    for (uint64_t id : flushing_sends_) {
+      if (Connection* c = FindClient(id)) c->FlushSent();
+    }
+    flushing_sends_.clear();
+  }
+}
+
 std::optional<engine::ConfigApplyError> Server::OnConfigChanged(const config::Config& before) {
   if (config_.port != before.port || config_.bind != before.bind) {
     if (Status s = Relisten(before.bind); !s.ok()) {
@@ -607,6 +618,7 @@ void Server::ProcessEventsWhileBusy() {
   if (polling_while_busy_) return;
   polling_while_busy_ = true;
   io_.poll();
+  FlushPendingSends();
   polling_while_busy_ = false;
 }
 

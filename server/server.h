@@ -117,6 +117,12 @@ class Server final : public engine::ServerHooks, public engine::InfoSource {
   }
   void Remove(Connection* connection);
   Connection* FindClient(uint64_t id) const;
+  // Output that Connection::Send queued for clients other than the one being served (pub/sub
+  // messages, the MONITOR feed) is written once the loop ran every ready handler and is about
+  // to poll again (Redis's beforeSleep), in one write per client: QueueSendFlush registers
+  // the client, FlushPendingSends writes them all (RunEventLoop calls it).
+  void QueueSendFlush(uint64_t id) { send_flushes_.push_back(id); }
+  void FlushPendingSends();
 
   // MONITOR.
 
@@ -158,7 +164,9 @@ class Server final : public engine::ServerHooks, public engine::InfoSource {
   // Ends CLIENT PAUSE at its deadline (EndPauseAt).
   asio::steady_timer pause_timer_;
   std::map<uint64_t, std::shared_ptr<Connection>> connections_;
-  std::vector<uint64_t> monitors_;  // client ids
+  std::vector<uint64_t> monitors_;        // client ids
+  std::vector<uint64_t> send_flushes_;    // clients with Send output to write (QueueSendFlush)
+  std::vector<uint64_t> flushing_sends_;  // the list FlushPendingSends is going through
   NetStats net_stats_;
   EventLoopStats loop_stats_;
   uint16_t port_ = 0;

@@ -2,10 +2,11 @@
 // subscribers on a raw socket (exact push bytes), patterns and shard channels, PUBSUB
 // introspection, CLIENT LIST and INFO, subscribed-mode errors, clean-up when a subscriber
 // disconnects, is killed or RESETs, the pub/sub output limit closing a subscriber that does
-// not read, PUBLISH on a primary reaching subscribers on its replica, and keyspace
-// notifications (notify-keyspace-events).
+// not read, messages of many pipelining publishers arriving complete and in order, PUBLISH on a
+// primary reaching subscribers on its replica, and keyspace notifications (notify-keyspace-events).
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -188,6 +189,54 @@ TEST_CASE("a subscriber that does not read is closed at the pub/sub output limit
   }));
   // A normal client with the same backlog of replies is not held to the pub/sub limit.
   CHECK(Call(pub.get(), {"PING"}) == "PONG");
+}
+
+TEST_CASE("messages from many pipelining publishers all arrive, each publisher's in order",
+          "[integration][pubsub]") {
+  // Pushes are written once per loop turn, all a turn queued for a subscriber in one write
+  // (Server::FlushPendingSends): none may be lost, duplicated or reordered on the way.
+  ServerProcess server;
+  constexpr int kPublishers = 8;
+  constexpr int kRounds = 5;
+  constexpr int kPerRound = 100;
+  std::vector<std::unique_ptr<RawSocket>> subs;
+  for (int i = 0; i < 2; i++) {
+    subs.push_back(std::make_unique<RawSocket>(server.port()));
+    subs.back()->Send(Resp({"SUBSCRIBE", "feed"}));
+    subs.back()->ReadReplies(1);
+  }
+  std::vector<std::unique_ptr<RawSocket>> pubs;
+  for (int p = 0; p < kPublishers; p++) pubs.push_back(std::make_unique<RawSocket>(server.port()));
+  for (int round = 0; round < kRounds; round++) {
+    for (int p = 0; p < kPublishers; p++) {
+      std::string batch;
+      for (int i = 0; i < kPerRound; i++) {
+        batch += Resp(
+            {"PUBLISH", "feed", std::to_string(p) + ":" + std::to_string(round * kPerRound + i)});
+      }
+      REQUIRE(pubs[p]->Send(batch));
+    }
+  }
+  for (auto& pub : pubs) {
+    for (const std::string& reply : pub->ReadReplies(kRounds * kPerRound)) {
+      CHECK(reply == ":2\r\n");
+    }
+  }
+  for (auto& sub : subs) {
+    std::vector<int> next(kPublishers, 0);
+    for (const std::string& m : sub->ReadReplies(kPublishers * kRounds * kPerRound)) {
+      const std::string prefix = "*3\r\n$7\r\nmessage\r\n$4\r\nfeed\r\n$";
+      REQUIRE(m.substr(0, prefix.size()) == prefix);
+      const std::string payload = m.substr(m.find("\r\n", prefix.size()) + 2);
+      const size_t colon = payload.find(':');
+      const int p = std::stoi(payload.substr(0, colon));
+      REQUIRE(p >= 0);
+      REQUIRE(p < kPublishers);
+      CHECK(std::stoi(payload.substr(colon + 1)) == next[p]);
+      next[p]++;
+    }
+    for (int p = 0; p < kPublishers; p++) CHECK(next[p] == kRounds * kPerRound);
+  }
 }
 
 TEST_CASE("PUBLISH on a primary reaches subscribers on its replica",

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <thread>
+#include <vector>
 
 namespace tidekv::server {
 namespace {
@@ -46,7 +47,7 @@ TEST_CASE("the event loop runs every handler and returns when work runs out",
     for (int i = 0; i < 100; i++) asio::post(io, [&] { posted++; });
     Ticker ticker(io, 100us, 20);
     EventLoopStats stats;
-    RunEventLoop(io, busy_poll_us, &stats);
+    RunEventLoop(io, busy_poll_us, &stats, [] {});
     CHECK(posted == 100);
     CHECK(ticker.fired() == 20);
     CHECK(io.stopped());
@@ -77,7 +78,7 @@ TEST_CASE("events soon after a busy stretch are found by polling, not by sleepin
   };
   asio::post(io, work);
   EventLoopStats stats;
-  RunEventLoop(io, 10'000'000, &stats);
+  RunEventLoop(io, 10'000'000, &stats, [] {});
   CHECK(handled == kEvents);
   INFO("sleeps " << stats.sleeps << ", poll hits " << stats.poll_hits);
   CHECK(stats.poll_hits >= kEvents / 2);
@@ -89,7 +90,7 @@ TEST_CASE("polling without work to pay for it sleeps instead", "[server][event_l
   asio::io_context io{1};
   Ticker ticker(io, 200us, 50);
   EventLoopStats stats;
-  RunEventLoop(io, 10'000'000, &stats);
+  RunEventLoop(io, 10'000'000, &stats, [] {});
   CHECK(ticker.fired() == 50);
   INFO("sleeps " << stats.sleeps << ", poll hits " << stats.poll_hits);
   CHECK(stats.sleeps >= 40);
@@ -134,12 +135,41 @@ TEST_CASE("events farther apart than the window shrink it to nothing", "[server]
   asio::io_context io{1};
   Ticker ticker(io, 20ms, 12);
   EventLoopStats stats;
-  RunEventLoop(io, 50, &stats);
+  RunEventLoop(io, 50, &stats, [] {});
   CHECK(ticker.fired() == 12);
   // Five sleeps longer than 50 us take the window to 0; a poll hit instead of a sleep (the
   // loop descheduled for 20 ms inside a 50 us window) leaves it unchanged, so count both.
   CHECK(stats.window_us == 0);
   CHECK(stats.sleeps + stats.poll_hits >= 12);
+}
+
+TEST_CASE("before_idle runs once every ready handler ran, or every so many handlers",
+          "[server][event_loop]") {
+  asio::io_context io{1};
+  // Ten handlers, each posting one more: 20 in all, then before_idle once.
+  int ran = 0;
+  std::vector<int> seen_at;
+  for (int i = 0; i < 10; i++) {
+    asio::post(io, [&] {
+      ran++;
+      asio::post(io, [&] { ran++; });
+    });
+  }
+  CHECK(PollReady(io, [&] { seen_at.push_back(ran); }) == 20);
+  CHECK(seen_at == std::vector<int>{20});
+
+  // A loop that never runs out of handlers still calls it every kHandlersPerIdleCall.
+  io.restart();  // it ran out of work above
+  seen_at.clear();
+  ran = 0;
+  const int total = static_cast<int>(kHandlersPerIdleCall) * 3 + 5;
+  std::function<void()> chain = [&] {
+    if (++ran < total) asio::post(io, chain);
+  };
+  asio::post(io, chain);
+  CHECK(PollReady(io, [&] { seen_at.push_back(ran); }) == static_cast<size_t>(total));
+  const int k = static_cast<int>(kHandlersPerIdleCall);
+  CHECK(seen_at == std::vector<int>{k, 2 * k, 3 * k, total});
 }
 
 }  // namespace

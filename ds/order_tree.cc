@@ -118,34 +118,25 @@ void OrderTree::FreeSubtree(void* node, int level) {
 
 namespace {
 
-// Copies cnt entries (a leaf's) or children (an internal node's) from src at spos to dst at
-// dpos, two different nodes.
+// Moves cnt entries (a leaf's) or children (an internal node's) from src at spos to dst at
+// dpos; src and dst may be the same node, the ranges may overlap.
 template <typename Node>
 void Copy(Node* dst, uint32_t dpos, const Node* src, uint32_t spos, uint32_t cnt) {
   if constexpr (requires { src->scores; }) {
-    std::memcpy(dst->scores + dpos, src->scores + spos, cnt * sizeof(double));
-    std::memcpy(dst->elems + dpos, src->elems + spos, cnt * sizeof(OrderTree::Elem*));
+    std::memmove(dst->scores + dpos, src->scores + spos, cnt * sizeof(double));
+    std::memmove(dst->elems + dpos, src->elems + spos, cnt * sizeof(OrderTree::Elem*));
   } else {
-    std::memcpy(dst->counts + dpos, src->counts + spos, cnt * sizeof(uint32_t));
-    std::memcpy(dst->keys + dpos, src->keys + spos, cnt * sizeof(double));
-    std::memcpy(dst->key_elems + dpos, src->key_elems + spos, cnt * sizeof(OrderTree::Elem*));
-    std::memcpy(dst->children + dpos, src->children + spos, cnt * sizeof(void*));
+    std::memmove(dst->counts + dpos, src->counts + spos, cnt * sizeof(uint32_t));
+    std::memmove(dst->keys + dpos, src->keys + spos, cnt * sizeof(double));
+    std::memmove(dst->key_elems + dpos, src->key_elems + spos, cnt * sizeof(OrderTree::Elem*));
+    std::memmove(dst->children + dpos, src->children + spos, cnt * sizeof(void*));
   }
 }
 
 // Moves the entries or children [from, n) of a node to start at `to`.
 template <typename Node>
 void Shift(Node* node, uint32_t from, uint32_t to) {
-  const uint32_t cnt = node->n - from;
-  if constexpr (requires { node->scores; }) {
-    std::memmove(node->scores + to, node->scores + from, cnt * sizeof(double));
-    std::memmove(node->elems + to, node->elems + from, cnt * sizeof(OrderTree::Elem*));
-  } else {
-    std::memmove(node->counts + to, node->counts + from, cnt * sizeof(uint32_t));
-    std::memmove(node->keys + to, node->keys + from, cnt * sizeof(double));
-    std::memmove(node->key_elems + to, node->key_elems + from, cnt * sizeof(OrderTree::Elem*));
-    std::memmove(node->children + to, node->children + from, cnt * sizeof(void*));
-  }
+  Copy(node, to, node, from, node->n - from);
 }
 
 // Moves entries or children between two neighbouring nodes so that left holds half.

@@ -348,11 +348,13 @@ Result<ReplayResult> ReplayInProcess(const ReplayOptions& options) {
     const uint64_t ns = NanosSince(t0);
     if (killed) engine.scripts().set_replay_kill(std::nullopt);
     if (options.stats) result.latencies[AsciiLower(record.argv[0])].push_back(ns);
-    if (auto it = nested.find(record.connection); it != nested.end() || !ran.empty()) {
+    // (Execute adds to `ran` only: recorded_nested is still valid.)
+    if (recorded_nested != nested.end() || !ran.empty()) {
       static const std::vector<trace::Record> kNone;
       CompareNested(engine.commands(), header.empty_at_start, record,
-                    it != nested.end() ? it->second : kNone, ran, options, &result);
-      if (it != nested.end()) nested.erase(it);
+                    recorded_nested != nested.end() ? recorded_nested->second : kNone, ran, options,
+                    &result);
+      if (recorded_nested != nested.end()) nested.erase(recorded_nested);
     }
     // Blocked commands (SAVE, WAIT) and the server's own records carry no reply.
     ReplyCheck check = HowToCompare(engine.commands(), record.argv[0], header.empty_at_start);

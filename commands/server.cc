@@ -1,8 +1,10 @@
 // Server commands: INFO DBSIZE FLUSHDB FLUSHALL CONFIG TIME SHUTDOWN MONITOR DEBUG.
 
 #include <fmt/format.h>
+#include <sys/mman.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <thread>
 
 #include "commands/commands.h"
@@ -431,6 +433,15 @@ void DebugPauseCron(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
+// DEBUG SEGFAULT: a real invalid write (to a page mapped read-only), so that the crash
+// report (server/crash_report.h) is exercised the way a bug would reach it.
+void DebugSegfault(CommandContext&) {
+  void* page = mmap(nullptr, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  volatile char* target = page == MAP_FAILED ? nullptr : static_cast<char*>(page);
+  *target = 1;
+  std::abort();  // not reached
+}
+
 void DebugHelp(CommandContext& ctx) {
   static constexpr std::string_view kLines[] = {
       "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -444,6 +455,8 @@ void DebugHelp(CommandContext& ctx) {
       "    Stop (1) or resume (0) the server's periodic work.",
       "RELOAD",
       "    Seal, empty the keyspace and load it back from the data directory.",
+      "SEGFAULT",
+      "    Crash the server with a segmentation fault (it writes a crash report first).",
       "SLEEP <seconds>",
       "    Stop the server for <seconds> (fractions allowed)."};
   ReplyHelp(ctx, kLines);
@@ -686,6 +699,13 @@ void RegisterServerCommands(CommandTable& table) {
                               .summary = "Blocks the server for a while.",
                               .complexity = "O(1)",
                               .syntax = "seconds"});
+  table.AddSubcommand(debug, {.name = "segfault",
+                              .arity = 2,
+                              .flags = F::kAdmin | F::kProtected | F::kStale | F::kLoading,
+                              .handler = DebugSegfault,
+                              .summary = "Crashes the server with a segmentation fault.",
+                              .complexity = "O(1)",
+                              .syntax = ""});
   table.AddSubcommand(debug, {.name = "set-active-expire",
                               .arity = 3,
                               .flags = F::kAdmin | F::kProtected | F::kStale | F::kLoading,

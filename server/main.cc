@@ -12,6 +12,7 @@
 #include "common/version.h"
 #include "config/config.h"
 #include "ds/hash.h"
+#include "server/crash_report.h"
 #include "server/server.h"
 #include "server/stop_signals.h"
 
@@ -47,6 +48,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "tidekv-server: %s\n", s.message().c_str());
     return 1;
   }
+  server::InstallCrashReport(cl.config.log_file);
   auto log = ModuleLogger("server");
   // Table layouts follow this seed (ds/hash.h); chosen before any table exists.
   std::random_device random;

@@ -34,6 +34,8 @@ constexpr size_t kMaxLine = 64 * 1024;
 constexpr size_t kMaxShipChunk = 64 * 1024;
 constexpr size_t kReadSize = 64 * 1024;
 constexpr int64_t kMaxBackoffMs = 5000;
+// How often a link whose frames are held (CLIENT PAUSE, a busy script) looks again.
+constexpr std::chrono::milliseconds kHoldPoll{10};
 
 // Offsets count frames: no real history comes near 2^62, and staying far below 2^64 keeps
 // every offset + count computation from wrapping, whatever a primary claims.
@@ -84,6 +86,7 @@ ReplicaLink::ReplicaLink(Replication& replication, std::string host, int64_t por
       socket_(replication.server().io()),
       backoff_(replication.server().io()),
       watchdog_(replication.server().io()),
+      hold_timer_(replication.server().io()),
       applier_(replication.server().engine(), "replication") {
   applier_.session().name = "primary-link";
 }
@@ -107,6 +110,7 @@ void ReplicaLink::Stop() {
   socket_.close(ec);
   backoff_.cancel();
   watchdog_.cancel();
+  hold_timer_.cancel();
 }
 
 asio::awaitable<void> ReplicaLink::Run() {
@@ -513,12 +517,14 @@ bool ReplicaLink::ApplyBuffered(std::string* why, bool* progressed) {
       return false;
     }
     // A busy script on this replica serves events from inside itself: the primary's frames
-    // wait until it ends (they must not interleave with its reads).
-    if (replication_.server().engine().script_running()) break;
-    // CLIENT PAUSE (WRITE or ALL) on this replica holds the primary's writes too, as Redis
-    // holds its master client: they apply after the pause, when the next bytes (at the
-    // latest the primary's heartbeat) arrive.
-    if (replication_.server().engine().pause().active()) break;
+    // wait until it ends (they must not interleave with its reads). CLIENT PAUSE (WRITE or
+    // ALL) on this replica holds the primary's writes too, as Redis holds its master client.
+    // Stream() reads no further while held and applies them within kHoldPoll of the end.
+    const Engine& engine = replication_.server().engine();
+    if (engine.script_running() || engine.pause().active()) {
+      held_ = true;
+      break;
+    }
     // Only writes are replicated: a frame carrying anything else (SHUTDOWN, CONFIG SET,
     // DEBUG, REPLICAOF...) is not run and not logged, so no restart can replay it.
     const persistence::FrameVerdict verdict = applier_.Apply(frame, persistence.next_offset());
@@ -566,6 +572,21 @@ asio::awaitable<bool> ReplicaLink::Stream(std::string* why) {
       }
     }
     if (stopped_) co_return false;
+    if (held_) {
+      // Held frames: read nothing more until they can apply. What the primary sends
+      // meanwhile waits in the socket and then in the primary's queue for this replica (past
+      // its limit the primary stops queueing and this replica reads on from the primary's
+      // backlog and log), so a long pause costs no memory here. The silence is this side's
+      // choice, so the watchdog is told the link is alive; a primary that went away
+      // meanwhile is noticed once the hold ends.
+      held_ = false;
+      hold_timer_.expires_after(kHoldPoll);
+      boost::system::error_code ec;
+      co_await hold_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      last_io_ms_ = engine.clock().NowMs();
+      if (stopped_ || !socket_.is_open()) co_return false;
+      continue;
+    }
     if (!co_await Fill()) {
       *why = "connection closed by the primary";
       co_return false;

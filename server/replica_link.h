@@ -49,7 +49,8 @@ class ReplicaLink : public std::enable_shared_from_this<ReplicaLink> {
   asio::awaitable<bool> Command(std::string command, std::string* reply);
   asio::awaitable<bool> ReceiveSnapshot(std::string_view header, std::string* why);
   asio::awaitable<bool> Stream(std::string* why);
-  // Applies every complete frame in the buffer; false on a frame that cannot apply.
+  // Applies every complete frame in the buffer; false on a frame that cannot apply. Sets
+  // held_ when it stopped at a frame that may not apply yet (CLIENT PAUSE, a busy script).
   bool ApplyBuffered(std::string* why, bool* progressed);
 
   Replication& replication_;
@@ -58,10 +59,12 @@ class ReplicaLink : public std::enable_shared_from_this<ReplicaLink> {
   asio::ip::tcp::socket socket_;
   asio::steady_timer backoff_;
   asio::steady_timer watchdog_;
+  asio::steady_timer hold_timer_;  // polls for the end of a hold (held_)
   bool stopped_ = false;
   const char* state_ = "connect";
   int64_t last_io_ms_ = 0;
   bool syncing_ = false;
+  bool held_ = false;
   uint64_t sync_total_bytes_ = 0;
   uint64_t sync_read_bytes_ = 0;
 

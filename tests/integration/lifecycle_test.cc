@@ -78,6 +78,47 @@ TEST_CASE("the first SIGTERM stops the server whenever it arrives", "[integratio
   }
 }
 
+// The crash report (server/crash_report.h) is installed only outside sanitizer builds, whose
+// own report replaces it; the test binary is built with the same flags as the server.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kCrashReport = false;
+#else
+constexpr bool kCrashReport = true;
+#endif
+
+TEST_CASE("a crash writes a report with the call stack and keeps the signal's exit status",
+          "[integration]") {
+  for (const bool to_file : {false, true}) {
+    DYNAMIC_SECTION((to_file ? "log file" : "stderr")) {
+      TempDir logs;
+      const std::string log_file = (logs.path() / "tidekv.log").string();
+      std::vector<std::string> args;
+      if (to_file) args = {"--log.file", log_file};
+      ServerProcess server(args);
+      RedisConnection c = server.Connect();
+      REQUIRE(Call(c.get(), {"SET", "k", "v"}) == "OK");
+      CHECK(Command(c.get(), {"DEBUG", "SEGFAULT"}) == nullptr);
+      const std::optional<int> code = server.WaitExit();
+      std::string report = server.Log();
+      if (to_file) {
+        std::ifstream in(log_file);
+        report.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+      }
+      INFO(report);
+      REQUIRE(code.has_value());
+      if (!kCrashReport) {
+        CHECK(*code != 0);
+        continue;
+      }
+      CHECK(*code == 128 + SIGSEGV);
+      CHECK(report.find("crashed: SIGSEGV (signal 11)") != std::string::npos);
+      // Frames name the server's exported functions (the dispatcher runs every command).
+      CHECK(report.find("tidekv-server(_ZN6tidekv") != std::string::npos);
+      CHECK(report.find("=== end of crash report") != std::string::npos);
+    }
+  }
+}
+
 TEST_CASE("an unknown key in the config file stops start-up", "[integration]") {
   TempDir dir;
   const std::filesystem::path file = dir.path() / "bad.toml";

@@ -129,4 +129,53 @@ TEST_CASE("a paused replica holds its primary's writes until the pause ends",
   WaitCaughtUp(*primary, *replica);
 }
 
+TEST_CASE("a paused replica reads no more of the stream than it holds, and applies at once after",
+          "[integration][pause][replication]") {
+  // A heartbeat far longer than the waits below: held frames must not wait for it.
+  TempDir data;
+  std::unique_ptr<ServerProcess> primary =
+      StartServerOn(data.path() / "p", {"--replication.heartbeat_ms", "5000"});
+  std::unique_ptr<ServerProcess> replica =
+      StartReplicaOn(data.path() / "r", primary->port(), {"--replication.heartbeat_ms", "5000"});
+  RedisConnection p = primary->Connect();
+  RedisConnection r = replica->Connect();
+  REQUIRE(Call(p.get(), {"SET", "warm", "up"}) == "OK");
+  WaitCaughtUp(*primary, *replica);
+  const auto used_memory = [&] {
+    return std::stoll(InfoField(Call(r.get(), {"INFO", "memory"}), "used_memory"));
+  };
+  const int64_t used_before = used_memory();
+
+  // 32 MiB of writes while the replica is paused: it must not buffer them.
+  REQUIRE(Call(r.get(), {"CLIENT", "PAUSE", "60000", "WRITE"}) == "OK");
+  const std::string value(64 * 1024, 'v');
+  constexpr int kKeys = 512;
+  for (int i = 0; i < kKeys; ++i) {
+    REQUIRE(Call(p.get(), {"SET", "big:" + std::to_string(i), value}) == "OK");
+  }
+  std::this_thread::sleep_for(500ms);
+  const int64_t grown = used_memory() - used_before;
+  INFO("replica used_memory grew by " << grown << " bytes during the pause");
+  CHECK(grown < 8 * 1024 * 1024);
+  CHECK(Call(r.get(), {"EXISTS", "big:0"}) == "(integer) 0");
+  CHECK(ReplField(r.get(), "master_link_status") == "up");
+
+  REQUIRE(Call(r.get(), {"CLIENT", "UNPAUSE"}) == "OK");
+  WaitCaughtUp(*primary, *replica);
+  CHECK(Call(r.get(), {"DBSIZE"}) == "(integer) " + std::to_string(kKeys + 1));
+  CHECK(Call(r.get(), {"STRLEN", "big:" + std::to_string(kKeys - 1)}) ==
+        "(integer) " + std::to_string(value.size()));
+
+  // One held write on an otherwise idle link applies within a fraction of the heartbeat
+  // after the pause ends (it used to wait for the primary's next bytes).
+  REQUIRE(Call(r.get(), {"CLIENT", "PAUSE", "60000", "WRITE"}) == "OK");
+  REQUIRE(Call(p.get(), {"SET", "late", "1"}) == "OK");
+  std::this_thread::sleep_for(200ms);
+  CHECK(Call(r.get(), {"GET", "late"}) == "(nil)");
+  REQUIRE(Call(r.get(), {"CLIENT", "UNPAUSE"}) == "OK");
+  const auto unpaused = std::chrono::steady_clock::now();
+  CHECK(WaitFor([&] { return Call(r.get(), {"GET", "late"}) == "1"; }));
+  CHECK(std::chrono::steady_clock::now() - unpaused < 2500ms);
+}
+
 }  // namespace tidekv::integration

@@ -346,6 +346,7 @@ void Engine::ExecuteNested(Session& session, std::span<const std::string_view> a
   const SteadyClock::time_point t0 =
       nested_observer_ ? SteadyClock::now() : SteadyClock::time_point{};
   Dispatch(session, argv, reply, spec, now_us);
+  nested_executed_++;  // counted as its record is written: after the records it ran
   const std::string_view bytes = ReplySince(*out, start);
   if (recorder_ != nullptr) Record(session, db, argv, bytes, now_us, /*nested=*/true);
   if (nested_observer_) {

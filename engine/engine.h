@@ -232,6 +232,9 @@ class Engine : private KeyspaceObserver {
   }
   void EndGroup(Session* session);
   bool in_group() const { return group_depth_ > 0; }
+  // How many nested records (a group's own commands, see above) have run since start-up,
+  // traced or observed: trace replay's kill points count them (ScriptHost::ReplayKill).
+  uint64_t nested_executed() const { return nested_executed_; }
   // Drops the effects the open group collected (a script ended by SHUTDOWN NOSAVE).
   void AbandonGroup() {
     group_args_.clear();
@@ -424,6 +427,7 @@ class Engine : private KeyspaceObserver {
   // The open atomic group: nesting depth, and its effects as (db, argc, args...) runs.
   int group_depth_ = 0;
   uint64_t group_client_ = 0;  // the session id whose commands the open group runs
+  uint64_t nested_executed_ = 0;
   bool group_muted_ = false;
   size_t group_effects_ = 0;
   std::vector<std::string> group_args_;

@@ -27,8 +27,8 @@ struct ScriptHost::Run {
   int64_t start_ms = 0;
   std::string name;  // the script's SHA-1, or the function's name
   bool function = false;
-  bool wrote = false;  // a write command ran: SCRIPT KILL may no longer stop it
-  size_t calls = 0;    // commands redis.call / redis.pcall ran (each leaves a nested record)
+  bool wrote = false;            // a write command ran: SCRIPT KILL may no longer stop it
+  uint64_t nested_at_start = 0;  // Engine::nested_executed() as it began (replay kills)
   // OOM inside a script (Redis 7): allow-oom lets every command run; otherwise deny-oom
   // commands are refused when memory was past maxmemory as the script started, until its
   // first write (a script is never stopped half-way through its writes).
@@ -246,6 +246,7 @@ void ScriptHost::Invoke(CommandContext& ctx, int ref, const ScriptFlags& flags,
   run.session.applies_frames = ctx.session.applies_frames;
   run.read_only = read_only || flags.no_writes;
   run.start_ms = engine_.clock().NowMs();
+  run.nested_at_start = engine_.nested_executed();
   run.name = name;
   run.function = function;
   run.allow_oom = flags.allow_oom;
@@ -348,6 +349,12 @@ int ScriptHost::LuaCall(lua_State* L, bool raise, bool acl_check_only) {
     return 1;
   };
   if (run == nullptr) return luaL_error(L, "redis.call is only available while a script runs");
+  // Replay ends a killed script after exactly the calls the trace holds for it: the next
+  // call does not run (the recorded kill came at a check before it).
+  if (!replay_kills_.empty()) {
+    ReplayKillIfDue(*run);
+    if (kill_requested_) return RaiseKilled(L, *run);
+  }
   if (argc == 0) return fail("ERR Please specify at least one argument for this redis lib call");
   run->argv.clear();
   run->numbers.clear();
@@ -416,7 +423,6 @@ int ScriptHost::LuaCall(lua_State* L, bool raise, bool acl_check_only) {
   run->scratch.clear();
   proto::ReplyBuilder reply(&run->scratch);
   reply.set_resp3(run->session.resp == 3);
-  run->calls++;
   engine_.Execute(run->session, run->argv, reply, spec, run->ctx->now_ms * 1000);
   // The arguments (up to Lua's C stack limit of them) are done with: their room is the
   // reply's (whose conversion checks the stack).
@@ -471,6 +477,36 @@ void ScriptHost::ForceKill() {
   force_killed_ = true;
 }
 
+void ScriptHost::set_replay_kills(std::vector<ReplayKill> kills) {
+  replay_kills_ = std::move(kills);
+  replay_base_ = engine_.nested_executed();
+}
+
+void ScriptHost::ReplayKillIfDue(Run& run) {
+  while (!replay_kills_.empty() && !kill_requested_) {
+    const ReplayKill kill = replay_kills_.front();
+    // A kill point before this run began was another script's, which ran to its end here
+    // (a difference the replay's comparison reports): it ends nothing now.
+    if (run.nested_at_start > replay_base_ + kill.nested) {
+      replay_kills_.erase(replay_kills_.begin());
+      continue;
+    }
+    if (engine_.nested_executed() - replay_base_ < kill.nested) return;
+    replay_kills_.erase(replay_kills_.begin());
+    if (run.wrote && !kill.shutdown) return;
+    kill_requested_ = true;
+    force_killed_ = run.wrote;  // SHUTDOWN NOSAVE dropped its effects
+  }
+}
+
+int ScriptHost::RaiseKilled(lua_State* L, const Run& run) {
+  lua_newtable(L);
+  lua_pushstring(L, run.function ? "ERR Script killed by user with FUNCTION KILL..."
+                                 : "ERR Script killed by user with SCRIPT KILL...");
+  lua_setfield(L, -2, "err");
+  return lua_error(L);
+}
+
 void ScriptHost::OnHook(lua_State* L) {
   // A library's load code may not run long: Redis gives it 500 ms.
   constexpr int64_t kLoadTimeoutMs = 500;
@@ -480,11 +516,7 @@ void ScriptHost::OnHook(lua_State* L) {
   }
   Run* run = run_;
   if (run == nullptr) return;
-  if (replay_kill_ && run->calls >= replay_kill_->calls &&
-      (!run->wrote || replay_kill_->shutdown)) {
-    kill_requested_ = true;
-    force_killed_ = run->wrote;  // SHUTDOWN NOSAVE dropped its effects
-  }
+  if (!replay_kills_.empty()) ReplayKillIfDue(*run);
   if (!busy_ &&
       engine_.clock().NowMs() - run->start_ms >= engine_.config().busy_reply_threshold_ms) {
     busy_ = true;
@@ -497,13 +529,7 @@ void ScriptHost::OnHook(lua_State* L) {
     engine_.hooks()->ProcessEventsWhileBusy();
   }
   // Raised again at every check until the script ends, so pcall cannot swallow it.
-  if (kill_requested_) {
-    lua_newtable(L);
-    lua_pushstring(L, run->function ? "ERR Script killed by user with FUNCTION KILL..."
-                                    : "ERR Script killed by user with SCRIPT KILL...");
-    lua_setfield(L, -2, "err");
-    lua_error(L);
-  }
+  if (kill_requested_) RaiseKilled(L, *run);
 }
 
 int ScriptHost::LuaSetResp(lua_State* L) {

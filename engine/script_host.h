@@ -109,17 +109,19 @@ class ScriptHost {
   void OnHook(lua_State* L);
   bool kill_requested() const { return kill_requested_; }
   // Trace replay (tools/replay.cc): a script that SCRIPT KILL, FUNCTION KILL or SHUTDOWN
-  // NOSAVE ended when it was recorded ends the same way when replayed, at its first check
-  // after it ran `calls` commands (the nested records the trace holds for it). The kill came
-  // at a check after that many calls and before the next one, so the replay runs exactly
-  // the same commands. Only a shutdown ends a script that wrote (dropping its effects), so
-  // without `shutdown` a script that wrote is not ended. nullopt: none (the replayer clears
-  // it after each command).
+  // NOSAVE ended when it was recorded ends the same way when replayed, once `nested` nested
+  // records have run since set_replay_kills (the records the trace holds before the
+  // script's own: its calls, and for a script EXEC ran, the queued commands and other
+  // scripts' calls before it): its next redis.call or VM check raises the kill, so the
+  // replay runs exactly the recorded calls (the kill came at a check after the last of them
+  // and before the next). Only a shutdown ends a script that wrote (dropping its effects),
+  // so without `shutdown` a script that wrote is not ended. Kills apply in order, one script
+  // each; the replayer sets them for one command and clears them after it.
   struct ReplayKill {
-    size_t calls = 0;
+    uint64_t nested = 0;
     bool shutdown = false;
   };
-  void set_replay_kill(std::optional<ReplayKill> kill) { replay_kill_ = kill; }
+  void set_replay_kills(std::vector<ReplayKill> kills);
 
   // ---- Functions (engine/script_functions.cc): libraries of named Lua functions ----
   // FUNCTION LOAD [REPLACE]: the library's name, or false with *error (Redis's wording).
@@ -152,6 +154,10 @@ class ScriptHost {
   int LuaSetResp(lua_State* L);
   int LuaSetRepl(lua_State* L);
   int LuaLog(lua_State* L);
+  // Replay kills (ReplayKill): requests the kill of `run` when its point has come.
+  void ReplayKillIfDue(Run& run);
+  // Raises the error a killed script ends with (at every check, so pcall cannot catch it).
+  static int RaiseKilled(lua_State* L, const Run& run);
 
   // The chunk names errors report ("on @user_script:1").
   static constexpr const char* kScriptChunk = "@user_script";
@@ -199,7 +205,8 @@ class ScriptHost {
   Run* run_ = nullptr;
   bool busy_ = false;
   bool kill_requested_ = false;
-  std::optional<ReplayKill> replay_kill_;
+  std::vector<ReplayKill> replay_kills_;  // ascending `nested`
+  uint64_t replay_base_ = 0;              // nested_executed() when they were set
   bool force_killed_ = false;
   int64_t load_started_ms_ = 0;  // when the running FUNCTION LOAD began
 };

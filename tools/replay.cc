@@ -37,6 +37,32 @@ bool KilledReply(std::string_view reply) {
          reply.starts_with("-ERR Script killed by user with FUNCTION KILL...");
 }
 
+bool RunsScript(const std::vector<std::string>& argv) {
+  if (argv.empty()) return false;
+  for (std::string_view name : {"eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro"}) {
+    if (EqualsIgnoreCase(argv[0], name)) return true;
+  }
+  return false;
+}
+
+// Where the scripts a command ran were ended by SCRIPT KILL, FUNCTION KILL or SHUTDOWN
+// NOSAVE when recorded: the command itself (a script: after all its nested records), and
+// scripts among its nested records (EXEC's: after the records before theirs). A command
+// recorded after its connection's disconnect is one SHUTDOWN NOSAVE ended (the server
+// closed the connections first).
+std::vector<engine::ScriptHost::ReplayKill> KillPoints(const trace::Record& record,
+                                                       const std::vector<trace::Record>* nested,
+                                                       bool after_disconnect) {
+  std::vector<engine::ScriptHost::ReplayKill> kills;
+  const size_t count = nested != nullptr ? nested->size() : 0;
+  for (size_t i = 0; i < count; i++) {
+    const trace::Record& r = (*nested)[i];
+    if (RunsScript(r.argv) && KilledReply(r.reply)) kills.push_back({i, after_disconnect});
+  }
+  if (KilledReply(record.reply)) kills.push_back({count, after_disconnect});
+  return kills;
+}
+
 uint64_t NanosSince(SteadyClock::time_point start) {
   return static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - start).count());
@@ -333,20 +359,18 @@ Result<ReplayResult> ReplayInProcess(const ReplayOptions& options) {
     reply.set_resp3(session->resp == 3);
     ran.clear();
     // A script that SCRIPT KILL / FUNCTION KILL ended when recorded: the kill came from
-    // another client while it was busy, which a replay has no clock or client for.
-    // A command recorded after its connection's disconnect is the script SHUTDOWN NOSAVE
-    // ended (the server closed the connections first).
+    // another client while it was busy, which a replay has no clock or client for. It ends
+    // at the same point of the command's nested records (ScriptHost::ReplayKill).
     const auto recorded_nested = nested.find(record.connection);
-    const bool killed = KilledReply(record.reply);
-    if (killed) {
-      engine.scripts().set_replay_kill(engine::ScriptHost::ReplayKill{
-          recorded_nested != nested.end() ? recorded_nested->second.size() : 0,
-          disconnected.contains(record.connection)});
-    }
+    std::vector<engine::ScriptHost::ReplayKill> kills =
+        KillPoints(record, recorded_nested != nested.end() ? &recorded_nested->second : nullptr,
+                   disconnected.contains(record.connection));
+    const bool killed = !kills.empty();
+    if (killed) engine.scripts().set_replay_kills(std::move(kills));
     const auto t0 = SteadyClock::now();
     engine.Execute(*session, argv, reply, nullptr, record.wall_us);
     const uint64_t ns = NanosSince(t0);
-    if (killed) engine.scripts().set_replay_kill(std::nullopt);
+    if (killed) engine.scripts().set_replay_kills({});
     if (options.stats) result.latencies[AsciiLower(record.argv[0])].push_back(ns);
     // (Execute adds to `ran` only: recorded_nested is still valid.)
     if (recorded_nested != nested.end() || !ran.empty()) {

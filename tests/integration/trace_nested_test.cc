@@ -325,6 +325,17 @@ TEST_CASE("scripts ended by SCRIPT KILL or SHUTDOWN NOSAVE replay the same way",
   const std::string reads = "while true do redis.call('GET', KEYS[1]) end";
   const std::string writes = "while true do redis.call('INCR', KEYS[1]) end";
   const std::vector<std::string> busy = {"--scripting.busy_reply_threshold_ms", "100"};
+  // The in-process replay of `path`: ends, no mismatch, the recorded server's digest.
+  const auto replay_matches = [](const fs::path& path, const std::string& digest) {
+    const ProcessResult r = RunReplay({path.string()});
+    INFO(Output(r));
+    CHECK_FALSE(r.timed_out);
+    const Summary s = ParseSummary(r.out);
+    REQUIRE(s.found);
+    CHECK(s.mismatches == 0);
+    CHECK(r.out.find("digest " + digest) != std::string::npos);
+    return s;
+  };
 
   SECTION("SCRIPT KILL of a script that only read") {
     const fs::path path = dir.path() / "killed.trace";
@@ -342,14 +353,46 @@ TEST_CASE("scripts ended by SCRIPT KILL or SHUTDOWN NOSAVE replay the same way",
     runner.reset();
     other.reset();
     ShutdownClean(server);
+    // The GETs it ran before the kill, each compared.
+    CHECK(replay_matches(path, digest).nested_compared > 100);
+  }
 
-    const ProcessResult r = RunReplay({path.string()});
-    INFO(Output(r));
-    const Summary s = ParseSummary(r.out);
-    REQUIRE(s.found);
-    CHECK(s.mismatches == 0);
-    CHECK(s.nested_compared > 100);  // the GETs it ran before the kill, each compared
-    CHECK(r.out.find("digest " + digest) != std::string::npos);
+  SECTION("SCRIPT KILL of a script that EXEC ran") {
+    // The kill ends one of EXEC's commands; the others run. Replay finds the script by its
+    // nested record's reply and ends it after the records before that one.
+    const fs::path path = dir.path() / "exec-killed.trace";
+    ServerProcess server({"--trace-file", path.string(), busy[0], busy[1]});
+    RedisConnection runner = server.Connect();
+    RedisConnection other = server.Connect();
+    REQUIRE(Call(other.get(), {"SET", "k", "v"}) == "OK");
+    REQUIRE(Call(runner.get(), {"MULTI"}) == "OK");
+    REQUIRE(Call(runner.get(), {"SET", "first", "1"}) == "QUEUED");
+    // A script before the killed one that wrote (so SCRIPT KILL cannot end it) and makes
+    // many calls: replay must end the second script, not this one.
+    REQUIRE(Call(runner.get(), {"EVAL",
+                                "redis.call('INCR', 'n') "
+                                "for i = 1, 200000 do redis.call('GET', KEYS[1]) end "
+                                "return 'done'",
+                                "1", "k"}) == "QUEUED");
+    REQUIRE(Call(runner.get(), {"EVAL", reads, "1", "k"}) == "QUEUED");
+    REQUIRE(Call(runner.get(), {"SET", "last", "1"}) == "QUEUED");
+    AppendCommand(runner.get(), {"EXEC"});
+    int done = 0;
+    while (done == 0) REQUIRE(redisBufferWrite(runner.get(), &done) == REDIS_OK);
+    // UNKILLABLE while the first script runs (or the reply waits for the loop), OK once the
+    // second one is busy.
+    REQUIRE(WaitFor([&] { return Call(other.get(), {"SCRIPT", "KILL"}) == "OK"; }, 30s));
+    Reply exec = GetReply(runner.get());
+    REQUIRE(exec != nullptr);
+    REQUIRE(exec->type == REDIS_REPLY_ARRAY);
+    REQUIRE(exec->elements == 4);
+    CHECK(Call(other.get(), {"GET", "last"}) == "1");
+    const std::string digest = Digest(other.get());
+    runner.reset();
+    other.reset();
+    ShutdownClean(server);
+    // The first script's 200000 GETs and the killed one's, each compared.
+    CHECK(replay_matches(path, digest).nested_compared > 200000);
   }
 
   SECTION("a script that only says it was killed runs to its end") {
@@ -365,12 +408,7 @@ TEST_CASE("scripts ended by SCRIPT KILL or SHUTDOWN NOSAVE replay the same way",
                 .rfind("(error) ERR Script killed", 0) == 0);
       CHECK(Call(c.get(), {"GET", "k"}) == "50000");
     });
-    const ProcessResult r = RunReplay({path.string()});
-    INFO(Output(r));
-    const Summary s = ParseSummary(r.out);
-    REQUIRE(s.found);
-    CHECK(s.mismatches == 0);
-    CHECK(r.out.find("digest " + digest) != std::string::npos);
+    replay_matches(path, digest);
   }
 
   SECTION("SHUTDOWN NOSAVE of a script that wrote") {

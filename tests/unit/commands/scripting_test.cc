@@ -2,6 +2,7 @@
 // API, reply conversions both ways, the sandbox, and the atomic group of a script's effects.
 #include <catch2/catch.hpp>
 
+#include "engine/script_host.h"
 #include "tests/unit/commands/engine_fixture.h"
 #include "tests/unit/commands/recording_sink.h"
 
@@ -216,6 +217,48 @@ TEST_CASE("a script's writes are one group, read-only scripts write nothing", "[
   CHECK(x.f.Run({"EVAL_RO", "#!lua\nreturn 1", "0"}) ==
         Err("ERR Can not execute a script with write flag using *_ro command."));
   CHECK(x.sink.Take().empty());
+}
+
+TEST_CASE("replay kill points end the script at the recorded point, inside EXEC too",
+          "[script][multi][trace]") {
+  // What tools/replay.cc arms for a script that SCRIPT KILL ended when it was recorded.
+  Fixture x;
+  uint64_t nested = 0;
+  x.f.engine().set_nested_observer([&](const engine::Engine::NestedExecution&) { nested++; });
+  engine::ScriptHost& scripts = x.f.engine().scripts();
+  const std::string killed = "-ERR Script killed by user with SCRIPT KILL";
+  const std::string forever = "while true do redis.call('GET', 'k') end";
+
+  // A script alone: ended after exactly its 5 recorded calls.
+  scripts.set_replay_kills({{5, false}});
+  CHECK(x.Eval(forever).starts_with(killed));
+  CHECK(nested == 5);
+  scripts.set_replay_kills({});
+
+  // In EXEC: the first script makes more calls than the killed one did and runs to its end;
+  // the second ends after its 7 calls (the records before its own: the first script's 1000
+  // calls and its own record, then 7).
+  nested = 0;
+  CHECK(x.f.Run({"MULTI"}) == kOk);
+  x.Eval("for i = 1, 1000 do redis.call('GET', 'k') end return 'done'");
+  x.Eval(forever);
+  CHECK(x.f.Run({"SET", "after", "1"}) == "+QUEUED\r\n");
+  scripts.set_replay_kills({{1000 + 1 + 7, false}});
+  const std::string exec = x.f.Run({"EXEC"});
+  scripts.set_replay_kills({});
+  CHECK(exec.starts_with("*3\r\n$4\r\ndone\r\n" + killed));
+  CHECK(exec.ends_with("+OK\r\n"));
+  CHECK(nested == 1000 + 1 + 7 + 1 + 1);
+
+  // A script that wrote is not ended without `shutdown`; with it, it is.
+  scripts.set_replay_kills({{3, false}});
+  CHECK(x.Eval("redis.call('SET', 'w', '1') for i = 1, 10 do redis.call('GET', 'k') end "
+               "return 'ran'") == Bulk("ran"));
+  scripts.set_replay_kills({{3, true}});
+  CHECK(x.Eval("redis.call('INCR', 'w') while true do redis.call('GET', 'k') end")
+            .starts_with(killed));
+  scripts.set_replay_kills({});
+  x.f.engine().set_nested_observer(nullptr);
 }
 
 TEST_CASE("EVAL inside MULTI joins the transaction's group", "[script][multi]") {

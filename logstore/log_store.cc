@@ -2,6 +2,7 @@
 
 #include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
@@ -188,6 +189,16 @@ rocksdb::ColumnFamilyOptions MakeMetaOptions() {
   return o;
 }
 
+// Tells the store that RocksDB sealed a memtable: it starts a new WAL file with that.
+class NewWalListener : public rocksdb::EventListener {
+ public:
+  explicit NewWalListener(std::shared_ptr<std::atomic<bool>> flag) : flag_(std::move(flag)) {}
+  void OnMemTableSealed(const rocksdb::MemTableInfo&) override { flag_->store(true); }
+
+ private:
+  std::shared_ptr<std::atomic<bool>> flag_;
+};
+
 }  // namespace
 
 struct LogStore::Impl {
@@ -199,6 +210,9 @@ struct LogStore::Impl {
   std::shared_ptr<rocksdb::WriteBufferManager> memtables;  // MakeDbOptions's accounting
   // Set after a failed write: RocksDB refuses writes after a WAL error until Resume().
   std::atomic<bool> write_failed{false};
+  // Set when RocksDB seals a memtable (and so starts a new WAL file), and at open: the next
+  // write stamps the new WAL (StampNewWal).
+  std::shared_ptr<std::atomic<bool>> new_wal = std::make_shared<std::atomic<bool>>(true);
   std::atomic<int> injected_errors{0};
 
   // After a failed write, lets RocksDB leave its error state first. Nothing may touch the
@@ -217,7 +231,8 @@ struct LogStore::Impl {
     return Status::Ok();
   }
 
-  // Writes a batch (after resuming from an earlier failure).
+  // Writes a batch (after resuming from an earlier failure); then stamps a WAL file that
+  // RocksDB started meanwhile.
   Status Write(const std::string& path, rocksdb::WriteBatch* batch, bool sync,
                std::string_view what) {
     if (Status st = ResumeIfFailed(path, what); !st.ok()) return st;
@@ -227,6 +242,36 @@ struct LogStore::Impl {
     if (!s.ok()) {
       write_failed = true;
       return Convert(s, path, what);
+    }
+    return StampNewWal(path, sync);
+  }
+
+  // Every WAL file carries the directory's identity: once RocksDB started a new one (a
+  // memtable switch: a full write buffer, the WAL size cap, a flush, recovery from a write
+  // error; or the open itself), every meta value is written again into it, the directory
+  // id and the manifest among them. A WAL copied in from another server's directory then
+  // brings that server's identity, and persistence refuses it at the next start (its
+  // evidence check), whichever way the file began. The values are the committed ones, so
+  // writing them again changes nothing. Callers hold the store's write mutex.
+  Status StampNewWal(const std::string& path, bool sync) {
+    if (!new_wal->exchange(false)) return Status::Ok();
+    rocksdb::WriteBatch stamp;
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), meta));
+    rocksdb::Status s;
+    for (it->SeekToFirst(); s.ok() && it->Valid(); it->Next()) {
+      s = stamp.Put(meta, it->key(), it->value());
+    }
+    if (s.ok()) s = it->status();
+    it.reset();
+    if (s.ok() && stamp.Count() > 0) {
+      rocksdb::WriteOptions wo;
+      wo.sync = sync;
+      s = db->Write(wo, &stamp);
+      if (!s.ok()) write_failed = true;
+    }
+    if (!s.ok()) {
+      new_wal->store(true);  // try again with the next write
+      return Convert(s, path, "writing the directory's identity into a new WAL");
     }
     return Status::Ok();
   }
@@ -288,6 +333,7 @@ Result<std::unique_ptr<LogStore>> LogStore::Open(const std::string& dir,
   store->impl_ = std::make_unique<Impl>();
   Impl& impl = *store->impl_;
   rocksdb::DBOptions db_options = MakeDbOptions(options);
+  db_options.listeners.push_back(std::make_shared<NewWalListener>(impl.new_wal));
   // Families are created with a new store only: an existing one that lacks them lost part
   // of its MANIFEST, and must not open as if empty.
   db_options.create_missing_column_families = !existing;
@@ -514,7 +560,7 @@ Status LogStore::CommitMeta(const std::vector<std::pair<std::string, std::string
   const uint64_t first_before = first_offset_;
   if (Status st = CommitMetaLocked(meta, truncate_below, sync); !st.ok()) return st;
   if (first_offset_ != first_before && first_offset_ == next_offset_) {
-    return ReleaseIdleMemtable(meta, sync);
+    return ReleaseIdleMemtable(sync);
   }
   return Status::Ok();
 }
@@ -522,15 +568,10 @@ Status LogStore::CommitMeta(const std::vector<std::pair<std::string, std::string
 // A truncation that emptied the log leaves the frames' memtable holding only chunks the
 // truncation hid. Past a few hundred KiB it is flushed in the background, which frees its
 // arena (a flush drops what the range tombstone covers): an idle server's memory falls back
-// to its dataset, as Redis frees its AOF buffer once written.
-//
-// The flush starts a new WAL file, and the meta just committed (the directory id and the
-// manifest, at a seal) is written again as its first record: every WAL the store starts
-// carries the directory's identity, so a WAL file swapped in from another server's
-// directory is refused at start-up (persistence's evidence check), as it is when the seal's
-// own commit shares its WAL. Under write_mu_, so no chunk goes into the new WAL before it.
-Status LogStore::ReleaseIdleMemtable(const std::vector<std::pair<std::string, std::string>>& meta,
-                                     bool sync) {
+// to its dataset, as Redis frees its AOF buffer once written. The flush starts a new WAL
+// file, which is stamped with the meta at once (Impl::StampNewWal), under write_mu_, so no
+// chunk goes into it first.
+Status LogStore::ReleaseIdleMemtable(bool sync) {
   uint64_t bytes = 0;
   uint64_t immutable = 0;
   if (!impl_->db->GetIntProperty(impl_->frames, "rocksdb.cur-size-active-mem-table", &bytes) ||
@@ -547,14 +588,7 @@ Status LogStore::ReleaseIdleMemtable(const std::vector<std::pair<std::string, st
   fo.wait = false;
   fo.allow_write_stall = true;
   if (!impl_->db->Flush(fo, impl_->frames).ok()) return Status::Ok();  // memory only
-  if (meta.empty()) return Status::Ok();
-  rocksdb::WriteBatch batch;
-  for (const auto& [name, value] : meta) {
-    if (rocksdb::Status s = batch.Put(impl_->meta, name, value); !s.ok()) {
-      return Convert(s, path_, "commit meta");
-    }
-  }
-  return impl_->Write(path_, &batch, sync, "commit meta");
+  return impl_->StampNewWal(path_, sync);
 }
 
 Status LogStore::CommitMetaLocked(const std::vector<std::pair<std::string, std::string>>& meta,

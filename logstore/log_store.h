@@ -38,6 +38,12 @@
 // Recovery replays the WAL to the last intact record (kPointInTimeRecovery), so it never
 // leaves a hole: what survives is always a prefix of what was appended.
 //
+// Identity: every WAL file carries the meta values (the caller's directory id and manifest
+// among them). RocksDB starts a new WAL file at open and whenever it seals a memtable (a
+// full write buffer, the WAL size cap, a flush, recovery from a write error); the write that
+// follows is followed in turn by the whole meta family, written again into that file. So a
+// WAL copied in from another store brings that store's meta with it.
+//
 // Bookkeeping: the default column family holds the next offset of a log that has no chunks
 // (after truncating everything, Reset, or dropping the only chunk as a torn tail), which
 // chunk keys can no longer tell; the meta family belongs entirely to the caller.
@@ -115,8 +121,7 @@ class LogStore {
   Status CommitMeta(const std::vector<std::pair<std::string, std::string>>& meta,
                     uint64_t truncate_below, bool sync);
   // A truncation that empties the log flushes a frames memtable of at least this many bytes
-  // in the background, freeing its memory; the new WAL starts with `meta` again (see
-  // ReleaseIdleMemtable).
+  // in the background, freeing its memory (see ReleaseIdleMemtable).
   static constexpr uint64_t kIdleMemtableReleaseBytes = 256 << 10;
 
   // Removes every chunk and makes next_offset the offset the next Append must have, with
@@ -180,8 +185,7 @@ class LogStore {
   Status InjectedError(const char* what);
   Status CommitMetaLocked(const std::vector<std::pair<std::string, std::string>>& meta,
                           uint64_t truncate_below, bool sync);
-  Status ReleaseIdleMemtable(const std::vector<std::pair<std::string, std::string>>& meta,
-                             bool sync);
+  Status ReleaseIdleMemtable(bool sync);
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::string path_;

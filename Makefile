@@ -51,7 +51,7 @@ test-asan: deps
 	  ctest --test-dir $(BUILD_ASAN) --output-on-failure -j $(JOBS) -E "$(ASAN_EXCLUDE)"
 
 FUZZERS ?= resp_parser_fuzz frame_fuzz manifest_fuzz trace_fuzz listpack_fuzz intset_fuzz hll_fuzz \
-           value_codec_fuzz cmsgpack_fuzz struct_fuzz
+           value_codec_fuzz cmsgpack_fuzz struct_fuzz redis_payload_fuzz
 
 test-fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B $(BUILD_FUZZ) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -4,6 +4,8 @@
 //   [u16 little-endian payload version = 1][u32 little-endian CRC32C of everything before]
 // RESTORE checks version and checksum, then decodes through the type's codec, which
 // validates everything, so a damaged or hostile payload is refused and changes nothing.
+// RESTORE also reads Redis's payloads (types/redis_payload.h), so data moves from Redis to
+// tidekv with DUMP/RESTORE or MIGRATE.
 #include <fmt/format.h>
 
 #include <string>
@@ -12,6 +14,7 @@
 #include "commands/commands.h"
 #include "common/coding.h"
 #include "common/crc32c.h"
+#include "types/redis_payload.h"
 #include "types/value.h"
 
 namespace tidekv::commands {
@@ -65,16 +68,29 @@ void Restore(CommandContext& ctx) {
   if (*ttl < 0) return ctx.Error("ERR Invalid TTL value, must be >= 0");
   Entry* old = ctx.LookupWrite(ctx.arg(1));
   if (old != nullptr && !replace) return ctx.Error("BUSYKEY Target key name already exists.");
-  auto opened = OpenPayload(ctx.arg(3));
-  if (!opened) return ctx.Error("ERR DUMP payload version or checksum are wrong");
-  const auto [type, bytes] = *opened;
-  const types::TypeOps* ops = types::OpsFor(type);
-  if (ops == nullptr) return ctx.Error("ERR Bad data format");
+  const types::TypeOps* ops = nullptr;
   types::Value* object = nullptr;
-  if (ops->type != ValueType::kString) {
-    Result<types::Value*> decoded = ops->decode(bytes);
-    if (!decoded.ok()) return ctx.Error("ERR Bad data format");
-    object = decoded.value();
+  std::string_view bytes;  // a string's value
+  std::string redis_string;
+  if (auto opened = OpenPayload(ctx.arg(3))) {
+    bytes = opened->second;
+    ops = types::OpsFor(opened->first);
+    if (ops == nullptr) return ctx.Error("ERR Bad data format");
+    if (ops->type != ValueType::kString) {
+      Result<types::Value*> decoded = ops->decode(bytes);
+      if (!decoded.ok()) return ctx.Error("ERR Bad data format");
+      object = decoded.value();
+    }
+  } else if (types::IsRedisPayload(ctx.arg(3))) {
+    // A payload from Redis's own DUMP (RESTORE from a client, MIGRATE from a Redis server).
+    Result<types::RedisObject> decoded = types::DecodeRedisPayload(ctx.arg(3));
+    if (!decoded.ok()) return ctx.Error(decoded.status().message());
+    ops = types::OpsFor(decoded.value().type);
+    object = decoded.value().object;
+    redis_string = std::move(decoded.value().str);
+    bytes = redis_string;
+  } else {
+    return ctx.Error("ERR DUMP payload version or checksum are wrong");
   }
   int64_t at = 0;
   if (*ttl > 0) {

@@ -1,6 +1,7 @@
 #include "types/redis_payload.h"
 
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -12,6 +13,7 @@
 #include "types/hash.h"
 #include "types/list.h"
 #include "types/set.h"
+#include "types/stream.h"
 #include "types/zset.h"
 
 namespace tidekv::types {
@@ -28,7 +30,10 @@ enum RdbType : uint8_t {
   kRdbHashListpack = 16,
   kRdbZSetListpack = 17,
   kRdbListQuicklist2 = 18,
+  kRdbStreamListpacks = 15,
+  kRdbStreamListpacks2 = 19,
   kRdbSetListpack = 20,
+  kRdbStreamListpacks3 = 21,
 };
 constexpr uint16_t kMaxRdbVersion = 11;  // Redis 7.2
 constexpr size_t kTrailer = 2 + 8;
@@ -110,7 +115,8 @@ class Reader {
     auto b = Byte();
     if (!b) return std::nullopt;
     switch (*b >> 6) {
-      case 0: return *b & 0x3f;
+      case 0:
+        return *b & 0x3f;
       case 1: {
         auto b2 = Byte();
         if (!b2) return std::nullopt;
@@ -216,8 +222,11 @@ bool EachListpackEntry(std::string_view lp, Fn&& fn) {
     }
     const size_t entry = head + (is_str ? str_len : 0);
     if (str_len > end || pos + entry > end) return false;
-    const size_t backlen =
-        entry < 128 ? 1 : entry < 16384 ? 2 : entry < 2097152 ? 3 : entry < 268435456 ? 4 : 5;
+    const size_t backlen = entry < 128         ? 1
+                           : entry < 16384     ? 2
+                           : entry < 2097152   ? 3
+                           : entry < 268435456 ? 4
+                                               : 5;
     if (pos + entry + backlen > end) return false;
     if (is_str) {
       fn(lp.substr(pos + head, str_len));
@@ -273,10 +282,11 @@ bool ReadList(Reader& r, ListValue* list) {
       list->Push(false, blob);
     } else if (*container == 2) {
       size_t n = 0;
-      if (!EachListpackEntry(blob, [&](std::string_view e) {
-            list->Push(false, e);
-            n++;
-          }) ||
+      if (!EachListpackEntry(blob,
+                             [&](std::string_view e) {
+                               list->Push(false, e);
+                               n++;
+                             }) ||
           n == 0) {
         return false;
       }
@@ -306,6 +316,181 @@ bool EachListpackPair(std::string_view blob, Fn&& fn) {
     return false;
   }
   return ok && !first && pairs > 0;
+}
+
+// ---- streams ----------------------------------------------------------------------------
+
+std::optional<uint64_t> ToUint(std::string_view s) {
+  uint64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+std::optional<int64_t> LoadMillis(Reader& r) {
+  auto raw = r.Bytes(8);
+  if (!raw) return std::nullopt;
+  return static_cast<int64_t>(LoadLe(raw->data(), 8));
+}
+
+std::optional<StreamID> LoadLenId(Reader& r) {
+  auto ms = r.Length();
+  auto seq = ms ? r.Length() : std::nullopt;
+  if (!seq) return std::nullopt;
+  return StreamID{*ms, *seq};
+}
+
+// One node of a Redis stream: its master ID (the key), then a listpack: the master entry
+// (count, deleted, the master fields, 0), then each entry: flags, ID deltas, its fields (the
+// master fields' values when flagged SAMEFIELDS, else a count and field/value pairs), and
+// its element count. Deleted entries are skipped. Appends the live ones, in increasing ID
+// order after *last; false when anything is off.
+bool ReadStreamNode(StreamID master, std::string_view lp, StreamValue* stream, StreamID* last,
+                    bool* any) {
+  std::vector<std::string> items;
+  if (!EachListpackEntry(lp, [&](std::string_view e) { items.emplace_back(e); })) return false;
+  size_t i = 0;
+  const auto next_uint = [&]() -> std::optional<uint64_t> {
+    if (i >= items.size()) return std::nullopt;
+    return ToUint(items[i++]);
+  };
+  auto count = next_uint();
+  auto deleted = next_uint();
+  auto master_fields = next_uint();
+  if (!master_fields || *master_fields == 0 || *master_fields > items.size()) return false;
+  const size_t master_at = i;
+  i += *master_fields;
+  if (next_uint() != uint64_t{0}) return false;
+  constexpr uint64_t kDeleted = 1, kSameFields = 2;
+  uint64_t live = 0, dead = 0;
+  std::vector<std::string_view> fields;
+  while (i < items.size()) {
+    auto flags = next_uint();
+    auto ms_diff = next_uint();
+    auto seq_diff = next_uint();
+    if (!flags || !ms_diff || !seq_diff || *flags > 3) return false;
+    const StreamID id{master.ms + *ms_diff, master.seq + *seq_diff};
+    // Wrapped around, or 0-0, which no stream entry has.
+    if (id.ms < master.ms || id.seq < master.seq || id.zero()) return false;
+    uint64_t n = *master_fields;
+    fields.clear();
+    if ((*flags & kSameFields) != 0) {
+      if (items.size() - i < n) return false;
+      for (uint64_t k = 0; k < n; k++) {
+        fields.push_back(items[master_at + k]);
+        fields.push_back(items[i++]);
+      }
+    } else {
+      auto own = next_uint();
+      if (!own || *own == 0 || (items.size() - i) / 2 < *own) return false;
+      n = *own;
+      for (uint64_t k = 0; k < 2 * n; k++) fields.push_back(items[i++]);
+    }
+    auto elements = next_uint();  // the entry's listpack elements, for walking backwards
+    if (!elements) return false;
+    if ((*flags & kDeleted) != 0) {
+      dead++;
+      continue;
+    }
+    if (*any && id <= *last) return false;
+    stream->Append(id, fields);
+    *last = id;
+    *any = true;
+    live++;
+  }
+  return count == live && deleted == dead;
+}
+
+// A stream: its nodes, length and last ID; from RDB type 19 (Redis 7.0) the first ID, the
+// largest deleted ID and the count of entries ever added; then its consumer groups, each with
+// its last ID (and from type 19 its read counter), its PEL (16-byte big-endian IDs with
+// delivery time and count) and its consumers (name, seen time, from type 21 active time, and
+// the IDs of the PEL they own).
+bool ReadStream(Reader& r, uint8_t type, StreamValue* stream) {
+  auto nodes = r.Count(2);
+  if (!nodes) return false;
+  std::string key, lp;
+  StreamID last;
+  bool any = false;
+  for (uint64_t n = 0; n < *nodes; n++) {
+    if (!r.String(&key) || !r.String(&lp)) return false;
+    std::optional<StreamID> master = StreamID::FromKey(key);
+    if (!master || !ReadStreamNode(*master, lp, stream, &last, &any)) return false;
+  }
+  auto length = r.Length();
+  auto last_id = length ? LoadLenId(r) : std::nullopt;
+  // The stream's last ID is at least its last entry's.
+  if (!last_id || *length != stream->size() || (any && *last_id < last)) return false;
+  stream->SetLastId(*last_id);
+  if (type >= kRdbStreamListpacks2) {
+    auto first_id = LoadLenId(r);  // derived from the entries here
+    auto max_deleted = first_id ? LoadLenId(r) : std::nullopt;
+    auto added = max_deleted ? r.Length() : std::nullopt;
+    if (!added || *added < stream->size()) return false;
+    stream->SetMaxDeletedId(*max_deleted);
+    stream->SetEntriesAdded(*added);
+  } else {
+    // Redis 6 kept neither: as Redis does, the entries so far count as all ever added.
+    stream->SetMaxDeletedId(StreamID{});
+    stream->SetEntriesAdded(stream->size());
+  }
+  auto groups = r.Count(3);
+  if (!groups) return false;
+  std::string name;
+  for (uint64_t g = 0; g < *groups; g++) {
+    if (!r.String(&name)) return false;
+    auto group_last = LoadLenId(r);
+    if (!group_last) return false;
+    int64_t entries_read = 0;
+    if (type >= kRdbStreamListpacks2) {
+      auto read = r.Length();
+      if (!read) return false;
+      entries_read = static_cast<int64_t>(*read);
+    } else {
+      entries_read = stream->EstimateDistanceFromFirstEverEntry(*group_last);
+    }
+    StreamGroup* group = stream->CreateGroup(name, *group_last, entries_read);
+    if (group == nullptr) return false;  // a repeated group name
+    auto pending = r.Count(25);
+    if (!pending) return false;
+    for (uint64_t p = 0; p < *pending; p++) {
+      auto raw = r.Bytes(16);
+      auto time = raw ? LoadMillis(r) : std::nullopt;
+      auto deliveries = time ? r.Length() : std::nullopt;
+      if (!deliveries) return false;
+      auto [it, added] = group->pel.try_emplace(*StreamID::FromKey(*raw));
+      if (!added) return false;
+      it->second.delivery_time = *time;
+      it->second.delivery_count = *deliveries;
+    }
+    auto consumers = r.Count(10);
+    if (!consumers) return false;
+    size_t owned = 0;
+    for (uint64_t c = 0; c < *consumers; c++) {
+      if (!r.String(&name)) return false;
+      auto seen = LoadMillis(r);
+      if (!seen || (type >= kRdbStreamListpacks3 && !LoadMillis(r))) return false;  // active time
+      auto [consumer, added] = group->consumers.try_emplace(name);
+      if (!added) return false;
+      consumer->second.seen_time = *seen;
+      auto own = r.Count(16);
+      if (!own) return false;
+      for (uint64_t p = 0; p < *own; p++) {
+        auto raw = r.Bytes(16);
+        if (!raw) return false;
+        const StreamID id = *StreamID::FromKey(*raw);
+        auto entry = group->pel.find(id);
+        // Every consumer entry is one of the group's, owned by one consumer.
+        if (entry == group->pel.end() || !entry->second.consumer.empty()) return false;
+        entry->second.consumer = consumer->first;
+        consumer->second.pending.insert(id);
+        owned++;
+      }
+    }
+    if (owned != group->pel.size()) return false;
+  }
+  stream->NoteMeta();
+  return true;
 }
 
 }  // namespace
@@ -422,8 +607,7 @@ Result<RedisObject> DecodeRedisPayload(std::string_view payload) {
       Building v{ValueType::kHash, new HashValue()};
       auto* h = static_cast<HashValue*>(v.v);
       if (payload[0] == kRdbHashListpack) {
-        if (!r.String(&a) ||
-            !EachListpackPair(a, [&](std::string_view f, std::string_view v) {
+        if (!r.String(&a) || !EachListpackPair(a, [&](std::string_view f, std::string_view v) {
               return h->Set(f, v);
             })) {
           return Bad();
@@ -436,6 +620,17 @@ Result<RedisObject> DecodeRedisPayload(std::string_view payload) {
         }
       }
       out.type = ValueType::kHash;
+      out.object = v.Release();
+      break;
+    }
+    case kRdbStreamListpacks:
+    case kRdbStreamListpacks2:
+    case kRdbStreamListpacks3: {
+      Building v{ValueType::kStream, new StreamValue()};
+      if (!ReadStream(r, static_cast<uint8_t>(payload[0]), static_cast<StreamValue*>(v.v))) {
+        return Bad();
+      }
+      out.type = ValueType::kStream;
       out.object = v.Release();
       break;
     }

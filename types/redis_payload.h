@@ -4,8 +4,9 @@
 // [u64 LE CRC-64 (Jones, reflected) of everything before it]. Read here: strings (raw,
 // integer and LZF forms), lists (quicklist 2: packed listpack nodes and plain nodes), sets
 // (members, intset, listpack), sorted sets (members with binary or text scores, listpack),
-// hashes (fields, listpack), for RDB versions up to 11 (Redis 7.2). Not read: the older
-// ziplist and zipmap forms (Redis 6 and before), streams and module types; RESTORE refuses
+// hashes (fields, listpack), streams (Redis 6, 7.0 and 7.2 layouts, with their consumer
+// groups, pending entries and consumers), for RDB versions up to 11 (Redis 7.2). Not read:
+// the older ziplist and zipmap forms (Redis 6 and before) and module types; RESTORE refuses
 // them as bad data. Everything is bounds-checked: a damaged or hostile payload is refused
 // and builds nothing. tidekv's own DUMP payload is a different format (commands/dump.cc).
 #pragma once

@@ -2,12 +2,13 @@
 // in-process engine. The payloads were recorded from redis-server 7.0.15 (with
 // zset-max-listpack-entries 2, hash-max-listpack-entries 1 and list-max-listpack-size 4, so
 // that small values take the large encodings too); the test does not need Redis.
+#include "types/redis_payload.h"
+
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
 
 #include "tests/unit/commands/engine_fixture.h"
-#include "types/redis_payload.h"
 
 namespace tidekv::commands {
 namespace {
@@ -48,11 +49,36 @@ const std::string kZSetSkiplist = Unhex(
     "050401649c7500883ce4377e016200000000000004400161000000000000f03f0163000000000000f0ff0a00"
     "4a381de30fd62dff");
 const std::string kHashListpack = Unhex("100f0f00000002008266310382763103ff0a005e9922ca42314c99");
-const std::string kHashTable =
-    Unhex("0403026631027631026632c002026633000a00b722806ac83fdc8a");
+const std::string kHashTable = Unhex("0403026631027631026632c002026633000a00b722806ac83fdc8a");
+// XADD stream 1-1 f v.
 const std::string kStream = Unhex(
     "130110000000000000000100000000000000011d1d0000000a0001010001010181660200010201000100018176"
     "020401ff0101010101000001000a00ff55ab626ac035db");
+
+// XADD s 1-1 a 1 b 2, 1-2 a 3 b 4, 2-1 c 5, 3-1 a 6 b 7; XDEL s 1-2; XGROUP CREATE s g1 0 and
+// g2 $; XREADGROUP GROUP g1 alice COUNT 2, then bob COUNT 1; XACK s g1 1-1; XGROUP
+// CREATECONSUMER s g2 carol.
+const std::string kStreamGroups = Unhex(
+    "13011000000000000000010000000000000001c33f404812480000001f0003010101020181610281620200200900"
+    "002001401102050103600902030104200b40134003058163020501062026402802060107201a00ff0303010101"
+    "01020402026731030104020000000000000002000000000000000109e66d52a2010000010000000000000003000"
+    "000000000000109e66d52a2010000010205616c69636509e66d52a2010000010000000000000002000000000000"
+    "000103626f6209e66d52a20100000100000000000000030000000000000001026732030181ffffffffffffffff"
+    "0001056361726f6c09e66d52a2010000000a0082944e4c5b408657");
+// A Redis 6 stream (RDB type 15, version 9), made from 7.0's DUMP of XADD t 1-1 a 1, 2-1 a 2,
+// 3-1 a 3; XDEL t 2-1; XGROUP CREATE t g 1-1 by removing what type 15 lacks (first ID,
+// largest deleted ID, entries added, the group's read counter) and sealing it again.
+const std::string kStreamRedis6 = Unhex(
+    "0f011000000000000000010000000000000001303000000014000201010101018161020001020100010001010104"
+    "010301010100010201040102010201000103010401ff0203010101670101000009004758c2d76bcd4f9a");
+
+// The value after `name` in a flattened reply (XINFO's field/value maps), or "".
+std::string After(const std::vector<std::string>& elements, const std::string& name) {
+  for (size_t i = 0; i + 1 < elements.size(); i++) {
+    if (elements[i] == name) return elements[i + 1];
+  }
+  return "";
+}
 
 TEST_CASE("Redis's CRC-64 is the Jones polynomial, reflected", "[dump][redis]") {
   CHECK(types::RedisCrc64("123456789") == 0xe9c6d914c4b8d9caULL);
@@ -117,16 +143,25 @@ TEST_CASE("Redis payloads that cannot be read are refused and change nothing", "
   std::string newer = kString;
   newer[newer.size() - 10] = 12;
   CHECK(restore(Reseal(newer)) == Err("ERR DUMP payload version or checksum are wrong"));
-  // Streams are not read (yet): refused as bad data, as Redis refuses what it cannot load.
-  CHECK(restore(kStream) == Err("ERR Bad data format"));
+  // A module type (7) is not read: refused as bad data, as Redis refuses what it cannot load.
+  std::string module = kString;
+  module[0] = 7;
+  CHECK(restore(Reseal(module)) == Err("ERR Bad data format"));
+  // A stream whose consumer claims an entry its group's PEL lacks ("3-1" becomes "3-2" in
+  // carol's... here bob's PEL).
+  std::string foreign = kStreamGroups;
+  const size_t bob = foreign.find("bob");
+  REQUIRE(bob != std::string::npos);
+  foreign[bob + 3 + 8 + 1 + 15] = 2;  // name, seen time, count, then the ID's last byte
+  CHECK(restore(Reseal(foreign)) == Err("ERR Bad data format"));
   // A body cut short, with a valid checksum; a listpack whose header lies; trailing bytes.
   const std::string cut = kQuicklist.substr(0, 20) + kQuicklist.substr(kQuicklist.size() - 10);
   CHECK(restore(Reseal(cut)) == Err("ERR Bad data format"));
   std::string lying = kZSetListpack;
   lying[2] = 0x30;  // the listpack's total bytes
   CHECK(restore(Reseal(lying)) == Err("ERR Bad data format"));
-  const std::string longer = kString.substr(0, kString.size() - 10) + "x" +
-                             kString.substr(kString.size() - 10);
+  const std::string longer =
+      kString.substr(0, kString.size() - 10) + "x" + kString.substr(kString.size() - 10);
   CHECK(restore(Reseal(longer)) == Err("ERR Bad data format"));
   // A set whose intset repeats a member.
   std::string repeated = kIntset;
@@ -144,6 +179,46 @@ TEST_CASE("Redis payloads that cannot be read are refused and change nothing", "
   set_listpack[set_listpack.size() - 10] = 11;
   CHECK(restore(Reseal(set_listpack)) == kOk);
   CHECK(Sorted(f.Run({"SMEMBERS", "k"})) == V{"-inf", "1", "a", "c"});
+}
+
+TEST_CASE("RESTORE takes Redis streams with their consumer groups", "[dump][redis][stream]") {
+  EngineFixture f;
+  REQUIRE(f.Run({"RESTORE", "one", "0", kStream}) == kOk);
+  CHECK(Elements(f.Run({"XRANGE", "one", "-", "+"})) == V{"1-1", "f", "v"});
+
+  REQUIRE(f.Run({"RESTORE", "s", "0", kStreamGroups}) == kOk);
+  CHECK(Elements(f.Run({"XRANGE", "s", "-", "+"})) ==
+        V{"1-1", "a", "1", "b", "2", "2-1", "c", "5", "3-1", "a", "6", "b", "7"});
+  const std::vector<std::string> info = Elements(f.Run({"XINFO", "STREAM", "s"}));
+  CHECK(After(info, "length") == "3");
+  CHECK(After(info, "last-generated-id") == "3-1");
+  CHECK(After(info, "max-deleted-entry-id") == "1-2");
+  CHECK(After(info, "entries-added") == "4");
+  // g1: alice holds 2-1, bob 3-1 (1-1 was acknowledged); g2 has carol and nothing pending.
+  CHECK(Elements(f.Run({"XPENDING", "s", "g1"})) == V{"2", "2-1", "3-1", "alice", "1", "bob", "1"});
+  const std::string detail = f.Run({"XPENDING", "s", "g1", "-", "+", "10"});
+  CHECK(Elements(detail)[0] == "2-1");
+  CHECK(Elements(detail)[1] == "alice");
+  CHECK(Elements(detail)[3] == "1");  // deliveries
+  const std::vector<std::string> groups = Elements(f.Run({"XINFO", "GROUPS", "s"}));
+  CHECK(After(groups, "name") == "g1");
+  CHECK(After(groups, "last-delivered-id") == "3-1");
+  CHECK(After(groups, "pending") == "2");
+  CHECK(Elements(f.Run({"XINFO", "CONSUMERS", "s", "g2"}))[1] == "carol");
+  // The group goes on from where it was: the next entry is delivered to g1 once.
+  CHECK(f.Run({"XADD", "s", "4-1", "a", "8"}) == Bulk("4-1"));
+  CHECK(Elements(f.Run({"XREADGROUP", "GROUP", "g1", "alice", "STREAMS", "s", ">"})) ==
+        V{"s", "4-1", "a", "8"});
+
+  // Redis 6's layout: the entries count as all ever added, and the group's read counter is
+  // estimated from its last ID, as Redis does when it loads one.
+  REQUIRE(f.Run({"RESTORE", "t", "0", kStreamRedis6}) == kOk);
+  CHECK(Elements(f.Run({"XRANGE", "t", "-", "+"})) == V{"1-1", "a", "1", "3-1", "a", "3"});
+  const std::vector<std::string> old = Elements(f.Run({"XINFO", "STREAM", "t", "FULL"}));
+  CHECK(After(old, "entries-added") == "2");
+  CHECK(After(old, "max-deleted-entry-id") == "0-0");
+  CHECK(After(old, "entries-read") == "1");
+  CHECK(After(old, "lag") == "1");
 }
 
 }  // namespace

@@ -243,7 +243,10 @@ struct LogStore::Impl {
       write_failed = true;
       return Convert(s, path, what);
     }
-    return StampNewWal(path, sync);
+    // The batch is committed whatever the stamp does: a failed stamp leaves the flags set,
+    // so the next write resumes RocksDB and stamps again.
+    static_cast<void>(StampNewWal(path, sync));
+    return Status::Ok();
   }
 
   // Every WAL file carries the directory's identity: once RocksDB started a new one (a
@@ -588,7 +591,9 @@ Status LogStore::ReleaseIdleMemtable(bool sync) {
   fo.wait = false;
   fo.allow_write_stall = true;
   if (!impl_->db->Flush(fo, impl_->frames).ok()) return Status::Ok();  // memory only
-  return impl_->StampNewWal(path_, sync);
+  // As after any write: a failed stamp is retried with the next write.
+  static_cast<void>(impl_->StampNewWal(path_, sync));
+  return Status::Ok();
 }
 
 Status LogStore::CommitMetaLocked(const std::vector<std::pair<std::string, std::string>>& meta,

@@ -93,7 +93,7 @@ const char* SignalName(int signo) {
   }
 }
 
-void OnFatalSignal(int signo, siginfo_t* info, void*) {
+[[maybe_unused]] void OnFatalSignal(int signo, siginfo_t* info, void*) {
   // A second fault while reporting (or in another thread) goes straight to the default
   // action, which SA_RESETHAND restored for this signal.
   if (reporting == 0) {

@@ -8,7 +8,10 @@
 //
 // Install once from main, after logging is set up and before threads start serving. The
 // handler uses only async-signal-safe calls apart from backtrace(), which is warmed up at
-// install time so it does not load libgcc inside the handler. A sanitizer build installs
+// install time so it does not load libgcc inside the handler. It runs on an alternate stack
+// on the main thread (the loop), so a stack overflow there is reported too; other threads
+// have none, and an overflow of theirs dies without a report. The log file is opened once:
+// after it is rotated away the report reaches stderr only. A sanitizer build installs
 // nothing: the sanitizer's own report is better.
 #pragma once
 

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <poll.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -543,6 +544,7 @@ bool ReplicaLink::ApplyBuffered(std::string* why, bool* progressed) {
 asio::awaitable<bool> ReplicaLink::Stream(std::string* why) {
   Persistence& persistence = replication_.persistence();
   int64_t last_ack_ms = 0;
+  held_ = false;
   for (;;) {
     bool progressed = false;
     const uint64_t from = persistence.next_offset();
@@ -576,15 +578,20 @@ asio::awaitable<bool> ReplicaLink::Stream(std::string* why) {
       // Held frames: read nothing more until they can apply. What the primary sends
       // meanwhile waits in the socket and then in the primary's queue for this replica (past
       // its limit the primary stops queueing and this replica reads on from the primary's
-      // backlog and log), so a long pause costs no memory here. The silence is this side's
-      // choice, so the watchdog is told the link is alive; a primary that went away
-      // meanwhile is noticed once the hold ends.
+      // backlog and log), so a long pause costs no memory here.
       held_ = false;
       hold_timer_.expires_after(kHoldPoll);
       boost::system::error_code ec;
       co_await hold_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-      last_io_ms_ = engine.clock().NowMs();
       if (stopped_ || !socket_.is_open()) co_return false;
+      // Not reading is this side's choice, so the watchdog is told the link is alive, as
+      // long as the primary has not hung up or failed meanwhile (poll, without reading).
+      pollfd peer{.fd = socket_.native_handle(), .events = POLLRDHUP, .revents = 0};
+      if (poll(&peer, 1, 0) > 0 && (peer.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0) {
+        *why = "connection closed by the primary (while its frames were held)";
+        co_return false;
+      }
+      last_io_ms_ = engine.clock().NowMs();
       continue;
     }
     if (!co_await Fill()) {

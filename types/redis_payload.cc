@@ -4,14 +4,17 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 
 #include "common/strings.h"
 #include "types/hash.h"
 #include "types/list.h"
+#include "types/redis_packed.h"
 #include "types/set.h"
 #include "types/stream.h"
 #include "types/zset.h"
@@ -19,14 +22,22 @@
 namespace tidekv::types {
 namespace {
 
+using namespace redis_packed;  // NOLINT: the walkers this reader is made of
+
 // RDB object types (Redis's rdb.h numbering).
 enum RdbType : uint8_t {
   kRdbString = 0,
+  kRdbList = 1,
   kRdbSet = 2,
   kRdbZSet = 3,
   kRdbHash = 4,
   kRdbZSet2 = 5,
+  kRdbHashZipmap = 9,
+  kRdbListZiplist = 10,
   kRdbSetIntset = 11,
+  kRdbZSetZiplist = 12,
+  kRdbHashZiplist = 13,
+  kRdbListQuicklist = 14,
   kRdbHashListpack = 16,
   kRdbZSetListpack = 17,
   kRdbListQuicklist2 = 18,
@@ -37,6 +48,8 @@ enum RdbType : uint8_t {
 };
 constexpr uint16_t kMaxRdbVersion = 11;  // Redis 7.2
 constexpr size_t kTrailer = 2 + 8;
+constexpr uint64_t kMaxString = uint64_t{512} << 20;  // Redis's proto-max-bulk-len default
+constexpr uint64_t kMaxInflated = uint64_t{2} << 30;  // all LZF strings of one payload
 
 const std::array<uint64_t, 256>& CrcTable() {
   static const std::array<uint64_t, 256> table = [] {
@@ -50,46 +63,6 @@ const std::array<uint64_t, 256>& CrcTable() {
     return t;
   }();
   return table;
-}
-
-uint64_t LoadLe(const char* p, int bytes) {
-  uint64_t v = 0;
-  for (int i = bytes - 1; i >= 0; i--) v = (v << 8) | static_cast<uint8_t>(p[i]);
-  return v;
-}
-
-int64_t SignExtend(uint64_t v, int bits) {
-  const uint64_t sign = uint64_t{1} << (bits - 1);
-  return static_cast<int64_t>((v ^ sign) - sign);
-}
-
-// LZF (Redis's lzf_d): literal runs and back references into the output.
-bool LzfDecompress(std::string_view in, size_t out_len, std::string* out) {
-  out->clear();
-  out->reserve(out_len);
-  size_t i = 0;
-  while (i < in.size()) {
-    const auto ctrl = static_cast<uint8_t>(in[i++]);
-    if (ctrl < 32) {
-      const size_t run = ctrl + 1;
-      if (i + run > in.size() || out->size() + run > out_len) return false;
-      out->append(in.substr(i, run));
-      i += run;
-      continue;
-    }
-    size_t len = ctrl >> 5;
-    if (len == 7) {
-      if (i >= in.size()) return false;
-      len += static_cast<uint8_t>(in[i++]);
-    }
-    len += 2;
-    if (i >= in.size()) return false;
-    const size_t back = ((ctrl & 0x1f) << 8) + static_cast<uint8_t>(in[i++]) + 1;
-    if (back > out->size() || out->size() + len > out_len) return false;
-    // Byte by byte: a reference may overlap what it produces.
-    for (size_t k = 0; k < len; k++) out->push_back((*out)[out->size() - back]);
-  }
-  return out->size() == out_len;
 }
 
 // A cursor over the object's bytes; every read checks the bounds.
@@ -159,9 +132,14 @@ class Reader {
     if (special != 3) return false;
     auto clen = Length();
     auto ulen = clen ? Length() : std::nullopt;
-    // LZF expands at most 132-fold (a 3-byte back reference makes 264 bytes): a larger
-    // claim is refused before anything is reserved.
-    if (!ulen || *clen > left() || *ulen > *clen * 132) return false;
+    // LZF expands at most 132-fold (a 3-byte back reference makes 264 bytes); no string is
+    // larger than Redis's 512 MiB, and the whole payload inflates to at most kMaxInflated: a
+    // larger claim is refused before anything is reserved.
+    if (!ulen || *clen > left() || *ulen > *clen * 132 || *ulen > kMaxString ||
+        *ulen > kMaxInflated - inflated_) {
+      return false;
+    }
+    inflated_ += *ulen;
     auto compressed = Bytes(*clen);
     return compressed && LzfDecompress(*compressed, *ulen, out);
   }
@@ -176,82 +154,8 @@ class Reader {
  private:
   std::string_view in_;
   size_t pos_ = 0;
+  uint64_t inflated_ = 0;  // bytes LZF strings decompressed to so far
 };
-
-// Redis's listpack: u32 total bytes, u16 count, entries each followed by a back-length,
-// 0xFF. Calls fn(element) for each; false when anything is off.
-template <typename Fn>
-bool EachListpackEntry(std::string_view lp, Fn&& fn) {
-  if (lp.size() < 7 || LoadLe(lp.data(), 4) != lp.size() || lp.back() != '\xff') return false;
-  size_t pos = 6;
-  const size_t end = lp.size() - 1;
-  std::string number;
-  while (pos < end) {
-    const auto b = static_cast<uint8_t>(lp[pos]);
-    size_t head = 1;
-    uint64_t str_len = 0;
-    bool is_str = false;
-    int64_t value = 0;
-    if (b < 0x80) {
-      value = b;
-    } else if ((b & 0xc0) == 0x80) {
-      is_str = true;
-      str_len = b & 0x3f;
-    } else if ((b & 0xe0) == 0xc0) {
-      head = 2;
-      if (pos + 2 > end) return false;
-      value = SignExtend(((b & 0x1fu) << 8) | static_cast<uint8_t>(lp[pos + 1]), 13);
-    } else if ((b & 0xf0) == 0xe0) {
-      head = 2;
-      if (pos + 2 > end) return false;
-      is_str = true;
-      str_len = ((b & 0x0fu) << 8) | static_cast<uint8_t>(lp[pos + 1]);
-    } else if (b == 0xf0) {
-      head = 5;
-      if (pos + 5 > end) return false;
-      is_str = true;
-      str_len = LoadLe(lp.data() + pos + 1, 4);
-    } else if (b >= 0xf1 && b <= 0xf4) {
-      static constexpr int kBytes[] = {2, 3, 4, 8};
-      const int bytes = kBytes[b - 0xf1];
-      head = 1 + bytes;
-      if (pos + head > end) return false;
-      value = SignExtend(LoadLe(lp.data() + pos + 1, bytes), 8 * bytes);
-    } else {
-      return false;
-    }
-    const size_t entry = head + (is_str ? str_len : 0);
-    if (str_len > end || pos + entry > end) return false;
-    const size_t backlen = entry < 128         ? 1
-                           : entry < 16384     ? 2
-                           : entry < 2097152   ? 3
-                           : entry < 268435456 ? 4
-                                               : 5;
-    if (pos + entry + backlen > end) return false;
-    if (is_str) {
-      fn(lp.substr(pos + head, str_len));
-    } else {
-      number = std::to_string(value);
-      fn(std::string_view(number));
-    }
-    pos += entry + backlen;
-  }
-  return pos == end;
-}
-
-// Redis's intset: u32 width (2, 4 or 8), u32 count, the values little-endian.
-template <typename Fn>
-bool EachIntsetMember(std::string_view is, Fn&& fn) {
-  if (is.size() < 8) return false;
-  const uint64_t width = LoadLe(is.data(), 4);
-  const uint64_t count = LoadLe(is.data() + 4, 4);
-  if ((width != 2 && width != 4 && width != 8) || is.size() != 8 + width * count) return false;
-  for (uint64_t i = 0; i < count; i++) {
-    fn(std::to_string(
-        SignExtend(LoadLe(is.data() + 8 + i * width, static_cast<int>(width)), 8 * width)));
-  }
-  return true;
-}
 
 // Owns a value being built until it is handed over.
 struct Building {
@@ -271,22 +175,36 @@ std::optional<double> ParseScore(std::string_view s) {
   return d;
 }
 
-bool ReadList(Reader& r, ListValue* list) {
-  auto nodes = r.Count(2);
-  if (!nodes) return false;
+// A list: quicklist 2 (Redis 7: nodes flagged plain or packed, packed ones listpacks),
+// quicklist (Redis 3.2 to 6: nodes that are ziplists), one ziplist or plain elements (before
+// Redis 3.2).
+bool ReadList(Reader& r, uint8_t type, ListValue* list) {
   std::string blob;
+  if (type == kRdbList) {
+    auto n = r.Count(1);
+    if (!n) return false;
+    for (uint64_t i = 0; i < *n; i++) {
+      if (!r.String(&blob)) return false;
+      list->Push(false, blob);
+    }
+    return !list->empty();
+  }
+  std::optional<uint64_t> nodes = 1;
+  if (type != kRdbListZiplist) nodes = r.Count(2);
+  if (!nodes) return false;
   for (uint64_t i = 0; i < *nodes; i++) {
-    auto container = r.Length();
+    std::optional<uint64_t> container = 2;  // packed
+    if (type == kRdbListQuicklist2) container = r.Length();
     if (!container || !r.String(&blob)) return false;
     if (*container == 1) {  // a plain node: one large element
       list->Push(false, blob);
     } else if (*container == 2) {
       size_t n = 0;
-      if (!EachListpackEntry(blob,
-                             [&](std::string_view e) {
-                               list->Push(false, e);
-                               n++;
-                             }) ||
+      if (!EachPacked(type != kRdbListQuicklist2, blob,
+                      [&](std::string_view e) {
+                        list->Push(false, e);
+                        n++;
+                      }) ||
           n == 0) {
         return false;
       }
@@ -297,35 +215,7 @@ bool ReadList(Reader& r, ListValue* list) {
   return !list->empty();
 }
 
-// A listpack of pairs (a sorted set's member and score, a hash's field and value): fn(a, b)
-// returns false to refuse; an odd count or an empty listpack is refused too.
-template <typename Fn>
-bool EachListpackPair(std::string_view blob, Fn&& fn) {
-  std::optional<std::string> first;
-  bool ok = true;
-  size_t pairs = 0;
-  if (!EachListpackEntry(blob, [&](std::string_view e) {
-        if (!first) {
-          first = std::string(e);
-          return;
-        }
-        ok = ok && fn(std::string_view(*first), e);
-        first.reset();
-        pairs++;
-      })) {
-    return false;
-  }
-  return ok && !first && pairs > 0;
-}
-
 // ---- streams ----------------------------------------------------------------------------
-
-std::optional<uint64_t> ToUint(std::string_view s) {
-  uint64_t v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-  return v;
-}
 
 std::optional<int64_t> LoadMillis(Reader& r) {
   auto raw = r.Bytes(8);
@@ -347,31 +237,53 @@ std::optional<StreamID> LoadLenId(Reader& r) {
 // order after *last; false when anything is off.
 bool ReadStreamNode(StreamID master, std::string_view lp, StreamValue* stream, StreamID* last,
                     bool* any) {
-  std::vector<std::string> items;
-  if (!EachListpackEntry(lp, [&](std::string_view e) { items.emplace_back(e); })) return false;
+  // Views into the listpack; integer entries are rendered into `numbers` (stable addresses).
+  std::vector<std::string_view> items;
+  std::deque<std::string> numbers;
+  if (!EachListpackEntry(lp, [&](std::string_view e) {
+        if (e.data() >= lp.data() && e.data() < lp.data() + lp.size()) {
+          items.push_back(e);
+        } else {
+          items.push_back(numbers.emplace_back(e));
+        }
+      })) {
+    return false;
+  }
   size_t i = 0;
-  const auto next_uint = [&]() -> std::optional<uint64_t> {
+  const auto next_int = [&]() -> std::optional<int64_t> {
     if (i >= items.size()) return std::nullopt;
-    return ToUint(items[i++]);
+    int64_t v = 0;
+    const std::string_view s = items[i++];
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+    return v;
   };
-  auto count = next_uint();
-  auto deleted = next_uint();
-  auto master_fields = next_uint();
+  const auto next_count = [&]() -> std::optional<uint64_t> {
+    std::optional<int64_t> v = next_int();
+    if (!v || *v < 0) return std::nullopt;
+    return static_cast<uint64_t>(*v);
+  };
+  auto count = next_count();
+  auto deleted = next_count();
+  auto master_fields = next_count();
   if (!master_fields || *master_fields == 0 || *master_fields > items.size()) return false;
   const size_t master_at = i;
   i += *master_fields;
-  if (next_uint() != uint64_t{0}) return false;
+  if (next_count() != uint64_t{0}) return false;
   constexpr uint64_t kDeleted = 1, kSameFields = 2;
   uint64_t live = 0, dead = 0;
   std::vector<std::string_view> fields;
   while (i < items.size()) {
-    auto flags = next_uint();
-    auto ms_diff = next_uint();
-    auto seq_diff = next_uint();
+    auto flags = next_count();
+    // Each ID is stored as signed differences from the node's first ID: within a node the
+    // sequence may fall when the millisecond rises (1000-5, then 1001-0).
+    auto ms_diff = next_int();
+    auto seq_diff = next_int();
     if (!flags || !ms_diff || !seq_diff || *flags > 3) return false;
-    const StreamID id{master.ms + *ms_diff, master.seq + *seq_diff};
-    // Wrapped around, or 0-0, which no stream entry has.
-    if (id.ms < master.ms || id.seq < master.seq || id.zero()) return false;
+    const StreamID id{master.ms + static_cast<uint64_t>(*ms_diff),
+                      master.seq + static_cast<uint64_t>(*seq_diff)};
+    // Below the node's first ID (or wrapped around), or 0-0, which no stream entry has.
+    if (id < master || id.zero()) return false;
     uint64_t n = *master_fields;
     fields.clear();
     if ((*flags & kSameFields) != 0) {
@@ -381,12 +293,12 @@ bool ReadStreamNode(StreamID master, std::string_view lp, StreamValue* stream, S
         fields.push_back(items[i++]);
       }
     } else {
-      auto own = next_uint();
+      auto own = next_count();
       if (!own || *own == 0 || (items.size() - i) / 2 < *own) return false;
       n = *own;
       for (uint64_t k = 0; k < 2 * n; k++) fields.push_back(items[i++]);
     }
-    auto elements = next_uint();  // the entry's listpack elements, for walking backwards
+    auto elements = next_count();  // the entry's listpack elements, for walking backwards
     if (!elements) return false;
     if ((*flags & kDeleted) != 0) {
       dead++;
@@ -465,7 +377,7 @@ bool ReadStream(Reader& r, uint8_t type, StreamValue* stream) {
     }
     auto consumers = r.Count(10);
     if (!consumers) return false;
-    size_t owned = 0;
+    std::set<StreamID> owned;
     for (uint64_t c = 0; c < *consumers; c++) {
       if (!r.String(&name)) return false;
       auto seen = LoadMillis(r);
@@ -480,14 +392,14 @@ bool ReadStream(Reader& r, uint8_t type, StreamValue* stream) {
         if (!raw) return false;
         const StreamID id = *StreamID::FromKey(*raw);
         auto entry = group->pel.find(id);
-        // Every consumer entry is one of the group's, owned by one consumer.
-        if (entry == group->pel.end() || !entry->second.consumer.empty()) return false;
+        // Every consumer entry is one of the group's, owned by one consumer (a name may be
+        // empty, so ownership is counted here, not read from the entry).
+        if (entry == group->pel.end() || !owned.insert(id).second) return false;
         entry->second.consumer = consumer->first;
         consumer->second.pending.insert(id);
-        owned++;
       }
     }
-    if (owned != group->pel.size()) return false;
+    if (owned.size() != group->pel.size()) return false;
   }
   stream->NoteMeta();
   return true;
@@ -510,7 +422,8 @@ bool IsRedisPayload(std::string_view payload) {
 }
 
 Result<RedisObject> DecodeRedisPayload(std::string_view payload) {
-  if (!IsRedisPayload(payload)) return Bad();
+  // The trailer was checked by IsRedisPayload (not again here: the CRC reads every byte).
+  if (payload.size() < 1 + kTrailer) return Bad();
   Reader r(payload.substr(1, payload.size() - 1 - kTrailer));
   RedisObject out;
   std::string a, b;
@@ -518,9 +431,14 @@ Result<RedisObject> DecodeRedisPayload(std::string_view payload) {
     case kRdbString:
       if (!r.String(&out.str)) return Bad();
       break;
+    case kRdbList:
+    case kRdbListZiplist:
+    case kRdbListQuicklist:
     case kRdbListQuicklist2: {
       Building v{ValueType::kList, new ListValue()};
-      if (!ReadList(r, static_cast<ListValue*>(v.v))) return Bad();
+      if (!ReadList(r, static_cast<uint8_t>(payload[0]), static_cast<ListValue*>(v.v))) {
+        return Bad();
+      }
       out.type = ValueType::kList;
       out.object = v.Release();
       break;
@@ -556,16 +474,18 @@ Result<RedisObject> DecodeRedisPayload(std::string_view payload) {
     }
     case kRdbZSet:
     case kRdbZSet2:
+    case kRdbZSetZiplist:
     case kRdbZSetListpack: {
-      if (payload[0] == kRdbZSetListpack) {
+      if (payload[0] == kRdbZSetListpack || payload[0] == kRdbZSetZiplist) {
         if (!r.String(&a)) return Bad();
         Building v{ValueType::kZSet, new ZSetValue(1, 0)};
         auto* z = static_cast<ZSetValue*>(v.v);
         // A repeated member is damage.
-        if (!EachListpackPair(a, [&](std::string_view member, std::string_view text) {
-              std::optional<double> score = ParseScore(text);
-              return score && z->Set(member, *score);
-            })) {
+        if (!EachPackedPair(payload[0] == kRdbZSetZiplist, a,
+                            [&](std::string_view member, std::string_view text) {
+                              std::optional<double> score = ParseScore(text);
+                              return score && z->Set(member, *score);
+                            })) {
           return Bad();
         }
         out.type = ValueType::kZSet;
@@ -603,15 +523,17 @@ Result<RedisObject> DecodeRedisPayload(std::string_view payload) {
       break;
     }
     case kRdbHash:
+    case kRdbHashZipmap:
+    case kRdbHashZiplist:
     case kRdbHashListpack: {
       Building v{ValueType::kHash, new HashValue()};
       auto* h = static_cast<HashValue*>(v.v);
-      if (payload[0] == kRdbHashListpack) {
-        if (!r.String(&a) || !EachListpackPair(a, [&](std::string_view f, std::string_view v) {
-              return h->Set(f, v);
-            })) {
-          return Bad();
-        }
+      // A repeated field is damage.
+      const auto set = [&](std::string_view f, std::string_view value) { return h->Set(f, value); };
+      if (payload[0] == kRdbHashZipmap) {
+        if (!r.String(&a) || !EachZipmapPair(a, set)) return Bad();
+      } else if (payload[0] != kRdbHash) {
+        if (!r.String(&a) || !EachPackedPair(payload[0] == kRdbHashZiplist, a, set)) return Bad();
       } else {
         auto n = r.Count(2);
         if (!n || *n == 0) return Bad();

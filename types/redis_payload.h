@@ -1,14 +1,15 @@
 // Redis's DUMP payloads, read by RESTORE (and so by MIGRATE from a Redis server to tidekv).
 //
 // A Redis payload is one RDB object: [u8 RDB type][the object][u16 LE RDB version]
-// [u64 LE CRC-64 (Jones, reflected) of everything before it]. Read here: strings (raw,
-// integer and LZF forms), lists (quicklist 2: packed listpack nodes and plain nodes), sets
-// (members, intset, listpack), sorted sets (members with binary or text scores, listpack),
-// hashes (fields, listpack), streams (Redis 6, 7.0 and 7.2 layouts, with their consumer
-// groups, pending entries and consumers), for RDB versions up to 11 (Redis 7.2). Not read:
-// the older ziplist and zipmap forms (Redis 6 and before) and module types; RESTORE refuses
-// them as bad data. Everything is bounds-checked: a damaged or hostile payload is refused
-// and builds nothing. tidekv's own DUMP payload is a different format (commands/dump.cc).
+// [u64 LE CRC-64 (Jones, reflected) of everything before it]. Read here, for RDB versions up
+// to 11 (Redis 7.2) and back to Redis 2.x's forms: strings (raw, integer and LZF forms),
+// lists (quicklist 2 with listpack and plain nodes, quicklist of ziplists, ziplist, plain
+// elements), sets (members, intset, listpack), sorted sets (binary or text scores,
+// listpack, ziplist), hashes (fields, listpack, ziplist, zipmap), streams (Redis 6, 7.0 and
+// 7.2 layouts, with their consumer groups, pending entries and consumers). Not read: module
+// types; RESTORE refuses them as bad data. Everything is bounds-checked: a damaged or
+// hostile payload is refused and builds nothing. tidekv's own DUMP payload is a different
+// format (commands/dump.cc).
 #pragma once
 
 #include <cstdint>
@@ -36,7 +37,8 @@ struct RedisObject {
   Value* object = nullptr;
 };
 
-// Decodes a payload IsRedisPayload accepted. InvalidArgument for anything it cannot read.
+// Decodes a payload IsRedisPayload accepted (the caller checks: the trailer is not checked
+// again). InvalidArgument for anything it cannot read.
 Result<RedisObject> DecodeRedisPayload(std::string_view payload);
 
 }  // namespace tidekv::types

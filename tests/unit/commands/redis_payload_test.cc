@@ -72,6 +72,13 @@ const std::string kStreamRedis6 = Unhex(
     "0f011000000000000000010000000000000001303000000014000201010101018161020001020100010001010104"
     "010301010100010201040102010201000103010401ff0203010101670101000009004758c2d76bcd4f9a");
 
+// XADD n 1000-5 a 1, 1001-0 a 2, 1001-1 b 3: in one node, the second entry's sequence is 5
+// below the node's first ID's (a negative difference).
+const std::string kStreamSeqBack = Unhex(
+    "13011000000000000003e800000000000000053737000000160003010001010181610200010201000100010101"
+    "040102010101dffb020201040100010101dffc02010181620203010601ff0343e90143e805000003000a0089ae"
+    "3902ea49d6d5");
+
 // The value after `name` in a flattened reply (XINFO's field/value maps), or "".
 std::string After(const std::vector<std::string>& elements, const std::string& name) {
   for (size_t i = 0; i + 1 < elements.size(); i++) {
@@ -210,6 +217,10 @@ TEST_CASE("RESTORE takes Redis streams with their consumer groups", "[dump][redi
   CHECK(Elements(f.Run({"XREADGROUP", "GROUP", "g1", "alice", "STREAMS", "s", ">"})) ==
         V{"s", "4-1", "a", "8"});
 
+  REQUIRE(f.Run({"RESTORE", "n", "0", kStreamSeqBack}) == kOk);
+  CHECK(Elements(f.Run({"XRANGE", "n", "-", "+"})) ==
+        V{"1000-5", "a", "1", "1001-0", "a", "2", "1001-1", "b", "3"});
+
   // Redis 6's layout: the entries count as all ever added, and the group's read counter is
   // estimated from its last ID, as Redis does when it loads one.
   REQUIRE(f.Run({"RESTORE", "t", "0", kStreamRedis6}) == kOk);
@@ -219,6 +230,178 @@ TEST_CASE("RESTORE takes Redis streams with their consumer groups", "[dump][redi
   CHECK(After(old, "max-deleted-entry-id") == "0-0");
   CHECK(After(old, "entries-read") == "1");
   CHECK(After(old, "lag") == "1");
+}
+
+// Redis 6's ziplist, built by hand (Redis 7 writes none): every entry encoding, and a
+// previous-entry length of 1 and of 5 bytes.
+class Ziplist {
+ public:
+  Ziplist& Str(std::string_view s) {
+    std::string e = Prev();
+    if (s.size() < 64) {
+      e.push_back(static_cast<char>(s.size()));
+    } else if (s.size() < 16384) {
+      e.push_back(static_cast<char>(0x40 | (s.size() >> 8)));
+      e.push_back(static_cast<char>(s.size() & 0xff));
+    } else {
+      e.push_back('\x80');
+      for (int i = 3; i >= 0; i--) e.push_back(static_cast<char>(s.size() >> (8 * i)));
+    }
+    return Add(e + std::string(s));
+  }
+  Ziplist& Int(int64_t v) {
+    std::string e = Prev();
+    int bytes = 8;
+    if (v >= 0 && v <= 12) {
+      e.push_back(static_cast<char>(0xf1 + v));
+      bytes = 0;
+    } else if (v >= INT8_MIN && v <= INT8_MAX) {
+      e.push_back('\xfe');
+      bytes = 1;
+    } else if (v >= INT16_MIN && v <= INT16_MAX) {
+      e.push_back('\xc0');
+      bytes = 2;
+    } else if (v >= -(1 << 23) && v < (1 << 23)) {
+      e.push_back('\xf0');
+      bytes = 3;
+    } else if (v >= INT32_MIN && v <= INT32_MAX) {
+      e.push_back('\xd0');
+      bytes = 4;
+    } else {
+      e.push_back('\xe0');
+    }
+    for (int i = 0; i < bytes; i++)
+      e.push_back(static_cast<char>(static_cast<uint64_t>(v) >> (8 * i)));
+    return Add(e);
+  }
+  std::string Build() const {
+    std::string out;
+    for (uint64_t v : {uint64_t{10 + entries_.size() + 1}, uint64_t{10 + last_}}) {
+      for (int i = 0; i < 4; i++) out.push_back(static_cast<char>(v >> (8 * i)));
+    }
+    out.push_back(static_cast<char>(count_ & 0xff));
+    out.push_back(static_cast<char>(count_ >> 8));
+    return out + entries_ + "\xff";
+  }
+
+ private:
+  std::string Prev() const {
+    std::string p;
+    if (prev_ < 254) {
+      p.push_back(static_cast<char>(prev_));
+    } else {
+      p.push_back('\xfe');
+      for (int i = 0; i < 4; i++) p.push_back(static_cast<char>(prev_ >> (8 * i)));
+    }
+    return p;
+  }
+  Ziplist& Add(const std::string& e) {
+    last_ = entries_.size();
+    entries_ += e;
+    prev_ = e.size();
+    count_++;
+    return *this;
+  }
+  std::string entries_;
+  size_t prev_ = 0, last_ = 0, count_ = 0;
+};
+
+// An RDB string holding `bytes` (a plain length prefix).
+std::string RdbString(std::string_view bytes) {
+  std::string out;
+  if (bytes.size() < 64) {
+    out.push_back(static_cast<char>(bytes.size()));
+  } else if (bytes.size() < 16384) {
+    out.push_back(static_cast<char>(0x40 | (bytes.size() >> 8)));
+    out.push_back(static_cast<char>(bytes.size() & 0xff));
+  } else {
+    out.push_back('\x80');
+    for (int i = 3; i >= 0; i--) out.push_back(static_cast<char>(bytes.size() >> (8 * i)));
+  }
+  return out + std::string(bytes);
+}
+
+// A Redis 6 payload (RDB version 9) of one object.
+std::string Redis6Payload(uint8_t type, const std::string& object) {
+  return Reseal(std::string(1, static_cast<char>(type)) + object + "\x09" + std::string(9, '\0'));
+}
+
+TEST_CASE("RESTORE takes Redis 6's ziplist, quicklist and zipmap payloads", "[dump][redis]") {
+  EngineFixture f;
+  const std::string long_string(300, 'L');  // the entry after it has a 5-byte previous length
+  const std::string list = Ziplist()
+                               .Str("a")
+                               .Str("")
+                               .Str(long_string)
+                               .Int(12)
+                               .Int(0)
+                               .Int(-1)
+                               .Int(127)
+                               .Int(-30000)
+                               .Int(8000000)
+                               .Int(int64_t{1} << 40)
+                               .Int(INT64_MIN)
+                               .Str(std::string(70, 'm'))
+                               .Build();
+  const V elements = {"a",
+                      "",
+                      long_string,
+                      "12",
+                      "0",
+                      "-1",
+                      "127",
+                      "-30000",
+                      "8000000",
+                      "1099511627776",
+                      "-9223372036854775808",
+                      std::string(70, 'm')};
+  CHECK(f.Run({"RESTORE", "zl", "0", Redis6Payload(10, RdbString(list))}) == kOk);
+  CHECK(Elements(f.Run({"LRANGE", "zl", "0", "-1"})) == elements);
+  // Quicklist (type 14): nodes that are ziplists.
+  const std::string second = Ziplist().Str("x").Int(5).Build();
+  CHECK(f.Run({"RESTORE", "ql", "0",
+               Redis6Payload(14, "\x02" + RdbString(list) + RdbString(second))}) == kOk);
+  V both = elements;
+  both.push_back("x");
+  both.push_back("5");
+  CHECK(Elements(f.Run({"LRANGE", "ql", "0", "-1"})) == both);
+
+  const std::string hash = Ziplist().Str("f1").Str("v1").Str("f2").Int(12).Build();
+  CHECK(f.Run({"RESTORE", "h", "0", Redis6Payload(13, RdbString(hash))}) == kOk);
+  CHECK(Sorted(f.Run({"HGETALL", "h"})) == V{"12", "f1", "f2", "v1"});
+  const std::string zset = Ziplist().Str("a").Str("1.5").Str("b").Int(3).Build();
+  CHECK(f.Run({"RESTORE", "z", "0", Redis6Payload(12, RdbString(zset))}) == kOk);
+  CHECK(Elements(f.Run({"ZRANGE", "z", "0", "-1", "WITHSCORES"})) == V{"a", "1.5", "b", "3"});
+  // Zipmap (hashes before Redis 2.6): count, then field, value (with its free bytes).
+  std::string zipmap = "\x02";  // count
+  zipmap +=
+      "\x02"
+      "f1";                                // field
+  zipmap += std::string("\x02\x00v1", 4);  // value: length, free bytes, value
+  zipmap +=
+      "\x01"
+      "g";
+  zipmap +=
+      "\x03\x02"
+      "abc"
+      "zz";  // a value with 2 free bytes after it
+  zipmap += "\xff";
+  CHECK(f.Run({"RESTORE", "zm", "0", Redis6Payload(9, RdbString(zipmap))}) == kOk);
+  CHECK(Sorted(f.Run({"HGETALL", "zm"})) == V{"abc", "f1", "g", "v1"});
+
+  // Damage: a wrong previous-entry length, a wrong total, a repeated hash field.
+  std::string wrong_prev = hash;
+  wrong_prev[10 + 4] = 9;  // the second entry's previous length (the first is 4 bytes)
+  CHECK(f.Run({"RESTORE", "d", "0", Redis6Payload(13, RdbString(wrong_prev))}) ==
+        Err("ERR Bad data format"));
+  std::string wrong_total = list;
+  wrong_total[0] = static_cast<char>(wrong_total[0] + 1);
+  CHECK(f.Run({"RESTORE", "d", "0", Redis6Payload(10, RdbString(wrong_total))}) ==
+        Err("ERR Bad data format"));
+  const std::string repeated = Ziplist().Str("f").Str("1").Str("f").Str("2").Build();
+  CHECK(f.Run({"RESTORE", "d", "0", Redis6Payload(13, RdbString(repeated))}) ==
+        Err("ERR Bad data format"));
+  CHECK(f.Run({"EXISTS", "d"}) == Int(0));
 }
 
 }  // namespace

@@ -477,9 +477,11 @@ void ScriptHost::ForceKill() {
   force_killed_ = true;
 }
 
-void ScriptHost::set_replay_kills(std::vector<ReplayKill> kills) {
+void ScriptHost::set_replay_kills(std::vector<ReplayKill> kills,
+                                  std::chrono::steady_clock::duration grace) {
   replay_kills_ = std::move(kills);
   replay_base_ = engine_.nested_executed();
+  replay_deadline_ = std::chrono::steady_clock::now() + grace;
 }
 
 void ScriptHost::ReplayKillIfDue(Run& run) {
@@ -491,9 +493,10 @@ void ScriptHost::ReplayKillIfDue(Run& run) {
       replay_kills_.erase(replay_kills_.begin());
       continue;
     }
-    if (engine_.nested_executed() - replay_base_ < kill.nested) return;
+    const bool overdue = std::chrono::steady_clock::now() > replay_deadline_;
+    if (engine_.nested_executed() - replay_base_ < kill.nested && !overdue) return;
     replay_kills_.erase(replay_kills_.begin());
-    if (run.wrote && !kill.shutdown) return;
+    if (run.wrote && !kill.shutdown && !overdue) return;
     kill_requested_ = true;
     force_killed_ = run.wrote;  // SHUTDOWN NOSAVE dropped its effects
   }

@@ -15,6 +15,7 @@
 // The Lua state is built in script_sandbox.cc; FUNCTION libraries live in script_functions.cc.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -121,7 +122,11 @@ class ScriptHost {
     uint64_t nested = 0;
     bool shutdown = false;
   };
-  void set_replay_kills(std::vector<ReplayKill> kills);
+  // A replay that diverged may never reach a kill point (the script makes fewer calls, then
+  // spins): once `grace` of wall time has passed since this call, the running script ends
+  // at its next check anyway, so the replay finishes and reports the difference.
+  void set_replay_kills(std::vector<ReplayKill> kills,
+                        std::chrono::steady_clock::duration grace = std::chrono::seconds(10));
 
   // ---- Functions (engine/script_functions.cc): libraries of named Lua functions ----
   // FUNCTION LOAD [REPLACE]: the library's name, or false with *error (Redis's wording).
@@ -205,8 +210,9 @@ class ScriptHost {
   Run* run_ = nullptr;
   bool busy_ = false;
   bool kill_requested_ = false;
-  std::vector<ReplayKill> replay_kills_;  // ascending `nested`
-  uint64_t replay_base_ = 0;              // nested_executed() when they were set
+  std::vector<ReplayKill> replay_kills_;                   // ascending `nested`
+  uint64_t replay_base_ = 0;                               // nested_executed() when they were set
+  std::chrono::steady_clock::time_point replay_deadline_;  // set_replay_kills's grace
   bool force_killed_ = false;
   int64_t load_started_ms_ = 0;  // when the running FUNCTION LOAD began
 };

@@ -425,7 +425,10 @@ void Server::ClientTotals(size_t* clients, size_t* max_input, size_t* max_output
 void Server::AppendLoopStats(std::string& out) const {
   out += fmt::format(
       "eventloop_sleeps:{}\r\neventloop_poll_hits:{}\r\neventloop_poll_window_us:{}\r\n",
-      loop_stats_.sleeps, loop_stats_.poll_hits, loop_stats_.window_us);
+      loop_stats_.sleeps, loop_stats_.poll_hits,
+      // The loop records its window when it goes idle; a busy loop may not have since a
+      // CONFIG SET lowered the limit, which applies at once all the same.
+      std::min<int64_t>(loop_stats_.window_us, std::max<int64_t>(0, config_.busy_poll_us)));
 }
 
 void Server::AppendReplication(std::string& out) const { replication_->AppendInfo(out); }

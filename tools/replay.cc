@@ -366,7 +366,18 @@ Result<ReplayResult> ReplayInProcess(const ReplayOptions& options) {
         KillPoints(record, recorded_nested != nested.end() ? &recorded_nested->second : nullptr,
                    disconnected.contains(record.connection));
     const bool killed = !kills.empty();
-    if (killed) engine.scripts().set_replay_kills(std::move(kills));
+    if (killed) {
+      // A diverged replay ends the script anyway after 4 times as long as it ran when
+      // recorded (its last nested record's start), at least 10 s.
+      std::chrono::steady_clock::duration grace = std::chrono::seconds(10);
+      if (recorded_nested != nested.end() && !recorded_nested->second.empty() &&
+          recorded_nested->second.back().mono_ns > record.mono_ns) {
+        grace = std::max<std::chrono::steady_clock::duration>(
+            grace, std::chrono::nanoseconds(
+                       4 * (recorded_nested->second.back().mono_ns - record.mono_ns)));
+      }
+      engine.scripts().set_replay_kills(std::move(kills), grace);
+    }
     const auto t0 = SteadyClock::now();
     engine.Execute(*session, argv, reply, nullptr, record.wall_us);
     const uint64_t ns = NanosSince(t0);

@@ -1,6 +1,7 @@
 // Lua scripting on the in-process engine: EVAL / EVALSHA / EVAL_RO / SCRIPT, the redis.*
 // API, reply conversions both ways, the sandbox, and the atomic group of a script's effects.
 #include <catch2/catch.hpp>
+#include <chrono>
 
 #include "engine/script_host.h"
 #include "tests/unit/commands/engine_fixture.h"
@@ -257,6 +258,12 @@ TEST_CASE("replay kill points end the script at the recorded point, inside EXEC 
   scripts.set_replay_kills({{3, true}});
   CHECK(x.Eval("redis.call('INCR', 'w') while true do redis.call('GET', 'k') end")
             .starts_with(killed));
+  scripts.set_replay_kills({});
+
+  // A diverged replay whose script never reaches its kill point (no calls at all here) ends
+  // it once the grace time has passed, so the replay finishes.
+  scripts.set_replay_kills({{1'000'000, false}}, std::chrono::milliseconds(50));
+  CHECK(x.Eval("while true do end").starts_with(killed));
   scripts.set_replay_kills({});
   x.f.engine().set_nested_observer(nullptr);
 }

@@ -12,6 +12,9 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 namespace tidekv::logstore {
 
@@ -23,5 +26,15 @@ struct WalTail {
 
 // Examines the newest *.log file in dir (a RocksDB directory). No file: not torn.
 WalTail InspectNewestWal(const std::string& dir);
+
+// The last value each *.log file in dir puts under `key` (in any column family), as
+// {file path, value}; files that put none are left out, and so is whatever this reader does
+// not understand (a batch with a record type the log store never writes, a damaged record:
+// RocksDB's own open judges those). Every WAL file the log store writes carries the meta
+// values (log_store.h, "Identity"), so persistence reads the directory id of each file here,
+// before RocksDB replays any of them: a file from another directory is refused by name
+// (RocksDB may not survive replaying it: its sequence numbers belong to another database).
+std::vector<std::pair<std::string, std::string>> LastValuesInWals(const std::string& dir,
+                                                                  std::string_view key);
 
 }  // namespace tidekv::logstore

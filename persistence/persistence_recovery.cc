@@ -22,6 +22,7 @@
 #include "compaction/manifest.h"
 #include "engine/script_host.h"
 #include "keyspace/dict.h"
+#include "logstore/wal_tail.h"
 #include "persistence/element_rows.h"
 #include "persistence/frame_apply.h"
 #include "persistence/persistence.h"
@@ -165,6 +166,21 @@ Status Persistence::Recover() {
     evidence = *loaded;
   } else if (Status s = RefuseOrAccept(loaded.status().message()); !s.ok()) {
     return s;
+  }
+
+  // Every WAL file carries the directory id: one from another directory is refused by name
+  // before RocksDB replays it (its sequence numbers belong to another database).
+  if (evidence) {
+    for (const auto& [file, id] : logstore::LastValuesInWals(dir_ + "/log", internal::kDirIdKey)) {
+      if (id == evidence->dir_id) continue;
+      if (Status s = RefuseOrAccept(fmt::format(
+              "{} belongs to data directory {} but {} to data directory {}: one of them was "
+              "copied from another server's directory",
+              file, id, state_path(), evidence->dir_id));
+          !s.ok()) {
+        return s;
+      }
+    }
   }
 
   // Judge the log store against the evidence before it is opened for writing: a read-write

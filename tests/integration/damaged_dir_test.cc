@@ -534,6 +534,12 @@ Variant RunVariant(const BaseDir& base, const fs::path& their_root, const fs::pa
                      (damage.kind == DamageKind::kDelete &&
                       err.find(victim.parent_path().string()) != std::string::npos);
   if (!named) problems.push_back("did not name " + v.target);
+  // A refusal is an exit with a message, not a crash: a signal's exit status (>= 128) is a
+  // failure, shown with the end of the crash report (server/crash_report.h).
+  if (first.exit_code >= 128) {
+    problems.push_back("crashed (exit " + std::to_string(first.exit_code) + "): " +
+                       first.err.substr(first.err.size() > 3000 ? first.err.size() - 3000 : 0));
+  }
   AddLostFiles(before, data, "", problems);
   // The refusal must hold: a second start refuses too, or holds everything.
   Attempt second = TryStart(data);

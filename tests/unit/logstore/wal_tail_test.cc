@@ -1,4 +1,5 @@
-// InspectNewestWal against hand-built files in RocksDB's log format.
+// InspectNewestWal against hand-built files in RocksDB's log format; LastValuesInWals against
+// the WAL files a real log store wrote.
 #include "logstore/wal_tail.h"
 
 #include <catch2/catch.hpp>
@@ -6,6 +7,7 @@
 #include <fstream>
 #include <string>
 
+#include "logstore/log_store.h"
 #include "tests/unit/logstore/test_util.h"
 
 namespace tidekv::logstore {
@@ -67,4 +69,34 @@ TEST_CASE("InspectNewestWal finds torn tails and accepts whole files", "[logstor
 }
 
 }  // namespace
+
+TEST_CASE("LastValuesInWals reads each WAL file's last value of a key", "[logstore][wal]") {
+  // A store whose small write buffer makes RocksDB start several WAL files; each is stamped
+  // with the meta (log_store.h), so each names the directory id. A manifest of 40 KiB crosses
+  // a 32 KiB block: a fragmented record is reassembled.
+  testing::TempDir dir;
+  LogStoreOptions options;
+  options.write_buffer_size = 256 << 10;
+  auto store = testing::OpenStore(dir.path(), nullptr, options);
+  const std::string manifest(40 << 10, 'm');
+  REQUIRE(store->CommitMeta({{"dir_id", "first"}, {"manifest", manifest}}, 0, false).ok());
+  REQUIRE(store->CommitMeta({{"dir_id", "second"}}, 0, false).ok());
+  for (int i = 0; i < 2000; i++) {
+    const uint64_t first = store->NextOffset();
+    REQUIRE(store->Append(first, 100, testing::Chunk(first, 100), {}, false).ok());
+    if (LastValuesInWals(dir.path() + "/log", "dir_id").size() >= 3) break;
+  }
+  const auto ids = LastValuesInWals(dir.path() + "/log", "dir_id");
+  REQUIRE(ids.size() >= 3);
+  for (const auto& [file, id] : ids) {
+    INFO(file);
+    CHECK(id == "second");  // the last put of each file
+  }
+  const auto manifests = LastValuesInWals(dir.path() + "/log", "manifest");
+  REQUIRE_FALSE(manifests.empty());
+  for (const auto& [file, value] : manifests) CHECK(value == manifest);
+  CHECK(LastValuesInWals(dir.path() + "/log", "no such key").empty());
+  CHECK(LastValuesInWals(dir.path() + "/nothing", "dir_id").empty());
+}
+
 }  // namespace tidekv::logstore

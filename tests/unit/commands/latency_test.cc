@@ -3,7 +3,10 @@
 #include "engine/latency.h"
 
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
 
+#include "common/cycle_clock.h"
 #include "engine/latency_histogram.h"
 #include "tests/unit/commands/engine_fixture.h"
 
@@ -123,6 +126,15 @@ TEST_CASE("LatencyHistogram buckets are Redis's reporting levels", "[latency]") 
 }
 
 TEST_CASE("LATENCY HISTOGRAM replies per-command histograms as Redis 7", "[latency]") {
+  // Durations are counted in CPU ticks whose rate is fixed 50 ms into the process
+  // (common/cycle_clock.h); before that it is a provisional measurement over whatever time
+  // has passed, which a test starting at once would time DEBUG SLEEP with (a CI run saw a
+  // 3 ms sleep as 2.1 ms). Wait for the final rate, as a server has it after its start.
+  for (int i = 0; i < 400 && !CycleClock::RateFixed(); i++) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    CycleClock::TicksPerUs();
+  }
+  REQUIRE(CycleClock::RateFixed());
   EngineFixture f;
   f.Run({"CONFIG", "RESETSTAT"});
   const V reset = Elements(f.Run({"LATENCY", "HISTOGRAM"}));

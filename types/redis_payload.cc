@@ -159,10 +159,17 @@ class Reader {
 
 // Owns a value being built until it is handed over.
 struct Building {
-  ValueType type;
-  Value* v;
+  ValueType type = ValueType::kString;
+  Value* v = nullptr;
+  Building() = default;
+  Building(const Building&) = delete;
+  Building& operator=(const Building&) = delete;
   ~Building() {
     if (v != nullptr) OpsFor(type)->destroy(v);
+  }
+  void Start(ValueType t, Value* value) {
+    type = t;
+    v = value;
   }
   Value* Release() { return std::exchange(v, nullptr); }
 };
@@ -426,6 +433,8 @@ Result<RedisObject> DecodeRedisPayload(std::string_view payload) {
   if (payload.size() < 1 + kTrailer) return Bad();
   Reader r(payload.substr(1, payload.size() - 1 - kTrailer));
   RedisObject out;
+  // The value being built, freed on every refusal (Building's destructor).
+  Building v;
   std::string a, b;
   switch (static_cast<uint8_t>(payload[0])) {
     case kRdbString:
@@ -435,18 +444,16 @@ Result<RedisObject> DecodeRedisPayload(std::string_view payload) {
     case kRdbListZiplist:
     case kRdbListQuicklist:
     case kRdbListQuicklist2: {
-      Building v{ValueType::kList, new ListValue()};
+      v.Start(ValueType::kList, new ListValue());
       if (!ReadList(r, static_cast<uint8_t>(payload[0]), static_cast<ListValue*>(v.v))) {
         return Bad();
       }
-      out.type = ValueType::kList;
-      out.object = v.Release();
       break;
     }
     case kRdbSet:
     case kRdbSetIntset:
     case kRdbSetListpack: {
-      Building v{ValueType::kSet, nullptr};
+      v.type = ValueType::kSet;
       bool ok = true;
       auto add = [&](std::string_view m) {
         // The constructor picks the encoding for its first member; Add inserts it.
@@ -468,8 +475,6 @@ Result<RedisObject> DecodeRedisPayload(std::string_view payload) {
           return Bad();
       }
       if (!ok || v.v == nullptr) return Bad();
-      out.type = ValueType::kSet;
-      out.object = v.Release();
       break;
     }
     case kRdbZSet:
@@ -478,7 +483,7 @@ Result<RedisObject> DecodeRedisPayload(std::string_view payload) {
     case kRdbZSetListpack: {
       if (payload[0] == kRdbZSetListpack || payload[0] == kRdbZSetZiplist) {
         if (!r.String(&a)) return Bad();
-        Building v{ValueType::kZSet, new ZSetValue(1, 0)};
+        v.Start(ValueType::kZSet, new ZSetValue(1, 0));
         auto* z = static_cast<ZSetValue*>(v.v);
         // A repeated member is damage.
         if (!EachPackedPair(payload[0] == kRdbZSetZiplist, a,
@@ -488,13 +493,11 @@ Result<RedisObject> DecodeRedisPayload(std::string_view payload) {
                             })) {
           return Bad();
         }
-        out.type = ValueType::kZSet;
-        out.object = v.Release();
         break;
       }
       auto n = r.Count(2);
       if (!n || *n == 0) return Bad();
-      Building v{ValueType::kZSet, new ZSetValue(*n, 0)};
+      v.Start(ValueType::kZSet, new ZSetValue(*n, 0));
       auto* z = static_cast<ZSetValue*>(v.v);
       for (uint64_t i = 0; i < *n; i++) {
         if (!r.String(&a)) return Bad();
@@ -518,15 +521,13 @@ Result<RedisObject> DecodeRedisPayload(std::string_view payload) {
         }
         if (!score || !z->Set(a, *score)) return Bad();
       }
-      out.type = ValueType::kZSet;
-      out.object = v.Release();
       break;
     }
     case kRdbHash:
     case kRdbHashZipmap:
     case kRdbHashZiplist:
     case kRdbHashListpack: {
-      Building v{ValueType::kHash, new HashValue()};
+      v.Start(ValueType::kHash, new HashValue());
       auto* h = static_cast<HashValue*>(v.v);
       // A repeated field is damage.
       const auto set = [&](std::string_view f, std::string_view value) { return h->Set(f, value); };
@@ -541,28 +542,23 @@ Result<RedisObject> DecodeRedisPayload(std::string_view payload) {
           if (!r.String(&a) || !r.String(&b) || !h->Set(a, b)) return Bad();
         }
       }
-      out.type = ValueType::kHash;
-      out.object = v.Release();
       break;
     }
     case kRdbStreamListpacks:
     case kRdbStreamListpacks2:
     case kRdbStreamListpacks3: {
-      Building v{ValueType::kStream, new StreamValue()};
+      v.Start(ValueType::kStream, new StreamValue());
       if (!ReadStream(r, static_cast<uint8_t>(payload[0]), static_cast<StreamValue*>(v.v))) {
         return Bad();
       }
-      out.type = ValueType::kStream;
-      out.object = v.Release();
       break;
     }
     default:
       return Bad();
   }
-  if (!r.done()) {
-    if (out.object != nullptr) OpsFor(out.type)->destroy(out.object);
-    return Bad();
-  }
+  if (!r.done()) return Bad();
+  out.type = v.type;
+  out.object = v.Release();
   return out;
 }
 
